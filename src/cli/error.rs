@@ -1,0 +1,145 @@
+//! The one error type at the CLI edge: what went wrong, hints on what to do, and the
+//! exit status, decided in one place.
+
+use std::fmt;
+
+use crate::store::StoreError;
+use crate::workflow::Rejection;
+
+/// What kind of failure, which decides the exit status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Something the user can fix: exit 1.
+    User,
+    /// The command line itself is wrong: exit 2.
+    Usage,
+    /// The reader of our output went away (`… | head`): not an error, exit 0.
+    BrokenPipe,
+    /// A bug: exit 1, and say so.
+    Internal,
+}
+
+/// An error as the user sees it.
+#[derive(Debug)]
+pub struct CliError {
+    /// What kind of failure.
+    pub kind: ErrorKind,
+    /// What went wrong, one line.
+    pub message: String,
+    /// What to do about it.
+    pub hints: Vec<String>,
+}
+
+impl CliError {
+    /// An error the user can act on.
+    pub fn user(message: impl Into<String>) -> Self {
+        CliError {
+            kind: ErrorKind::User,
+            message: message.into(),
+            hints: Vec::new(),
+        }
+    }
+
+    /// A wrong command line.
+    pub fn usage(message: impl Into<String>) -> Self {
+        CliError {
+            kind: ErrorKind::Usage,
+            ..CliError::user(message)
+        }
+    }
+
+    /// Adds a hint.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hints.push(hint.into());
+        self
+    }
+
+    /// The process exit status for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self.kind {
+            ErrorKind::User | ErrorKind::Internal => 1,
+            ErrorKind::Usage => 2,
+            ErrorKind::BrokenPipe => 0,
+        }
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            ErrorKind::Internal => write!(
+                f,
+                "error: {}\nThis is a bug in git-milestone; please report it.",
+                self.message
+            )?,
+            _ => write!(f, "error: {}", self.message)?,
+        }
+        for hint in &self.hints {
+            write!(f, "\nhint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            CliError {
+                kind: ErrorKind::BrokenPipe,
+                ..CliError::user("broken pipe")
+            }
+        } else {
+            CliError::user(e.to_string())
+        }
+    }
+}
+
+impl From<Rejection> for CliError {
+    fn from(rejection: Rejection) -> Self {
+        let error = CliError::user(rejection.to_string());
+        match rejection {
+            Rejection::NoSuchMilestone(_) => {
+                error.hint("`git milestone list` shows the milestones; `git milestone new <id>` creates one")
+            }
+            Rejection::MilestoneExists(id) => error.hint(format!(
+                "choose another id, or change it with `git milestone edit {id}`"
+            )),
+            Rejection::NoSuchTask { milestone, .. } => error.hint(format!(
+                "`git milestone show {milestone}` lists its tasks; `git milestone task add {milestone} <id>` adds one"
+            )),
+            Rejection::TaskExists { .. } => error.hint("choose another task id"),
+            Rejection::Invalid(_) => error,
+        }
+    }
+}
+
+impl From<StoreError> for CliError {
+    fn from(e: StoreError) -> Self {
+        let message = e.to_string();
+        match e {
+            StoreError::Rejected(rejection) => rejection.into(),
+            StoreError::NotARepository(_) => CliError::user(message)
+                .hint("run this inside a git repository, or use `git -C <dir> milestone …`"),
+            StoreError::NotInitialized => {
+                CliError::user(message).hint("run `git milestone init` first")
+            }
+            StoreError::UnknownFormat { .. } => CliError::user(message)
+                .hint("it was written by another version of git-milestone; install a version that reads it"),
+            StoreError::Corrupt { ref path, .. } => {
+                let hint = format!("look at it with `git show refs/milestones:{path}`");
+                CliError::user(message).hint(hint)
+            }
+            StoreError::NoIdentity(_) => CliError::user(message)
+                .hint("tell git who you are:")
+                .hint("  git config --global user.name \"Your Name\"")
+                .hint("  git config --global user.email you@example.com"),
+            StoreError::Contention { .. } => {
+                CliError::user(message).hint("nothing was written; run the command again")
+            }
+            StoreError::UnknownRevision(_) => CliError::user(message),
+            // libgit2's failures are mostly about the repository (permissions, a
+            // damaged object), which the user can look into.
+            StoreError::Git(_) => CliError::user(message),
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! `event add`, `events`, `timeline`.
+
+use clap::{Args, Subcommand};
+
+use crate::model::{validate, EventRecord, Op};
+use crate::store::EventFilter;
+
+use super::{milestone_id, open_store, CliError, Output};
+
+/// The `event` commands.
+#[derive(Debug, Subcommand)]
+pub enum EventCommand {
+    /// Record a custom event on a milestone.
+    Add(AddArgs),
+}
+
+/// `event add`.
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// The milestone.
+    pub milestone: String,
+    /// The event's type: letters, digits, '_', '-', '.', ':'.
+    pub event_type: String,
+    /// The event's data, as JSON.
+    #[arg(long, default_value = "{}")]
+    pub data: String,
+}
+
+/// `events`.
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// Only this milestone's events.
+    pub milestone: Option<String>,
+    /// Only events of this type.
+    #[arg(long = "type", value_name = "TYPE")]
+    pub event_type: Option<String>,
+    /// Only events at or after this date (YYYY-MM-DD) or time (RFC 3339).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// At most this many events.
+    #[arg(long, short = 'n', default_value_t = 50, value_name = "N")]
+    pub limit: usize,
+    /// Oldest first.
+    #[arg(long)]
+    pub reverse: bool,
+}
+
+/// `timeline`.
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    /// Only this milestone's events.
+    pub milestone: Option<String>,
+}
+
+pub fn run_event(out: &Output, command: EventCommand) -> Result<(), CliError> {
+    let EventCommand::Add(args) = command;
+    let milestone = milestone_id(&args.milestone)?;
+    crate::model::event::check_event_type(&args.event_type).map_err(CliError::user)?;
+    let data: serde_json::Value = serde_json::from_str(&args.data).map_err(|e| {
+        CliError::user(format!("--data is not valid JSON: {e}"))
+            .hint("quote it for the shell, for example: --data '{\"key\": \"value\"}'")
+    })?;
+    let outcome = open_store()?.transact(Op::AddEvent {
+        milestone: milestone.clone(),
+        event_type: args.event_type.clone(),
+        data,
+    })?;
+    out.outcome(
+        &outcome,
+        &format!("Recorded {} on {milestone}.", args.event_type),
+    )
+}
+
+fn filter(milestone: Option<String>) -> Result<EventFilter, CliError> {
+    let milestone = match milestone {
+        Some(m) => Some(milestone_id(&m)?.to_string()),
+        None => None,
+    };
+    Ok(EventFilter {
+        milestone,
+        ..EventFilter::default()
+    })
+}
+
+/// Refuses a milestone that does not exist, so that a typo is not answered with an
+/// empty log.
+fn check_exists(store: &crate::store::Store, filter: &EventFilter) -> Result<(), CliError> {
+    if let Some(m) = &filter.milestone {
+        let id = milestone_id(m)?;
+        if !store.snapshot()?.has_milestone(&id)? {
+            return Err(crate::workflow::Rejection::NoSuchMilestone(id).into());
+        }
+    }
+    Ok(())
+}
+
+pub fn events(out: &Output, args: EventsArgs) -> Result<(), CliError> {
+    let mut filter = filter(args.milestone)?;
+    filter.event_type = args.event_type;
+    filter.since = match &args.since {
+        Some(since) => Some(validate::parse_date_or_time(since).map_err(CliError::user)?),
+        None => None,
+    };
+    let store = open_store()?;
+    check_exists(&store, &filter)?;
+    let mut events = store.events(store.tip()?, &filter, Some(args.limit))?;
+    if args.reverse {
+        events.reverse();
+    }
+    print_events(out, &events)
+}
+
+pub fn timeline(out: &Output, args: TimelineArgs) -> Result<(), CliError> {
+    let filter = filter(args.milestone)?;
+    let store = open_store()?;
+    check_exists(&store, &filter)?;
+    let mut events = store.events(store.tip()?, &filter, None)?;
+    events.reverse();
+    print_events(out, &events)
+}
+
+fn print_events(out: &Output, events: &[EventRecord]) -> Result<(), CliError> {
+    if out.json {
+        return out.json_value(events);
+    }
+    for e in events {
+        let data = match &e.data {
+            serde_json::Value::Null => String::new(),
+            serde_json::Value::Object(map) if map.is_empty() => String::new(),
+            data => data.to_string(),
+        };
+        out.line(
+            format!(
+                "{} {} {:<10} {:<22} {data}",
+                &e.commit[..7.min(e.commit.len())],
+                e.timestamp,
+                e.milestone_id.as_deref().unwrap_or("-"),
+                e.event_type,
+            )
+            .trim_end(),
+        )?;
+    }
+    Ok(())
+}

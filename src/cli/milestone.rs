@@ -1,0 +1,386 @@
+//! `init`, `new`, `import`, `export`, `list`, `show`, `status`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use serde_json::Value;
+
+use crate::model::milestone::DERIVED_FIELDS;
+use crate::model::{validate, Milestone, MilestoneFiles, MilestoneId, Op, PutReason};
+use crate::store::{Outcome, Store};
+use crate::workflow::{display_percentage, task_progress};
+use crate::yaml;
+
+use super::view::{self, progress_bar};
+use super::{milestone_id, open_store, CliError, Output};
+
+/// Arguments naming one milestone.
+#[derive(Debug, Args)]
+pub struct IdArgs {
+    /// The milestone's id.
+    pub milestone: String,
+}
+
+/// `new`.
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The new milestone's id: letters, digits, '.', '_', '-'.
+    pub milestone: String,
+    /// A human title.
+    #[arg(long)]
+    pub title: Option<String>,
+    /// The due date, YYYY-MM-DD or an RFC 3339 time.
+    #[arg(long)]
+    pub due: Option<String>,
+    /// A longer description.
+    #[arg(long)]
+    pub description: Option<String>,
+}
+
+/// `import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// A milestone YAML file in the reference format.
+    pub path: PathBuf,
+    /// Replace a milestone of the same id instead of refusing.
+    #[arg(long)]
+    pub replace: bool,
+}
+
+/// `status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// One milestone; all of them when omitted.
+    pub milestone: Option<String>,
+}
+
+pub fn init(out: &Output) -> Result<(), CliError> {
+    let store = open_store()?;
+    let outcome = store.init()?;
+    out.outcome(&outcome, "Initialized refs/milestones.")
+}
+
+pub fn new(out: &Output, args: NewArgs) -> Result<(), CliError> {
+    let id = milestone_id(&args.milestone)?;
+    if let Some(due) = &args.due {
+        validate::parse_date_or_time(due).map_err(CliError::user)?;
+    }
+    let store = open_store()?;
+    let outcome = store.transact(Op::NewMilestone {
+        milestone: id.clone(),
+        title: args.title,
+        description: args.description,
+        due: args.due,
+    })?;
+    out.outcome(&outcome, &format!("Created milestone {id}."))
+}
+
+/// Reads a milestone YAML file in the reference format: derived fields are dropped,
+/// and a file without `id` takes its name from the file's stem.
+pub fn read_milestone_file(path: &std::path::Path) -> Result<Milestone, CliError> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::user(format!("cannot read {shown}: {e}")))?;
+    parse_milestone_yaml(&text, path.file_stem().and_then(|s| s.to_str()))
+        .map_err(|problem| CliError::user(format!("{shown}: {problem}")))
+}
+
+/// Parses and validates a milestone definition; `default_id` is used when the document
+/// has no `id`. The error lists every problem found.
+pub fn parse_milestone_yaml(text: &str, default_id: Option<&str>) -> Result<Milestone, String> {
+    let mut value: Value = yaml::from_str(text).map_err(|e| e.to_string())?;
+    let Value::Object(map) = &mut value else {
+        return Err("expected a mapping with the milestone's fields (id, title, tasks, …)".into());
+    };
+    for field in DERIVED_FIELDS {
+        map.remove(field);
+    }
+    if !map.contains_key("id") {
+        match default_id {
+            Some(id) => {
+                map.insert("id".into(), Value::from(id));
+            }
+            None => return Err("missing field `id`".into()),
+        }
+    }
+    let milestone: Milestone = serde_json::from_value(value).map_err(|e| e.to_string())?;
+    let problems = validate::milestone_problems(&milestone);
+    if problems.is_empty() {
+        Ok(milestone)
+    } else {
+        Err(problems.join("; "))
+    }
+}
+
+pub fn import(out: &Output, args: ImportArgs) -> Result<(), CliError> {
+    if args.path.is_dir() {
+        return Err(CliError::user(format!(
+            "{} is a folder; importing a reference .milestones/ folder is not supported yet",
+            args.path.display()
+        ))
+        .hint("import its milestone files one by one: git milestone import .milestones/active/<id>.yaml"));
+    }
+    let definition = read_milestone_file(&args.path)?;
+    let id = definition.id.clone();
+    let store = open_store()?;
+    let reason = if args.replace {
+        PutReason::Replace
+    } else {
+        PutReason::Import
+    };
+    let outcome = store
+        .transact(Op::PutMilestone {
+            definition: Box::new(definition),
+            reason,
+        })
+        .map_err(|e| {
+            let error = CliError::from(e);
+            if error.message.contains("already exists") {
+                error.hint("use `git milestone import --replace` to replace it")
+            } else {
+                error
+            }
+        })?;
+    let tasks = match &outcome {
+        Outcome::Committed { applied, .. } | Outcome::Unchanged { applied } => applied
+            .files
+            .as_ref()
+            .map_or(0, |f| f.definition.tasks.len()),
+        Outcome::AlreadyInitialized => 0,
+    };
+    out.outcome(
+        &outcome,
+        &format!("Imported milestone {id} ({tasks} tasks)."),
+    )
+}
+
+/// The files of milestone `id` at the tip, or a clear error.
+pub fn load(store: &Store, id: &MilestoneId) -> Result<MilestoneFiles, CliError> {
+    store
+        .snapshot()?
+        .milestone(id)?
+        .ok_or_else(|| crate::workflow::Rejection::NoSuchMilestone(id.clone()).into())
+}
+
+pub fn export(out: &Output, args: IdArgs) -> Result<(), CliError> {
+    let id = milestone_id(&args.milestone)?;
+    let files = load(&open_store()?, &id)?;
+    let value = view::export_value(&files.definition)
+        .map_err(|e| CliError::user(format!("cannot export: {e}")))?;
+    if out.json {
+        return out.json_value(&value);
+    }
+    let text =
+        yaml::to_string(&value).map_err(|e| CliError::user(format!("cannot export: {e}")))?;
+    out.line(text.trim_end())
+}
+
+/// Every milestone at the tip, sorted by id. A milestone whose files cannot be read
+/// stops the listing with an error naming the file.
+fn all_milestones(store: &Store) -> Result<Vec<Milestone>, CliError> {
+    let snapshot = store.snapshot()?;
+    let mut milestones = Vec::new();
+    for id in snapshot.milestone_ids()? {
+        if let Some(files) = snapshot.milestone(&id)? {
+            milestones.push(files.definition);
+        }
+    }
+    Ok(milestones)
+}
+
+pub fn list(out: &Output) -> Result<(), CliError> {
+    let milestones = all_milestones(&open_store()?)?;
+    let summaries: Vec<_> = milestones.iter().map(view::summary).collect();
+    if out.json {
+        return out.json_value(&summaries);
+    }
+    if summaries.is_empty() {
+        return out.note("No milestones yet; create one with `git milestone new <id>`.");
+    }
+    for s in summaries {
+        out.line(
+            format!(
+                "{:<16} {:<11} {}  {}",
+                s.id,
+                s.status.as_str(),
+                progress_bar(s.progress.percentage),
+                s.title
+            )
+            .trim_end(),
+        )?;
+    }
+    Ok(())
+}
+
+pub fn show(out: &Output, args: IdArgs) -> Result<(), CliError> {
+    let id = milestone_id(&args.milestone)?;
+    let files = load(&open_store()?, &id)?;
+    let detail = view::detail(&files.definition, files.state.is_some());
+    if out.json {
+        return out.json_value(&detail);
+    }
+    let m = &files.definition;
+    let s = &detail.summary;
+    let title = if m.title.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", m.title)
+    };
+    out.line(format!("milestone {}{title}", m.id))?;
+    out.line(format!("Status:   {}", s.status.as_str()))?;
+    out.line(format!(
+        "Progress: {}  ({} of {} tasks completed)",
+        progress_bar(s.progress.percentage),
+        s.progress.completed_tasks,
+        s.progress.total_tasks
+    ))?;
+    if let Some(due) = &m.due {
+        out.line(format!("Due:      {due}"))?;
+    }
+    out.line(format!(
+        "State:    {}",
+        if files.state.is_some() {
+            "saved"
+        } else {
+            "none saved"
+        }
+    ))?;
+    if let Some(description) = &m.description {
+        out.line("")?;
+        for line in description.lines() {
+            out.line(format!("    {line}"))?;
+        }
+    }
+    out.line("")?;
+    print_tasks(out, m)
+}
+
+fn print_tasks(out: &Output, m: &Milestone) -> Result<(), CliError> {
+    if m.tasks.is_empty() {
+        return out.line(format!(
+            "No tasks; add one with `git milestone task add {} <id>`.",
+            m.id
+        ));
+    }
+    out.line("Tasks:")?;
+    let config = m.kiro_configuration.as_ref();
+    for task in &m.tasks {
+        out.line(view::task_line(
+            task,
+            display_percentage(task_progress(task, config)),
+        ))?;
+    }
+    Ok(())
+}
+
+pub fn status(out: &Output, args: StatusArgs) -> Result<(), CliError> {
+    let Some(id) = args.milestone else {
+        return dashboard(out);
+    };
+    let id = milestone_id(&id)?;
+    let files = load(&open_store()?, &id)?;
+    let m = &files.definition;
+    let detail = view::detail(m, files.state.is_some());
+    if out.json {
+        return out.json_value(&detail);
+    }
+    let s = &detail.summary;
+    out.line(format!(
+        "{} {}  {}  {}/{} tasks completed",
+        m.id,
+        progress_bar(s.progress.percentage),
+        s.status.as_str(),
+        s.progress.completed_tasks,
+        s.progress.total_tasks
+    ))?;
+    print_tasks(out, m)
+}
+
+fn dashboard(out: &Output) -> Result<(), CliError> {
+    let milestones = all_milestones(&open_store()?)?;
+    let summaries: Vec<_> = milestones.iter().map(view::summary).collect();
+    if out.json {
+        return out.json_value(&summaries);
+    }
+    if summaries.is_empty() {
+        return out.note("No milestones yet; create one with `git milestone new <id>`.");
+    }
+    let count = |status: &str| {
+        summaries
+            .iter()
+            .filter(|s| s.status.as_str() == status)
+            .count()
+    };
+    out.line(format!(
+        "{} milestones: {} completed, {} in progress, {} planned",
+        summaries.len(),
+        count("completed"),
+        count("in_progress"),
+        count("planned")
+    ))?;
+    out.line("")?;
+    for s in &summaries {
+        let due = s
+            .due
+            .as_deref()
+            .map(|d| format!("  due {d}"))
+            .unwrap_or_default();
+        out.line(format!(
+            "{:<16} {}  {:<11} {:>3}/{:<3} tasks{due}",
+            s.id,
+            progress_bar(s.progress.percentage),
+            s.status.as_str(),
+            s.progress.completed_tasks,
+            s.progress.total_tasks,
+        ))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reference_yaml_parses_with_derived_fields_dropped() {
+        let text = r#"
+title: "Launch"
+status: in_progress
+progress: { percentage: 40, last_update: "2026-01-01T00:00:00Z" }
+owner: alice
+tasks:
+  - id: t1
+    status: completed
+    estimate: 3
+  - id: t2
+    kiro_workflow:
+      enabled: true
+      current_phase: spec
+      phases:
+        design: { status: approved, deliverables: [doc.md] }
+"#;
+        let m = parse_milestone_yaml(text, Some("launch")).unwrap();
+        assert_eq!(m.id.as_str(), "launch");
+        assert!(!m.extra.contains_key("status"));
+        assert_eq!(m.extra["owner"], "alice");
+        assert_eq!(m.tasks[0].extra["estimate"], 3);
+        let w = m.tasks[1].workflow().unwrap();
+        assert_eq!(w.current_phase, crate::model::Phase::Spec);
+    }
+
+    #[test]
+    fn bad_documents_say_what_is_wrong() {
+        let cases = [
+            ("- a list", "mapping"),
+            ("id: ../x", "invalid milestone id"),
+            ("id: m\ntasks: [{id: t, status: done}]", "unknown variant"),
+            ("id: m\ndue: someday", "invalid date"),
+            ("id: m\ntasks: [{id: t}, {id: t}]", "more than once"),
+            ("title: x", "missing field `id`"),
+        ];
+        for (text, expected) in cases {
+            let err = parse_milestone_yaml(text, None).unwrap_err();
+            assert!(err.contains(expected), "{text:?}: {err}");
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! What users see of a milestone: the JSON views of CLI.md and the text rendering.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::model::{KiroWorkflow, Milestone, Task};
+use crate::workflow::{display_percentage, milestone_progress, task_progress, MilestoneStatus};
+
+/// `progress` of a milestone.
+#[derive(Debug, Serialize)]
+pub struct ProgressView {
+    /// Whole percent, rounded down.
+    pub percentage: u32,
+    /// The exact value.
+    pub exact: f64,
+    /// Completed tasks.
+    pub completed_tasks: usize,
+    /// All tasks.
+    pub total_tasks: usize,
+}
+
+/// A milestone in `list` and `status`.
+#[derive(Debug, Serialize)]
+pub struct SummaryView {
+    /// Its id.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// Derived status.
+    pub status: MilestoneStatus,
+    /// Derived progress.
+    pub progress: ProgressView,
+    /// Due date, if any.
+    pub due: Option<String>,
+}
+
+/// A task in `show`.
+#[derive(Debug, Serialize)]
+pub struct TaskView<'a> {
+    /// Its id.
+    pub id: &'a str,
+    /// Its title.
+    pub title: &'a str,
+    /// Its status.
+    pub status: &'static str,
+    /// Whole percent, rounded down.
+    pub progress: u32,
+    /// The workflow, null for plain tasks.
+    pub kiro_workflow: Option<&'a KiroWorkflow>,
+}
+
+/// A milestone in `show` and `status <m>`.
+#[derive(Debug, Serialize)]
+pub struct DetailView<'a> {
+    /// Summary fields.
+    #[serde(flatten)]
+    pub summary: SummaryView,
+    /// Its description.
+    pub description: Option<&'a str>,
+    /// Its tasks.
+    pub tasks: Vec<TaskView<'a>>,
+    /// Whether a state was saved.
+    pub has_state: bool,
+}
+
+/// The summary of `milestone`.
+pub fn summary(milestone: &Milestone) -> SummaryView {
+    let progress = milestone_progress(milestone);
+    SummaryView {
+        id: milestone.id.to_string(),
+        title: milestone.title.clone(),
+        status: progress.status,
+        progress: ProgressView {
+            percentage: display_percentage(progress.percentage),
+            exact: progress.percentage,
+            completed_tasks: progress.completed_tasks,
+            total_tasks: progress.total_tasks,
+        },
+        due: milestone.due.clone(),
+    }
+}
+
+/// The detailed view of `milestone`.
+pub fn detail(milestone: &Milestone, has_state: bool) -> DetailView<'_> {
+    let config = milestone.kiro_configuration.as_ref();
+    DetailView {
+        summary: summary(milestone),
+        description: milestone.description.as_deref(),
+        tasks: milestone
+            .tasks
+            .iter()
+            .map(|t| TaskView {
+                id: t.id.as_str(),
+                title: &t.title,
+                status: t.status.as_str(),
+                progress: display_percentage(task_progress(t, config)),
+                kiro_workflow: t.kiro_workflow.as_ref(),
+            })
+            .collect(),
+        has_state,
+    }
+}
+
+/// The reference's YAML with the derived values included (`export`).
+pub fn export_value(milestone: &Milestone) -> Result<Value, serde_json::Error> {
+    let mut value = serde_json::to_value(milestone)?;
+    let progress = milestone_progress(milestone);
+    if let Value::Object(map) = &mut value {
+        map.insert("status".into(), Value::from(progress.status.as_str()));
+        map.insert(
+            "progress".into(),
+            serde_json::json!({
+                "percentage": display_percentage(progress.percentage),
+                "completed_tasks": progress.completed_tasks,
+                "total_tasks": progress.total_tasks,
+            }),
+        );
+    }
+    Ok(value)
+}
+
+/// A text progress bar: `[#######-------------]  35%`.
+pub fn progress_bar(percentage: u32) -> String {
+    const WIDTH: usize = 20;
+    let filled = (percentage.min(100) as usize * WIDTH) / 100;
+    format!(
+        "[{}{}] {:>3}%",
+        "#".repeat(filled),
+        "-".repeat(WIDTH - filled),
+        percentage
+    )
+}
+
+/// One line of a task in text output.
+pub fn task_line(task: &Task, progress: u32) -> String {
+    let mut line = format!(
+        "  {:<12} {:<11} {:>3}%  {}",
+        task.id.as_str(),
+        task.status.as_str(),
+        progress,
+        task.title
+    );
+    if let Some(workflow) = task.workflow() {
+        let phases: Vec<String> = crate::model::Phase::ALL
+            .iter()
+            .map(|&p| {
+                let marker = if p == workflow.current_phase { "*" } else { "" };
+                format!("{marker}{p}:{}", workflow.phases.get(p).status)
+            })
+            .collect();
+        line.push_str(&format!("\n  {:<12} {}", "", phases.join("  ")));
+    }
+    line.trim_end().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars() {
+        assert_eq!(progress_bar(0), "[--------------------]   0%");
+        assert_eq!(progress_bar(35), "[#######-------------]  35%");
+        assert_eq!(progress_bar(100), "[####################] 100%");
+    }
+}

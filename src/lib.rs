@@ -1,0 +1,13 @@
+//! git-milestone: milestones, tasks, a phased workflow and their history, kept on
+//! `refs/milestones` inside a git repository.
+//!
+//! Data flows one way: [`cli`] → [`store`] transaction → [`workflow`] rules over
+//! [`model`] types → [`store`].
+#![deny(missing_docs, unsafe_code)]
+
+pub mod cli;
+pub mod clock;
+pub mod model;
+pub mod store;
+pub mod workflow;
+pub mod yaml;

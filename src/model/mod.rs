@@ -1,0 +1,25 @@
+//! The domain types: milestones, tasks, phases, operations and events, with the
+//! validation of their values. No git, no terminal.
+
+pub mod event;
+pub mod id;
+pub mod milestone;
+pub mod op;
+pub mod validate;
+
+pub use event::{Event, EventRecord};
+pub use id::{InvalidId, MilestoneId, TaskId};
+pub use milestone::{
+    ApprovalGate, KiroConfiguration, KiroWorkflow, Milestone, Phase, PhaseState, PhaseStatus,
+    PhaseWeights, Phases, Task, TaskStatus,
+};
+pub use op::{Op, PutReason};
+
+/// A milestone's stored files, as read from one commit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MilestoneFiles {
+    /// `milestone.yaml`.
+    pub definition: Milestone,
+    /// `state.json`, absent until saved.
+    pub state: Option<serde_json::Value>,
+}

@@ -1,0 +1,50 @@
+//! The error returned by the store's reads and writes.
+
+use crate::workflow::Rejection;
+
+/// The error returned by [`super::Store`] operations.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// No repository where git would look.
+    #[error("not a git repository (or any of the parent directories)")]
+    NotARepository(#[source] git2::Error),
+    /// `refs/milestones` does not exist yet.
+    #[error("this repository has no milestones yet (refs/milestones does not exist)")]
+    NotInitialized,
+    /// The ref holds a layout this version does not know.
+    #[error("refs/milestones uses layout format {found:?}, but this git-milestone reads format {expected:?}")]
+    UnknownFormat {
+        /// What the `format` file says.
+        found: String,
+        /// What this version reads.
+        expected: &'static str,
+    },
+    /// A stored file cannot be read.
+    #[error("{path} at commit {commit} cannot be read: {detail}")]
+    Corrupt {
+        /// The file's path in the tree.
+        path: String,
+        /// The commit it was read from.
+        commit: String,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// No git identity to record the operation with.
+    #[error("{0}")]
+    NoIdentity(String),
+    /// The operation does not fit the current state.
+    #[error(transparent)]
+    Rejected(#[from] Rejection),
+    /// Other writers kept moving the ref.
+    #[error("refs/milestones kept moving while this command tried to write ({attempts} attempts)")]
+    Contention {
+        /// How many times it tried.
+        attempts: u32,
+    },
+    /// A revision given by the user does not name a commit.
+    #[error("{0:?} does not name a commit")]
+    UnknownRevision(String),
+    /// libgit2 failed.
+    #[error("git: {}", .0.message())]
+    Git(#[from] git2::Error),
+}

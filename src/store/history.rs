@@ -1,0 +1,93 @@
+//! The event log: the history of the ref, read back from the operations' messages.
+
+use chrono::{DateTime, Utc};
+use git2::{Oid, Sort};
+
+use super::message;
+use super::{Store, StoreError};
+use crate::model::EventRecord;
+
+/// Which events to return.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    /// Only this milestone's.
+    pub milestone: Option<String>,
+    /// Only this type.
+    pub event_type: Option<String>,
+    /// Only those at or after this time.
+    pub since: Option<DateTime<Utc>>,
+}
+
+impl EventFilter {
+    fn matches(&self, record: &EventRecord, at: Option<DateTime<Utc>>) -> bool {
+        self.milestone
+            .as_ref()
+            .is_none_or(|m| record.milestone_id.as_deref() == Some(m.as_str()))
+            && self
+                .event_type
+                .as_ref()
+                .is_none_or(|t| &record.event_type == t)
+            && self
+                .since
+                .is_none_or(|since| at.is_some_and(|at| at >= since))
+    }
+}
+
+impl Store {
+    /// Calls `visit` with each event reachable from `from`, newest first (within one
+    /// operation, the last event first), until it returns false.
+    pub fn walk_events(
+        &self,
+        from: Oid,
+        filter: &EventFilter,
+        mut visit: impl FnMut(EventRecord) -> bool,
+    ) -> Result<(), StoreError> {
+        let mut walk = self.repo.revwalk()?;
+        walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)?;
+        walk.push(from)?;
+        for oid in walk {
+            let oid = oid?;
+            let commit = self.repo.find_commit(oid)?;
+            let Some(header) = message::decode_header(commit.message().unwrap_or("")) else {
+                continue;
+            };
+            let at = DateTime::parse_from_rfc3339(&header.at)
+                .ok()
+                .map(|t| t.with_timezone(&Utc));
+            let user = commit.author().name().unwrap_or("").to_string();
+            for event in header.events.into_iter().rev() {
+                let record = EventRecord {
+                    timestamp: header.at.clone(),
+                    milestone_id: event.milestone_id,
+                    session_id: header.session.clone(),
+                    event_type: event.event_type,
+                    data: event.data,
+                    user: user.clone(),
+                    commit: oid.to_string(),
+                };
+                if filter.matches(&record, at) && !visit(record) {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Up to `limit` events matching `filter`, newest first.
+    pub fn events(
+        &self,
+        from: Oid,
+        filter: &EventFilter,
+        limit: Option<usize>,
+    ) -> Result<Vec<EventRecord>, StoreError> {
+        let mut events = Vec::new();
+        if limit == Some(0) {
+            return Ok(events);
+        }
+        self.walk_events(from, filter, |record| {
+            events.push(record);
+            limit.is_none_or(|limit| events.len() < limit)
+        })?;
+        Ok(events)
+    }
+}

@@ -1,0 +1,51 @@
+//! Who makes an operation: the git identity, resolved the way `git commit` does.
+
+use git2::{Config, Repository, Signature, Time};
+
+use super::StoreError;
+
+/// Which of git's two identities.
+#[derive(Clone, Copy)]
+pub enum Role {
+    /// `GIT_AUTHOR_*`, `author.*`, `user.*`.
+    Author,
+    /// `GIT_COMMITTER_*`, `committer.*`, `user.*`.
+    Committer,
+}
+
+/// The signature of `role` at `time`, or a clear error naming the fix.
+pub fn signature(
+    repo: &Repository,
+    role: Role,
+    time: chrono::DateTime<chrono::Utc>,
+) -> Result<Signature<'static>, StoreError> {
+    let (env, section) = match role {
+        Role::Author => ("AUTHOR", "author"),
+        Role::Committer => ("COMMITTER", "committer"),
+    };
+    let config = repo.config().ok();
+    let lookup = |field: &str| -> Option<String> {
+        let from_env = std::env::var(format!("GIT_{env}_{}", field.to_uppercase()))
+            .ok()
+            .filter(|v| !v.trim().is_empty());
+        from_env
+            .or_else(|| config_value(config.as_ref(), &format!("{section}.{field}")))
+            .or_else(|| config_value(config.as_ref(), &format!("user.{field}")))
+    };
+    match (lookup("name"), lookup("email")) {
+        (Some(name), Some(email)) => Signature::new(&name, &email, &Time::new(time.timestamp(), 0))
+            .map_err(|e| {
+                StoreError::NoIdentity(format!("your git identity is not usable: {}", e.message()))
+            }),
+        _ => Err(StoreError::NoIdentity(
+            "no git identity is configured, and every operation is recorded with one".into(),
+        )),
+    }
+}
+
+fn config_value(config: Option<&Config>, key: &str) -> Option<String> {
+    config?
+        .get_string(key)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+}

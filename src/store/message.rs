@@ -1,0 +1,104 @@
+//! The commit message of an operation: a one-line summary, a blank line, and one JSON
+//! document with the operation and its events. Versioned by `v`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Event, Op};
+
+/// The version of the JSON document this code writes.
+pub const VERSION: u32 = 1;
+
+/// What an operation's commit message carries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpRecord {
+    /// The document's version.
+    pub v: u32,
+    /// 1 + the highest lamport of the parents: orders operations across clones.
+    pub lamport: u64,
+    /// Wall-clock time of the operation, RFC 3339 with milliseconds, UTC.
+    pub at: String,
+    /// The session current when the operation was made.
+    pub session: Option<String>,
+    /// The operation with all its arguments.
+    pub op: Op,
+    /// What it caused.
+    pub events: Vec<Event>,
+}
+
+/// The parts of a record that reading history needs; skips decoding the operation,
+/// which may be large (a whole milestone) or from a newer version.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RecordHeader {
+    /// See [`OpRecord::lamport`].
+    pub lamport: u64,
+    /// See [`OpRecord::at`].
+    pub at: String,
+    /// See [`OpRecord::session`].
+    #[serde(default)]
+    pub session: Option<String>,
+    /// See [`OpRecord::events`].
+    #[serde(default)]
+    pub events: Vec<Event>,
+}
+
+/// Writes the commit message for `record`, with `summary` as its subject.
+pub fn encode(summary: &str, record: &OpRecord) -> String {
+    // A summary is one line whatever its inputs hold.
+    let subject: String = summary
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let json = serde_json::to_string(record).expect("an operation record always serializes");
+    format!("{subject}\n\n{json}\n")
+}
+
+/// The JSON part of a message, if it has one.
+fn body(message: &str) -> Option<&str> {
+    message.split_once("\n\n").map(|(_, body)| body.trim())
+}
+
+/// Reads the header of an operation's commit message; `None` for a commit that was not
+/// made by this tool (plain git, or an unknown version).
+pub fn decode_header(message: &str) -> Option<RecordHeader> {
+    serde_json::from_str(body(message)?).ok()
+}
+
+/// Reads a whole operation record.
+pub fn decode(message: &str) -> Option<OpRecord> {
+    serde_json::from_str(body(message)?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::MilestoneId;
+
+    #[test]
+    fn round_trip() {
+        let record = OpRecord {
+            v: VERSION,
+            lamport: 7,
+            at: "2026-01-01T00:00:00.000Z".into(),
+            session: Some("s".into()),
+            op: Op::AddEvent {
+                milestone: MilestoneId::new("m").unwrap(),
+                event_type: "note".into(),
+                data: serde_json::json!({"text": "a \"quote\"\n\nand blank lines"}),
+            },
+            events: vec![Event::new("note", "m", serde_json::json!({}))],
+        };
+        let message = encode("m: event\nnote", &record);
+        assert!(message.starts_with("m: event note\n\n"));
+        assert_eq!(decode(&message), Some(record.clone()));
+        let header = decode_header(&message).unwrap();
+        assert_eq!(header.lamport, 7);
+        assert_eq!(header.events, record.events);
+    }
+
+    #[test]
+    fn foreign_messages_decode_to_none() {
+        for message in ["", "fix typo", "subject\n\nnot json", "s\n\n{\"v\":1}"] {
+            assert!(decode(message).is_none(), "{message:?}");
+        }
+    }
+}

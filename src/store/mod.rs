@@ -1,0 +1,92 @@
+//! The layout of `refs/milestones`: reading a snapshot, writing one operation as one
+//! commit with a compare-and-swap ref update, walking history. The only module that
+//! knows paths such as `milestones/<id>/milestone.yaml` and the commit message format.
+
+mod error;
+mod history;
+mod identity;
+pub mod message;
+mod snapshot;
+mod transact;
+
+use std::path::{Path, PathBuf};
+
+use git2::{Oid, Repository};
+
+pub use error::StoreError;
+pub use history::EventFilter;
+pub use snapshot::Snapshot;
+pub use transact::Outcome;
+
+/// The ref that holds everything.
+pub const REF: &str = "refs/milestones";
+/// The layout version this code reads and writes, in the `format` file.
+pub const FORMAT: &str = "1";
+
+/// A repository's milestone store.
+pub struct Store {
+    repo: Repository,
+}
+
+impl Store {
+    /// Opens the repository the way git finds it: `GIT_DIR`, `git -C`, the current
+    /// directory or one above it, linked worktrees and bare repositories.
+    pub fn open_from_env() -> Result<Store, StoreError> {
+        Repository::open_from_env()
+            .map(|repo| Store { repo })
+            .map_err(StoreError::NotARepository)
+    }
+
+    /// Opens the repository at `path` (no search upwards).
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Repository::open(path)
+            .map(|repo| Store { repo })
+            .map_err(StoreError::NotARepository)
+    }
+
+    /// The underlying repository.
+    pub fn repo(&self) -> &Repository {
+        &self.repo
+    }
+
+    /// This worktree's private folder for local files (sessions, caches); never shared.
+    pub fn local_dir(&self) -> PathBuf {
+        self.repo.path().join("milestone")
+    }
+
+    /// The commit `refs/milestones` points at.
+    pub fn tip(&self) -> Result<Oid, StoreError> {
+        match self.repo.refname_to_id(REF) {
+            Ok(oid) => Ok(oid),
+            Err(e) if e.code() == git2::ErrorCode::NotFound => Err(StoreError::NotInitialized),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The state at the tip.
+    pub fn snapshot(&self) -> Result<Snapshot<'_>, StoreError> {
+        self.snapshot_at(self.tip()?)
+    }
+
+    /// The state at `commit`.
+    pub fn snapshot_at(&self, commit: Oid) -> Result<Snapshot<'_>, StoreError> {
+        Snapshot::read(&self.repo, commit)
+    }
+}
+
+/// Where a milestone's files live in the tree.
+pub(crate) mod layout {
+    /// The layout version file.
+    pub const FORMAT_FILE: &str = "format";
+    /// The folder of all milestones.
+    pub const MILESTONES: &str = "milestones";
+    /// A milestone's definition.
+    pub const DEFINITION: &str = "milestone.yaml";
+    /// A milestone's saved state.
+    pub const STATE: &str = "state.json";
+
+    /// The path of `file` of milestone `id`, for messages.
+    pub fn path(id: &str, file: &str) -> String {
+        format!("{MILESTONES}/{id}/{file}")
+    }
+}

@@ -1,0 +1,232 @@
+//! Writing: one operation, one commit, one compare-and-swap of the ref.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use git2::{ErrorCode, FileMode, Oid, Tree};
+
+use super::identity::{signature, Role};
+use super::layout::{DEFINITION, FORMAT_FILE, MILESTONES, STATE};
+use super::message::{self, OpRecord};
+use super::{Snapshot, Store, StoreError, FORMAT, REF};
+use crate::clock;
+use crate::model::{MilestoneFiles, MilestoneId, Op};
+use crate::workflow::{self, Applied, Rejection};
+use crate::yaml;
+
+/// How often a write is tried when other writers keep moving the ref. Each attempt
+/// re-applies the operation to the new tip, so nobody's work is lost; the bound only
+/// stops a livelock.
+const MAX_ATTEMPTS: u32 = 200;
+
+/// What a write did.
+#[derive(Debug)]
+pub enum Outcome {
+    /// The operation is the new tip.
+    Committed {
+        /// Its commit.
+        commit: Oid,
+        /// What it changed and recorded.
+        applied: Applied,
+    },
+    /// The operation would change nothing, so nothing was written.
+    Unchanged {
+        /// What it would have recorded.
+        applied: Applied,
+    },
+    /// `init` found the ref already there.
+    AlreadyInitialized,
+}
+
+impl Store {
+    /// Creates `refs/milestones` if it does not exist.
+    pub fn init(&self) -> Result<Outcome, StoreError> {
+        match self.tip() {
+            Ok(tip) => {
+                Snapshot::read(&self.repo, tip)?;
+                return Ok(Outcome::AlreadyInitialized);
+            }
+            Err(StoreError::NotInitialized) => {}
+            Err(e) => return Err(e),
+        }
+        let at = clock::now();
+        let applied = workflow::apply(None, &Op::Init, at)?;
+        let format = self.repo.blob(format!("{FORMAT}\n").as_bytes())?;
+        let mut root = self.repo.treebuilder(None)?;
+        root.insert(FORMAT_FILE, format, FileMode::Blob.into())?;
+        let tree = self.repo.find_tree(root.write()?)?;
+        let commit = self.write_commit(&tree, &[], Op::Init, &applied, at, 1)?;
+        let log = format!("milestone: {}", applied.summary);
+        match self.repo.reference(REF, commit, false, &log) {
+            Ok(_) => {}
+            // Another `init` won the race; its ref is as good as ours.
+            Err(e) if e.code() == ErrorCode::Exists => return Ok(Outcome::AlreadyInitialized),
+            Err(e) => return Err(e.into()),
+        }
+        // git keeps reflogs only for branches unless the log exists; starting it here
+        // gives refs/milestones a reflog like a branch has.
+        let mut reflog = self.repo.reflog(REF)?;
+        if reflog.is_empty() {
+            let committer = signature(&self.repo, Role::Committer, at)?;
+            reflog.append(commit, &committer, Some(&log))?;
+            reflog.write()?;
+        }
+        Ok(Outcome::Committed { commit, applied })
+    }
+
+    /// Applies `op` to the tip and moves the ref to the result.
+    pub fn transact(&self, op: Op) -> Result<Outcome, StoreError> {
+        self.transact_checked(op, |_| Ok(()))
+    }
+
+    /// Like [`Store::transact`], refusing when `precondition` refuses the milestone's
+    /// files as they are at the tip (for example an edit based on an older version).
+    pub fn transact_checked(
+        &self,
+        op: Op,
+        precondition: impl Fn(Option<&MilestoneFiles>) -> Result<(), Rejection>,
+    ) -> Result<Outcome, StoreError> {
+        let at = clock::now();
+        for attempt in 0..MAX_ATTEMPTS {
+            let tip = self.tip()?;
+            let snapshot = self.snapshot_at(tip)?;
+            let current = match op.milestone() {
+                Some(id) => snapshot.milestone(id)?,
+                None => None,
+            };
+            precondition(current.as_ref())?;
+            let applied = workflow::apply(current.clone(), &op, at)?;
+            if !applied.changed {
+                return Ok(Outcome::Unchanged { applied });
+            }
+            let tree = self.write_tree(&snapshot, op.milestone(), current.as_ref(), &applied)?;
+            let parent = self.repo.find_commit(tip)?;
+            let lamport = self.lamport(&parent)? + 1;
+            let commit = self.write_commit(&tree, &[&parent], op.clone(), &applied, at, lamport)?;
+            let log = format!("milestone: {}", applied.summary);
+            match self.repo.reference_matching(REF, commit, true, tip, &log) {
+                Ok(_) => return Ok(Outcome::Committed { commit, applied }),
+                // Another process moved the ref (or holds its lock) between our read
+                // and our write: read the new tip and apply the operation again.
+                Err(e) if matches!(e.code(), ErrorCode::Modified | ErrorCode::Locked) => {
+                    std::thread::sleep(backoff(attempt));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Contention {
+            attempts: MAX_ATTEMPTS,
+        })
+    }
+
+    /// The lamport clock of `commit`: from its message, or for a commit this tool did
+    /// not write (plain git), one more than its parents'.
+    pub(super) fn lamport(&self, commit: &git2::Commit<'_>) -> Result<u64, StoreError> {
+        let mut skipped = 0;
+        let mut current = commit.clone();
+        loop {
+            if let Some(header) = message::decode_header(current.message().unwrap_or("")) {
+                return Ok(header.lamport + skipped);
+            }
+            skipped += 1;
+            match current.parents().next() {
+                Some(parent) => current = parent,
+                None => return Ok(skipped),
+            }
+        }
+    }
+
+    fn write_commit(
+        &self,
+        tree: &Tree<'_>,
+        parents: &[&git2::Commit<'_>],
+        op: Op,
+        applied: &Applied,
+        at: DateTime<Utc>,
+        lamport: u64,
+    ) -> Result<Oid, StoreError> {
+        let author = signature(&self.repo, Role::Author, at)?;
+        let committer = signature(&self.repo, Role::Committer, at)?;
+        let record = OpRecord {
+            v: message::VERSION,
+            lamport,
+            at: clock::format_time(at),
+            session: self.current_session(),
+            op,
+            events: applied.events.clone(),
+        };
+        let text = message::encode(&applied.summary, &record);
+        Ok(self
+            .repo
+            .commit(None, &author, &committer, &text, tree, parents)?)
+    }
+
+    /// The new root tree: only the entries of the touched milestone are rewritten, so
+    /// every other subtree keeps its id.
+    fn write_tree(
+        &self,
+        snapshot: &Snapshot<'_>,
+        milestone: Option<&MilestoneId>,
+        before: Option<&MilestoneFiles>,
+        applied: &Applied,
+    ) -> Result<Tree<'_>, StoreError> {
+        let (Some(id), Some(after)) = (milestone, &applied.files) else {
+            return Ok(self.repo.find_tree(snapshot.tree().id())?);
+        };
+        let old_folder = snapshot.milestone_tree(id)?;
+        let mut folder = self.repo.treebuilder(old_folder.as_ref())?;
+        if before.map(|b| &b.definition) != Some(&after.definition) {
+            let text = yaml::to_string(&after.definition).map_err(|e| StoreError::Corrupt {
+                path: super::layout::path(id.as_str(), DEFINITION),
+                commit: snapshot.commit().to_string(),
+                detail: e.to_string(),
+            })?;
+            folder.insert(DEFINITION, self.repo.blob(text.as_bytes())?, blob_mode())?;
+        }
+        if before.and_then(|b| b.state.as_ref()) != after.state.as_ref() {
+            match &after.state {
+                Some(state) => {
+                    let text = serde_json::to_string_pretty(state)
+                        .expect("a JSON value always serializes")
+                        + "\n";
+                    folder.insert(STATE, self.repo.blob(text.as_bytes())?, blob_mode())?;
+                }
+                None => {
+                    folder.remove(STATE)?;
+                }
+            }
+        }
+        let folder = folder.write()?;
+        let old_milestones = snapshot.milestones_tree()?;
+        let mut milestones = self.repo.treebuilder(old_milestones.as_ref())?;
+        milestones.insert(id.as_str(), folder, FileMode::Tree.into())?;
+        let milestones = milestones.write()?;
+        let mut root = self.repo.treebuilder(Some(snapshot.tree()))?;
+        root.insert(MILESTONES, milestones, FileMode::Tree.into())?;
+        Ok(self.repo.find_tree(root.write()?)?)
+    }
+
+    /// The id of this worktree's current session, if one is active.
+    pub fn current_session(&self) -> Option<String> {
+        let text = std::fs::read_to_string(self.local_dir().join("session")).ok()?;
+        let id = text.trim();
+        (!id.is_empty()).then(|| id.to_string())
+    }
+}
+
+fn blob_mode() -> i32 {
+    FileMode::Blob.into()
+}
+
+/// A growing, jittered pause, so that writers who collided do not collide again in
+/// lockstep. The jitter comes from the clock's nanoseconds and the process id, which
+/// differ between the processes that collide.
+fn backoff(attempt: u32) -> Duration {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let seed = nanos ^ std::process::id().wrapping_mul(2_654_435_761);
+    let ceiling_ms = 1u32 << attempt.min(5);
+    Duration::from_micros(u64::from(seed % (ceiling_ms * 1000)))
+}

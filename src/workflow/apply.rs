@@ -1,0 +1,492 @@
+//! Applying one operation to a milestone's files: the pure heart of every write.
+//! The store reads the files, calls [`apply`], and writes what it returns.
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use crate::model::{
+    event::check_event_type, validate, Event, Milestone, MilestoneFiles, MilestoneId, Op,
+    PutReason, Task, TaskId,
+};
+
+use super::progress::{display_percentage, milestone_progress, MilestoneStatus};
+
+/// Event types the tool itself records; `event add` may not forge them.
+pub const BUILT_IN_EVENT_TYPES: &[&str] = &[
+    "milestone_created",
+    "milestone_imported",
+    "milestone_modified",
+    "task_added",
+    "task_status_changed",
+    "status_updated",
+    "milestone_completed",
+    "state_saved",
+    "state_restored",
+    "state_recovered",
+    "state_cleaned",
+    "checkpoint_created",
+    "session_created",
+    "session_ended",
+    "kiro_phase_updated",
+    "kiro_phase_transition",
+    "kiro_approval_requested",
+    "kiro_approval_granted",
+    "kiro_approval_rejected",
+    "commit",
+    "merge",
+];
+
+/// The error returned by [`apply`]: the operation does not fit the current state.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Rejection {
+    /// The milestone does not exist.
+    #[error("no milestone {0:?}")]
+    NoSuchMilestone(MilestoneId),
+    /// The milestone exists already.
+    #[error("milestone {0:?} already exists")]
+    MilestoneExists(MilestoneId),
+    /// The task does not exist.
+    #[error("milestone {milestone:?} has no task {task:?}")]
+    NoSuchTask {
+        /// The milestone.
+        milestone: MilestoneId,
+        /// The missing task.
+        task: TaskId,
+    },
+    /// The task exists already.
+    #[error("milestone {milestone:?} already has a task {task:?}")]
+    TaskExists {
+        /// The milestone.
+        milestone: MilestoneId,
+        /// The existing task.
+        task: TaskId,
+    },
+    /// A value is not acceptable.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// What applying an operation gives.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Applied {
+    /// The milestone's files afterwards (none for operations on no milestone).
+    pub files: Option<MilestoneFiles>,
+    /// The events the operation caused, in order.
+    pub events: Vec<Event>,
+    /// A one-line human summary, the commit's subject.
+    pub summary: String,
+    /// False when the operation would change nothing and record nothing.
+    pub changed: bool,
+}
+
+/// Applies `op` to `current` (the files of the milestone it names, if it exists) at time
+/// `at`. Everything an operation records (its events, the derived status before and
+/// after) is decided here.
+pub fn apply(
+    current: Option<MilestoneFiles>,
+    op: &Op,
+    at: DateTime<Utc>,
+) -> Result<Applied, Rejection> {
+    let _ = at; // phase timestamps use it once the workflow operations exist
+    let before = current.as_ref().map(|f| milestone_progress(&f.definition));
+    let mut applied = match op {
+        Op::Init => Applied {
+            files: None,
+            events: Vec::new(),
+            summary: "initialize refs/milestones".into(),
+            changed: true,
+        },
+        Op::NewMilestone {
+            milestone,
+            title,
+            description,
+            due,
+        } => {
+            if current.is_some() {
+                return Err(Rejection::MilestoneExists(milestone.clone()));
+            }
+            if let Some(due) = due {
+                validate::parse_date_or_time(due).map_err(Rejection::Invalid)?;
+            }
+            let mut definition = Milestone::new(milestone.clone());
+            definition.title = title.clone().unwrap_or_default();
+            definition.description = description.clone();
+            definition.due = due.clone();
+            Applied {
+                events: vec![Event::new(
+                    "milestone_created",
+                    milestone.as_str(),
+                    json!({ "title": definition.title, "due": definition.due }),
+                )],
+                summary: format!("{milestone}: create"),
+                files: Some(MilestoneFiles {
+                    definition,
+                    state: None,
+                }),
+                changed: true,
+            }
+        }
+        Op::PutMilestone { definition, reason } => put_milestone(current, definition, *reason)?,
+        Op::AddTask {
+            milestone,
+            task,
+            title,
+            kiro,
+        } => {
+            let mut files = existing(current, milestone)?;
+            if files.definition.task(task).is_some() {
+                return Err(Rejection::TaskExists {
+                    milestone: milestone.clone(),
+                    task: task.clone(),
+                });
+            }
+            files
+                .definition
+                .tasks
+                .push(Task::new(task.clone(), title.clone(), *kiro));
+            Applied {
+                events: vec![Event::new(
+                    "task_added",
+                    milestone.as_str(),
+                    json!({ "task_id": task, "title": title, "kiro_workflow": kiro }),
+                )],
+                summary: format!("{milestone}: add task {task}"),
+                files: Some(files),
+                changed: true,
+            }
+        }
+        Op::SetTaskStatus {
+            milestone,
+            task,
+            status,
+        } => {
+            let mut files = existing(current, milestone)?;
+            let entry = files
+                .definition
+                .task_mut(task)
+                .ok_or_else(|| Rejection::NoSuchTask {
+                    milestone: milestone.clone(),
+                    task: task.clone(),
+                })?;
+            let previous = entry.status;
+            entry.status = *status;
+            Applied {
+                events: vec![Event::new(
+                    "task_status_changed",
+                    milestone.as_str(),
+                    json!({ "task_id": task, "previous_status": previous, "new_status": status }),
+                )],
+                summary: format!("{milestone}: task {task} {previous} → {status}"),
+                files: Some(files),
+                changed: previous != *status,
+            }
+        }
+        Op::SaveState { milestone, state } => {
+            let mut files = existing(current, milestone)?;
+            files.state = Some(state.clone());
+            Applied {
+                events: vec![Event::new(
+                    "state_saved",
+                    milestone.as_str(),
+                    json!({ "state_file": format!("milestones/{milestone}/state.json") }),
+                )],
+                summary: format!("{milestone}: save state"),
+                files: Some(files),
+                changed: true,
+            }
+        }
+        Op::AddEvent {
+            milestone,
+            event_type,
+            data,
+        } => {
+            check_event_type(event_type).map_err(Rejection::Invalid)?;
+            if BUILT_IN_EVENT_TYPES.contains(&event_type.as_str()) {
+                return Err(Rejection::Invalid(format!(
+                    "{event_type:?} is recorded by git-milestone itself; choose another event type"
+                )));
+            }
+            let files = existing(current, milestone)?;
+            Applied {
+                events: vec![Event::new(event_type, milestone.as_str(), data.clone())],
+                summary: format!("{milestone}: event {event_type}"),
+                files: Some(files),
+                changed: true,
+            }
+        }
+    };
+    if applied.changed {
+        add_status_events(&mut applied, before);
+    }
+    Ok(applied)
+}
+
+fn existing(
+    current: Option<MilestoneFiles>,
+    milestone: &MilestoneId,
+) -> Result<MilestoneFiles, Rejection> {
+    current.ok_or_else(|| Rejection::NoSuchMilestone(milestone.clone()))
+}
+
+fn put_milestone(
+    current: Option<MilestoneFiles>,
+    definition: &Milestone,
+    reason: PutReason,
+) -> Result<Applied, Rejection> {
+    let problems = validate::milestone_problems(definition);
+    if !problems.is_empty() {
+        return Err(Rejection::Invalid(problems.join("\n")));
+    }
+    let id = &definition.id;
+    let unchanged = current.as_ref().map(|f| &f.definition) == Some(definition);
+    match (&current, reason) {
+        (None, PutReason::Edit) => return Err(Rejection::NoSuchMilestone(id.clone())),
+        (Some(_), PutReason::Import) if !unchanged => {
+            return Err(Rejection::MilestoneExists(id.clone()))
+        }
+        _ => {}
+    }
+    let (event_type, verb) = match (&current, reason) {
+        (_, PutReason::Edit) | (Some(_), PutReason::Replace) => ("milestone_modified", "edit"),
+        _ => ("milestone_imported", "import"),
+    };
+    let state = current.and_then(|f| f.state);
+    Ok(Applied {
+        events: vec![Event::new(
+            event_type,
+            id.as_str(),
+            json!({ "tasks": definition.tasks.len() }),
+        )],
+        summary: format!("{id}: {verb}"),
+        files: Some(MilestoneFiles {
+            definition: definition.clone(),
+            state,
+        }),
+        changed: !unchanged,
+    })
+}
+
+/// Adds `status_updated` when the derived status or progress moved, and
+/// `milestone_completed` when the milestone became completed.
+fn add_status_events(applied: &mut Applied, before: Option<super::MilestoneProgress>) {
+    let (Some(before), Some(files)) = (before, &applied.files) else {
+        return;
+    };
+    let after = milestone_progress(&files.definition);
+    if after.status == before.status && after.percentage == before.percentage {
+        return;
+    }
+    let milestone = files.definition.id.as_str().to_string();
+    let trigger = applied
+        .events
+        .first()
+        .map(|e| e.event_type.clone())
+        .unwrap_or_default();
+    applied.events.push(Event::new(
+        "status_updated",
+        &milestone,
+        json!({
+            "old_status": before.status,
+            "new_status": after.status,
+            "progress_percentage": display_percentage(after.percentage),
+            "trigger_event": trigger,
+        }),
+    ));
+    if after.status == MilestoneStatus::Completed && before.status != MilestoneStatus::Completed {
+        applied.events.push(Event::new(
+            "milestone_completed",
+            &milestone,
+            json!({ "total_tasks": after.total_tasks }),
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::TaskStatus;
+    use serde_json::Value;
+
+    fn at() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn mid() -> MilestoneId {
+        MilestoneId::new("m1").unwrap()
+    }
+
+    fn tid(id: &str) -> TaskId {
+        TaskId::new(id).unwrap()
+    }
+
+    fn with_tasks(ids: &[&str]) -> MilestoneFiles {
+        let mut definition = Milestone::new(mid());
+        for id in ids {
+            definition
+                .tasks
+                .push(Task::new(tid(id), String::new(), false));
+        }
+        MilestoneFiles {
+            definition,
+            state: None,
+        }
+    }
+
+    fn set(task: &str, status: TaskStatus) -> Op {
+        Op::SetTaskStatus {
+            milestone: mid(),
+            task: tid(task),
+            status,
+        }
+    }
+
+    fn types(applied: &Applied) -> Vec<&str> {
+        applied
+            .events
+            .iter()
+            .map(|e| e.event_type.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn completing_the_last_task_completes_the_milestone() {
+        let files = with_tasks(&["a"]);
+        let applied = apply(Some(files), &set("a", TaskStatus::Completed), at()).unwrap();
+        assert_eq!(
+            types(&applied),
+            [
+                "task_status_changed",
+                "status_updated",
+                "milestone_completed"
+            ]
+        );
+        let status = &applied.events[1].data;
+        assert_eq!(status["old_status"], "planned");
+        assert_eq!(status["new_status"], "completed");
+        assert_eq!(status["progress_percentage"], 100);
+        assert_eq!(status["trigger_event"], "task_status_changed");
+        assert_eq!(applied.events[0].data["previous_status"], "pending");
+    }
+
+    #[test]
+    fn progress_change_without_status_change_is_still_reported() {
+        let mut files = with_tasks(&["a", "b"]);
+        files.definition.tasks[0].status = TaskStatus::InProgress;
+        let applied = apply(Some(files), &set("b", TaskStatus::InProgress), at()).unwrap();
+        assert_eq!(types(&applied), ["task_status_changed", "status_updated"]);
+        assert_eq!(applied.events[1].data["old_status"], "in_progress");
+        assert_eq!(applied.events[1].data["progress_percentage"], 50);
+    }
+
+    #[test]
+    fn setting_the_same_status_changes_nothing() {
+        let applied = apply(
+            Some(with_tasks(&["a"])),
+            &set("a", TaskStatus::Pending),
+            at(),
+        )
+        .unwrap();
+        assert!(!applied.changed);
+        assert_eq!(types(&applied), ["task_status_changed"]);
+    }
+
+    #[test]
+    fn rejections() {
+        let cases: Vec<(Option<MilestoneFiles>, Op)> = vec![
+            (None, set("a", TaskStatus::Completed)),
+            (Some(with_tasks(&[])), set("a", TaskStatus::Completed)),
+            (
+                Some(with_tasks(&["a"])),
+                Op::AddTask {
+                    milestone: mid(),
+                    task: tid("a"),
+                    title: String::new(),
+                    kiro: false,
+                },
+            ),
+            (
+                Some(with_tasks(&[])),
+                Op::NewMilestone {
+                    milestone: mid(),
+                    title: None,
+                    description: None,
+                    due: None,
+                },
+            ),
+            (
+                None,
+                Op::NewMilestone {
+                    milestone: mid(),
+                    title: None,
+                    description: None,
+                    due: Some("tomorrow".into()),
+                },
+            ),
+            (
+                Some(with_tasks(&[])),
+                Op::AddEvent {
+                    milestone: mid(),
+                    event_type: "milestone_completed".into(),
+                    data: Value::Null,
+                },
+            ),
+            (
+                Some(with_tasks(&[])),
+                Op::AddEvent {
+                    milestone: mid(),
+                    event_type: "has space".into(),
+                    data: Value::Null,
+                },
+            ),
+        ];
+        for (files, op) in cases {
+            assert!(apply(files, &op, at()).is_err(), "{op:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn import_refuses_to_overwrite_but_replace_and_edit_may() {
+        let existing = with_tasks(&["a"]);
+        let mut changed = existing.definition.clone();
+        changed.title = "new".into();
+        let put = |reason| Op::PutMilestone {
+            definition: Box::new(changed.clone()),
+            reason,
+        };
+        assert!(matches!(
+            apply(Some(existing.clone()), &put(PutReason::Import), at()),
+            Err(Rejection::MilestoneExists(_))
+        ));
+        for reason in [PutReason::Replace, PutReason::Edit] {
+            let applied = apply(Some(existing.clone()), &put(reason), at()).unwrap();
+            assert_eq!(types(&applied), ["milestone_modified"]);
+        }
+        assert!(matches!(
+            apply(None, &put(PutReason::Edit), at()),
+            Err(Rejection::NoSuchMilestone(_))
+        ));
+        // Importing what is already there is a no-op, not a conflict.
+        let same = Op::PutMilestone {
+            definition: Box::new(existing.definition.clone()),
+            reason: PutReason::Import,
+        };
+        assert!(!apply(Some(existing), &same, at()).unwrap().changed);
+    }
+
+    #[test]
+    fn edit_keeps_the_saved_state() {
+        let mut existing = with_tasks(&[]);
+        existing.state = Some(serde_json::json!({"k": 1}));
+        let op = Op::PutMilestone {
+            definition: Box::new(with_tasks(&["x"]).definition),
+            reason: PutReason::Edit,
+        };
+        let applied = apply(Some(existing), &op, at()).unwrap();
+        assert_eq!(
+            applied.files.unwrap().state,
+            Some(serde_json::json!({"k": 1}))
+        );
+    }
+}

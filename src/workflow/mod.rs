@@ -1,0 +1,10 @@
+//! Pure rules: applying an operation, derived status and progress. No git, no I/O, no
+//! clock (time is passed in).
+
+pub mod apply;
+pub mod progress;
+
+pub use apply::{apply, Applied, Rejection};
+pub use progress::{
+    display_percentage, milestone_progress, task_progress, MilestoneProgress, MilestoneStatus,
+};
