@@ -125,10 +125,28 @@ impl From<StoreError> for CliError {
             }
             StoreError::UnknownFormat { .. } => CliError::user(message)
                 .hint("it was written by another version of git-milestone; install a version that reads it"),
-            StoreError::Corrupt { ref path, .. } => {
-                let hint = format!("look at it with `git show refs/milestones:{path}`");
-                CliError::user(message).hint(hint)
+            StoreError::Corrupt {
+                ref path,
+                ref commit,
+                ref last_readable,
+                ..
+            } => {
+                let milestone = path.split('/').nth(1).unwrap_or("<m>").to_string();
+                let error = match last_readable {
+                    Some(good) => CliError::user(message).hint(format!(
+                        "it was last readable at commit {good}; `git milestone recover {milestone}` restores that version"
+                    )),
+                    None => CliError::user(message).hint(format!(
+                        "no earlier readable version exists; `git milestone recover {milestone} --to <commit>` restores another one"
+                    )),
+                };
+                error.hint(format!("look at it with `git show {commit}:{path}`"))
             }
+            StoreError::Local(_) => CliError::user(message),
+            StoreError::Encode(_) => CliError {
+                kind: ErrorKind::Internal,
+                ..CliError::user(message)
+            },
             StoreError::NoIdentity(_) => CliError::user(message)
                 .hint("tell git who you are:")
                 .hint("  git config --global user.name \"Your Name\"")
@@ -136,7 +154,8 @@ impl From<StoreError> for CliError {
             StoreError::Contention { .. } => {
                 CliError::user(message).hint("nothing was written; run the command again")
             }
-            StoreError::UnknownRevision(_) => CliError::user(message),
+            StoreError::UnknownRevision(_) | StoreError::NotInHistory(_) => CliError::user(message)
+                .hint("give a checkpoint name (`git milestone checkpoint list`) or a commit of `git log refs/milestones`"),
             // libgit2's failures are mostly about the repository (permissions, a
             // damaged object), which the user can look into.
             StoreError::Git(_) => CliError::user(message),

@@ -43,6 +43,9 @@ pub struct EventsArgs {
     /// Oldest first.
     #[arg(long)]
     pub reverse: bool,
+    /// The log as it was at this checkpoint or commit of refs/milestones.
+    #[arg(long, value_name = "COMMIT|CHECKPOINT")]
+    pub at: Option<String>,
 }
 
 /// `timeline`.
@@ -102,8 +105,15 @@ pub fn events(out: &Output, args: EventsArgs) -> Result<(), CliError> {
         None => None,
     };
     let store = open_store()?;
+    let from = match &args.at {
+        Some(rev) => {
+            let milestone = filter.milestone.as_deref().map(milestone_id).transpose()?;
+            store.resolve_at(milestone.as_ref(), rev)?
+        }
+        None => store.tip()?,
+    };
     check_exists(&store, &filter)?;
-    let mut events = store.events(store.tip()?, &filter, Some(args.limit))?;
+    let mut events = store.events(from, &filter, Some(args.limit))?;
     if args.reverse {
         events.reverse();
     }

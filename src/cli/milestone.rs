@@ -21,6 +21,16 @@ pub struct IdArgs {
     pub milestone: String,
 }
 
+/// Arguments reading one milestone, now or at an earlier version.
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// The milestone's id.
+    pub milestone: String,
+    /// Read it as it was at this checkpoint or commit of refs/milestones.
+    #[arg(long, value_name = "COMMIT|CHECKPOINT")]
+    pub at: Option<String>,
+}
+
 /// `new`.
 #[derive(Debug, Args)]
 pub struct NewArgs {
@@ -156,15 +166,31 @@ pub fn import(out: &Output, args: ImportArgs) -> Result<(), CliError> {
 
 /// The files of milestone `id` at the tip, or a clear error.
 pub fn load(store: &Store, id: &MilestoneId) -> Result<MilestoneFiles, CliError> {
-    store
-        .snapshot()?
-        .milestone(id)?
-        .ok_or_else(|| crate::workflow::Rejection::NoSuchMilestone(id.clone()).into())
+    load_at(store, id, None)
 }
 
-pub fn export(out: &Output, args: IdArgs) -> Result<(), CliError> {
+/// The files of milestone `id` at `at` (a checkpoint or commit; the tip when `None`).
+pub fn load_at(
+    store: &Store,
+    id: &MilestoneId,
+    at: Option<&str>,
+) -> Result<MilestoneFiles, CliError> {
+    let commit = match at {
+        Some(rev) => store.resolve_at(Some(id), rev)?,
+        None => store.tip()?,
+    };
+    store.snapshot_at(commit)?.milestone(id)?.ok_or_else(|| {
+        let error: CliError = crate::workflow::Rejection::NoSuchMilestone(id.clone()).into();
+        match at {
+            Some(rev) => CliError::user(format!("milestone {id} did not exist at {rev}")),
+            None => error,
+        }
+    })
+}
+
+pub fn export(out: &Output, args: ReadArgs) -> Result<(), CliError> {
     let id = milestone_id(&args.milestone)?;
-    let files = load(&open_store()?, &id)?;
+    let files = load_at(&open_store()?, &id, args.at.as_deref())?;
     let value = view::export_value(&files.definition)
         .map_err(|e| CliError::user(format!("cannot export: {e}")))?;
     if out.json {
@@ -175,26 +201,48 @@ pub fn export(out: &Output, args: IdArgs) -> Result<(), CliError> {
     out.line(text.trim_end())
 }
 
-/// Every milestone at the tip, sorted by id. A milestone whose files cannot be read
-/// stops the listing with an error naming the file.
-fn all_milestones(store: &Store) -> Result<Vec<Milestone>, CliError> {
+/// Every readable milestone at the tip, sorted by id, and the errors of those that
+/// cannot be read: one broken milestone must not hide the others.
+fn all_milestones(store: &Store) -> Result<(Vec<Milestone>, Vec<CliError>), CliError> {
     let snapshot = store.snapshot()?;
     let mut milestones = Vec::new();
+    let mut broken = Vec::new();
     for id in snapshot.milestone_ids()? {
-        if let Some(files) = snapshot.milestone(&id)? {
-            milestones.push(files.definition);
+        match snapshot.milestone(&id) {
+            Ok(Some(files)) => milestones.push(files.definition),
+            Ok(None) => {}
+            Err(e @ crate::store::StoreError::Corrupt { .. }) => broken.push(e.into()),
+            Err(e) => return Err(e.into()),
         }
     }
-    Ok(milestones)
+    Ok((milestones, broken))
+}
+
+/// After a listing, reports the milestones that could not be read; the command then
+/// fails, so that scripts notice.
+fn report_broken(broken: Vec<CliError>) -> Result<(), CliError> {
+    let count = broken.len();
+    let mut errors = broken.into_iter();
+    let Some(last) = errors.next_back() else {
+        return Ok(());
+    };
+    for e in errors {
+        eprintln!("{e}");
+    }
+    Err(CliError {
+        message: format!("{} ({count} milestone(s) could not be read)", last.message),
+        ..last
+    })
 }
 
 pub fn list(out: &Output) -> Result<(), CliError> {
-    let milestones = all_milestones(&open_store()?)?;
+    let (milestones, broken) = all_milestones(&open_store()?)?;
     let summaries: Vec<_> = milestones.iter().map(view::summary).collect();
     if out.json {
-        return out.json_value(&summaries);
+        out.json_value(&summaries)?;
+        return report_broken(broken);
     }
-    if summaries.is_empty() {
+    if summaries.is_empty() && broken.is_empty() {
         return out.note("No milestones yet; create one with `git milestone new <id>`.");
     }
     for s in summaries {
@@ -209,12 +257,12 @@ pub fn list(out: &Output) -> Result<(), CliError> {
             .trim_end(),
         )?;
     }
-    Ok(())
+    report_broken(broken)
 }
 
-pub fn show(out: &Output, args: IdArgs) -> Result<(), CliError> {
+pub fn show(out: &Output, args: ReadArgs) -> Result<(), CliError> {
     let id = milestone_id(&args.milestone)?;
-    let files = load(&open_store()?, &id)?;
+    let files = load_at(&open_store()?, &id, args.at.as_deref())?;
     let detail = view::detail(&files.definition, files.state.is_some());
     if out.json {
         return out.json_value(&detail);
@@ -297,12 +345,13 @@ pub fn status(out: &Output, args: StatusArgs) -> Result<(), CliError> {
 }
 
 fn dashboard(out: &Output) -> Result<(), CliError> {
-    let milestones = all_milestones(&open_store()?)?;
+    let (milestones, broken) = all_milestones(&open_store()?)?;
     let summaries: Vec<_> = milestones.iter().map(view::summary).collect();
     if out.json {
-        return out.json_value(&summaries);
+        out.json_value(&summaries)?;
+        return report_broken(broken);
     }
-    if summaries.is_empty() {
+    if summaries.is_empty() && broken.is_empty() {
         return out.note("No milestones yet; create one with `git milestone new <id>`.");
     }
     let count = |status: &str| {
@@ -312,7 +361,7 @@ fn dashboard(out: &Output) -> Result<(), CliError> {
             .count()
     };
     out.line(format!(
-        "{} milestones: {} completed, {} in progress, {} planned",
+        "milestones: {}, {} completed, {} in progress, {} planned",
         summaries.len(),
         count("completed"),
         count("in_progress"),
@@ -326,7 +375,7 @@ fn dashboard(out: &Output) -> Result<(), CliError> {
             .map(|d| format!("  due {d}"))
             .unwrap_or_default();
         out.line(format!(
-            "{:<16} {}  {:<11} {:>3}/{:<3} tasks{due}",
+            "{:<16} {}  {:<11} {}/{} tasks{due}",
             s.id,
             progress_bar(s.progress.percentage),
             s.status.as_str(),
@@ -334,7 +383,7 @@ fn dashboard(out: &Output) -> Result<(), CliError> {
             s.progress.total_tasks,
         ))?;
     }
-    Ok(())
+    report_broken(broken)
 }
 
 #[cfg(test)]

@@ -1,12 +1,14 @@
 //! The command line: clap definitions, one module per command group, text and JSON
 //! rendering. Never builds a git tree; that is the store's job.
 
+mod checkpoint;
 mod demo;
 mod edit;
 pub mod error;
 mod events;
 mod milestone;
 mod output;
+mod session;
 mod state;
 mod task;
 mod view;
@@ -42,13 +44,13 @@ pub enum Command {
     /// Bring in a milestone YAML file in the reference format.
     Import(milestone::ImportArgs),
     /// Print a milestone as YAML in the reference format, derived values included.
-    Export(milestone::IdArgs),
+    Export(milestone::ReadArgs),
     /// Edit a milestone's YAML in your editor; validated before anything is written.
     Edit(milestone::IdArgs),
     /// List milestones with their status and progress.
     List,
     /// Show a milestone with its tasks.
-    Show(milestone::IdArgs),
+    Show(milestone::ReadArgs),
     /// A dashboard of all milestones, or one milestone's progress.
     Status(milestone::StatusArgs),
     /// Add tasks and move them along.
@@ -64,6 +66,16 @@ pub enum Command {
     Events(events::EventsArgs),
     /// Every event, oldest first.
     Timeline(events::TimelineArgs),
+    /// Tag, list and restore versions of a milestone.
+    #[command(subcommand)]
+    Checkpoint(checkpoint::CheckpointCommand),
+    /// Restore the newest readable version of a milestone whose files are broken.
+    Recover(checkpoint::RecoverArgs),
+    /// Work sessions: who worked on what, where, and which commits they made.
+    #[command(subcommand)]
+    Session(session::SessionCommand),
+    /// Remove ended sessions and automatic checkpoints older than the retention.
+    Cleanup(checkpoint::CleanupArgs),
     /// Walk through the whole flow in a throw-away repository.
     Demo(demo::DemoArgs),
 }
@@ -85,6 +97,10 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Event(command) => events::run_event(&out, command),
         Command::Events(args) => events::events(&out, args),
         Command::Timeline(args) => events::timeline(&out, args),
+        Command::Checkpoint(command) => checkpoint::run(&out, command),
+        Command::Recover(args) => checkpoint::recover(&out, args),
+        Command::Session(command) => session::run(&out, command),
+        Command::Cleanup(args) => checkpoint::cleanup(&out, args),
         Command::Demo(args) => demo::demo(&out, args),
     }
 }

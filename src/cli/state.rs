@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 
 use crate::model::Op;
 
-use super::milestone::load;
+use super::milestone::load_at;
 use super::{milestone_id, open_store, CliError, Output};
 
 /// The `state` commands.
@@ -33,6 +33,9 @@ pub struct SaveArgs {
 pub struct LoadArgs {
     /// The milestone.
     pub milestone: String,
+    /// The state as it was at this checkpoint or commit of refs/milestones.
+    #[arg(long, value_name = "COMMIT|CHECKPOINT")]
+    pub at: Option<String>,
 }
 
 pub fn run(out: &Output, command: StateCommand) -> Result<(), CliError> {
@@ -74,7 +77,7 @@ fn save(out: &Output, args: SaveArgs) -> Result<(), CliError> {
 
 fn load_state(out: &Output, args: LoadArgs) -> Result<(), CliError> {
     let milestone = milestone_id(&args.milestone)?;
-    let files = load(&open_store()?, &milestone)?;
+    let files = load_at(&open_store()?, &milestone, args.at.as_deref())?;
     let Some(state) = files.state else {
         return Err(
             CliError::user(format!("milestone {milestone} has no saved state")).hint(format!(

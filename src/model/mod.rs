@@ -5,6 +5,7 @@ pub mod event;
 pub mod id;
 pub mod milestone;
 pub mod op;
+pub mod session;
 pub mod validate;
 
 pub use event::{Event, EventRecord};
@@ -13,7 +14,8 @@ pub use milestone::{
     ApprovalGate, KiroConfiguration, KiroWorkflow, Milestone, Phase, PhaseState, PhaseStatus,
     PhaseWeights, Phases, Task, TaskStatus,
 };
-pub use op::{Op, PutReason};
+pub use op::{Op, PutReason, RestoreSource};
+pub use session::{Session, SessionCommit, SessionId, SessionStatus};
 
 /// A milestone's stored files, as read from one commit.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,4 +24,7 @@ pub struct MilestoneFiles {
     pub definition: Milestone,
     /// `state.json`, absent until saved.
     pub state: Option<serde_json::Value>,
+    /// `sessions/*.json`, by id; `None` when not read (operations that do not need
+    /// them leave them as they are).
+    pub sessions: Option<std::collections::BTreeMap<SessionId, Session>>,
 }

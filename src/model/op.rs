@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::id::{MilestoneId, TaskId};
 use super::milestone::{Milestone, TaskStatus};
+use super::session::{Session, SessionCommit, SessionId};
 
 /// One operation; one commit on `refs/milestones`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,6 +74,67 @@ pub enum Op {
         #[serde(default)]
         data: Value,
     },
+    /// Records that a checkpoint tag was made.
+    CreateCheckpoint {
+        /// The milestone.
+        milestone: MilestoneId,
+        /// The checkpoint's name.
+        name: String,
+        /// The commit the tag points at.
+        commit: String,
+    },
+    /// Puts a milestone's files back as they were at `commit`.
+    Restore {
+        /// The milestone.
+        milestone: MilestoneId,
+        /// The commit of `refs/milestones` whose version comes back.
+        commit: String,
+        /// Why: a checkpoint restore or a recovery.
+        source: RestoreSource,
+    },
+    /// Starts a work session.
+    StartSession {
+        /// The whole session record as it starts.
+        session: Box<Session>,
+    },
+    /// Ends a work session.
+    EndSession {
+        /// The milestone.
+        milestone: MilestoneId,
+        /// The session.
+        session: SessionId,
+        /// HEAD at the end.
+        #[serde(default)]
+        head: Option<String>,
+        /// Commits made on the session's branch since it started.
+        #[serde(default)]
+        commits: Vec<SessionCommit>,
+    },
+    /// Removes ended sessions and automatic checkpoints older than the retention.
+    Cleanup {
+        /// The milestone.
+        milestone: MilestoneId,
+        /// The retention in days.
+        retention_days: u32,
+        /// Sessions that ended before this time are removed (RFC 3339).
+        cutoff: String,
+        /// The automatic checkpoint tags removed with it.
+        #[serde(default)]
+        checkpoints: Vec<String>,
+    },
+}
+
+/// Why a milestone's files are put back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RestoreSource {
+    /// `checkpoint restore`.
+    Checkpoint {
+        /// The checkpoint's name.
+        name: String,
+    },
+    /// `recover`: the tip's files could not be read.
+    Recover,
 }
 
 /// Why a milestone's definition was replaced.
@@ -88,16 +150,29 @@ pub enum PutReason {
 }
 
 impl Op {
+    /// Whether applying the operation needs the milestone's sessions.
+    pub fn needs_sessions(&self) -> bool {
+        matches!(
+            self,
+            Op::StartSession { .. } | Op::EndSession { .. } | Op::Cleanup { .. }
+        )
+    }
+
     /// The milestone the operation touches, if any.
     pub fn milestone(&self) -> Option<&MilestoneId> {
         match self {
             Op::Init => None,
             Op::PutMilestone { definition, .. } => Some(&definition.id),
+            Op::StartSession { session } => Some(&session.milestone_id),
             Op::NewMilestone { milestone, .. }
             | Op::AddTask { milestone, .. }
             | Op::SetTaskStatus { milestone, .. }
             | Op::SaveState { milestone, .. }
-            | Op::AddEvent { milestone, .. } => Some(milestone),
+            | Op::AddEvent { milestone, .. }
+            | Op::CreateCheckpoint { milestone, .. }
+            | Op::Restore { milestone, .. }
+            | Op::EndSession { milestone, .. }
+            | Op::Cleanup { milestone, .. } => Some(milestone),
         }
     }
 }

@@ -28,6 +28,8 @@ pub enum StoreError {
         commit: String,
         /// What is wrong with it.
         detail: String,
+        /// The newest earlier commit where the milestone could be read.
+        last_readable: Option<String>,
     },
     /// No git identity to record the operation with.
     #[error("{0}")]
@@ -44,6 +46,15 @@ pub enum StoreError {
     /// A revision given by the user does not name a commit.
     #[error("{0:?} does not name a commit")]
     UnknownRevision(String),
+    /// A revision names a commit that is not part of `refs/milestones`.
+    #[error("{0:?} is not a commit of refs/milestones")]
+    NotInHistory(String),
+    /// A file of this worktree's own could not be read or written.
+    #[error("{0}")]
+    Local(String),
+    /// A value could not be encoded for storage (a bug).
+    #[error("cannot encode {0}")]
+    Encode(String),
     /// libgit2 failed.
     #[error("git: {}", .0.message())]
     Git(#[from] git2::Error),

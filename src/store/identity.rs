@@ -43,6 +43,17 @@ pub fn signature(
     }
 }
 
+impl super::Store {
+    /// The committer identity (name, email) operations are recorded with.
+    pub fn identity(&self) -> Result<(String, String), StoreError> {
+        let sig = signature(&self.repo, Role::Committer, chrono::Utc::now())?;
+        Ok((
+            sig.name().unwrap_or("").to_string(),
+            sig.email().unwrap_or("").to_string(),
+        ))
+    }
+}
+
 fn config_value(config: Option<&Config>, key: &str) -> Option<String> {
     config?
         .get_string(key)

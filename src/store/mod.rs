@@ -2,9 +2,11 @@
 //! commit with a compare-and-swap ref update, walking history. The only module that
 //! knows paths such as `milestones/<id>/milestone.yaml` and the commit message format.
 
+pub mod checkpoint;
 mod error;
 mod history;
 mod identity;
+pub mod local;
 pub mod message;
 mod snapshot;
 mod transact;
@@ -13,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use git2::{Oid, Repository};
 
+pub use checkpoint::Checkpoint;
 pub use error::StoreError;
 pub use history::EventFilter;
 pub use snapshot::Snapshot;
@@ -84,6 +87,8 @@ pub(crate) mod layout {
     pub const DEFINITION: &str = "milestone.yaml";
     /// A milestone's saved state.
     pub const STATE: &str = "state.json";
+    /// A milestone's sessions folder.
+    pub const SESSIONS: &str = "sessions";
 
     /// The path of `file` of milestone `id`, for messages.
     pub fn path(id: &str, file: &str) -> String {

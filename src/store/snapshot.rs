@@ -1,10 +1,12 @@
 //! Reading the state at one commit of `refs/milestones`.
 
+use std::collections::BTreeMap;
+
 use git2::{ObjectType, Oid, Repository, Tree};
 
-use super::layout::{self, DEFINITION, FORMAT_FILE, MILESTONES, STATE};
+use super::layout::{self, DEFINITION, FORMAT_FILE, MILESTONES, SESSIONS, STATE};
 use super::{StoreError, FORMAT};
-use crate::model::{Milestone, MilestoneFiles, MilestoneId};
+use crate::model::{Milestone, MilestoneFiles, MilestoneId, Session, SessionId};
 use crate::yaml;
 
 /// The tree of one commit, checked for a layout version this code reads.
@@ -12,6 +14,12 @@ pub struct Snapshot<'r> {
     repo: &'r Repository,
     commit: Oid,
     tree: Tree<'r>,
+}
+
+/// A file of a milestone that cannot be read: which, and why.
+struct Broken {
+    file: String,
+    detail: String,
 }
 
 impl<'r> Snapshot<'r> {
@@ -45,7 +53,7 @@ impl<'r> Snapshot<'r> {
 
     /// The ids of all milestones, sorted.
     pub fn milestone_ids(&self) -> Result<Vec<MilestoneId>, StoreError> {
-        let Some(folder) = self.milestones_tree()? else {
+        let Some(folder) = milestones_tree(self.repo, &self.tree)? else {
             return Ok(Vec::new());
         };
         // Entries with names that are not valid ids were not written by this tool;
@@ -59,24 +67,12 @@ impl<'r> Snapshot<'r> {
 
     /// The `milestones/` tree, absent before the first milestone.
     pub(super) fn milestones_tree(&self) -> Result<Option<Tree<'r>>, StoreError> {
-        match self.tree.get_name(MILESTONES) {
-            Some(entry) => Ok(Some(entry.to_object(self.repo)?.peel_to_tree()?)),
-            None => Ok(None),
-        }
+        milestones_tree(self.repo, &self.tree)
     }
 
     /// The tree of milestone `id`, if it exists.
     pub(super) fn milestone_tree(&self, id: &MilestoneId) -> Result<Option<Tree<'r>>, StoreError> {
-        let Some(folder) = self.milestones_tree()? else {
-            return Ok(None);
-        };
-        let tree = match folder.get_name(id.as_str()) {
-            Some(entry) if entry.kind() == Some(ObjectType::Tree) => {
-                Some(entry.to_object(self.repo)?.peel_to_tree()?)
-            }
-            _ => None,
-        };
-        Ok(tree)
+        milestone_tree(self.repo, &self.tree, id)
     }
 
     /// Whether milestone `id` exists.
@@ -84,52 +80,220 @@ impl<'r> Snapshot<'r> {
         Ok(self.milestone_tree(id)?.is_some())
     }
 
-    /// The files of milestone `id`, `None` if it does not exist.
+    /// The definition and state of milestone `id`, `None` if it does not exist.
     pub fn milestone(&self, id: &MilestoneId) -> Result<Option<MilestoneFiles>, StoreError> {
+        self.read_milestone(id, false)
+    }
+
+    /// Like [`Snapshot::milestone`], with the sessions read too.
+    pub fn milestone_with_sessions(
+        &self,
+        id: &MilestoneId,
+    ) -> Result<Option<MilestoneFiles>, StoreError> {
+        self.read_milestone(id, true)
+    }
+
+    fn read_milestone(
+        &self,
+        id: &MilestoneId,
+        with_sessions: bool,
+    ) -> Result<Option<MilestoneFiles>, StoreError> {
         let Some(tree) = self.milestone_tree(id)? else {
             return Ok(None);
         };
-        let definition_text = self
-            .read_file(&tree, id, DEFINITION)?
-            .ok_or_else(|| self.corrupt(id, DEFINITION, "the file is missing".to_string()))?;
-        let definition: Milestone = yaml::from_str(&definition_text)
-            .map_err(|e| self.corrupt(id, DEFINITION, e.to_string()))?;
-        if &definition.id != id {
-            return Err(self.corrupt(
-                id,
-                DEFINITION,
-                format!("it names milestone {:?}", definition.id.as_str()),
-            ));
+        match parse_milestone(self.repo, &tree, id, with_sessions)? {
+            Ok(files) => Ok(Some(files)),
+            Err(broken) => Err(StoreError::Corrupt {
+                path: layout::path(id.as_str(), &broken.file),
+                commit: self.commit.to_string(),
+                detail: broken.detail,
+                last_readable: last_readable(self.repo, self.commit, id, tree.id())?
+                    .map(|c| c.to_string()),
+            }),
         }
-        let state = match self.read_file(&tree, id, STATE)? {
-            Some(text) => Some(
-                serde_json::from_str(&text).map_err(|e| self.corrupt(id, STATE, e.to_string()))?,
-            ),
-            None => None,
-        };
-        Ok(Some(MilestoneFiles { definition, state }))
     }
 
-    fn read_file(
-        &self,
-        tree: &Tree<'r>,
-        id: &MilestoneId,
-        name: &str,
-    ) -> Result<Option<String>, StoreError> {
-        let Some(entry) = tree.get_name(name) else {
+    /// The sessions of milestone `id`, oldest first.
+    pub fn sessions(&self, id: &MilestoneId) -> Result<Vec<Session>, StoreError> {
+        let Some(files) = self.milestone_with_sessions(id)? else {
+            return Ok(Vec::new());
+        };
+        let mut sessions: Vec<Session> = files.sessions.unwrap_or_default().into_values().collect();
+        sessions.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+        Ok(sessions)
+    }
+
+    /// The session `id`, whichever milestone it belongs to.
+    pub fn find_session(&self, id: &SessionId) -> Result<Option<Session>, StoreError> {
+        let file = format!("{id}.json");
+        for milestone in self.milestone_ids()? {
+            let Some(tree) = self.milestone_tree(&milestone)? else {
+                continue;
+            };
+            let Some(entry) = tree
+                .get_path(std::path::Path::new(SESSIONS).join(&file).as_path())
+                .ok()
+            else {
+                continue;
+            };
+            let blob = entry.to_object(self.repo)?.peel_to_blob()?;
+            return serde_json::from_slice(blob.content())
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt {
+                    path: layout::path(milestone.as_str(), &format!("{SESSIONS}/{file}")),
+                    commit: self.commit.to_string(),
+                    detail: e.to_string(),
+                    last_readable: None,
+                });
+        }
+        Ok(None)
+    }
+}
+
+fn milestones_tree<'r>(
+    repo: &'r Repository,
+    root: &Tree<'r>,
+) -> Result<Option<Tree<'r>>, StoreError> {
+    match root.get_name(MILESTONES) {
+        Some(entry) => Ok(Some(entry.to_object(repo)?.peel_to_tree()?)),
+        None => Ok(None),
+    }
+}
+
+fn milestone_tree<'r>(
+    repo: &'r Repository,
+    root: &Tree<'r>,
+    id: &MilestoneId,
+) -> Result<Option<Tree<'r>>, StoreError> {
+    let Some(folder) = milestones_tree(repo, root)? else {
+        return Ok(None);
+    };
+    let tree = match folder.get_name(id.as_str()) {
+        Some(entry) if entry.kind() == Some(ObjectType::Tree) => {
+            Some(entry.to_object(repo)?.peel_to_tree()?)
+        }
+        _ => None,
+    };
+    Ok(tree)
+}
+
+/// Parses a milestone's folder. The outer error is git failing; the inner one a file
+/// that is there but cannot be read.
+fn parse_milestone(
+    repo: &Repository,
+    tree: &Tree<'_>,
+    id: &MilestoneId,
+    with_sessions: bool,
+) -> Result<Result<MilestoneFiles, Broken>, StoreError> {
+    let broken = |file: &str, detail: String| Broken {
+        file: file.to_string(),
+        detail,
+    };
+    let definition_text = match read_text(repo, tree, DEFINITION)? {
+        Some(Ok(text)) => text,
+        Some(Err(detail)) => return Ok(Err(broken(DEFINITION, detail))),
+        None => return Ok(Err(broken(DEFINITION, "the file is missing".into()))),
+    };
+    let definition: Milestone = match yaml::from_str(&definition_text) {
+        Ok(m) => m,
+        Err(e) => return Ok(Err(broken(DEFINITION, e.to_string()))),
+    };
+    if &definition.id != id {
+        let detail = format!("it names milestone {:?}", definition.id.as_str());
+        return Ok(Err(broken(DEFINITION, detail)));
+    }
+    let state = match read_text(repo, tree, STATE)? {
+        Some(Ok(text)) => match serde_json::from_str(&text) {
+            Ok(state) => Some(state),
+            Err(e) => return Ok(Err(broken(STATE, e.to_string()))),
+        },
+        Some(Err(detail)) => return Ok(Err(broken(STATE, detail))),
+        None => None,
+    };
+    let sessions = if with_sessions {
+        match read_sessions(repo, tree)? {
+            Ok(sessions) => Some(sessions),
+            Err(b) => return Ok(Err(b)),
+        }
+    } else {
+        None
+    };
+    Ok(Ok(MilestoneFiles {
+        definition,
+        state,
+        sessions,
+    }))
+}
+
+fn read_sessions(
+    repo: &Repository,
+    tree: &Tree<'_>,
+) -> Result<Result<BTreeMap<SessionId, Session>, Broken>, StoreError> {
+    let mut sessions = BTreeMap::new();
+    let Some(entry) = tree.get_name(SESSIONS) else {
+        return Ok(Ok(sessions));
+    };
+    let folder = entry.to_object(repo)?.peel_to_tree()?;
+    for entry in folder.iter() {
+        let name = entry.name().unwrap_or("").to_string();
+        let file = format!("{SESSIONS}/{name}");
+        let blob = entry.to_object(repo)?.peel_to_blob()?;
+        match serde_json::from_slice::<Session>(blob.content()) {
+            Ok(session) => {
+                sessions.insert(session.session_id.clone(), session);
+            }
+            Err(e) => {
+                return Ok(Err(Broken {
+                    file,
+                    detail: e.to_string(),
+                }))
+            }
+        }
+    }
+    Ok(Ok(sessions))
+}
+
+/// The text of `name` in `tree`: `None` if absent, an inner error if not UTF-8.
+fn read_text(
+    repo: &Repository,
+    tree: &Tree<'_>,
+    name: &str,
+) -> Result<Option<Result<String, String>>, StoreError> {
+    let Some(entry) = tree.get_name(name) else {
+        return Ok(None);
+    };
+    let blob = entry.to_object(repo)?.peel_to_blob()?;
+    Ok(Some(
+        String::from_utf8(blob.content().to_vec()).map_err(|_| "it is not UTF-8 text".to_string()),
+    ))
+}
+
+/// The newest commit before `from` where milestone `id` can be read, walking back
+/// until it did not exist. Only consulted when a read has failed.
+pub(super) fn last_readable(
+    repo: &Repository,
+    from: Oid,
+    id: &MilestoneId,
+    broken_tree: Oid,
+) -> Result<Option<Oid>, StoreError> {
+    let mut walk = repo.revwalk()?;
+    walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::TIME)?;
+    walk.push(from)?;
+    let mut tried = std::collections::HashSet::from([broken_tree]);
+    for oid in walk {
+        let oid = oid?;
+        let root = repo.find_commit(oid)?.tree()?;
+        let Some(tree) = milestone_tree(repo, &root, id)? else {
             return Ok(None);
         };
-        let blob = entry.to_object(self.repo)?.peel_to_blob()?;
-        String::from_utf8(blob.content().to_vec())
-            .map(Some)
-            .map_err(|_| self.corrupt(id, name, "it is not UTF-8 text".to_string()))
-    }
-
-    fn corrupt(&self, id: &MilestoneId, file: &str, detail: String) -> StoreError {
-        StoreError::Corrupt {
-            path: layout::path(id.as_str(), file),
-            commit: self.commit.to_string(),
-            detail,
+        // Most commits share the milestone's folder with their parent: parse each
+        // version once.
+        if !tried.insert(tree.id()) {
+            continue;
+        }
+        if parse_milestone(repo, &tree, id, true)?.is_ok() {
+            return Ok(Some(oid));
         }
     }
+    Ok(None)
 }

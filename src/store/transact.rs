@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use git2::{ErrorCode, FileMode, Oid, Tree};
 
 use super::identity::{signature, Role};
-use super::layout::{DEFINITION, FORMAT_FILE, MILESTONES, STATE};
+use super::layout::{DEFINITION, FORMAT_FILE, MILESTONES, SESSIONS, STATE};
 use super::message::{self, OpRecord};
 use super::{Snapshot, Store, StoreError, FORMAT, REF};
 use crate::clock;
@@ -91,15 +91,30 @@ impl Store {
             let tip = self.tip()?;
             let snapshot = self.snapshot_at(tip)?;
             let current = match op.milestone() {
+                // A restore must work on a milestone that cannot be read: it is how
+                // a broken milestone gets repaired.
+                Some(id) if matches!(op, Op::Restore { .. }) => {
+                    snapshot.milestone(id).ok().flatten()
+                }
+                Some(id) if op.needs_sessions() => snapshot.milestone_with_sessions(id)?,
                 Some(id) => snapshot.milestone(id)?,
                 None => None,
             };
             precondition(current.as_ref())?;
-            let applied = workflow::apply(current.clone(), &op, at)?;
+            let source = self.restore_source(&op)?;
+            let applied = workflow::apply_with_source(
+                current.clone(),
+                source.as_ref().map(|(files, _)| files.clone()),
+                &op,
+                at,
+            )?;
             if !applied.changed {
                 return Ok(Outcome::Unchanged { applied });
             }
-            let tree = self.write_tree(&snapshot, op.milestone(), current.as_ref(), &applied)?;
+            let tree = match (op.milestone(), &source) {
+                (Some(id), Some((_, folder))) => self.put_folder(&snapshot, id, *folder)?,
+                _ => self.write_tree(&snapshot, op.milestone(), current.as_ref(), &applied)?,
+            };
             let parent = self.repo.find_commit(tip)?;
             let lamport = self.lamport(&parent)? + 1;
             let commit = self.write_commit(&tree, &[&parent], op.clone(), &applied, at, lamport)?;
@@ -117,6 +132,41 @@ impl Store {
         Err(StoreError::Contention {
             attempts: MAX_ATTEMPTS,
         })
+    }
+
+    /// For a restore, the milestone's files and folder at the commit it restores.
+    fn restore_source(&self, op: &Op) -> Result<Option<(MilestoneFiles, Oid)>, StoreError> {
+        let Op::Restore {
+            milestone, commit, ..
+        } = op
+        else {
+            return Ok(None);
+        };
+        let oid = Oid::from_str(commit).map_err(|_| StoreError::UnknownRevision(commit.clone()))?;
+        let snapshot = self.snapshot_at(oid)?;
+        let (Some(files), Some(folder)) = (
+            snapshot.milestone_with_sessions(milestone)?,
+            snapshot.milestone_tree(milestone)?,
+        ) else {
+            return Ok(None);
+        };
+        Ok(Some((files, folder.id())))
+    }
+
+    /// The root tree with milestone `id`'s folder replaced by `folder` as it is.
+    fn put_folder(
+        &self,
+        snapshot: &Snapshot<'_>,
+        id: &MilestoneId,
+        folder: Oid,
+    ) -> Result<Tree<'_>, StoreError> {
+        let old_milestones = snapshot.milestones_tree()?;
+        let mut milestones = self.repo.treebuilder(old_milestones.as_ref())?;
+        milestones.insert(id.as_str(), folder, FileMode::Tree.into())?;
+        let milestones = milestones.write()?;
+        let mut root = self.repo.treebuilder(Some(snapshot.tree()))?;
+        root.insert(MILESTONES, milestones, FileMode::Tree.into())?;
+        Ok(self.repo.find_tree(root.write()?)?)
     }
 
     /// The lamport clock of `commit`: from its message, or for a commit this tool did
@@ -176,11 +226,8 @@ impl Store {
         let old_folder = snapshot.milestone_tree(id)?;
         let mut folder = self.repo.treebuilder(old_folder.as_ref())?;
         if before.map(|b| &b.definition) != Some(&after.definition) {
-            let text = yaml::to_string(&after.definition).map_err(|e| StoreError::Corrupt {
-                path: super::layout::path(id.as_str(), DEFINITION),
-                commit: snapshot.commit().to_string(),
-                detail: e.to_string(),
-            })?;
+            let text = yaml::to_string(&after.definition)
+                .map_err(|e| StoreError::Encode(format!("{DEFINITION}: {e}")))?;
             folder.insert(DEFINITION, self.repo.blob(text.as_bytes())?, blob_mode())?;
         }
         if before.and_then(|b| b.state.as_ref()) != after.state.as_ref() {
@@ -196,21 +243,37 @@ impl Store {
                 }
             }
         }
+        if let Some(sessions) = &after.sessions {
+            let old = before.and_then(|b| b.sessions.as_ref());
+            if old != Some(sessions) {
+                let old_tree = old_folder
+                    .as_ref()
+                    .and_then(|f| f.get_name(SESSIONS))
+                    .map(|e| e.to_object(&self.repo).and_then(|o| o.peel_to_tree()))
+                    .transpose()?;
+                let mut tree = self.repo.treebuilder(old_tree.as_ref())?;
+                tree.clear()?;
+                for (session_id, session) in sessions {
+                    let text = serde_json::to_string_pretty(session)
+                        .map_err(|e| StoreError::Encode(format!("session: {e}")))?
+                        + "\n";
+                    tree.insert(
+                        format!("{session_id}.json"),
+                        self.repo.blob(text.as_bytes())?,
+                        blob_mode(),
+                    )?;
+                }
+                if tree.is_empty() {
+                    if folder.get(SESSIONS)?.is_some() {
+                        folder.remove(SESSIONS)?;
+                    }
+                } else {
+                    folder.insert(SESSIONS, tree.write()?, FileMode::Tree.into())?;
+                }
+            }
+        }
         let folder = folder.write()?;
-        let old_milestones = snapshot.milestones_tree()?;
-        let mut milestones = self.repo.treebuilder(old_milestones.as_ref())?;
-        milestones.insert(id.as_str(), folder, FileMode::Tree.into())?;
-        let milestones = milestones.write()?;
-        let mut root = self.repo.treebuilder(Some(snapshot.tree()))?;
-        root.insert(MILESTONES, milestones, FileMode::Tree.into())?;
-        Ok(self.repo.find_tree(root.write()?)?)
-    }
-
-    /// The id of this worktree's current session, if one is active.
-    pub fn current_session(&self) -> Option<String> {
-        let text = std::fs::read_to_string(self.local_dir().join("session")).ok()?;
-        let id = text.trim();
-        (!id.is_empty()).then(|| id.to_string())
+        self.put_folder(snapshot, id, folder)
     }
 }
 

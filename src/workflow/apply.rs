@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::model::{
     event::check_event_type, validate, Event, Milestone, MilestoneFiles, MilestoneId, Op,
-    PutReason, Task, TaskId,
+    PutReason, RestoreSource, SessionStatus, Task, TaskId,
 };
 
 use super::progress::{display_percentage, milestone_progress, MilestoneStatus};
@@ -40,13 +40,13 @@ pub const BUILT_IN_EVENT_TYPES: &[&str] = &[
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Rejection {
     /// The milestone does not exist.
-    #[error("no milestone {0:?}")]
+    #[error("no milestone {0}")]
     NoSuchMilestone(MilestoneId),
     /// The milestone exists already.
-    #[error("milestone {0:?} already exists")]
+    #[error("milestone {0} already exists")]
     MilestoneExists(MilestoneId),
     /// The task does not exist.
-    #[error("milestone {milestone:?} has no task {task:?}")]
+    #[error("milestone {milestone} has no task {task}")]
     NoSuchTask {
         /// The milestone.
         milestone: MilestoneId,
@@ -54,7 +54,7 @@ pub enum Rejection {
         task: TaskId,
     },
     /// The task exists already.
-    #[error("milestone {milestone:?} already has a task {task:?}")]
+    #[error("milestone {milestone} already has a task {task}")]
     TaskExists {
         /// The milestone.
         milestone: MilestoneId,
@@ -87,7 +87,17 @@ pub fn apply(
     op: &Op,
     at: DateTime<Utc>,
 ) -> Result<Applied, Rejection> {
-    let _ = at; // phase timestamps use it once the workflow operations exist
+    apply_with_source(current, None, op, at)
+}
+
+/// Like [`apply`], with `source`: for a restore, the milestone's files as they were at
+/// the commit it restores (read by the store, which alone reads history).
+pub fn apply_with_source(
+    current: Option<MilestoneFiles>,
+    source: Option<MilestoneFiles>,
+    op: &Op,
+    at: DateTime<Utc>,
+) -> Result<Applied, Rejection> {
     let before = current.as_ref().map(|f| milestone_progress(&f.definition));
     let mut applied = match op {
         Op::Init => Applied {
@@ -122,6 +132,7 @@ pub fn apply(
                 files: Some(MilestoneFiles {
                     definition,
                     state: None,
+                    sessions: Some(Default::default()),
                 }),
                 changed: true,
             }
@@ -214,11 +225,180 @@ pub fn apply(
                 changed: true,
             }
         }
+        Op::CreateCheckpoint {
+            milestone,
+            name,
+            commit,
+        } => {
+            let files = existing(current, milestone)?;
+            Applied {
+                events: vec![Event::new(
+                    "checkpoint_created",
+                    milestone.as_str(),
+                    json!({
+                        "checkpoint_name": name,
+                        "commit": commit,
+                        "tag": format!("refs/tags/milestone/{milestone}/{name}"),
+                    }),
+                )],
+                summary: format!("{milestone}: checkpoint {name}"),
+                files: Some(files),
+                changed: true,
+            }
+        }
+        Op::Restore {
+            milestone,
+            commit,
+            source: why,
+        } => {
+            let restored = source.ok_or_else(|| {
+                Rejection::Invalid(format!(
+                    "milestone {milestone} did not exist at commit {commit}"
+                ))
+            })?;
+            let (event, summary) = match why {
+                RestoreSource::Checkpoint { name } => (
+                    Event::new(
+                        "state_restored",
+                        milestone.as_str(),
+                        json!({ "checkpoint_name": name, "commit": commit }),
+                    ),
+                    format!("{milestone}: restore checkpoint {name}"),
+                ),
+                RestoreSource::Recover => (
+                    Event::new(
+                        "state_recovered",
+                        milestone.as_str(),
+                        json!({ "commit": commit }),
+                    ),
+                    format!("{milestone}: recover from {}", short(commit)),
+                ),
+            };
+            Applied {
+                events: vec![event],
+                summary,
+                files: Some(restored),
+                changed: true,
+            }
+        }
+        Op::StartSession { session } => {
+            let milestone = &session.milestone_id;
+            let mut files = existing(current, milestone)?;
+            let sessions = files.sessions.get_or_insert_with(Default::default);
+            if sessions.contains_key(&session.session_id) {
+                return Err(Rejection::Invalid(format!(
+                    "session {} exists already",
+                    session.session_id
+                )));
+            }
+            sessions.insert(session.session_id.clone(), (**session).clone());
+            Applied {
+                events: vec![Event::new(
+                    "session_created",
+                    milestone.as_str(),
+                    json!({
+                        "session_id": session.session_id,
+                        "git_branch": session.git_branch,
+                        "head": session.head,
+                    }),
+                )],
+                summary: format!("{milestone}: start session {}", session.session_id),
+                files: Some(files),
+                changed: true,
+            }
+        }
+        Op::EndSession {
+            milestone,
+            session,
+            head,
+            commits,
+        } => {
+            let mut files = existing(current, milestone)?;
+            let record = files
+                .sessions
+                .as_mut()
+                .and_then(|s| s.get_mut(session))
+                .ok_or_else(|| {
+                    Rejection::Invalid(format!("milestone {milestone} has no session {session}"))
+                })?;
+            if record.status != SessionStatus::Active {
+                return Err(Rejection::Invalid(format!(
+                    "session {session} has already ended"
+                )));
+            }
+            record.status = SessionStatus::Completed;
+            record.ended_at = Some(crate::clock::format_time(at));
+            record.end_head = head.clone();
+            record.commits = commits.clone();
+            Applied {
+                events: vec![Event::new(
+                    "session_ended",
+                    milestone.as_str(),
+                    json!({ "session_id": session, "commits": commits.len() }),
+                )],
+                summary: format!("{milestone}: end session {session}"),
+                files: Some(files),
+                changed: true,
+            }
+        }
+        Op::Cleanup {
+            milestone,
+            retention_days,
+            cutoff,
+            checkpoints,
+        } => {
+            let mut files = existing(current, milestone)?;
+            let sessions = files.sessions.get_or_insert_with(Default::default);
+            let removed: Vec<String> = sessions
+                .values()
+                .filter(|s| s.status == SessionStatus::Completed)
+                .filter(|s| {
+                    s.ended_at
+                        .as_deref()
+                        .is_some_and(|end| ended_before(end, cutoff))
+                })
+                .map(|s| s.session_id.to_string())
+                .collect();
+            sessions.retain(|id, _| !removed.contains(&id.to_string()));
+            Applied {
+                events: vec![Event::new(
+                    "state_cleaned",
+                    milestone.as_str(),
+                    json!({
+                        "retention_days": retention_days,
+                        "removed_sessions": removed,
+                        "removed_checkpoints": checkpoints,
+                    }),
+                )],
+                summary: format!(
+                    "{milestone}: clean up {} sessions, {} checkpoints",
+                    removed.len(),
+                    checkpoints.len()
+                ),
+                changed: !removed.is_empty() || !checkpoints.is_empty(),
+                files: Some(files),
+            }
+        }
     };
     if applied.changed {
         add_status_events(&mut applied, before);
     }
     Ok(applied)
+}
+
+fn short(commit: &str) -> &str {
+    &commit[..commit.len().min(12)]
+}
+
+/// Whether the RFC 3339 time `end` is before `cutoff`; an unreadable time is kept.
+fn ended_before(end: &str, cutoff: &str) -> bool {
+    match (
+        DateTime::parse_from_rfc3339(end),
+        DateTime::parse_from_rfc3339(cutoff),
+    ) {
+        (Ok(end), Ok(cutoff)) => end < cutoff,
+        _ => false,
+    }
 }
 
 fn existing(
@@ -250,7 +430,10 @@ fn put_milestone(
         (_, PutReason::Edit) | (Some(_), PutReason::Replace) => ("milestone_modified", "edit"),
         _ => ("milestone_imported", "import"),
     };
-    let state = current.and_then(|f| f.state);
+    let (state, sessions) = match current {
+        Some(f) => (f.state, f.sessions),
+        None => (None, None),
+    };
     Ok(Applied {
         events: vec![Event::new(
             event_type,
@@ -261,6 +444,7 @@ fn put_milestone(
         files: Some(MilestoneFiles {
             definition: definition.clone(),
             state,
+            sessions,
         }),
         changed: !unchanged,
     })
@@ -331,6 +515,7 @@ mod tests {
         MilestoneFiles {
             definition,
             state: None,
+            sessions: None,
         }
     }
 

@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""Benchmark: one `git-milestone event add` process vs one `git update-ref` process.
+
+Method
+  Builds the release binary (`cargo build --release --locked`), makes a throw-away
+  repository (own HOME, GIT_CONFIG_NOSYSTEM=1, no inherited GIT_* variables), runs
+  `git milestone init` and `git milestone new bench`, and makes two empty commits A, B.
+  Then, for N rounds, it times two whole processes, wall clock, with the monotonic
+  time.perf_counter_ns() around subprocess.run():
+    - target/release/git-milestone event add bench bench_event
+    - git update-ref refs/bench/x <new> <old>   (a compare-and-swap, moving the ref
+      A->B or B->A, so every call really writes; the same operation event add ends in)
+  The two run in the same round, their order alternating per round, so drift in
+  machine load or cache state hits both sides equally. A few untimed warm-up rounds
+  come first. It prints median and p90 of each and the ratio of the medians.
+  `event add` appends a commit per call, so the ref's history grows by N during
+  the run; that is deliberate (it is what real use looks like).
+
+Run
+  python3 bench/event_add.py                 # 200 rounds
+  python3 bench/event_add.py --rounds 1000   # or BENCH_ROUNDS=1000
+  python3 bench/event_add.py --check         # or BENCH_CHECK=1: exit 1 if ratio > 2.0
+
+Exit status: 0, 1 when --check and the ratio is above the target, 2 when a timed
+process (or the setup) fails. Standard library only.
+"""
+
+import argparse
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TARGET = 2.0
+WARMUP = 5
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def fail(msg, proc=None):
+    print(f"bench: {msg}", file=sys.stderr)
+    if proc is not None:
+        sys.stderr.write(proc.stderr.decode(errors="replace"))
+    sys.exit(2)
+
+
+def run(cmd, env, cwd):
+    """Setup step: must succeed, output captured."""
+    p = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True)
+    if p.returncode != 0:
+        fail(f"setup failed: {' '.join(map(str, cmd))}", p)
+    return p.stdout.decode().strip()
+
+
+def timed(cmd, env, cwd):
+    """One whole process, wall clock in ns. stdout discarded, stderr kept for errors."""
+    t0 = time.perf_counter_ns()
+    p = subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    t1 = time.perf_counter_ns()
+    if p.returncode != 0:
+        fail(f"exit {p.returncode}: {' '.join(map(str, cmd))}", p)
+    return t1 - t0
+
+
+def ms(ns):
+    return ns / 1e6
+
+
+def p90(xs):
+    s = sorted(xs)
+    return s[math.ceil(0.9 * len(s)) - 1]  # nearest rank
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", "200")))
+    ap.add_argument("--check", action="store_true", default=os.environ.get("BENCH_CHECK") == "1",
+                    help=f"exit 1 if the ratio of medians exceeds {TARGET}")
+    args = ap.parse_args()
+    if args.rounds < 1:
+        ap.error("--rounds must be at least 1")
+
+    # Build with the caller's environment (cargo needs the real HOME).
+    if subprocess.run(["cargo", "build", "--release", "--locked", "-q"], cwd=ROOT).returncode != 0:
+        fail("cargo build failed")
+    target_dir = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    binary = str((ROOT / target_dir / "release" / "git-milestone").resolve())
+
+    with tempfile.TemporaryDirectory(prefix="git-milestone-bench-") as tmp:
+        # Hermetic: no user or system git config, no GIT_DIR etc. leaking in (e.g. when
+        # run from a hook), C locale.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+        env.update(HOME=tmp, XDG_CONFIG_HOME=tmp, GIT_CONFIG_NOSYSTEM="1", LC_ALL="C")
+        repo = os.path.join(tmp, "repo")
+        run(["git", "init", "-q", repo], env, tmp)
+        run(["git", "config", "user.name", "Bench"], env, repo)
+        run(["git", "config", "user.email", "bench@example.invalid"], env, repo)
+        run([binary, "init", "-q"], env, repo)
+        run([binary, "new", "bench", "-q"], env, repo)
+        run(["git", "commit", "-q", "--allow-empty", "-m", "A"], env, repo)
+        a = run(["git", "rev-parse", "HEAD"], env, repo)
+        run(["git", "commit", "-q", "--allow-empty", "-m", "B"], env, repo)
+        b = run(["git", "rev-parse", "HEAD"], env, repo)
+        run(["git", "update-ref", "refs/bench/x", a], env, repo)
+
+        event_cmd = [binary, "event", "add", "bench", "bench_event"]
+        cur = a
+
+        def update_ref():
+            nonlocal cur
+            new = b if cur == a else a
+            ns = timed(["git", "update-ref", "refs/bench/x", new, cur], env, repo)
+            cur = new
+            return ns
+
+        ev, ur = [], []
+        for i in range(WARMUP + args.rounds):
+            if i % 2 == 0:
+                e = timed(event_cmd, env, repo)
+                u = update_ref()
+            else:
+                u = update_ref()
+                e = timed(event_cmd, env, repo)
+            if i >= WARMUP:
+                ev.append(e)
+                ur.append(u)
+
+        # Sanity: every timed call really wrote.
+        n_events = int(run(["git", "rev-list", "--count", "refs/milestones"], env, repo))
+        if run(["git", "rev-parse", "refs/bench/x"], env, repo) != cur:
+            fail("refs/bench/x is not where the CAS chain left it")
+
+    ratio = statistics.median(ev) / statistics.median(ur)
+    git_version = subprocess.run(["git", "--version"], capture_output=True).stdout.decode().strip()
+    print(f"rounds: {args.rounds} (+{WARMUP} warm-up), {git_version}, "
+          f"refs/milestones commits at end: {n_events}")
+    for name, xs in (("event add ", ev), ("update-ref", ur)):
+        print(f"  {name}  median {ms(statistics.median(xs)):7.2f} ms   p90 {ms(p90(xs)):7.2f} ms")
+    print(f"ratio of medians (event add / update-ref): {ratio:.2f}  (target <= {TARGET})")
+    if args.check and ratio > TARGET:
+        print(f"bench: ratio {ratio:.2f} exceeds target {TARGET}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,279 @@
+//! `checkpoint create|list|restore`, `recover`, `cleanup`.
+
+use clap::{Args, Subcommand};
+
+use crate::clock;
+use crate::model::{MilestoneId, Op, RestoreSource};
+use crate::store::{Outcome, Store, StoreError};
+
+use super::{milestone_id, open_store, CliError, Output};
+
+/// The `checkpoint` commands.
+#[derive(Debug, Subcommand)]
+pub enum CheckpointCommand {
+    /// Tag the milestone's current version as a checkpoint.
+    Create(CreateArgs),
+    /// List checkpoints.
+    List(ListArgs),
+    /// Put a milestone back as it was at a checkpoint (after a pre-restore checkpoint).
+    Restore(RestoreArgs),
+}
+
+/// `checkpoint create`.
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// The milestone.
+    pub milestone: String,
+    /// The checkpoint's name; manual-<timestamp> when omitted.
+    pub name: Option<String>,
+    /// Why, kept in the tag's message.
+    #[arg(long, short)]
+    pub message: Option<String>,
+}
+
+/// `checkpoint list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only this milestone's checkpoints.
+    pub milestone: Option<String>,
+}
+
+/// `checkpoint restore`.
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The milestone.
+    pub milestone: String,
+    /// The checkpoint's name.
+    pub name: String,
+}
+
+/// `recover`.
+#[derive(Debug, Args)]
+pub struct RecoverArgs {
+    /// The milestone.
+    pub milestone: String,
+    /// Restore the milestone as it was at this commit of refs/milestones (or
+    /// checkpoint) instead of its newest readable version.
+    #[arg(long, value_name = "COMMIT")]
+    pub to: Option<String>,
+}
+
+/// `cleanup`.
+#[derive(Debug, Args)]
+pub struct CleanupArgs {
+    /// Only this milestone; all of them when omitted.
+    pub milestone: Option<String>,
+    /// Keep what is younger than this many days.
+    #[arg(long, default_value_t = 7, value_name = "N")]
+    pub retention_days: u32,
+}
+
+pub fn run(out: &Output, command: CheckpointCommand) -> Result<(), CliError> {
+    match command {
+        CheckpointCommand::Create(args) => create(out, args),
+        CheckpointCommand::List(args) => list(out, args),
+        CheckpointCommand::Restore(args) => restore(out, args),
+    }
+}
+
+fn stamp() -> String {
+    clock::now().format("%Y%m%d-%H%M%S").to_string()
+}
+
+fn create(out: &Output, args: CreateArgs) -> Result<(), CliError> {
+    let milestone = milestone_id(&args.milestone)?;
+    let name = args.name.unwrap_or_else(|| format!("manual-{}", stamp()));
+    let why = args
+        .message
+        .unwrap_or_else(|| "Made with `git milestone checkpoint create`.".into());
+    let store = open_store()?;
+    let outcome = store.create_checkpoint(&milestone, &name, &why)?;
+    out.outcome(
+        &outcome,
+        &format!("Created checkpoint {name} of {milestone}."),
+    )
+}
+
+fn list(out: &Output, args: ListArgs) -> Result<(), CliError> {
+    let milestone = args.milestone.as_deref().map(milestone_id).transpose()?;
+    let store = open_store()?;
+    let checkpoints = store.checkpoints(milestone.as_ref())?;
+    if out.json {
+        return out.json_value(&checkpoints);
+    }
+    if checkpoints.is_empty() {
+        return out
+            .note("No checkpoints; make one with `git milestone checkpoint create <m> [<name>]`.");
+    }
+    for c in checkpoints {
+        out.line(format!(
+            "{:<14} {:<28} {} {}  {}",
+            c.milestone_id,
+            c.name,
+            &c.commit[..12],
+            c.created_at,
+            c.created_by
+        ))?;
+    }
+    Ok(())
+}
+
+fn restore(out: &Output, args: RestoreArgs) -> Result<(), CliError> {
+    let milestone = milestone_id(&args.milestone)?;
+    let store = open_store()?;
+    let Some(checkpoint) = store
+        .checkpoints(Some(&milestone))?
+        .into_iter()
+        .find(|c| c.name == args.name)
+    else {
+        return Err(CliError::user(format!(
+            "milestone {milestone} has no checkpoint {:?}",
+            args.name
+        ))
+        .hint(format!(
+            "`git milestone checkpoint list {milestone}` lists them"
+        )));
+    };
+    let safety = pre_restore_checkpoint(&store, &milestone, &args.name)?;
+    out.note(format!("Saved the current version as checkpoint {safety}."))?;
+    let outcome = store.transact(Op::Restore {
+        milestone: milestone.clone(),
+        commit: checkpoint.commit.clone(),
+        source: RestoreSource::Checkpoint {
+            name: args.name.clone(),
+        },
+    })?;
+    out.outcome(
+        &outcome,
+        &format!("Restored {milestone} to checkpoint {}.", args.name),
+    )
+}
+
+/// Tags the current version before a restore, so the restore can be undone.
+fn pre_restore_checkpoint(
+    store: &Store,
+    milestone: &MilestoneId,
+    restoring: &str,
+) -> Result<String, CliError> {
+    let base = format!("pre-restore-{}", stamp());
+    let why = format!("Made automatically before restoring checkpoint {restoring}.");
+    for attempt in 0..100 {
+        let name = if attempt == 0 {
+            base.clone()
+        } else {
+            format!("{base}-{attempt}")
+        };
+        match store.create_checkpoint(milestone, &name, &why) {
+            Ok(_) => return Ok(name),
+            Err(StoreError::Rejected(e)) if e.to_string().contains("already has a checkpoint") => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(CliError::user(format!(
+        "cannot find a free name for the pre-restore checkpoint ({base}-N)"
+    )))
+}
+
+pub fn recover(out: &Output, args: RecoverArgs) -> Result<(), CliError> {
+    let milestone = milestone_id(&args.milestone)?;
+    let store = open_store()?;
+    let commit = match &args.to {
+        Some(rev) => store.resolve_at(Some(&milestone), rev)?,
+        None => match store.snapshot()?.milestone(&milestone) {
+            Ok(Some(_)) => {
+                return out.note(format!(
+                    "Milestone {milestone} is readable; nothing to recover (use --to <commit> to go back to another version)."
+                ))
+            }
+            Ok(None) => {
+                return Err(crate::workflow::Rejection::NoSuchMilestone(milestone).into())
+            }
+            Err(StoreError::Corrupt {
+                last_readable: Some(good),
+                ..
+            }) => git2::Oid::from_str(&good).map_err(StoreError::from)?,
+            Err(StoreError::Corrupt { path, .. }) => {
+                return Err(CliError::user(format!(
+                    "{path} has no readable earlier version"
+                ))
+                .hint(format!(
+                    "`git milestone recover {milestone} --to <commit>` restores the milestone as it was at any commit of refs/milestones"
+                )))
+            }
+            Err(e) => return Err(e.into()),
+        },
+    };
+    let outcome = store.transact(Op::Restore {
+        milestone: milestone.clone(),
+        commit: commit.to_string(),
+        source: RestoreSource::Recover,
+    })?;
+    out.outcome(
+        &outcome,
+        &format!("Recovered {milestone} as it was at commit {commit}."),
+    )
+}
+
+pub fn cleanup(out: &Output, args: CleanupArgs) -> Result<(), CliError> {
+    let store = open_store()?;
+    let milestones = match &args.milestone {
+        Some(m) => vec![milestone_id(m)?],
+        None => store.snapshot()?.milestone_ids()?,
+    };
+    let cutoff = clock::now() - chrono::Duration::days(i64::from(args.retention_days));
+    let mut reports = Vec::new();
+    for milestone in milestones {
+        let old_checkpoints: Vec<String> = store
+            .checkpoints(Some(&milestone))?
+            .into_iter()
+            .filter(|c| c.is_automatic() && c.created().is_some_and(|t| t < cutoff))
+            .map(|c| c.name)
+            .collect();
+        let outcome = store.transact(Op::Cleanup {
+            milestone: milestone.clone(),
+            retention_days: args.retention_days,
+            cutoff: clock::format_time(cutoff),
+            checkpoints: old_checkpoints.clone(),
+        })?;
+        if let Outcome::Committed { applied, .. } = &outcome {
+            for name in &old_checkpoints {
+                store.delete_checkpoint(&milestone, name)?;
+            }
+            let data = &applied.events[0].data;
+            reports.push(serde_json::json!({
+                "milestone_id": milestone.as_str(),
+                "removed_sessions": data["removed_sessions"],
+                "removed_checkpoints": data["removed_checkpoints"],
+            }));
+        }
+    }
+    if out.json {
+        return out.json_value(&reports);
+    }
+    if reports.is_empty() {
+        return out.note(format!(
+            "Nothing older than {} days to clean up.",
+            args.retention_days
+        ));
+    }
+    for report in reports {
+        let names = |key: &str| {
+            report[key]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default()
+        };
+        out.note(format!(
+            "{}: removed sessions [{}], checkpoints [{}]",
+            report["milestone_id"].as_str().unwrap_or(""),
+            names("removed_sessions"),
+            names("removed_checkpoints")
+        ))?;
+    }
+    out.note("What was removed stays in history: read it with `--at <commit>`.")
+}

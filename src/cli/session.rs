@@ -1,0 +1,263 @@
+//! `session start|end|current|list|show`.
+
+use clap::{Args, Subcommand};
+
+use crate::clock;
+use crate::model::{Op, Session, SessionId, SessionStatus};
+use crate::store::local::host_name;
+use crate::store::{Outcome, Store};
+
+use super::{milestone_id, open_store, CliError, Output};
+
+/// The `session` commands.
+#[derive(Debug, Subcommand)]
+pub enum SessionCommand {
+    /// Start a work session on a milestone in this worktree; prints its id.
+    Start(StartArgs),
+    /// End a session (this worktree's current one by default).
+    End(EndArgs),
+    /// Print this worktree's current session id.
+    Current,
+    /// List sessions.
+    List(ListArgs),
+    /// Show one session.
+    Show(ShowArgs),
+}
+
+/// `session start`.
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// The milestone.
+    pub milestone: String,
+}
+
+/// `session end`.
+#[derive(Debug, Args)]
+pub struct EndArgs {
+    /// The session; this worktree's current one when omitted.
+    pub session: Option<String>,
+}
+
+/// `session list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only this milestone's sessions.
+    pub milestone: Option<String>,
+}
+
+/// `session show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The session.
+    pub session: String,
+}
+
+pub fn run(out: &Output, command: SessionCommand) -> Result<(), CliError> {
+    match command {
+        SessionCommand::Start(args) => start(out, args),
+        SessionCommand::End(args) => end(out, args),
+        SessionCommand::Current => current(out),
+        SessionCommand::List(args) => list(out, args),
+        SessionCommand::Show(args) => show(out, args),
+    }
+}
+
+/// This worktree's current session, if it is still active. A current-session file
+/// naming a session that ended elsewhere (or never landed) is stale and is cleared.
+fn active_current(store: &Store) -> Result<Option<Session>, CliError> {
+    let Some(id) = store.current_session() else {
+        return Ok(None);
+    };
+    let session = match SessionId::new(id) {
+        Ok(id) => store.snapshot()?.find_session(&id)?,
+        Err(_) => None,
+    };
+    match session {
+        Some(s) if s.status == SessionStatus::Active => Ok(Some(s)),
+        _ => {
+            store.clear_current_session()?;
+            Ok(None)
+        }
+    }
+}
+
+fn new_session_id() -> SessionId {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let salt = (nanos ^ std::process::id().wrapping_mul(2_654_435_761)) & 0xffff;
+    let id = format!(
+        "session-{}-{salt:04x}",
+        clock::now().format("%Y%m%d-%H%M%S")
+    );
+    SessionId::new(id).expect("a generated session id is valid")
+}
+
+fn start(out: &Output, args: StartArgs) -> Result<(), CliError> {
+    let milestone = milestone_id(&args.milestone)?;
+    let store = open_store()?;
+    if let Some(current) = active_current(&store)? {
+        return Err(CliError::user(format!(
+            "session {} (milestone {}) is already current in this worktree",
+            current.session_id, current.milestone_id
+        ))
+        .hint("end it first with `git milestone session end`"));
+    }
+    let (branch, head) = store.head_info();
+    let identity = store.identity()?;
+    let session = Session {
+        session_id: new_session_id(),
+        milestone_id: milestone.clone(),
+        status: SessionStatus::Active,
+        created_at: clock::format_time(clock::now()),
+        ended_at: None,
+        user: identity.0,
+        email: identity.1,
+        host: host_name(),
+        working_directory: std::env::current_dir()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default(),
+        git_branch: branch,
+        head: head.map(|h| h.to_string()),
+        end_head: None,
+        commits: Vec::new(),
+    };
+    let id = session.session_id.clone();
+    let outcome = store.transact(Op::StartSession {
+        session: Box::new(session),
+    })?;
+    if let Outcome::Committed { .. } = outcome {
+        store.set_current_session(&id)?;
+    }
+    if out.json {
+        return out.outcome(&outcome, "");
+    }
+    // The id alone, so that scripts can capture it.
+    out.line(id.as_str())
+}
+
+fn end(out: &Output, args: EndArgs) -> Result<(), CliError> {
+    let store = open_store()?;
+    let session = match args.session {
+        Some(id) => {
+            let id = SessionId::new(id).map_err(|e| CliError::user(e.to_string()))?;
+            store.snapshot()?.find_session(&id)?.ok_or_else(|| {
+                CliError::user(format!("no session {id}"))
+                    .hint("`git milestone session list` lists them")
+            })?
+        }
+        None => active_current(&store)?.ok_or_else(|| {
+            CliError::user("no session is current in this worktree")
+                .hint("name one: `git milestone session end <session>` (see `git milestone session list`)")
+        })?,
+    };
+    let start = session
+        .head
+        .as_deref()
+        .and_then(|h| git2::Oid::from_str(h).ok());
+    let end_head = store.branch_tip(&session.git_branch);
+    let commits = store.commits_between(start, end_head)?;
+    let outcome = store.transact(Op::EndSession {
+        milestone: session.milestone_id.clone(),
+        session: session.session_id.clone(),
+        head: end_head.map(|h| h.to_string()),
+        commits,
+    })?;
+    if store.current_session().as_deref() == Some(session.session_id.as_str()) {
+        store.clear_current_session()?;
+    }
+    out.outcome(&outcome, &format!("Ended session {}.", session.session_id))
+}
+
+fn current(out: &Output) -> Result<(), CliError> {
+    let store = open_store()?;
+    match active_current(&store)? {
+        Some(session) if out.json => out.json_value(&session),
+        Some(session) => out.line(session.session_id.as_str()),
+        None => Err(CliError::user("no session is current in this worktree")
+            .hint("start one with `git milestone session start <milestone>`")),
+    }
+}
+
+fn list(out: &Output, args: ListArgs) -> Result<(), CliError> {
+    let store = open_store()?;
+    let snapshot = store.snapshot()?;
+    let milestones = match args.milestone {
+        Some(m) => vec![milestone_id(&m)?],
+        None => snapshot.milestone_ids()?,
+    };
+    let mut sessions = Vec::new();
+    for m in &milestones {
+        sessions.extend(snapshot.sessions(m)?);
+    }
+    sessions.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+    if out.json {
+        return out.json_value(&sessions);
+    }
+    if sessions.is_empty() {
+        return out.note("No sessions; start one with `git milestone session start <milestone>`.");
+    }
+    let current = store.current_session();
+    for s in sessions {
+        let marker = if current.as_deref() == Some(s.session_id.as_str()) {
+            "*"
+        } else {
+            " "
+        };
+        let status = match s.status {
+            SessionStatus::Active => "active",
+            SessionStatus::Completed => "ended",
+        };
+        out.line(format!(
+            "{marker} {:<32} {:<14} {:<7} {}  {}  {}",
+            s.session_id.as_str(),
+            s.milestone_id.as_str(),
+            status,
+            s.created_at,
+            s.git_branch,
+            s.user
+        ))?;
+    }
+    Ok(())
+}
+
+fn show(out: &Output, args: ShowArgs) -> Result<(), CliError> {
+    let id = SessionId::new(args.session).map_err(|e| CliError::user(e.to_string()))?;
+    let store = open_store()?;
+    let session = store.snapshot()?.find_session(&id)?.ok_or_else(|| {
+        CliError::user(format!("no session {id}")).hint("`git milestone session list` lists them")
+    })?;
+    if out.json {
+        return out.json_value(&session);
+    }
+    out.line(format!("session {}", session.session_id))?;
+    out.line(format!("Milestone: {}", session.milestone_id))?;
+    let status = match session.status {
+        SessionStatus::Active => "active",
+        SessionStatus::Completed => "ended",
+    };
+    out.line(format!("Status:    {status}"))?;
+    out.line(format!("User:      {} <{}>", session.user, session.email))?;
+    out.line(format!("Host:      {}", session.host))?;
+    out.line(format!("Directory: {}", session.working_directory))?;
+    out.line(format!("Branch:    {}", session.git_branch))?;
+    out.line(format!(
+        "Started:   {}  at {}",
+        session.created_at,
+        session.head.as_deref().unwrap_or("(no commit)")
+    ))?;
+    if let Some(ended) = &session.ended_at {
+        out.line(format!(
+            "Ended:     {ended}  at {}",
+            session.end_head.as_deref().unwrap_or("(no commit)")
+        ))?;
+    }
+    if !session.commits.is_empty() {
+        out.line(format!("Commits:   {}", session.commits.len()))?;
+        for c in &session.commits {
+            out.line(format!("  {} {}", &c.id[..c.id.len().min(12)], c.subject))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,102 @@
+//! Work sessions: who worked on which milestone, where, on which branch, and which
+//! commits they made. Stored as `sessions/<session-id>.json` under the milestone.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::id::check_id;
+
+/// A session's id: `session-<YYYYmmdd-HHMMSS>-<hex>`, usable as a file name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct SessionId(String);
+
+impl SessionId {
+    /// Validates and wraps `value` (the id rules of milestones apply).
+    pub fn new(value: impl Into<String>) -> Result<Self, super::InvalidId> {
+        let value = value.into();
+        check_id("session", &value)?;
+        Ok(SessionId(value))
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for SessionId {
+    type Error = super::InvalidId;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        SessionId::new(value)
+    }
+}
+
+impl From<SessionId> for String {
+    fn from(id: SessionId) -> String {
+        id.0
+    }
+}
+
+impl fmt::Display for SessionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Whether a session is still going.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionStatus {
+    /// Started, not ended.
+    Active,
+    /// Ended (the reference's word for it).
+    Completed,
+}
+
+/// A commit made during a session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionCommit {
+    /// The commit id.
+    pub id: String,
+    /// Its subject line.
+    pub subject: String,
+}
+
+/// One work session, in the reference's field names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    /// Its id.
+    pub session_id: SessionId,
+    /// The milestone worked on.
+    pub milestone_id: super::MilestoneId,
+    /// Active or completed.
+    pub status: SessionStatus,
+    /// When it started (RFC 3339).
+    pub created_at: String,
+    /// When it ended.
+    #[serde(default)]
+    pub ended_at: Option<String>,
+    /// The git identity that started it (name).
+    pub user: String,
+    /// The git identity's email.
+    #[serde(default)]
+    pub email: String,
+    /// The machine it ran on.
+    #[serde(default)]
+    pub host: String,
+    /// The working directory at start.
+    pub working_directory: String,
+    /// The branch checked out at start ("none" when detached or unborn).
+    pub git_branch: String,
+    /// HEAD at start.
+    #[serde(default)]
+    pub head: Option<String>,
+    /// HEAD at end.
+    #[serde(default)]
+    pub end_head: Option<String>,
+    /// Commits made on the session's branch between start and end.
+    #[serde(default)]
+    pub commits: Vec<SessionCommit>,
+}

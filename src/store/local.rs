@@ -1,0 +1,120 @@
+//! This worktree's own facts: its current session (a file under the worktree's git
+//! dir, never shared), its branch and HEAD, and the commits made on it.
+
+use git2::Oid;
+
+use super::{Store, StoreError};
+use crate::model::{SessionCommit, SessionId};
+
+/// The file naming this worktree's current session.
+const CURRENT_SESSION: &str = "session";
+
+/// The most commits a session records; a longer list says how many were left out.
+const MAX_SESSION_COMMITS: usize = 1000;
+
+impl Store {
+    /// The id of this worktree's current session, if one is set.
+    pub fn current_session(&self) -> Option<String> {
+        let text = std::fs::read_to_string(self.local_dir().join(CURRENT_SESSION)).ok()?;
+        let id = text.trim();
+        (!id.is_empty()).then(|| id.to_string())
+    }
+
+    /// Makes `id` this worktree's current session.
+    pub fn set_current_session(&self, id: &SessionId) -> Result<(), StoreError> {
+        let dir = self.local_dir();
+        let write = || -> std::io::Result<()> {
+            std::fs::create_dir_all(&dir)?;
+            // Written aside and renamed, so a reader never sees half an id.
+            let temp = dir.join(format!("{CURRENT_SESSION}.{}", std::process::id()));
+            std::fs::write(&temp, format!("{id}\n"))?;
+            std::fs::rename(&temp, dir.join(CURRENT_SESSION))
+        };
+        write().map_err(|e| StoreError::Local(format!("cannot record the current session: {e}")))
+    }
+
+    /// Forgets this worktree's current session.
+    pub fn clear_current_session(&self) -> Result<(), StoreError> {
+        match std::fs::remove_file(self.local_dir().join(CURRENT_SESSION)) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(StoreError::Local(format!(
+                "cannot clear the current session: {e}"
+            ))),
+        }
+    }
+
+    /// The branch checked out in this worktree ("none" when detached or bare), and
+    /// HEAD's commit (none when unborn).
+    pub fn head_info(&self) -> (String, Option<Oid>) {
+        match self.repo.head() {
+            Ok(head) => {
+                let branch = if head.is_branch() {
+                    head.shorthand().unwrap_or("none").to_string()
+                } else {
+                    "none".to_string()
+                };
+                (branch, head.target())
+            }
+            Err(_) => {
+                // Unborn: HEAD names a branch that has no commit yet.
+                let branch = self
+                    .repo
+                    .find_reference("HEAD")
+                    .ok()
+                    .and_then(|h| h.symbolic_target().map(str::to_string))
+                    .and_then(|t| t.strip_prefix("refs/heads/").map(str::to_string))
+                    .unwrap_or_else(|| "none".to_string());
+                (branch, None)
+            }
+        }
+    }
+
+    /// The tip of `branch`, or HEAD when it is "none" or gone.
+    pub fn branch_tip(&self, branch: &str) -> Option<Oid> {
+        self.repo
+            .find_branch(branch, git2::BranchType::Local)
+            .ok()
+            .and_then(|b| b.get().target())
+            .or_else(|| self.head_info().1)
+    }
+
+    /// The commits reachable from `end` and not from `start`, newest first.
+    pub fn commits_between(
+        &self,
+        start: Option<Oid>,
+        end: Option<Oid>,
+    ) -> Result<Vec<SessionCommit>, StoreError> {
+        let Some(end) = end else {
+            return Ok(Vec::new());
+        };
+        let mut walk = self.repo.revwalk()?;
+        walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::TIME)?;
+        walk.push(end)?;
+        if let Some(start) = start {
+            // A start commit that is gone (gc after a rewrite) hides nothing.
+            let _ = walk.hide(start);
+        }
+        let mut commits = Vec::new();
+        for oid in walk.take(MAX_SESSION_COMMITS) {
+            let commit = self.repo.find_commit(oid?)?;
+            commits.push(SessionCommit {
+                id: commit.id().to_string(),
+                subject: commit.summary().unwrap_or("").to_string(),
+            });
+        }
+        Ok(commits)
+    }
+}
+
+/// The name of this machine, for the session record.
+pub fn host_name() -> String {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|path| std::fs::read_to_string(path).ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .or_else(|| std::env::var("COMPUTERNAME").ok())
+        .unwrap_or_default()
+}
