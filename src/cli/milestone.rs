@@ -179,13 +179,20 @@ pub fn load_at(
         Some(rev) => store.resolve_at(Some(id), rev)?,
         None => store.tip()?,
     };
-    store.snapshot_at(commit)?.milestone(id)?.ok_or_else(|| {
-        let error: CliError = crate::workflow::Rejection::NoSuchMilestone(id.clone()).into();
-        match at {
-            Some(rev) => CliError::user(format!("milestone {id} did not exist at {rev}")),
-            None => error,
-        }
-    })
+    let parts = crate::store::Parts {
+        sessions: false,
+        approvals: true,
+    };
+    store
+        .snapshot_at(commit)?
+        .milestone_with(id, parts)?
+        .ok_or_else(|| {
+            let error: CliError = crate::workflow::Rejection::NoSuchMilestone(id.clone()).into();
+            match at {
+                Some(rev) => CliError::user(format!("milestone {id} did not exist at {rev}")),
+                None => error,
+            }
+        })
 }
 
 pub fn export(out: &Output, args: ReadArgs) -> Result<(), CliError> {
@@ -263,7 +270,7 @@ pub fn list(out: &Output) -> Result<(), CliError> {
 pub fn show(out: &Output, args: ReadArgs) -> Result<(), CliError> {
     let id = milestone_id(&args.milestone)?;
     let files = load_at(&open_store()?, &id, args.at.as_deref())?;
-    let detail = view::detail(&files.definition, files.state.is_some());
+    let detail = view::detail(&files);
     if out.json {
         return out.json_value(&detail);
     }
@@ -300,7 +307,36 @@ pub fn show(out: &Output, args: ReadArgs) -> Result<(), CliError> {
         }
     }
     out.line("")?;
-    print_tasks(out, m)
+    print_tasks(out, m)?;
+    print_pending_approvals(out, &files)
+}
+
+fn print_pending_approvals(out: &Output, files: &MilestoneFiles) -> Result<(), CliError> {
+    let pending: Vec<_> = files
+        .approvals
+        .iter()
+        .flat_map(|a| a.values())
+        .filter(|r| r.status == crate::model::Decision::Pending)
+        .collect();
+    if pending.is_empty() {
+        return Ok(());
+    }
+    out.line("")?;
+    out.line("Pending approvals:")?;
+    for r in pending {
+        let who = if r.open_to_anyone {
+            "anyone".to_string()
+        } else {
+            r.pending_roles().join(", ")
+        };
+        out.line(format!(
+            "  {}  {} {}  waiting for {who}",
+            r.id,
+            r.task_id,
+            r.transition()
+        ))?;
+    }
+    Ok(())
 }
 
 fn print_tasks(out: &Output, m: &Milestone) -> Result<(), CliError> {
@@ -328,7 +364,7 @@ pub fn status(out: &Output, args: StatusArgs) -> Result<(), CliError> {
     let id = milestone_id(&id)?;
     let files = load(&open_store()?, &id)?;
     let m = &files.definition;
-    let detail = view::detail(m, files.state.is_some());
+    let detail = view::detail(&files);
     if out.json {
         return out.json_value(&detail);
     }
@@ -341,7 +377,8 @@ pub fn status(out: &Output, args: StatusArgs) -> Result<(), CliError> {
         s.progress.completed_tasks,
         s.progress.total_tasks
     ))?;
-    print_tasks(out, m)
+    print_tasks(out, m)?;
+    print_pending_approvals(out, &files)
 }
 
 fn dashboard(out: &Output) -> Result<(), CliError> {

@@ -8,6 +8,7 @@ pub mod error;
 mod events;
 mod milestone;
 mod output;
+mod phase;
 mod session;
 mod state;
 mod task;
@@ -66,6 +67,14 @@ pub enum Command {
     Events(events::EventsArgs),
     /// Every event, oldest first.
     Timeline(events::TimelineArgs),
+    /// Move workflow tasks through design → spec → task → execute.
+    #[command(subcommand)]
+    Phase(phase::PhaseCommand),
+    /// List and decide approval requests of gated phase transitions.
+    #[command(subcommand)]
+    Approval(phase::ApprovalCommand),
+    /// Perform every ready phase transition of the workflow tasks.
+    Monitor(phase::MonitorArgs),
     /// Tag, list and restore versions of a milestone.
     #[command(subcommand)]
     Checkpoint(checkpoint::CheckpointCommand),
@@ -97,6 +106,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Event(command) => events::run_event(&out, command),
         Command::Events(args) => events::events(&out, args),
         Command::Timeline(args) => events::timeline(&out, args),
+        Command::Phase(command) => phase::run_phase(&out, command),
+        Command::Approval(command) => phase::run_approval(&out, command),
+        Command::Monitor(args) => phase::monitor(&out, args),
         Command::Checkpoint(command) => checkpoint::run(&out, command),
         Command::Recover(args) => checkpoint::recover(&out, args),
         Command::Session(command) => session::run(&out, command),

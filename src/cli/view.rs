@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::model::{KiroWorkflow, Milestone, Task};
+use crate::model::{KiroWorkflow, Milestone, MilestoneFiles, Task};
 use crate::workflow::{display_percentage, milestone_progress, task_progress, MilestoneStatus};
 
 /// `progress` of a milestone.
@@ -61,6 +61,8 @@ pub struct DetailView<'a> {
     pub tasks: Vec<TaskView<'a>>,
     /// Whether a state was saved.
     pub has_state: bool,
+    /// Approval requests still waiting for a decision.
+    pub pending_approvals: Vec<serde_json::Value>,
 }
 
 /// The summary of `milestone`.
@@ -80,8 +82,9 @@ pub fn summary(milestone: &Milestone) -> SummaryView {
     }
 }
 
-/// The detailed view of `milestone`.
-pub fn detail(milestone: &Milestone, has_state: bool) -> DetailView<'_> {
+/// The detailed view of a milestone's files.
+pub fn detail(files: &MilestoneFiles) -> DetailView<'_> {
+    let milestone = &files.definition;
     let config = milestone.kiro_configuration.as_ref();
     DetailView {
         summary: summary(milestone),
@@ -97,7 +100,14 @@ pub fn detail(milestone: &Milestone, has_state: bool) -> DetailView<'_> {
                 kiro_workflow: t.kiro_workflow.as_ref(),
             })
             .collect(),
-        has_state,
+        has_state: files.state.is_some(),
+        pending_approvals: files
+            .approvals
+            .iter()
+            .flat_map(|a| a.values())
+            .filter(|r| r.status == crate::model::Decision::Pending)
+            .map(super::phase::request_json)
+            .collect(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The domain types: milestones, tasks, phases, operations and events, with the
 //! validation of their values. No git, no terminal.
 
+pub mod approval;
 pub mod event;
 pub mod id;
 pub mod milestone;
@@ -8,6 +9,7 @@ pub mod op;
 pub mod session;
 pub mod validate;
 
+pub use approval::{ApprovalRequest, Approver, Decision};
 pub use event::{Event, EventRecord};
 pub use id::{InvalidId, MilestoneId, TaskId};
 pub use milestone::{
@@ -27,4 +29,6 @@ pub struct MilestoneFiles {
     /// `sessions/*.json`, by id; `None` when not read (operations that do not need
     /// them leave them as they are).
     pub sessions: Option<std::collections::BTreeMap<SessionId, Session>>,
+    /// `approvals/*.yaml`, by id; `None` when not read.
+    pub approvals: Option<std::collections::BTreeMap<String, ApprovalRequest>>,
 }

@@ -4,8 +4,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::approval::Decision;
 use super::id::{MilestoneId, TaskId};
-use super::milestone::{Milestone, TaskStatus};
+use super::milestone::{Milestone, Phase, PhaseStatus, TaskStatus};
 use super::session::{Session, SessionCommit, SessionId};
 
 /// One operation; one commit on `refs/milestones`.
@@ -110,6 +111,49 @@ pub enum Op {
         #[serde(default)]
         commits: Vec<SessionCommit>,
     },
+    /// Sets one phase's status.
+    SetPhase {
+        /// The milestone.
+        milestone: MilestoneId,
+        /// The task.
+        task: TaskId,
+        /// The phase.
+        phase: Phase,
+        /// The new status.
+        status: PhaseStatus,
+    },
+    /// Moves a task to its next phase, or asks for approval when the move is gated.
+    AdvancePhase {
+        /// The milestone.
+        milestone: MilestoneId,
+        /// The task.
+        task: TaskId,
+        /// Who asks, recorded on an approval request ("Name <email>").
+        by: String,
+    },
+    /// One approver's decision on a request.
+    DecideApproval {
+        /// The milestone.
+        milestone: MilestoneId,
+        /// The request.
+        approval: String,
+        /// The deciding role.
+        role: String,
+        /// Approved or rejected.
+        decision: Decision,
+        /// An optional comment.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
+        /// Who decided ("Name <email>").
+        by: String,
+    },
+    /// Performs every ready transition of every workflow task.
+    Monitor {
+        /// The milestone.
+        milestone: MilestoneId,
+        /// Who asks, recorded on approval requests.
+        by: String,
+    },
     /// Removes ended sessions and automatic checkpoints older than the retention.
     Cleanup {
         /// The milestone.
@@ -150,6 +194,14 @@ pub enum PutReason {
 }
 
 impl Op {
+    /// Whether applying the operation needs the milestone's approval requests.
+    pub fn needs_approvals(&self) -> bool {
+        matches!(
+            self,
+            Op::AdvancePhase { .. } | Op::DecideApproval { .. } | Op::Monitor { .. }
+        )
+    }
+
     /// Whether applying the operation needs the milestone's sessions.
     pub fn needs_sessions(&self) -> bool {
         matches!(
@@ -172,7 +224,11 @@ impl Op {
             | Op::CreateCheckpoint { milestone, .. }
             | Op::Restore { milestone, .. }
             | Op::EndSession { milestone, .. }
-            | Op::Cleanup { milestone, .. } => Some(milestone),
+            | Op::Cleanup { milestone, .. }
+            | Op::SetPhase { milestone, .. }
+            | Op::AdvancePhase { milestone, .. }
+            | Op::DecideApproval { milestone, .. }
+            | Op::Monitor { milestone, .. } => Some(milestone),
         }
     }
 }

@@ -18,7 +18,7 @@ use git2::{Oid, Repository};
 pub use checkpoint::Checkpoint;
 pub use error::StoreError;
 pub use history::EventFilter;
-pub use snapshot::Snapshot;
+pub use snapshot::{Parts, Snapshot};
 pub use transact::Outcome;
 
 /// The ref that holds everything.
@@ -89,6 +89,8 @@ pub(crate) mod layout {
     pub const STATE: &str = "state.json";
     /// A milestone's sessions folder.
     pub const SESSIONS: &str = "sessions";
+    /// A milestone's approval requests folder.
+    pub const APPROVALS: &str = "approvals";
 
     /// The path of `file` of milestone `id`, for messages.
     pub fn path(id: &str, file: &str) -> String {

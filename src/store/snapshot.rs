@@ -4,10 +4,27 @@ use std::collections::BTreeMap;
 
 use git2::{ObjectType, Oid, Repository, Tree};
 
-use super::layout::{self, DEFINITION, FORMAT_FILE, MILESTONES, SESSIONS, STATE};
+use super::layout::{self, APPROVALS, DEFINITION, FORMAT_FILE, MILESTONES, SESSIONS, STATE};
 use super::{StoreError, FORMAT};
-use crate::model::{Milestone, MilestoneFiles, MilestoneId, Session, SessionId};
+use crate::model::{ApprovalRequest, Milestone, MilestoneFiles, MilestoneId, Session, SessionId};
 use crate::yaml;
+
+/// Which of a milestone's folders to read besides its definition and state.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Parts {
+    /// `sessions/`.
+    pub sessions: bool,
+    /// `approvals/`.
+    pub approvals: bool,
+}
+
+impl Parts {
+    /// Everything.
+    pub const ALL: Parts = Parts {
+        sessions: true,
+        approvals: true,
+    };
+}
 
 /// The tree of one commit, checked for a layout version this code reads.
 pub struct Snapshot<'r> {
@@ -82,26 +99,19 @@ impl<'r> Snapshot<'r> {
 
     /// The definition and state of milestone `id`, `None` if it does not exist.
     pub fn milestone(&self, id: &MilestoneId) -> Result<Option<MilestoneFiles>, StoreError> {
-        self.read_milestone(id, false)
+        self.milestone_with(id, Parts::default())
     }
 
-    /// Like [`Snapshot::milestone`], with the sessions read too.
-    pub fn milestone_with_sessions(
+    /// Like [`Snapshot::milestone`], with the folders `parts` names read too.
+    pub fn milestone_with(
         &self,
         id: &MilestoneId,
-    ) -> Result<Option<MilestoneFiles>, StoreError> {
-        self.read_milestone(id, true)
-    }
-
-    fn read_milestone(
-        &self,
-        id: &MilestoneId,
-        with_sessions: bool,
+        parts: Parts,
     ) -> Result<Option<MilestoneFiles>, StoreError> {
         let Some(tree) = self.milestone_tree(id)? else {
             return Ok(None);
         };
-        match parse_milestone(self.repo, &tree, id, with_sessions)? {
+        match parse_milestone(self.repo, &tree, id, parts)? {
             Ok(files) => Ok(Some(files)),
             Err(broken) => Err(StoreError::Corrupt {
                 path: layout::path(id.as_str(), &broken.file),
@@ -115,7 +125,11 @@ impl<'r> Snapshot<'r> {
 
     /// The sessions of milestone `id`, oldest first.
     pub fn sessions(&self, id: &MilestoneId) -> Result<Vec<Session>, StoreError> {
-        let Some(files) = self.milestone_with_sessions(id)? else {
+        let sessions_only = Parts {
+            sessions: true,
+            approvals: false,
+        };
+        let Some(files) = self.milestone_with(id, sessions_only)? else {
             return Ok(Vec::new());
         };
         let mut sessions: Vec<Session> = files.sessions.unwrap_or_default().into_values().collect();
@@ -183,7 +197,7 @@ fn parse_milestone(
     repo: &Repository,
     tree: &Tree<'_>,
     id: &MilestoneId,
-    with_sessions: bool,
+    parts: Parts,
 ) -> Result<Result<MilestoneFiles, Broken>, StoreError> {
     let broken = |file: &str, detail: String| Broken {
         file: file.to_string(),
@@ -210,9 +224,29 @@ fn parse_milestone(
         Some(Err(detail)) => return Ok(Err(broken(STATE, detail))),
         None => None,
     };
-    let sessions = if with_sessions {
-        match read_sessions(repo, tree)? {
+    let sessions = if parts.sessions {
+        let read = read_folder(repo, tree, SESSIONS, |bytes| {
+            serde_json::from_slice::<Session>(bytes)
+                .map(|s| (s.session_id.clone(), s))
+                .map_err(|e| e.to_string())
+        })?;
+        match read {
             Ok(sessions) => Some(sessions),
+            Err(b) => return Ok(Err(b)),
+        }
+    } else {
+        None
+    };
+    let approvals = if parts.approvals {
+        let read = read_folder(repo, tree, APPROVALS, |bytes| {
+            let text =
+                std::str::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())?;
+            yaml::from_str::<ApprovalRequest>(text)
+                .map(|a| (a.id.clone(), a))
+                .map_err(|e| e.to_string())
+        })?;
+        match read {
+            Ok(approvals) => Some(approvals),
             Err(b) => return Ok(Err(b)),
         }
     } else {
@@ -222,35 +256,35 @@ fn parse_milestone(
         definition,
         state,
         sessions,
+        approvals,
     }))
 }
 
-fn read_sessions(
+/// Reads every file of the folder `name` with `parse`, keyed as it says.
+fn read_folder<K: Ord, V>(
     repo: &Repository,
     tree: &Tree<'_>,
-) -> Result<Result<BTreeMap<SessionId, Session>, Broken>, StoreError> {
-    let mut sessions = BTreeMap::new();
-    let Some(entry) = tree.get_name(SESSIONS) else {
-        return Ok(Ok(sessions));
+    name: &str,
+    parse: impl Fn(&[u8]) -> Result<(K, V), String>,
+) -> Result<Result<BTreeMap<K, V>, Broken>, StoreError> {
+    let mut items = BTreeMap::new();
+    let Some(entry) = tree.get_name(name) else {
+        return Ok(Ok(items));
     };
     let folder = entry.to_object(repo)?.peel_to_tree()?;
     for entry in folder.iter() {
-        let name = entry.name().unwrap_or("").to_string();
-        let file = format!("{SESSIONS}/{name}");
         let blob = entry.to_object(repo)?.peel_to_blob()?;
-        match serde_json::from_slice::<Session>(blob.content()) {
-            Ok(session) => {
-                sessions.insert(session.session_id.clone(), session);
+        match parse(blob.content()) {
+            Ok((key, value)) => {
+                items.insert(key, value);
             }
-            Err(e) => {
-                return Ok(Err(Broken {
-                    file,
-                    detail: e.to_string(),
-                }))
+            Err(detail) => {
+                let file = format!("{name}/{}", entry.name().unwrap_or(""));
+                return Ok(Err(Broken { file, detail }));
             }
         }
     }
-    Ok(Ok(sessions))
+    Ok(Ok(items))
 }
 
 /// The text of `name` in `tree`: `None` if absent, an inner error if not UTF-8.
@@ -291,7 +325,7 @@ pub(super) fn last_readable(
         if !tried.insert(tree.id()) {
             continue;
         }
-        if parse_milestone(repo, &tree, id, true)?.is_ok() {
+        if parse_milestone(repo, &tree, id, Parts::ALL)?.is_ok() {
             return Ok(Some(oid));
         }
     }

@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 use git2::{ErrorCode, FileMode, Oid, Tree};
 
 use super::identity::{signature, Role};
-use super::layout::{DEFINITION, FORMAT_FILE, MILESTONES, SESSIONS, STATE};
+use super::layout::{APPROVALS, DEFINITION, FORMAT_FILE, MILESTONES, SESSIONS, STATE};
 use super::message::{self, OpRecord};
-use super::{Snapshot, Store, StoreError, FORMAT, REF};
+use super::{Parts, Snapshot, Store, StoreError, FORMAT, REF};
 use crate::clock;
 use crate::model::{MilestoneFiles, MilestoneId, Op};
 use crate::workflow::{self, Applied, Rejection};
@@ -96,8 +96,13 @@ impl Store {
                 Some(id) if matches!(op, Op::Restore { .. }) => {
                     snapshot.milestone(id).ok().flatten()
                 }
-                Some(id) if op.needs_sessions() => snapshot.milestone_with_sessions(id)?,
-                Some(id) => snapshot.milestone(id)?,
+                Some(id) => snapshot.milestone_with(
+                    id,
+                    Parts {
+                        sessions: op.needs_sessions(),
+                        approvals: op.needs_approvals(),
+                    },
+                )?,
                 None => None,
             };
             precondition(current.as_ref())?;
@@ -134,6 +139,49 @@ impl Store {
         })
     }
 
+    /// Writes the entries of `items` that differ from `old` into the folder `name` of
+    /// a milestone (removing those that are gone); untouched entries keep their ids.
+    fn write_folder<K: Ord, V: PartialEq>(
+        &self,
+        milestone: &mut git2::TreeBuilder<'_>,
+        old_milestone: Option<&Tree<'_>>,
+        name: &str,
+        old: Option<&std::collections::BTreeMap<K, V>>,
+        items: &std::collections::BTreeMap<K, V>,
+        encode: impl Fn(&K, &V) -> Result<(String, String), StoreError>,
+    ) -> Result<(), StoreError> {
+        if old == Some(items) {
+            return Ok(());
+        }
+        let old_tree = old_milestone
+            .and_then(|f| f.get_name(name))
+            .map(|e| e.to_object(&self.repo).and_then(|o| o.peel_to_tree()))
+            .transpose()?;
+        let mut folder = self.repo.treebuilder(old_tree.as_ref())?;
+        for (key, value) in items {
+            if old.and_then(|o| o.get(key)) != Some(value) {
+                let (file, text) = encode(key, value)?;
+                folder.insert(file, self.repo.blob(text.as_bytes())?, blob_mode())?;
+            }
+        }
+        if let Some(old) = old {
+            for (key, value) in old.iter().filter(|(k, _)| !items.contains_key(k)) {
+                let (file, _) = encode(key, value)?;
+                if folder.get(&file)?.is_some() {
+                    folder.remove(&file)?;
+                }
+            }
+        }
+        if folder.is_empty() {
+            if milestone.get(name)?.is_some() {
+                milestone.remove(name)?;
+            }
+        } else {
+            milestone.insert(name, folder.write()?, FileMode::Tree.into())?;
+        }
+        Ok(())
+    }
+
     /// For a restore, the milestone's files and folder at the commit it restores.
     fn restore_source(&self, op: &Op) -> Result<Option<(MilestoneFiles, Oid)>, StoreError> {
         let Op::Restore {
@@ -145,7 +193,7 @@ impl Store {
         let oid = Oid::from_str(commit).map_err(|_| StoreError::UnknownRevision(commit.clone()))?;
         let snapshot = self.snapshot_at(oid)?;
         let (Some(files), Some(folder)) = (
-            snapshot.milestone_with_sessions(milestone)?,
+            snapshot.milestone_with(milestone, Parts::ALL)?,
             snapshot.milestone_tree(milestone)?,
         ) else {
             return Ok(None);
@@ -245,32 +293,33 @@ impl Store {
         }
         if let Some(sessions) = &after.sessions {
             let old = before.and_then(|b| b.sessions.as_ref());
-            if old != Some(sessions) {
-                let old_tree = old_folder
-                    .as_ref()
-                    .and_then(|f| f.get_name(SESSIONS))
-                    .map(|e| e.to_object(&self.repo).and_then(|o| o.peel_to_tree()))
-                    .transpose()?;
-                let mut tree = self.repo.treebuilder(old_tree.as_ref())?;
-                tree.clear()?;
-                for (session_id, session) in sessions {
-                    let text = serde_json::to_string_pretty(session)
-                        .map_err(|e| StoreError::Encode(format!("session: {e}")))?
-                        + "\n";
-                    tree.insert(
-                        format!("{session_id}.json"),
-                        self.repo.blob(text.as_bytes())?,
-                        blob_mode(),
-                    )?;
-                }
-                if tree.is_empty() {
-                    if folder.get(SESSIONS)?.is_some() {
-                        folder.remove(SESSIONS)?;
-                    }
-                } else {
-                    folder.insert(SESSIONS, tree.write()?, FileMode::Tree.into())?;
-                }
-            }
+            self.write_folder(
+                &mut folder,
+                old_folder.as_ref(),
+                SESSIONS,
+                old,
+                sessions,
+                |id, s| {
+                    let text = serde_json::to_string_pretty(s)
+                        .map_err(|e| StoreError::Encode(format!("session: {e}")))?;
+                    Ok((format!("{id}.json"), text + "\n"))
+                },
+            )?;
+        }
+        if let Some(approvals) = &after.approvals {
+            let old = before.and_then(|b| b.approvals.as_ref());
+            self.write_folder(
+                &mut folder,
+                old_folder.as_ref(),
+                APPROVALS,
+                old,
+                approvals,
+                |id, a| {
+                    let text = yaml::to_string(a)
+                        .map_err(|e| StoreError::Encode(format!("approval: {e}")))?;
+                    Ok((format!("{id}.yaml"), text))
+                },
+            )?;
         }
         let folder = folder.write()?;
         self.put_folder(snapshot, id, folder)

@@ -9,6 +9,7 @@ use crate::model::{
     PutReason, RestoreSource, SessionStatus, Task, TaskId,
 };
 
+use super::phases;
 use super::progress::{display_percentage, milestone_progress, MilestoneStatus};
 
 /// Event types the tool itself records; `event add` may not forge them.
@@ -32,6 +33,7 @@ pub const BUILT_IN_EVENT_TYPES: &[&str] = &[
     "kiro_approval_requested",
     "kiro_approval_granted",
     "kiro_approval_rejected",
+    "kiro_approval_decided",
     "commit",
     "merge",
 ];
@@ -99,6 +101,7 @@ pub fn apply_with_source(
     at: DateTime<Utc>,
 ) -> Result<Applied, Rejection> {
     let before = current.as_ref().map(|f| milestone_progress(&f.definition));
+    let stamp = crate::clock::format_time(at);
     let mut applied = match op {
         Op::Init => Applied {
             files: None,
@@ -133,6 +136,7 @@ pub fn apply_with_source(
                     definition,
                     state: None,
                     sessions: Some(Default::default()),
+                    approvals: Some(Default::default()),
                 }),
                 changed: true,
             }
@@ -327,7 +331,7 @@ pub fn apply_with_source(
                 )));
             }
             record.status = SessionStatus::Completed;
-            record.ended_at = Some(crate::clock::format_time(at));
+            record.ended_at = Some(stamp.clone());
             record.end_head = head.clone();
             record.commits = commits.clone();
             Applied {
@@ -376,6 +380,70 @@ pub fn apply_with_source(
                     checkpoints.len()
                 ),
                 changed: !removed.is_empty() || !checkpoints.is_empty(),
+                files: Some(files),
+            }
+        }
+        Op::SetPhase {
+            milestone,
+            task,
+            phase,
+            status,
+        } => {
+            let mut files = existing(current, milestone)?;
+            let events = phases::set_phase(&mut files, task, *phase, *status, &stamp)?;
+            Applied {
+                events,
+                summary: format!("{milestone}: task {task} phase {phase} → {status}"),
+                files: Some(files),
+                changed: true,
+            }
+        }
+        Op::AdvancePhase {
+            milestone,
+            task,
+            by,
+        } => {
+            let mut files = existing(current, milestone)?;
+            let events = phases::advance(&mut files, task, &stamp, by, "manual")?;
+            Applied {
+                summary: format!("{milestone}: task {task} advance"),
+                changed: !events.is_empty(),
+                events,
+                files: Some(files),
+            }
+        }
+        Op::DecideApproval {
+            milestone,
+            approval,
+            role,
+            decision,
+            comment,
+            by,
+        } => {
+            let mut files = existing(current, milestone)?;
+            let events = phases::decide(
+                &mut files,
+                approval,
+                role,
+                *decision,
+                comment.as_deref(),
+                by,
+                &stamp,
+            )?;
+            Applied {
+                events,
+                summary: format!("{milestone}: {role} {} {approval}", decision.as_str()),
+                files: Some(files),
+                changed: true,
+            }
+        }
+        Op::Monitor { milestone, by } => {
+            let mut files = existing(current, milestone)?;
+            let events = phases::monitor(&mut files, &stamp, by)?;
+            Applied {
+                summary: format!("{milestone}: monitor"),
+                changed: !events.is_empty(),
+                events,
                 files: Some(files),
             }
         }
@@ -430,9 +498,9 @@ fn put_milestone(
         (_, PutReason::Edit) | (Some(_), PutReason::Replace) => ("milestone_modified", "edit"),
         _ => ("milestone_imported", "import"),
     };
-    let (state, sessions) = match current {
-        Some(f) => (f.state, f.sessions),
-        None => (None, None),
+    let (state, sessions, approvals) = match current {
+        Some(f) => (f.state, f.sessions, f.approvals),
+        None => (None, None, None),
     };
     Ok(Applied {
         events: vec![Event::new(
@@ -445,6 +513,7 @@ fn put_milestone(
             definition: definition.clone(),
             state,
             sessions,
+            approvals,
         }),
         changed: !unchanged,
     })
@@ -516,6 +585,7 @@ mod tests {
             definition,
             state: None,
             sessions: None,
+            approvals: None,
         }
     }
 

@@ -2,6 +2,7 @@
 //! clock (time is passed in).
 
 pub mod apply;
+pub mod phases;
 pub mod progress;
 
 pub use apply::{apply, apply_with_source, Applied, Rejection};

@@ -1,0 +1,345 @@
+//! `phase set|advance`, `approval list|approve|reject`, `monitor`.
+
+use clap::{Args, Subcommand};
+
+use crate::model::{ApprovalRequest, Decision, MilestoneId, Op, Phase, PhaseStatus};
+use crate::store::{Parts, Store};
+
+use super::{milestone_id, open_store, task_id, CliError, Output};
+
+/// The `phase` commands.
+#[derive(Debug, Subcommand)]
+pub enum PhaseCommand {
+    /// Set one phase's status: not_started, in_progress, completed, waiting_approval,
+    /// approved or blocked.
+    Set(SetArgs),
+    /// Move a task to its next phase, or ask for approval when the move is gated.
+    Advance(AdvanceArgs),
+}
+
+/// `phase set`.
+#[derive(Debug, Args)]
+pub struct SetArgs {
+    /// The milestone.
+    pub milestone: String,
+    /// The task.
+    pub task: String,
+    /// design, spec, task or execute.
+    pub phase: String,
+    /// The new status.
+    pub status: String,
+}
+
+/// `phase advance`.
+#[derive(Debug, Args)]
+pub struct AdvanceArgs {
+    /// The milestone.
+    pub milestone: String,
+    /// The task.
+    pub task: String,
+}
+
+/// The `approval` commands.
+#[derive(Debug, Subcommand)]
+pub enum ApprovalCommand {
+    /// List approval requests.
+    List(ListArgs),
+    /// Approve a request as one of its approver roles.
+    Approve(DecideArgs),
+    /// Reject a request as one of its approver roles.
+    Reject(DecideArgs),
+}
+
+/// `approval list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only this milestone's requests.
+    pub milestone: Option<String>,
+    /// Only requests still waiting for a decision.
+    #[arg(long)]
+    pub pending: bool,
+}
+
+/// `approval approve|reject`.
+#[derive(Debug, Args)]
+pub struct DecideArgs {
+    /// The request's id (see `approval list`).
+    pub approval: String,
+    /// The approver role you decide as.
+    #[arg(long)]
+    pub role: String,
+    /// A comment kept with the decision.
+    #[arg(long)]
+    pub comment: Option<String>,
+}
+
+/// `monitor`.
+#[derive(Debug, Args)]
+pub struct MonitorArgs {
+    /// Only this milestone; all of them when omitted.
+    pub milestone: Option<String>,
+}
+
+fn parse_phase(value: &str) -> Result<Phase, CliError> {
+    Phase::ALL
+        .into_iter()
+        .find(|p| p.as_str() == value)
+        .ok_or_else(|| {
+            CliError::user(format!(
+                "unknown phase {value:?}: expected design, spec, task or execute"
+            ))
+        })
+}
+
+fn parse_phase_status(value: &str) -> Result<PhaseStatus, CliError> {
+    serde_json::from_value(serde_json::Value::from(value)).map_err(|_| {
+        CliError::user(format!(
+            "unknown phase status {value:?}: expected not_started, in_progress, completed, waiting_approval, approved or blocked"
+        ))
+    })
+}
+
+fn who(store: &Store) -> Result<String, CliError> {
+    let (name, email) = store.identity()?;
+    Ok(format!("{name} <{email}>"))
+}
+
+pub fn run_phase(out: &Output, command: PhaseCommand) -> Result<(), CliError> {
+    match command {
+        PhaseCommand::Set(args) => {
+            let milestone = milestone_id(&args.milestone)?;
+            let task = task_id(&args.task)?;
+            let phase = parse_phase(&args.phase)?;
+            let status = parse_phase_status(&args.status)?;
+            let outcome = open_store()?.transact(Op::SetPhase {
+                milestone: milestone.clone(),
+                task: task.clone(),
+                phase,
+                status,
+            })?;
+            out.outcome(
+                &outcome,
+                &format!("Task {milestone}/{task}: {phase} is {status}."),
+            )
+        }
+        PhaseCommand::Advance(args) => {
+            let milestone = milestone_id(&args.milestone)?;
+            let task = task_id(&args.task)?;
+            let store = open_store()?;
+            let outcome = store.transact(Op::AdvancePhase {
+                milestone: milestone.clone(),
+                task: task.clone(),
+                by: who(&store)?,
+            })?;
+            out.outcome(&outcome, &describe(&outcome))
+        }
+    }
+}
+
+/// One line per workflow event of a write, for the text output.
+fn describe(outcome: &crate::store::Outcome) -> String {
+    let crate::store::Outcome::Committed { applied, .. } = outcome else {
+        return String::new();
+    };
+    let lines: Vec<String> = applied
+        .events
+        .iter()
+        .filter_map(|e| {
+            let d = &e.data;
+            let task = d["task_id"].as_str().unwrap_or("");
+            Some(match e.event_type.as_str() {
+                "kiro_approval_requested" => format!(
+                    "Task {task}: approval requested for {} as {} (approvers: {})",
+                    d["transition"].as_str().unwrap_or(""),
+                    d["approval_id"].as_str().unwrap_or(""),
+                    join(&d["approvers"]).if_empty("anyone")
+                ),
+                "kiro_phase_transition" => format!(
+                    "Task {task}: {} → {}",
+                    d["from_phase"].as_str().unwrap_or(""),
+                    d["to_phase"].as_str().unwrap_or("")
+                ),
+                "kiro_approval_granted" => format!("Task {task}: approval granted"),
+                "kiro_approval_rejected" => format!(
+                    "Task {task}: approval rejected by {}; the phase is blocked (`phase advance` asks again)",
+                    join(&d["rejected_by"])
+                ),
+                "kiro_approval_decided" if !d["pending"].as_array().is_none_or(|a| a.is_empty()) => {
+                    format!("Recorded; still to decide: {}", join(&d["pending"]))
+                }
+                "task_status_changed" if d["new_status"] == "completed" => {
+                    format!("Task {task} is completed.")
+                }
+                _ => return None,
+            })
+        })
+        .collect();
+    lines.join("\n")
+}
+
+fn join(value: &serde_json::Value) -> String {
+    value
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default()
+}
+
+trait IfEmpty {
+    fn if_empty(self, fallback: &str) -> String;
+}
+
+impl IfEmpty for String {
+    fn if_empty(self, fallback: &str) -> String {
+        if self.is_empty() {
+            fallback.to_string()
+        } else {
+            self
+        }
+    }
+}
+
+/// Every approval request at the tip, of one milestone or all.
+fn requests(
+    store: &Store,
+    milestone: Option<&MilestoneId>,
+) -> Result<Vec<ApprovalRequest>, CliError> {
+    let snapshot = store.snapshot()?;
+    let ids = match milestone {
+        Some(m) => vec![m.clone()],
+        None => snapshot.milestone_ids()?,
+    };
+    let parts = Parts {
+        sessions: false,
+        approvals: true,
+    };
+    let mut all = Vec::new();
+    for id in ids {
+        let files = snapshot.milestone_with(&id, parts)?.ok_or_else(|| {
+            CliError::from(crate::workflow::Rejection::NoSuchMilestone(id.clone()))
+        })?;
+        all.extend(files.approvals.unwrap_or_default().into_values());
+    }
+    all.sort_by(|a, b| (&a.requested_at, &a.id).cmp(&(&b.requested_at, &b.id)));
+    Ok(all)
+}
+
+pub fn run_approval(out: &Output, command: ApprovalCommand) -> Result<(), CliError> {
+    match command {
+        ApprovalCommand::List(args) => list(out, args),
+        ApprovalCommand::Approve(args) => decide(out, args, Decision::Approved),
+        ApprovalCommand::Reject(args) => decide(out, args, Decision::Rejected),
+    }
+}
+
+fn list(out: &Output, args: ListArgs) -> Result<(), CliError> {
+    let milestone = args.milestone.as_deref().map(milestone_id).transpose()?;
+    let store = open_store()?;
+    let mut requests = requests(&store, milestone.as_ref())?;
+    if args.pending {
+        requests.retain(|r| r.status == Decision::Pending);
+    }
+    if out.json {
+        let values: Vec<_> = requests.iter().map(request_json).collect();
+        return out.json_value(&values);
+    }
+    if requests.is_empty() {
+        return out.note("No approval requests.");
+    }
+    for r in requests {
+        let detail = match r.status {
+            Decision::Pending if r.open_to_anyone => "waiting for anyone".to_string(),
+            Decision::Pending => format!("waiting for {}", r.pending_roles().join(", ")),
+            other => other.as_str().to_string(),
+        };
+        out.line(format!(
+            "{:<40} {}/{}  {}  {detail}",
+            r.id,
+            r.milestone_id,
+            r.task_id,
+            r.transition()
+        ))?;
+    }
+    Ok(())
+}
+
+/// CLI.md's JSON of an approval request.
+pub fn request_json(r: &ApprovalRequest) -> serde_json::Value {
+    let mut value = serde_json::to_value(r).unwrap_or_default();
+    value["transition"] = serde_json::Value::from(r.transition());
+    value
+}
+
+fn decide(out: &Output, args: DecideArgs, decision: Decision) -> Result<(), CliError> {
+    let store = open_store()?;
+    let owners: Vec<MilestoneId> = requests(&store, None)?
+        .into_iter()
+        .filter(|r| r.id == args.approval)
+        .map(|r| r.milestone_id)
+        .collect();
+    let milestone = match owners.as_slice() {
+        [one] => one.clone(),
+        [] => {
+            return Err(
+                CliError::user(format!("no approval request {}", args.approval))
+                    .hint("`git milestone approval list --pending` lists the open ones"),
+            )
+        }
+        _ => {
+            return Err(CliError::user(format!(
+                "{} names requests of several milestones",
+                args.approval
+            )))
+        }
+    };
+    let outcome = store.transact(Op::DecideApproval {
+        milestone,
+        approval: args.approval.clone(),
+        role: args.role.clone(),
+        decision,
+        comment: args.comment,
+        by: who(&store)?,
+    })?;
+    let verb = decision.as_str();
+    let text = [
+        format!("{} {verb} {}.", args.role, args.approval),
+        describe(&outcome),
+    ]
+    .join("\n");
+    out.outcome(&outcome, text.trim_end())
+}
+
+pub fn monitor(out: &Output, args: MonitorArgs) -> Result<(), CliError> {
+    let store = open_store()?;
+    let milestones = match args.milestone {
+        Some(m) => vec![milestone_id(&m)?],
+        None => store.snapshot()?.milestone_ids()?,
+    };
+    let by = who(&store)?;
+    let mut moved = Vec::new();
+    for milestone in milestones {
+        let outcome = store.transact(Op::Monitor {
+            milestone: milestone.clone(),
+            by: by.clone(),
+        })?;
+        if let crate::store::Outcome::Committed { applied, commit } = &outcome {
+            moved.push(serde_json::json!({
+                "milestone_id": milestone.as_str(),
+                "commit": commit.to_string(),
+                "events": applied.events,
+            }));
+            out.note(describe(&outcome))?;
+        }
+    }
+    if out.json {
+        return out.json_value(&moved);
+    }
+    if moved.is_empty() {
+        out.note("No transition is ready.")?;
+    }
+    Ok(())
+}

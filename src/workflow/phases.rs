@@ -1,0 +1,715 @@
+//! The four-phase workflow: phase status changes, transitions, approval gates and
+//! decisions. Pure functions over a milestone's files; the time is passed in.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use crate::model::{
+    ApprovalRequest, Approver, Decision, Event, KiroConfiguration, Milestone, MilestoneFiles,
+    Phase, PhaseStatus, TaskId, TaskStatus,
+};
+
+use super::Rejection;
+
+/// Whether leaving `from` for `to` needs approval: the task's
+/// `phases.<from>.approval_required` if set, else the milestone's
+/// `approval_gates.<from>_to_<to>.required` if set, else true for design and spec,
+/// false for task and execute.
+pub fn approval_required(
+    task_setting: Option<bool>,
+    config: Option<&KiroConfiguration>,
+    from: Phase,
+    to: Phase,
+) -> bool {
+    let milestone_setting = config
+        .and_then(|c| c.approval_gates.get(&gate_name(from, to)))
+        .and_then(|g| g.required);
+    task_setting
+        .or(milestone_setting)
+        .unwrap_or(matches!(from, Phase::Design | Phase::Spec))
+}
+
+/// `design_to_spec`.
+pub fn gate_name(from: Phase, to: Phase) -> String {
+    format!("{from}_to_{to}")
+}
+
+/// The approval requests of a milestone's files, read or empty.
+fn approvals(files: &mut MilestoneFiles) -> &mut BTreeMap<String, ApprovalRequest> {
+    files.approvals.get_or_insert_with(BTreeMap::new)
+}
+
+/// A phase status change with its timestamp, and the event recording it.
+fn set_phase_status(
+    definition: &mut Milestone,
+    task: &TaskId,
+    phase: Phase,
+    status: PhaseStatus,
+    at: &str,
+) -> Result<Event, Rejection> {
+    let milestone = definition.id.to_string();
+    let workflow = workflow_mut(definition, task)?;
+    let state = workflow.phases.get_mut(phase);
+    let previous = state.status;
+    state.status = status;
+    let stamp = Some(at.to_string());
+    match status {
+        PhaseStatus::InProgress => state.started_at = stamp,
+        PhaseStatus::Completed => state.completed_at = stamp,
+        PhaseStatus::Approved => state.approved_at = stamp,
+        PhaseStatus::Blocked | PhaseStatus::WaitingApproval => state.blocked_at = stamp,
+        PhaseStatus::NotStarted => {}
+    }
+    Ok(Event::new(
+        "kiro_phase_updated",
+        &milestone,
+        json!({
+            "task_id": task,
+            "phase": phase,
+            "status": status,
+            "previous_status": previous,
+        }),
+    ))
+}
+
+fn workflow_mut<'a>(
+    definition: &'a mut Milestone,
+    task: &TaskId,
+) -> Result<&'a mut crate::model::KiroWorkflow, Rejection> {
+    let milestone = definition.id.clone();
+    let entry = definition
+        .task_mut(task)
+        .ok_or_else(|| Rejection::NoSuchTask {
+            milestone: milestone.clone(),
+            task: task.clone(),
+        })?;
+    match entry.kiro_workflow.as_mut().filter(|w| w.enabled) {
+        Some(workflow) => Ok(workflow),
+        None => Err(Rejection::Invalid(format!(
+            "task {task} of {milestone} does not follow the design → spec → task → execute workflow (add it with `task add --kiro`)"
+        ))),
+    }
+}
+
+/// A pending task starts when any of its phases does.
+fn start_task_if_pending(definition: &mut Milestone, task: &TaskId, events: &mut Vec<Event>) {
+    let milestone = definition.id.to_string();
+    if let Some(entry) = definition.task_mut(task) {
+        if entry.status == TaskStatus::Pending {
+            entry.status = TaskStatus::InProgress;
+            events.push(task_status_event(
+                &milestone,
+                task,
+                TaskStatus::Pending,
+                TaskStatus::InProgress,
+            ));
+        }
+    }
+}
+
+fn task_status_event(milestone: &str, task: &TaskId, from: TaskStatus, to: TaskStatus) -> Event {
+    Event::new(
+        "task_status_changed",
+        milestone,
+        json!({ "task_id": task, "previous_status": from, "new_status": to }),
+    )
+}
+
+/// `phase set`: one phase's status, as given.
+pub fn set_phase(
+    files: &mut MilestoneFiles,
+    task: &TaskId,
+    phase: Phase,
+    status: PhaseStatus,
+    at: &str,
+) -> Result<Vec<Event>, Rejection> {
+    let mut events = vec![set_phase_status(
+        &mut files.definition,
+        task,
+        phase,
+        status,
+        at,
+    )?];
+    if status != PhaseStatus::NotStarted {
+        start_task_if_pending(&mut files.definition, task, &mut events);
+    }
+    Ok(events)
+}
+
+/// Whether a task's current phase is ready to move on (completed or approved).
+pub fn ready_to_advance(status: PhaseStatus) -> bool {
+    matches!(status, PhaseStatus::Completed | PhaseStatus::Approved)
+}
+
+/// `phase advance`: completes the current phase and moves to the next one, or opens an
+/// approval request when the move is gated and not yet approved. After execute, the
+/// task is completed. `transition_type` says who moved it ("manual", "automatic").
+pub fn advance(
+    files: &mut MilestoneFiles,
+    task: &TaskId,
+    at: &str,
+    by: &str,
+    transition_type: &str,
+) -> Result<Vec<Event>, Rejection> {
+    let milestone = files.definition.id.clone();
+    let config = files.definition.kiro_configuration.clone();
+    let workflow = workflow_mut(&mut files.definition, task)?;
+    let from = workflow.current_phase;
+    let state = workflow.phases.get(from).clone();
+    if state.status == PhaseStatus::WaitingApproval {
+        let pending = files
+            .approvals
+            .iter()
+            .flat_map(|a| a.values())
+            .find(|r| r.task_id == *task && r.from_phase == from && r.status == Decision::Pending)
+            .map(|r| r.id.clone())
+            .unwrap_or_default();
+        return Err(Rejection::Invalid(format!(
+            "task {task} is waiting for approval {pending} of {from} → {}; decide it with `git milestone approval approve|reject {pending} --role <role>`",
+            from.next().map_or("done", |p| p.as_str())
+        )));
+    }
+    let mut events = Vec::new();
+    let Some(to) = from.next() else {
+        // The last phase: finishing it finishes the task.
+        if state.status != PhaseStatus::Completed && state.status != PhaseStatus::Approved {
+            events.push(set_phase_status(
+                &mut files.definition,
+                task,
+                from,
+                PhaseStatus::Completed,
+                at,
+            )?);
+        }
+        let entry = files.definition.task_mut(task).expect("checked above");
+        if entry.status != TaskStatus::Completed {
+            let previous = entry.status;
+            entry.status = TaskStatus::Completed;
+            events.push(task_status_event(
+                milestone.as_str(),
+                task,
+                previous,
+                TaskStatus::Completed,
+            ));
+        }
+        return Ok(events);
+    };
+    let gated = approval_required(state.approval_required, config.as_ref(), from, to);
+    if gated && state.status != PhaseStatus::Approved {
+        let request = new_request(files, task, from, to, at, by, config.as_ref());
+        events.push(Event::new(
+            "kiro_approval_requested",
+            milestone.as_str(),
+            json!({
+                "task_id": task,
+                "approval_id": request.id,
+                "transition": request.transition(),
+                "from_phase": from,
+                "to_phase": to,
+                "approvers": request.approvers.iter().map(|a| &a.role).collect::<Vec<_>>(),
+            }),
+        ));
+        approvals(files).insert(request.id.clone(), request);
+        events.push(set_phase_status(
+            &mut files.definition,
+            task,
+            from,
+            PhaseStatus::WaitingApproval,
+            at,
+        )?);
+        start_task_if_pending(&mut files.definition, task, &mut events);
+        return Ok(events);
+    }
+    if state.status != PhaseStatus::Approved && state.status != PhaseStatus::Completed {
+        events.push(set_phase_status(
+            &mut files.definition,
+            task,
+            from,
+            PhaseStatus::Completed,
+            at,
+        )?);
+    }
+    events.extend(move_to(files, task, from, to, at, transition_type)?);
+    Ok(events)
+}
+
+/// Moves the current phase from `from` to `to` and starts `to`.
+fn move_to(
+    files: &mut MilestoneFiles,
+    task: &TaskId,
+    from: Phase,
+    to: Phase,
+    at: &str,
+    transition_type: &str,
+) -> Result<Vec<Event>, Rejection> {
+    let milestone = files.definition.id.to_string();
+    workflow_mut(&mut files.definition, task)?.current_phase = to;
+    let mut events = vec![Event::new(
+        "kiro_phase_transition",
+        &milestone,
+        json!({
+            "task_id": task,
+            "from_phase": from,
+            "to_phase": to,
+            "transition_type": transition_type,
+        }),
+    )];
+    events.push(set_phase_status(
+        &mut files.definition,
+        task,
+        to,
+        PhaseStatus::InProgress,
+        at,
+    )?);
+    start_task_if_pending(&mut files.definition, task, &mut events);
+    Ok(events)
+}
+
+fn new_request(
+    files: &MilestoneFiles,
+    task: &TaskId,
+    from: Phase,
+    to: Phase,
+    at: &str,
+    by: &str,
+    config: Option<&KiroConfiguration>,
+) -> ApprovalRequest {
+    let milestone = &files.definition.id;
+    let gate = config.and_then(|c| c.approval_gates.get(&gate_name(from, to)));
+    let prefix = format!("approval-{milestone}-{task}-{from}-{to}-");
+    // A new id each time the transition is asked again, so earlier (rejected)
+    // requests stay on record.
+    let number = files
+        .approvals
+        .iter()
+        .flat_map(|a| a.keys())
+        .filter(|id| id.starts_with(&prefix))
+        .count()
+        + 1;
+    let approvers: Vec<Approver> = gate
+        .map(|g| g.approvers.iter().map(|r| Approver::pending(r)).collect())
+        .unwrap_or_default();
+    let deliverables = files
+        .definition
+        .task(task)
+        .and_then(|t| t.kiro_workflow.as_ref())
+        .map(|w| w.phases.get(from).deliverables.clone())
+        .unwrap_or_default();
+    ApprovalRequest {
+        id: format!("{prefix}{number}"),
+        milestone_id: milestone.clone(),
+        task_id: task.clone(),
+        from_phase: from,
+        to_phase: to,
+        status: Decision::Pending,
+        requested_at: at.to_string(),
+        requested_by: Some(by.to_string()),
+        decided_at: None,
+        open_to_anyone: approvers.is_empty(),
+        approvers,
+        criteria: gate.map(|g| g.criteria.clone()).unwrap_or_default(),
+        deliverables,
+    }
+}
+
+/// One role's decision on a request. When no role is pending any more, a rejection
+/// rejects the request and blocks the phase; otherwise the request is granted, the
+/// phase approved and the next one started.
+pub fn decide(
+    files: &mut MilestoneFiles,
+    approval: &str,
+    role: &str,
+    decision: Decision,
+    comment: Option<&str>,
+    by: &str,
+    at: &str,
+) -> Result<Vec<Event>, Rejection> {
+    let milestone = files.definition.id.to_string();
+    if decision == Decision::Pending {
+        return Err(Rejection::Invalid("a decision is approve or reject".into()));
+    }
+    let request = approvals(files).get_mut(approval).ok_or_else(|| {
+        Rejection::Invalid(format!(
+            "milestone {milestone} has no approval request {approval}"
+        ))
+    })?;
+    if request.status != Decision::Pending {
+        return Err(Rejection::Invalid(format!(
+            "approval {approval} was already {}",
+            request.status.as_str()
+        )));
+    }
+    let decided = |a: &mut Approver| {
+        a.status = decision;
+        a.decided_by = Some(by.to_string());
+        a.decided_at = Some(at.to_string());
+        a.comments = comment.map(str::to_string);
+    };
+    if request.open_to_anyone {
+        // A gate without approvers takes one decision, from anyone.
+        let mut approver = Approver::pending(role);
+        decided(&mut approver);
+        request.approvers.push(approver);
+    } else {
+        let roles: Vec<String> = request.approvers.iter().map(|a| a.role.clone()).collect();
+        let Some(approver) = request.approvers.iter_mut().find(|a| a.role == role) else {
+            return Err(Rejection::Invalid(format!(
+                "{role:?} is not an approver of {approval}; its approvers are: {}",
+                roles.join(", ")
+            )));
+        };
+        if approver.status != Decision::Pending {
+            return Err(Rejection::Invalid(format!(
+                "{role} has already {} {approval}",
+                approver.status.as_str()
+            )));
+        }
+        decided(approver);
+    }
+    let request = request.clone();
+    let mut events = vec![Event::new(
+        "kiro_approval_decided",
+        &milestone,
+        json!({
+            "approval_id": approval,
+            "task_id": request.task_id,
+            "role": role,
+            "decision": decision,
+            "comments": comment,
+            "pending": request.pending_roles(),
+        }),
+    )];
+    if !request.pending_roles().is_empty() {
+        return Ok(events);
+    }
+    let rejected_by: Vec<&str> = request
+        .approvers
+        .iter()
+        .filter(|a| a.status == Decision::Rejected)
+        .map(|a| a.role.as_str())
+        .collect();
+    let outcome = if rejected_by.is_empty() {
+        Decision::Approved
+    } else {
+        Decision::Rejected
+    };
+    if let Some(stored) = approvals(files).get_mut(approval) {
+        stored.status = outcome;
+        stored.decided_at = Some(at.to_string());
+    }
+    let task = &request.task_id;
+    if outcome == Decision::Rejected {
+        events.push(Event::new(
+            "kiro_approval_rejected",
+            &milestone,
+            json!({
+                "task_id": task,
+                "approval_id": approval,
+                "transition": request.transition(),
+                "rejected_by": rejected_by,
+            }),
+        ));
+        events.push(set_phase_status(
+            &mut files.definition,
+            task,
+            request.from_phase,
+            PhaseStatus::Blocked,
+            at,
+        )?);
+        return Ok(events);
+    }
+    events.push(Event::new(
+        "kiro_approval_granted",
+        &milestone,
+        json!({ "task_id": task, "approval_id": approval, "transition": request.transition() }),
+    ));
+    events.push(set_phase_status(
+        &mut files.definition,
+        task,
+        request.from_phase,
+        PhaseStatus::Approved,
+        at,
+    )?);
+    events.extend(move_to(
+        files,
+        task,
+        request.from_phase,
+        request.to_phase,
+        at,
+        "approval",
+    )?);
+    Ok(events)
+}
+
+/// Every ready transition of every workflow task: a completed or approved current
+/// phase moves on (or asks for approval), a finished execute phase completes the task.
+pub fn monitor(files: &mut MilestoneFiles, at: &str, by: &str) -> Result<Vec<Event>, Rejection> {
+    let ready: Vec<TaskId> = files
+        .definition
+        .tasks
+        .iter()
+        .filter(|t| t.status != TaskStatus::Completed)
+        .filter_map(|t| {
+            let w = t.workflow()?;
+            ready_to_advance(w.phases.get(w.current_phase).status).then(|| t.id.clone())
+        })
+        .collect();
+    let mut events = Vec::new();
+    for task in ready {
+        events.extend(advance(files, &task, at, by, "automatic")?);
+    }
+    Ok(events)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ApprovalGate, MilestoneId, Task};
+
+    const AT: &str = "2026-01-01T00:00:00.000Z";
+
+    #[test]
+    fn approval_required_table() {
+        // (from, to, task setting, milestone setting, expected)
+        let transitions = [
+            (Phase::Design, Phase::Spec, true),
+            (Phase::Spec, Phase::Task, true),
+            (Phase::Task, Phase::Execute, false),
+        ];
+        let settings = [None, Some(true), Some(false)];
+        for (from, to, default) in transitions {
+            for task_setting in settings {
+                for milestone_setting in settings {
+                    let mut config = KiroConfiguration::default();
+                    if let Some(required) = milestone_setting {
+                        config.approval_gates.insert(
+                            gate_name(from, to),
+                            ApprovalGate {
+                                required: Some(required),
+                                ..Default::default()
+                            },
+                        );
+                    }
+                    let expected = task_setting.or(milestone_setting).unwrap_or(default);
+                    assert_eq!(
+                        approval_required(task_setting, Some(&config), from, to),
+                        expected,
+                        "{from}→{to} task={task_setting:?} milestone={milestone_setting:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn defaults_apply_without_any_configuration() {
+        // The reference's `yq … || echo default` never fell back: here it does.
+        assert!(approval_required(None, None, Phase::Design, Phase::Spec));
+        assert!(approval_required(None, None, Phase::Spec, Phase::Task));
+        assert!(!approval_required(None, None, Phase::Task, Phase::Execute));
+        let gate_without_required = KiroConfiguration {
+            approval_gates: [(
+                "design_to_spec".to_string(),
+                ApprovalGate {
+                    approvers: vec!["lead".into()],
+                    ..Default::default()
+                },
+            )]
+            .into(),
+            ..Default::default()
+        };
+        assert!(approval_required(
+            None,
+            Some(&gate_without_required),
+            Phase::Design,
+            Phase::Spec
+        ));
+    }
+
+    fn files(approvers: &[&str]) -> MilestoneFiles {
+        let mut definition = Milestone::new(MilestoneId::new("m").unwrap());
+        definition
+            .tasks
+            .push(Task::new(TaskId::new("t").unwrap(), String::new(), true));
+        let mut config = KiroConfiguration::default();
+        config.approval_gates.insert(
+            "design_to_spec".into(),
+            ApprovalGate {
+                approvers: approvers.iter().map(|s| s.to_string()).collect(),
+                criteria: vec!["reviewed".into()],
+                ..Default::default()
+            },
+        );
+        definition.kiro_configuration = Some(config);
+        MilestoneFiles {
+            definition,
+            state: None,
+            sessions: None,
+            approvals: None,
+        }
+    }
+
+    fn t() -> TaskId {
+        TaskId::new("t").unwrap()
+    }
+
+    fn phase(files: &MilestoneFiles, p: Phase) -> PhaseStatus {
+        files.definition.tasks[0]
+            .workflow()
+            .unwrap()
+            .phases
+            .get(p)
+            .status
+    }
+
+    fn current(files: &MilestoneFiles) -> Phase {
+        files.definition.tasks[0].workflow().unwrap().current_phase
+    }
+
+    #[test]
+    fn gated_advance_opens_a_request_and_waits() {
+        let mut f = files(&["lead", "qa"]);
+        let events = advance(&mut f, &t(), AT, "me", "manual").unwrap();
+        assert_eq!(events[0].event_type, "kiro_approval_requested");
+        assert_eq!(phase(&f, Phase::Design), PhaseStatus::WaitingApproval);
+        assert_eq!(f.definition.tasks[0].status, TaskStatus::InProgress);
+        let request = f.approvals.as_ref().unwrap().values().next().unwrap();
+        assert_eq!(request.id, "approval-m-t-design-spec-1");
+        assert_eq!(request.pending_roles(), ["lead", "qa"]);
+        assert_eq!(request.criteria, ["reviewed"]);
+        assert!(
+            advance(&mut f, &t(), AT, "me", "manual").is_err(),
+            "still waiting"
+        );
+    }
+
+    #[test]
+    fn all_approvals_grant_and_start_the_next_phase() {
+        let mut f = files(&["lead", "qa"]);
+        advance(&mut f, &t(), AT, "me", "manual").unwrap();
+        let id = "approval-m-t-design-spec-1";
+        let first = decide(&mut f, id, "lead", Decision::Approved, None, "a", AT).unwrap();
+        assert_eq!(first.len(), 1, "waits for qa");
+        assert!(
+            decide(&mut f, id, "lead", Decision::Approved, None, "a", AT).is_err(),
+            "once per role"
+        );
+        assert!(
+            decide(&mut f, id, "dev", Decision::Approved, None, "a", AT).is_err(),
+            "unlisted role"
+        );
+        let last = decide(&mut f, id, "qa", Decision::Approved, Some("ok"), "b", AT).unwrap();
+        let types: Vec<_> = last.iter().map(|e| e.event_type.as_str()).collect();
+        assert_eq!(
+            types,
+            [
+                "kiro_approval_decided",
+                "kiro_approval_granted",
+                "kiro_phase_updated",
+                "kiro_phase_transition",
+                "kiro_phase_updated"
+            ]
+        );
+        assert_eq!(phase(&f, Phase::Design), PhaseStatus::Approved);
+        assert_eq!(phase(&f, Phase::Spec), PhaseStatus::InProgress);
+        assert_eq!(current(&f), Phase::Spec);
+        let request = &f.approvals.as_ref().unwrap()[id];
+        assert_eq!(request.status, Decision::Approved);
+        assert_eq!(request.approvers[1].comments.as_deref(), Some("ok"));
+        assert_eq!(request.approvers[1].decided_by.as_deref(), Some("b"));
+    }
+
+    #[test]
+    fn a_rejection_blocks_and_a_re_request_gets_a_new_id() {
+        let mut f = files(&["lead", "qa"]);
+        advance(&mut f, &t(), AT, "me", "manual").unwrap();
+        let id = "approval-m-t-design-spec-1";
+        decide(&mut f, id, "lead", Decision::Rejected, Some("no"), "a", AT).unwrap();
+        let events = decide(&mut f, id, "qa", Decision::Approved, None, "b", AT).unwrap();
+        assert!(events
+            .iter()
+            .any(|e| e.event_type == "kiro_approval_rejected"));
+        assert_eq!(phase(&f, Phase::Design), PhaseStatus::Blocked);
+        assert_eq!(current(&f), Phase::Design);
+        advance(&mut f, &t(), AT, "me", "manual").unwrap();
+        let approvals = f.approvals.as_ref().unwrap();
+        assert_eq!(approvals.len(), 2, "the rejected request stays on record");
+        assert_eq!(approvals[id].status, Decision::Rejected);
+        assert!(approvals.contains_key("approval-m-t-design-spec-2"));
+    }
+
+    #[test]
+    fn a_gate_without_approvers_takes_one_decision_from_anyone() {
+        let mut f = files(&[]);
+        advance(&mut f, &t(), AT, "me", "manual").unwrap();
+        let events = decide(
+            &mut f,
+            "approval-m-t-design-spec-1",
+            "anyone",
+            Decision::Approved,
+            None,
+            "x",
+            AT,
+        )
+        .unwrap();
+        assert!(events
+            .iter()
+            .any(|e| e.event_type == "kiro_approval_granted"));
+        assert_eq!(current(&f), Phase::Spec);
+    }
+
+    #[test]
+    fn ungated_phases_move_directly_and_execute_completes_the_task() {
+        let mut f = files(&[]);
+        let w = f.definition.tasks[0].kiro_workflow.as_mut().unwrap();
+        w.current_phase = Phase::Task;
+        w.phases.task.status = PhaseStatus::Completed;
+        let events = advance(&mut f, &t(), AT, "me", "manual").unwrap();
+        assert_eq!(events[0].event_type, "kiro_phase_transition");
+        assert_eq!(current(&f), Phase::Execute);
+        advance(&mut f, &t(), AT, "me", "manual").unwrap();
+        assert_eq!(phase(&f, Phase::Execute), PhaseStatus::Completed);
+        assert_eq!(f.definition.tasks[0].status, TaskStatus::Completed);
+    }
+
+    #[test]
+    fn monitor_moves_only_ready_tasks() {
+        let mut f = files(&[]);
+        let mut second = Task::new(TaskId::new("u").unwrap(), String::new(), true);
+        second.kiro_workflow.as_mut().unwrap().phases.design.status = PhaseStatus::InProgress;
+        f.definition.tasks.push(second);
+        f.definition.tasks[0]
+            .kiro_workflow
+            .as_mut()
+            .unwrap()
+            .phases
+            .design
+            .status = PhaseStatus::Completed;
+        let events = monitor(&mut f, AT, "me").unwrap();
+        assert!(events.iter().all(|e| e.data["task_id"] != "u"));
+        assert_eq!(phase(&f, Phase::Design), PhaseStatus::WaitingApproval);
+        assert!(
+            monitor(&mut f, AT, "me").unwrap().is_empty(),
+            "nothing ready now"
+        );
+    }
+
+    #[test]
+    fn phase_timestamps_are_recorded() {
+        let mut f = files(&[]);
+        set_phase(&mut f, &t(), Phase::Design, PhaseStatus::InProgress, AT).unwrap();
+        set_phase(&mut f, &t(), Phase::Design, PhaseStatus::Completed, "later").unwrap();
+        let design = &f.definition.tasks[0].workflow().unwrap().phases.design;
+        assert_eq!(design.started_at.as_deref(), Some(AT));
+        assert_eq!(design.completed_at.as_deref(), Some("later"));
+    }
+
+    #[test]
+    fn plain_tasks_are_refused() {
+        let mut f = files(&[]);
+        f.definition.tasks[0].kiro_workflow = None;
+        assert!(advance(&mut f, &t(), AT, "me", "manual").is_err());
+        assert!(set_phase(&mut f, &t(), Phase::Spec, PhaseStatus::Completed, AT).is_err());
+    }
+}
