@@ -9,5 +9,6 @@ pub mod cli;
 pub mod clock;
 pub mod model;
 pub mod store;
+pub mod sync;
 pub mod workflow;
 pub mod yaml;

@@ -11,6 +11,7 @@ mod output;
 mod phase;
 mod session;
 mod state;
+mod sync;
 mod task;
 mod view;
 
@@ -85,6 +86,8 @@ pub enum Command {
     Session(session::SessionCommand),
     /// Remove ended sessions and automatic checkpoints older than the retention.
     Cleanup(checkpoint::CleanupArgs),
+    /// Fetch, merge and push refs/milestones with a remote; nothing is ever lost.
+    Sync(sync::SyncArgs),
     /// Walk through the whole flow in a throw-away repository.
     Demo(demo::DemoArgs),
 }
@@ -113,6 +116,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Recover(args) => checkpoint::recover(&out, args),
         Command::Session(command) => session::run(&out, command),
         Command::Cleanup(args) => checkpoint::cleanup(&out, args),
+        Command::Sync(args) => sync::sync(&out, args),
         Command::Demo(args) => demo::demo(&out, args),
     }
 }

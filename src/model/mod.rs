@@ -16,7 +16,7 @@ pub use milestone::{
     ApprovalGate, KiroConfiguration, KiroWorkflow, Milestone, Phase, PhaseState, PhaseStatus,
     PhaseWeights, Phases, Task, TaskStatus,
 };
-pub use op::{Op, PutReason, RestoreSource};
+pub use op::{Op, PutReason, Resolution, RestoreSource};
 pub use session::{Session, SessionCommit, SessionId, SessionStatus};
 
 /// A milestone's stored files, as read from one commit.

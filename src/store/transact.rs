@@ -19,6 +19,15 @@ use crate::yaml;
 /// stops a livelock.
 const MAX_ATTEMPTS: u32 = 200;
 
+/// A rule applying an operation: [`workflow::apply_with_source`] for writes,
+/// [`workflow::replay`] when merging.
+pub(super) type ApplyRule = fn(
+    Option<MilestoneFiles>,
+    Option<MilestoneFiles>,
+    &Op,
+    DateTime<Utc>,
+) -> Result<Applied, Rejection>;
+
 /// What a write did.
 #[derive(Debug)]
 pub enum Outcome {
@@ -63,15 +72,42 @@ impl Store {
             Err(e) if e.code() == ErrorCode::Exists => return Ok(Outcome::AlreadyInitialized),
             Err(e) => return Err(e.into()),
         }
-        // git keeps reflogs only for branches unless the log exists; starting it here
-        // gives refs/milestones a reflog like a branch has.
+        self.start_reflog(commit, &log)?;
+        Ok(Outcome::Committed { commit, applied })
+    }
+
+    /// git keeps reflogs only for branches unless the log exists; starting it when the
+    /// ref is created gives refs/milestones a reflog like a branch has.
+    fn start_reflog(&self, commit: Oid, log: &str) -> Result<(), StoreError> {
         let mut reflog = self.repo.reflog(REF)?;
         if reflog.is_empty() {
-            let committer = signature(&self.repo, Role::Committer, at)?;
-            reflog.append(commit, &committer, Some(&log))?;
+            let committer = signature(&self.repo, Role::Committer, clock::now())?;
+            reflog.append(commit, &committer, Some(log))?;
             reflog.write()?;
         }
-        Ok(Outcome::Committed { commit, applied })
+        Ok(())
+    }
+
+    /// Moves `refs/milestones` from `from` (absent: the ref must not exist) to `to`;
+    /// false when it had moved meanwhile.
+    pub fn advance_ref(&self, from: Option<Oid>, to: Oid, log: &str) -> Result<bool, StoreError> {
+        let result = match from {
+            Some(from) => self.repo.reference_matching(REF, to, true, from, log),
+            None => self.repo.reference(REF, to, false, log),
+        };
+        match result {
+            Ok(_) if from.is_none() => self.start_reflog(to, log).map(|_| true),
+            Ok(_) => Ok(true),
+            Err(e)
+                if matches!(
+                    e.code(),
+                    ErrorCode::Modified | ErrorCode::Locked | ErrorCode::Exists
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Applies `op` to the tip and moves the ref to the result.
@@ -90,36 +126,17 @@ impl Store {
         for attempt in 0..MAX_ATTEMPTS {
             let tip = self.tip()?;
             let snapshot = self.snapshot_at(tip)?;
-            let current = match op.milestone() {
-                // A restore must work on a milestone that cannot be read: it is how
-                // a broken milestone gets repaired.
-                Some(id) if matches!(op, Op::Restore { .. }) => {
-                    snapshot.milestone(id).ok().flatten()
-                }
-                Some(id) => snapshot.milestone_with(
-                    id,
-                    Parts {
-                        sessions: op.needs_sessions(),
-                        approvals: op.needs_approvals(),
-                    },
-                )?,
-                None => None,
-            };
-            precondition(current.as_ref())?;
-            let source = self.restore_source(&op)?;
-            let applied = workflow::apply_with_source(
-                current.clone(),
-                source.as_ref().map(|(files, _)| files.clone()),
+            let (applied, tree) = self.apply_to_tree(
+                &snapshot,
                 &op,
                 at,
+                &precondition,
+                workflow::apply_with_source,
             )?;
             if !applied.changed {
                 return Ok(Outcome::Unchanged { applied });
             }
-            let tree = match (op.milestone(), &source) {
-                (Some(id), Some((_, folder))) => self.put_folder(&snapshot, id, *folder)?,
-                _ => self.write_tree(&snapshot, op.milestone(), current.as_ref(), &applied)?,
-            };
+            let tree = self.repo.find_tree(tree)?;
             let parent = self.repo.find_commit(tip)?;
             let lamport = self.lamport(&parent)? + 1;
             let commit = self.write_commit(&tree, &[&parent], op.clone(), &applied, at, lamport)?;
@@ -215,6 +232,49 @@ impl Store {
         let mut root = self.repo.treebuilder(Some(snapshot.tree()))?;
         root.insert(MILESTONES, milestones, FileMode::Tree.into())?;
         Ok(self.repo.find_tree(root.write()?)?)
+    }
+
+    /// Applies `op` with `rule` to the state in `snapshot`, writing the objects of the
+    /// new state; returns what the rule decided and the new root tree (the old one when
+    /// nothing changed). Shared by ordinary writes and by merge replay, so both build
+    /// exactly the same trees from the same operations.
+    pub(super) fn apply_to_tree(
+        &self,
+        snapshot: &Snapshot<'_>,
+        op: &Op,
+        at: DateTime<Utc>,
+        precondition: &dyn Fn(Option<&MilestoneFiles>) -> Result<(), Rejection>,
+        rule: ApplyRule,
+    ) -> Result<(Applied, Oid), StoreError> {
+        let current = match op.milestone() {
+            // A restore must work on a milestone that cannot be read: it is how a
+            // broken milestone gets repaired.
+            Some(id) if matches!(op, Op::Restore { .. }) => snapshot.milestone(id).ok().flatten(),
+            Some(id) => snapshot.milestone_with(
+                id,
+                Parts {
+                    sessions: op.needs_sessions(),
+                    approvals: op.needs_approvals(),
+                },
+            )?,
+            None => None,
+        };
+        precondition(current.as_ref())?;
+        let source = self.restore_source(op)?;
+        let applied = rule(
+            current.clone(),
+            source.as_ref().map(|(files, _)| files.clone()),
+            op,
+            at,
+        )?;
+        if !applied.changed {
+            return Ok((applied, snapshot.tree().id()));
+        }
+        let tree = match (op.milestone(), &source) {
+            (Some(id), Some((_, folder))) => self.put_folder(snapshot, id, *folder)?,
+            _ => self.write_tree(snapshot, op.milestone(), current.as_ref(), &applied)?,
+        };
+        Ok((applied, tree.id()))
     }
 
     /// The lamport clock of `commit`: from its message, or for a commit this tool did

@@ -5,7 +5,7 @@ pub mod apply;
 pub mod phases;
 pub mod progress;
 
-pub use apply::{apply, apply_with_source, Applied, Rejection};
+pub use apply::{apply, apply_with_source, replay, Applied, Rejection};
 pub use progress::{
     display_percentage, milestone_progress, task_progress, MilestoneProgress, MilestoneStatus,
 };
