@@ -188,11 +188,14 @@ fn git(
     args: &[&str],
     show_progress: bool,
 ) -> Result<(bool, String, String), SyncError> {
-    let dir = store.repo().path();
+    let repo = store.repo();
     let mut command = Command::new("git");
     command
         .arg("--git-dir")
-        .arg(dir)
+        .arg(repo.path())
+        // A remote given as a relative path is relative to the top of the worktree,
+        // as for the user's own `git fetch`.
+        .current_dir(repo.workdir().unwrap_or(repo.path()))
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped());
