@@ -66,11 +66,22 @@ impl Store {
         let tree = self.repo.find_tree(root.write()?)?;
         let commit = self.write_commit(&tree, &[], Op::Init, &applied, at, 1)?;
         let log = format!("milestone: {}", applied.summary);
-        match self.repo.reference(REF, commit, false, &log) {
-            Ok(_) => {}
-            // Another `init` won the race; its ref is as good as ours.
-            Err(e) if e.code() == ErrorCode::Exists => return Ok(Outcome::AlreadyInitialized),
-            Err(e) => return Err(e.into()),
+        let mut attempt = 0;
+        loop {
+            match self.repo.reference(REF, commit, false, &log) {
+                Ok(_) => break,
+                // Another `init` won the race; its ref is as good as ours.
+                Err(e) if e.code() == ErrorCode::Exists => return Ok(Outcome::AlreadyInitialized),
+                // Another writer holds the ref's lock: wait for it, then look again.
+                Err(e) if e.code() == ErrorCode::Locked && attempt < MAX_ATTEMPTS => {
+                    std::thread::sleep(backoff(attempt));
+                    attempt += 1;
+                    if self.tip().is_ok() {
+                        return Ok(Outcome::AlreadyInitialized);
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
         self.start_reflog(commit, &log)?;
         Ok(Outcome::Committed { commit, applied })

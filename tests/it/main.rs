@@ -1,0 +1,20 @@
+//! Integration tests: the real binary against real repositories. One test binary, so
+//! the suite links once.
+
+mod common;
+
+mod concurrency;
+mod corruption;
+mod demo;
+mod discovery;
+mod edit;
+mod events;
+mod identity;
+mod import_export;
+mod init;
+mod milestones;
+mod refusals;
+mod state;
+mod store;
+mod sync_props;
+mod tasks;
