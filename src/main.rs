@@ -1,8 +1,11 @@
-use clap::Parser;
+use clap::FromArgMatches;
 use git_milestone::cli::{self, Cli, ErrorKind};
 
 fn main() {
-    let cli = match Cli::try_parse() {
+    let parsed = cli::help::command()
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             // clap prints help and version on stdout (exit 0), usage errors on stderr (2).

@@ -63,9 +63,10 @@ pub struct RecoverArgs {
 pub struct CleanupArgs {
     /// Only this milestone; all of them when omitted.
     pub milestone: Option<String>,
-    /// Keep what is younger than this many days.
-    #[arg(long, default_value_t = 7, value_name = "N")]
-    pub retention_days: u32,
+    /// Keep what is younger than this many days (default: `milestone.retentionDays`
+    /// from git config, else 7).
+    #[arg(long, value_name = "N")]
+    pub retention_days: Option<u32>,
 }
 
 pub fn run(out: &Output, command: CheckpointCommand) -> Result<(), CliError> {
@@ -216,11 +217,33 @@ pub fn recover(out: &Output, args: RecoverArgs) -> Result<(), CliError> {
 
 pub fn cleanup(out: &Output, args: CleanupArgs) -> Result<(), CliError> {
     let store = open_store()?;
+    let retention_days = match args.retention_days {
+        Some(days) => days,
+        None => match store
+            .repo()
+            .config()
+            .and_then(|c| c.get_i64("milestone.retentionDays"))
+        {
+            Ok(days) => u32::try_from(days).map_err(|_| {
+                CliError::user(format!(
+                    "milestone.retentionDays is {days}; set it to a number of days, 0 or more"
+                ))
+            })?,
+            Err(e) if e.code() == git2::ErrorCode::NotFound => 7,
+            Err(e) => {
+                return Err(CliError::user(format!(
+                    "milestone.retentionDays is not a number of days: {}",
+                    e.message()
+                ))
+                .hint("fix it with `git config milestone.retentionDays 7`"))
+            }
+        },
+    };
     let milestones = match &args.milestone {
         Some(m) => vec![milestone_id(m)?],
         None => store.snapshot()?.milestone_ids()?,
     };
-    let cutoff = clock::now() - chrono::Duration::days(i64::from(args.retention_days));
+    let cutoff = clock::now() - chrono::Duration::days(i64::from(retention_days));
     let mut reports = Vec::new();
     for milestone in milestones {
         let old_checkpoints: Vec<String> = store
@@ -231,7 +254,7 @@ pub fn cleanup(out: &Output, args: CleanupArgs) -> Result<(), CliError> {
             .collect();
         let outcome = store.transact(Op::Cleanup {
             milestone: milestone.clone(),
-            retention_days: args.retention_days,
+            retention_days,
             cutoff: clock::format_time(cutoff),
             checkpoints: old_checkpoints.clone(),
         })?;
@@ -253,7 +276,7 @@ pub fn cleanup(out: &Output, args: CleanupArgs) -> Result<(), CliError> {
     if reports.is_empty() {
         return out.note(format!(
             "Nothing older than {} days to clean up.",
-            args.retention_days
+            retention_days
         ));
     }
     for report in reports {

@@ -5,6 +5,7 @@ use clap::{Args, Subcommand};
 use crate::model::{validate, EventRecord, Op};
 use crate::store::EventFilter;
 
+use super::output::Paint;
 use super::{milestone_id, open_store, CliError, Output};
 
 /// The `event` commands.
@@ -117,6 +118,7 @@ pub fn events(out: &Output, args: EventsArgs) -> Result<(), CliError> {
     if args.reverse {
         events.reverse();
     }
+    out.page(store.repo().config().ok().as_ref());
     print_events(out, &events)
 }
 
@@ -126,6 +128,7 @@ pub fn timeline(out: &Output, args: TimelineArgs) -> Result<(), CliError> {
     check_exists(&store, &filter)?;
     let mut events = store.events(store.tip()?, &filter, None)?;
     events.reverse();
+    out.page(store.repo().config().ok().as_ref());
     print_events(out, &events)
 }
 
@@ -142,7 +145,7 @@ fn print_events(out: &Output, events: &[EventRecord]) -> Result<(), CliError> {
         out.line(
             format!(
                 "{} {} {:<10} {:<22} {data}",
-                &e.commit[..7.min(e.commit.len())],
+                out.paint(&e.commit[..7.min(e.commit.len())], Paint::Commit),
                 e.timestamp,
                 e.milestone_id.as_deref().unwrap_or("-"),
                 e.event_type,

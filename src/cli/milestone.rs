@@ -11,7 +11,7 @@ use crate::store::{Outcome, Store};
 use crate::workflow::{display_percentage, task_progress};
 use crate::yaml;
 
-use super::view::{self, progress_bar};
+use super::view;
 use super::{milestone_id, open_store, CliError, Output};
 
 /// Arguments naming one milestone.
@@ -255,10 +255,10 @@ pub fn list(out: &Output) -> Result<(), CliError> {
     for s in summaries {
         out.line(
             format!(
-                "{:<16} {:<11} {}  {}",
+                "{:<16} {} {}  {}",
                 s.id,
-                s.status.as_str(),
-                progress_bar(s.progress.percentage),
+                out.status(s.status.as_str(), 11),
+                out.bar(s.progress.percentage),
                 s.title
             )
             .trim_end(),
@@ -269,7 +269,9 @@ pub fn list(out: &Output) -> Result<(), CliError> {
 
 pub fn show(out: &Output, args: ReadArgs) -> Result<(), CliError> {
     let id = milestone_id(&args.milestone)?;
-    let files = load_at(&open_store()?, &id, args.at.as_deref())?;
+    let store = open_store()?;
+    let files = load_at(&store, &id, args.at.as_deref())?;
+    out.page(store.repo().config().ok().as_ref());
     let detail = view::detail(&files);
     if out.json {
         return out.json_value(&detail);
@@ -282,10 +284,10 @@ pub fn show(out: &Output, args: ReadArgs) -> Result<(), CliError> {
         format!(": {}", m.title)
     };
     out.line(format!("milestone {}{title}", m.id))?;
-    out.line(format!("Status:   {}", s.status.as_str()))?;
+    out.line(format!("Status:   {}", out.status(s.status.as_str(), 0)))?;
     out.line(format!(
         "Progress: {}  ({} of {} tasks completed)",
-        progress_bar(s.progress.percentage),
+        out.bar(s.progress.percentage),
         s.progress.completed_tasks,
         s.progress.total_tasks
     ))?;
@@ -350,6 +352,7 @@ fn print_tasks(out: &Output, m: &Milestone) -> Result<(), CliError> {
     let config = m.kiro_configuration.as_ref();
     for task in &m.tasks {
         out.line(view::task_line(
+            out,
             task,
             display_percentage(task_progress(task, config)),
         ))?;
@@ -372,8 +375,8 @@ pub fn status(out: &Output, args: StatusArgs) -> Result<(), CliError> {
     out.line(format!(
         "{} {}  {}  {}/{} tasks completed",
         m.id,
-        progress_bar(s.progress.percentage),
-        s.status.as_str(),
+        out.bar(s.progress.percentage),
+        out.status(s.status.as_str(), 0),
         s.progress.completed_tasks,
         s.progress.total_tasks
     ))?;
@@ -412,10 +415,10 @@ fn dashboard(out: &Output) -> Result<(), CliError> {
             .map(|d| format!("  due {d}"))
             .unwrap_or_default();
         out.line(format!(
-            "{:<16} {}  {:<11} {}/{} tasks{due}",
+            "{:<16} {}  {} {}/{} tasks{due}",
             s.id,
-            progress_bar(s.progress.percentage),
-            s.status.as_str(),
+            out.bar(s.progress.percentage),
+            out.status(s.status.as_str(), 11),
             s.progress.completed_tasks,
             s.progress.total_tasks,
         ))?;

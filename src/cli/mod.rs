@@ -2,10 +2,12 @@
 //! rendering. Never builds a git tree; that is the store's job.
 
 mod checkpoint;
+mod completion;
 mod demo;
 mod edit;
 pub mod error;
 mod events;
+pub mod help;
 mod milestone;
 mod output;
 mod phase;
@@ -31,6 +33,12 @@ pub struct Cli {
     /// Print only what was asked for (ids, data), no confirmations.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Color the output: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    pub color: output::ColorChoice,
+    /// Do not send long listings through the pager.
+    #[arg(long, global = true)]
+    pub no_pager: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -90,11 +98,21 @@ pub enum Command {
     Sync(sync::SyncArgs),
     /// Walk through the whole flow in a throw-away repository.
     Demo(demo::DemoArgs),
+    /// Print a completion script for bash (with git's completion), zsh or fish.
+    Completions(completion::CompletionsArgs),
+    /// Install the man pages where `man` and `git milestone --help` find them.
+    InstallMan(help::InstallManArgs),
+    /// Print the man page (roff) on stdout.
+    #[command(hide = true)]
+    Man,
+    /// Ids for the completion scripts.
+    #[command(subcommand, hide = true, name = "__complete")]
+    Complete(completion::CompleteCommand),
 }
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<(), CliError> {
-    let out = Output::new(cli.json, cli.quiet);
+    let out = Output::new(cli.json, cli.quiet, cli.color, !cli.no_pager);
     match cli.command {
         Command::Init => milestone::init(&out),
         Command::New(args) => milestone::new(&out, args),
@@ -118,6 +136,14 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Cleanup(args) => checkpoint::cleanup(&out, args),
         Command::Sync(args) => sync::sync(&out, args),
         Command::Demo(args) => demo::demo(&out, args),
+        Command::Completions(args) => completion::completions(&out, args),
+        Command::InstallMan(args) => help::install_man(&out, args),
+        Command::Man => {
+            use std::io::Write;
+            std::io::stdout().write_all(&help::man_page()?)?;
+            Ok(())
+        }
+        Command::Complete(command) => completion::complete(&out, command),
     }
 }
 
@@ -143,5 +169,6 @@ mod tests {
     #[test]
     fn command_line_definition_is_consistent() {
         super::Cli::command().debug_assert();
+        super::help::command().debug_assert();
     }
 }

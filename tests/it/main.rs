@@ -18,3 +18,4 @@ mod state;
 mod store;
 mod sync_props;
 mod tasks;
+mod git_native;
