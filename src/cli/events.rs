@@ -126,10 +126,44 @@ pub fn timeline(out: &Output, args: TimelineArgs) -> Result<(), CliError> {
     let filter = filter(args.milestone)?;
     let store = open_store()?;
     check_exists(&store, &filter)?;
-    let mut events = store.events(store.tip()?, &filter, None)?;
-    events.reverse();
     out.page(store.repo().config().ok().as_ref());
-    print_events(out, &events)
+    // Streamed, oldest first: a long history never sits in memory as a whole.
+    let mut first = true;
+    let mut failure = None;
+    if out.json {
+        out.line("[")?;
+    }
+    store.for_each_event(store.tip()?, &filter, |event| {
+        let written = if out.json {
+            let separator = if first { "" } else { "," };
+            let text = serde_json::to_string_pretty(&event).unwrap_or_default();
+            out.line(format!("{separator}{}", indent(&text)))
+        } else {
+            out.line(event_line(out, &event))
+        };
+        first = false;
+        match written {
+            Ok(()) => true,
+            Err(e) => {
+                failure = Some(e);
+                false
+            }
+        }
+    })?;
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    if out.json {
+        out.line("]")?;
+    }
+    Ok(())
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|line| format!("  {line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn print_events(out: &Output, events: &[EventRecord]) -> Result<(), CliError> {
@@ -137,21 +171,25 @@ fn print_events(out: &Output, events: &[EventRecord]) -> Result<(), CliError> {
         return out.json_value(events);
     }
     for e in events {
-        let data = match &e.data {
-            serde_json::Value::Null => String::new(),
-            serde_json::Value::Object(map) if map.is_empty() => String::new(),
-            data => data.to_string(),
-        };
-        out.line(
-            format!(
-                "{} {} {:<10} {:<22} {data}",
-                out.paint(&e.commit[..7.min(e.commit.len())], Paint::Commit),
-                e.timestamp,
-                e.milestone_id.as_deref().unwrap_or("-"),
-                e.event_type,
-            )
-            .trim_end(),
-        )?;
+        out.line(event_line(out, e))?;
     }
     Ok(())
+}
+
+/// One event in text output, like `git log --oneline`.
+pub fn event_line(out: &Output, e: &EventRecord) -> String {
+    let data = match &e.data {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::Object(map) if map.is_empty() => String::new(),
+        data => data.to_string(),
+    };
+    format!(
+        "{} {} {:<10} {:<22} {data}",
+        out.paint(&e.commit[..7.min(e.commit.len())], Paint::Commit),
+        e.timestamp,
+        e.milestone_id.as_deref().unwrap_or("-"),
+        e.event_type,
+    )
+    .trim_end()
+    .to_string()
 }

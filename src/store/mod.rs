@@ -6,6 +6,7 @@ pub mod checkpoint;
 mod error;
 mod history;
 mod identity;
+mod index;
 pub mod local;
 pub mod merge;
 pub mod message;

@@ -8,6 +8,7 @@ mod corruption;
 mod demo;
 mod discovery;
 mod edit;
+mod event_index;
 mod events;
 mod git_native;
 mod identity;
