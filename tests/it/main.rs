@@ -3,6 +3,8 @@
 
 mod common;
 
+mod checkpoints;
+mod cleanup;
 mod concurrency;
 mod corruption;
 mod demo;
@@ -15,8 +17,12 @@ mod identity;
 mod import_export;
 mod init;
 mod milestones;
+mod recovery;
 mod refusals;
+mod sessions;
 mod state;
 mod store;
+mod sync;
 mod sync_props;
 mod tasks;
+mod workflow;

@@ -376,6 +376,103 @@ impl TestRepo {
         path
     }
 
+    /// Runs `git` with `args` and extra environment variables, asserts success,
+    /// returns stdout.
+    pub fn git_env<I, S>(&self, env: &[(&str, &str)], args: I) -> String
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut cmd = self.git_cmd();
+        cmd.args(args);
+        for (key, value) in env {
+            cmd.env(key, value);
+        }
+        let output = output_of(&mut cmd, None);
+        expect_ok(&output, &format!("{cmd:?}"))
+    }
+
+    /// Runs `git` with `args` in the repository without asserting anything.
+    pub fn git_output<I, S>(&self, args: I) -> Output
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        output_of(self.git_cmd().args(args), None)
+    }
+
+    /// Commits `files` (path in the tree, content) over the tree of `refs/milestones`
+    /// with plain git plumbing, as another tool would: `hash-object`, a temporary index
+    /// (`GIT_INDEX_FILE`, `read-tree`, `update-index`), `write-tree`, `commit-tree`,
+    /// `update-ref`. Returns the new commit.
+    pub fn commit_with_plumbing(&self, files: &[(&str, &str)], message: &str) -> String {
+        let parent = self.tip().expect("refs/milestones exists");
+        let index = self.root().join("plumbing.index");
+        let _ = std::fs::remove_file(&index);
+        let index = index.to_str().unwrap().to_string();
+        let env = [("GIT_INDEX_FILE", index.as_str())];
+        self.git_env(&env, ["read-tree", "refs/milestones"]);
+        for (path, content) in files {
+            let blob = self
+                .git_stdin(["hash-object", "-w", "--stdin"], content)
+                .trim()
+                .to_string();
+            self.git_env(
+                &env,
+                [
+                    "update-index",
+                    "--add",
+                    "--cacheinfo",
+                    &format!("100644,{blob},{path}"),
+                ],
+            );
+        }
+        let tree = self.git_env(&env, ["write-tree"]).trim().to_string();
+        let commit = self
+            .git(["commit-tree", &tree, "-p", &parent, "-m", message])
+            .trim()
+            .to_string();
+        self.git(["update-ref", "refs/milestones", &commit, &parent]);
+        commit
+    }
+
+    /// The binary with `args`, run in `dir` (another worktree, a subfolder).
+    pub fn run_in<I, S>(&self, dir: &Path, args: I) -> Output
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        output_of(self.cmd().current_dir(dir).args(args), None)
+    }
+
+    /// Like [`TestRepo::run_in`], asserts success and returns stdout.
+    pub fn ok_in<I, S>(&self, dir: &Path, args: I) -> String
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let args: Vec<_> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
+        expect_ok(
+            &self.run_in(dir, &args),
+            &format!("git milestone {args:?} in {}", dir.display()),
+        )
+    }
+
+    /// A clone of `url` made with plain `git clone`, in a new temporary folder (its
+    /// own HOME; the repository is `repo/` as for [`TestRepo::new`]).
+    pub fn clone_of(url: &str) -> Self {
+        let tmp = TempDir::new().expect("a temporary folder");
+        let root = tmp.path().canonicalize().unwrap();
+        let home = root.join("home");
+        std::fs::create_dir_all(home.join(".config")).unwrap();
+        std::fs::write(home.join(".gitconfig"), "").unwrap();
+        let path = root.join("repo");
+        let mut cmd = hermetic("git", &home);
+        cmd.args(["clone", "-q", url]).arg(&path).current_dir(&root);
+        expect_ok(&output_of(&mut cmd, None), "git clone");
+        TestRepo { tmp, home, path }
+    }
+
     /// Writes an executable shell script `name` with `body` and returns its path.
     pub fn script(&self, name: &str, body: &str) -> PathBuf {
         use std::os::unix::fs::PermissionsExt;
