@@ -6,7 +6,7 @@ use crate::clock;
 use crate::model::{MilestoneId, Op, RestoreSource};
 use crate::store::{Outcome, Store, StoreError};
 
-use super::{milestone_id, open_store, CliError, Output};
+use super::{milestone_id, open_store, CliError, Output, Unreadable};
 
 /// The `checkpoint` commands.
 #[derive(Debug, Subcommand)]
@@ -245,6 +245,7 @@ pub fn cleanup(out: &Output, args: CleanupArgs) -> Result<(), CliError> {
     };
     let cutoff = clock::now() - chrono::Duration::days(i64::from(retention_days));
     let mut reports = Vec::new();
+    let mut unreadable = Unreadable::default();
     for milestone in milestones {
         let old_checkpoints: Vec<String> = store
             .checkpoints(Some(&milestone))?
@@ -252,12 +253,15 @@ pub fn cleanup(out: &Output, args: CleanupArgs) -> Result<(), CliError> {
             .filter(|c| c.is_automatic() && c.created().is_some_and(|t| t < cutoff))
             .map(|c| c.name)
             .collect();
-        let outcome = store.transact(Op::Cleanup {
+        let Some(outcome) = unreadable.check(store.transact(Op::Cleanup {
             milestone: milestone.clone(),
             retention_days,
             cutoff: clock::format_time(cutoff),
             checkpoints: old_checkpoints.clone(),
-        })?;
+        }))?
+        else {
+            continue;
+        };
         if let Outcome::Committed { applied, .. } = &outcome {
             for name in &old_checkpoints {
                 store.delete_checkpoint(&milestone, name)?;
@@ -271,13 +275,15 @@ pub fn cleanup(out: &Output, args: CleanupArgs) -> Result<(), CliError> {
         }
     }
     if out.json {
-        return out.json_value(&reports);
+        out.json_value(&reports)?;
+        return unreadable.finish();
     }
     if reports.is_empty() {
-        return out.note(format!(
+        out.note(format!(
             "Nothing older than {} days to clean up.",
             retention_days
-        ));
+        ))?;
+        return unreadable.finish();
     }
     for report in reports {
         let names = |key: &str| {
@@ -298,5 +304,6 @@ pub fn cleanup(out: &Output, args: CleanupArgs) -> Result<(), CliError> {
             names("removed_checkpoints")
         ))?;
     }
-    out.note("What was removed stays in history: read it with `--at <commit>`.")
+    out.note("What was removed stays in history: read it with `--at <commit>`.")?;
+    unreadable.finish()
 }

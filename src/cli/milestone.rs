@@ -12,7 +12,7 @@ use crate::workflow::{display_percentage, task_progress};
 use crate::yaml;
 
 use super::view;
-use super::{milestone_id, open_store, CliError, Output};
+use super::{milestone_id, open_store, CliError, Output, Unreadable};
 
 /// Arguments naming one milestone.
 #[derive(Debug, Args)]
@@ -208,38 +208,18 @@ pub fn export(out: &Output, args: ReadArgs) -> Result<(), CliError> {
     out.line(text.trim_end())
 }
 
-/// Every readable milestone at the tip, sorted by id, and the errors of those that
-/// cannot be read: one broken milestone must not hide the others.
-fn all_milestones(store: &Store) -> Result<(Vec<Milestone>, Vec<CliError>), CliError> {
+/// Every readable milestone at the tip, sorted by id, and those that cannot be read:
+/// one broken milestone must not hide the others.
+fn all_milestones(store: &Store) -> Result<(Vec<Milestone>, Unreadable), CliError> {
     let snapshot = store.snapshot()?;
     let mut milestones = Vec::new();
-    let mut broken = Vec::new();
+    let mut unreadable = Unreadable::default();
     for id in snapshot.milestone_ids()? {
-        match snapshot.milestone(&id) {
-            Ok(Some(files)) => milestones.push(files.definition),
-            Ok(None) => {}
-            Err(e @ crate::store::StoreError::Corrupt { .. }) => broken.push(e.into()),
-            Err(e) => return Err(e.into()),
+        if let Some(Some(files)) = unreadable.check(snapshot.milestone(&id))? {
+            milestones.push(files.definition);
         }
     }
-    Ok((milestones, broken))
-}
-
-/// After a listing, reports the milestones that could not be read; the command then
-/// fails, so that scripts notice.
-fn report_broken(broken: Vec<CliError>) -> Result<(), CliError> {
-    let count = broken.len();
-    let mut errors = broken.into_iter();
-    let Some(last) = errors.next_back() else {
-        return Ok(());
-    };
-    for e in errors {
-        eprintln!("{e}");
-    }
-    Err(CliError {
-        message: format!("{} ({count} milestone(s) could not be read)", last.message),
-        ..last
-    })
+    Ok((milestones, unreadable))
 }
 
 pub fn list(out: &Output) -> Result<(), CliError> {
@@ -247,7 +227,7 @@ pub fn list(out: &Output) -> Result<(), CliError> {
     let summaries: Vec<_> = milestones.iter().map(view::summary).collect();
     if out.json {
         out.json_value(&summaries)?;
-        return report_broken(broken);
+        return broken.finish();
     }
     if summaries.is_empty() && broken.is_empty() {
         return out.note("No milestones yet; create one with `git milestone new <id>`.");
@@ -264,7 +244,7 @@ pub fn list(out: &Output) -> Result<(), CliError> {
             .trim_end(),
         )?;
     }
-    report_broken(broken)
+    broken.finish()
 }
 
 pub fn show(out: &Output, args: ReadArgs) -> Result<(), CliError> {
@@ -389,7 +369,7 @@ fn dashboard(out: &Output) -> Result<(), CliError> {
     let summaries: Vec<_> = milestones.iter().map(view::summary).collect();
     if out.json {
         out.json_value(&summaries)?;
-        return report_broken(broken);
+        return broken.finish();
     }
     if summaries.is_empty() && broken.is_empty() {
         return out.note("No milestones yet; create one with `git milestone new <id>`.");
@@ -423,7 +403,7 @@ fn dashboard(out: &Output) -> Result<(), CliError> {
             s.progress.total_tasks,
         ))?;
     }
-    report_broken(broken)
+    broken.finish()
 }
 
 #[cfg(test)]

@@ -147,6 +147,51 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
+/// The milestones a command that goes over all of them could not read. It carries on
+/// with the others, then reports these and fails, so that scripts notice.
+#[derive(Default)]
+pub struct Unreadable(Vec<CliError>);
+
+impl Unreadable {
+    /// Passes a read through; a milestone whose files cannot be read is remembered and
+    /// gives `None`; any other error stops the command.
+    pub fn check<T>(
+        &mut self,
+        read: Result<T, crate::store::StoreError>,
+    ) -> Result<Option<T>, CliError> {
+        match read {
+            Ok(value) => Ok(Some(value)),
+            Err(e @ crate::store::StoreError::Corrupt { .. }) => {
+                self.0.push(e.into());
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Whether every milestone could be read.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Ok when every milestone could be read; otherwise prints all but the last error
+    /// and returns that one.
+    pub fn finish(self) -> Result<(), CliError> {
+        let count = self.0.len();
+        let mut errors = self.0.into_iter();
+        let Some(last) = errors.next_back() else {
+            return Ok(());
+        };
+        for e in errors {
+            eprintln!("{e}");
+        }
+        Err(CliError {
+            message: format!("{} ({count} milestone(s) could not be read)", last.message),
+            ..last
+        })
+    }
+}
+
 /// Opens the store of the repository git would use here.
 fn open_store() -> Result<crate::store::Store, CliError> {
     Ok(crate::store::Store::open_from_env()?)

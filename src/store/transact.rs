@@ -320,7 +320,11 @@ impl Store {
             v: message::VERSION,
             lamport,
             at: clock::format_time(at),
-            session: self.current_session(),
+            // A session's own start is made in it, although it is not current yet.
+            session: match &op {
+                Op::StartSession { session } => Some(session.session_id.to_string()),
+                _ => self.current_session(),
+            },
             op,
             events: applied.events.clone(),
         };

@@ -109,7 +109,14 @@ pub fn sync(
         progress(&format!("Fetching refs/milestones from {remote}"));
         let advertised = ls_remote(store, remote)?;
         let fetched = fetch(store, remote, &prefix, &advertised)?;
-        report.tags_fetched += adopt_tags(store, &prefix, &advertised, &mut report.tag_conflicts)?;
+        let cleaned = cleaned_checkpoints(store)?;
+        report.tags_fetched += adopt_tags(
+            store,
+            &prefix,
+            &advertised,
+            &cleaned,
+            &mut report.tag_conflicts,
+        )?;
         // What teammates pushed into this repository is merged too.
         let pushed_here = store.repo().refname_to_id(WIRE_REF).ok();
         let theirs = fetched.wire;
@@ -302,6 +309,7 @@ fn adopt_tags(
     store: &Store,
     prefix: &str,
     advertised: &BTreeMap<String, String>,
+    cleaned: &std::collections::HashSet<String>,
     conflicts: &mut Vec<String>,
 ) -> Result<usize, SyncError> {
     let repo = store.repo();
@@ -313,6 +321,9 @@ fn adopt_tags(
         let Ok(target) = Oid::from_str(id) else {
             continue;
         };
+        if cleaned.contains(short) {
+            continue;
+        }
         match repo.refname_to_id(name) {
             Ok(existing) if existing == target => {}
             Ok(_) => conflicts.push(short.to_string()),
@@ -327,6 +338,35 @@ fn adopt_tags(
         }
     }
     Ok(adopted)
+}
+
+/// The checkpoints `cleanup` removed here (`<milestone>/<name>`): a remote that still
+/// has them must not bring them back.
+fn cleaned_checkpoints(store: &Store) -> Result<std::collections::HashSet<String>, SyncError> {
+    let mut cleaned = std::collections::HashSet::new();
+    let tip = match store.tip() {
+        Ok(tip) => tip,
+        Err(StoreError::NotInitialized) => return Ok(cleaned),
+        Err(e) => return Err(e.into()),
+    };
+    let filter = crate::store::EventFilter {
+        event_type: Some("state_cleaned".into()),
+        ..Default::default()
+    };
+    store.for_each_event(tip, &filter, |event| {
+        let milestone = event.milestone_id.unwrap_or_default();
+        for name in event.data["removed_checkpoints"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            if let Some(name) = name.as_str() {
+                cleaned.insert(format!("{milestone}/{name}"));
+            }
+        }
+        true
+    })?;
+    Ok(cleaned)
 }
 
 fn local_tags_missing_on(
@@ -370,12 +410,20 @@ fn push_refs(
     if ok {
         return Ok(Pushed::Done);
     }
-    let rejected = stdout.lines().any(|l| {
-        l.starts_with('!')
-            && (l.contains("fetch first")
-                || l.contains("non-fast-forward")
-                || l.contains("stale info"))
-    });
+    // Rejections that mean the remote moved after we fetched: our push raced
+    // another one. Fetching and merging again answers them.
+    const MOVED: [&str; 5] = [
+        "fetch first",
+        "non-fast-forward",
+        "stale info",
+        "failed to update ref",
+        "cannot lock ref",
+    ];
+    let rejected = stdout
+        .lines()
+        .chain(stderr.lines())
+        .any(|l| MOVED.iter().any(|m| l.contains(m)))
+        && stdout.lines().any(|l| l.starts_with('!'));
     if rejected {
         Ok(Pushed::Rejected)
     } else {

@@ -113,10 +113,6 @@ fn events_made_during_a_session_carry_its_id() {
 }
 
 #[test]
-#[ignore = "bug: the session_created event of `session start` has session_id null; the \
-            reference logs it with the new session's id. cli/session.rs start() commits \
-            StartSession before set_current_session, and the commit's `session` comes from \
-            the current-session file"]
 fn the_session_created_event_carries_the_new_session_id() {
     let repo = repo_with_history();
     let id = repo.ok(["session", "start", "m1"]).trim().to_string();

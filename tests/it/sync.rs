@@ -369,12 +369,6 @@ fn a_push_race_is_answered_by_merging_again_without_force() {
 }
 
 #[test]
-#[ignore = "bug: a push that loses the race on the remote itself (another push lands \
-            after A's push read the remote's refs, before receive-pack updates the ref) \
-            fails the sync with exit 1 \"cannot lock ref ... but expected ...\" instead of \
-            fetching and merging again: sync/mod.rs push_refs only retries on \"fetch \
-            first\", \"non-fast-forward\" and \"stale info\", not on a \"[remote rejected] \
-            (failed to update ref)\" line"]
 fn a_push_that_loses_the_race_on_the_remote_is_retried() {
     let (net, b) = two_clones();
     b.ok(["task", "start", "m1", "t2"]);
@@ -413,9 +407,6 @@ fn a_push_that_loses_the_race_on_the_remote_is_retried() {
 }
 
 #[test]
-#[ignore = "bug: a pre-restore checkpoint removed by `cleanup` comes back with the next \
-            `sync`: cleanup deletes the local tag only, and sync/mod.rs adopt_tags takes \
-            every remote checkpoint tag missing locally"]
 fn a_checkpoint_removed_by_cleanup_stays_removed_after_sync() {
     let (net, _b) = two_clones();
     net.remote_git(["config", "receive.denyDeletes", "false"]);
