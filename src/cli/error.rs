@@ -143,6 +143,10 @@ impl From<StoreError> for CliError {
                 error.hint(format!("look at it with `git show {commit}:{path}`"))
             }
             StoreError::Local(_) => CliError::user(message),
+            StoreError::StaleLock { ref path, .. } => {
+                let fix = format!("if no git or git-milestone command is running, remove it: rm '{path}'");
+                CliError::user(message).hint(fix).hint("nothing was written")
+            }
             StoreError::Encode(_) => CliError {
                 kind: ErrorKind::Internal,
                 ..CliError::user(message)

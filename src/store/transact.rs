@@ -19,6 +19,10 @@ use crate::yaml;
 /// stops a livelock.
 const MAX_ATTEMPTS: u32 = 200;
 
+/// A ref update holds the lock for milliseconds; one this old was left by a process
+/// that died.
+const STALE_LOCK: Duration = Duration::from_secs(10);
+
 /// A rule applying an operation: [`workflow::apply_with_source`] for writes,
 /// [`workflow::replay`] when merging.
 pub(super) type ApplyRule = fn(
@@ -74,6 +78,7 @@ impl Store {
                 Err(e) if e.code() == ErrorCode::Exists => return Ok(Outcome::AlreadyInitialized),
                 // Another writer holds the ref's lock: wait for it, then look again.
                 Err(e) if e.code() == ErrorCode::Locked && attempt < MAX_ATTEMPTS => {
+                    self.check_stale_lock()?;
                     std::thread::sleep(backoff(attempt));
                     attempt += 1;
                     if self.tip().is_ok() {
@@ -85,6 +90,25 @@ impl Store {
         }
         self.start_reflog(commit, &log)?;
         Ok(Outcome::Committed { commit, applied })
+    }
+
+    /// Fails when the ref's lock file has been there far longer than any update takes:
+    /// its process died (killed during a write). git never removes such a lock by
+    /// itself, since it cannot know that no process holds it, and neither do we: we
+    /// say exactly what to do.
+    fn check_stale_lock(&self) -> Result<(), StoreError> {
+        let path = self.repo.commondir().join(format!("{REF}.lock"));
+        let age = std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| std::time::SystemTime::now().duration_since(t).ok());
+        match age {
+            Some(age) if age > STALE_LOCK => Err(StoreError::StaleLock {
+                path: path.display().to_string(),
+                seconds: age.as_secs(),
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// git keeps reflogs only for branches unless the log exists; starting it when the
@@ -157,6 +181,9 @@ impl Store {
                 // Another process moved the ref (or holds its lock) between our read
                 // and our write: read the new tip and apply the operation again.
                 Err(e) if matches!(e.code(), ErrorCode::Modified | ErrorCode::Locked) => {
+                    if e.code() == ErrorCode::Locked {
+                        self.check_stale_lock()?;
+                    }
                     std::thread::sleep(backoff(attempt));
                 }
                 Err(e) => return Err(e.into()),
