@@ -166,7 +166,7 @@ fn pre_restore_checkpoint(
         };
         match store.create_checkpoint(milestone, &name, &why) {
             Ok(_) => return Ok(name),
-            Err(StoreError::Rejected(e)) if e.to_string().contains("already has a checkpoint") => {}
+            Err(StoreError::Rejected(crate::workflow::Rejection::CheckpointExists { .. })) => {}
             Err(e) => return Err(e.into()),
         }
     }

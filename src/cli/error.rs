@@ -108,6 +108,9 @@ impl From<Rejection> for CliError {
                 "`git milestone show {milestone}` lists its tasks; `git milestone task add {milestone} <id>` adds one"
             )),
             Rejection::TaskExists { .. } => error.hint("choose another task id"),
+            Rejection::CheckpointExists { milestone, .. } => error.hint(format!(
+                "choose another name; `git milestone checkpoint list {milestone}` lists the taken ones"
+            )),
             Rejection::Invalid(_) => error,
         }
     }

@@ -7,7 +7,8 @@ use serde_json::Value;
 
 use crate::model::milestone::DERIVED_FIELDS;
 use crate::model::{validate, Milestone, MilestoneFiles, MilestoneId, Op, PutReason};
-use crate::store::{Outcome, Store};
+use crate::store::{Outcome, Store, StoreError};
+use crate::workflow::Rejection;
 use crate::workflow::{display_percentage, task_progress};
 use crate::yaml;
 
@@ -143,13 +144,11 @@ pub fn import(out: &Output, args: ImportArgs) -> Result<(), CliError> {
             definition: Box::new(definition),
             reason,
         })
-        .map_err(|e| {
-            let error = CliError::from(e);
-            if error.message.contains("already exists") {
-                error.hint("use `git milestone import --replace` to replace it")
-            } else {
-                error
+        .map_err(|e| match e {
+            StoreError::Rejected(Rejection::MilestoneExists(_)) => {
+                CliError::from(e).hint("use `git milestone import --replace` to replace it")
             }
+            e => CliError::from(e),
         })?;
     let tasks = match &outcome {
         Outcome::Committed { applied, .. } | Outcome::Unchanged { applied } => applied

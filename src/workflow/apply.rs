@@ -63,6 +63,14 @@ pub enum Rejection {
         /// The existing task.
         task: TaskId,
     },
+    /// A checkpoint of that name exists already.
+    #[error("milestone {milestone} already has a checkpoint {name:?}")]
+    CheckpointExists {
+        /// The milestone.
+        milestone: MilestoneId,
+        /// The taken name.
+        name: String,
+    },
     /// A value is not acceptable.
     #[error("{0}")]
     Invalid(String),
