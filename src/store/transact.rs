@@ -21,7 +21,7 @@ const MAX_ATTEMPTS: u32 = 200;
 
 /// A ref update holds the lock for milliseconds; one this old was left by a process
 /// that died.
-const STALE_LOCK: Duration = Duration::from_secs(10);
+const STALE_LOCK: Duration = Duration::from_secs(5);
 
 /// A rule applying an operation: [`workflow::apply_with_source`] for writes,
 /// [`workflow::replay`] when merging.
@@ -158,7 +158,8 @@ impl Store {
         precondition: impl Fn(Option<&MilestoneFiles>) -> Result<(), Rejection>,
     ) -> Result<Outcome, StoreError> {
         let at = clock::now();
-        for attempt in 0..MAX_ATTEMPTS {
+        let mut attempt = 0;
+        while attempt < MAX_ATTEMPTS {
             let tip = self.tip()?;
             let snapshot = self.snapshot_at(tip)?;
             let (applied, tree) = self.apply_to_tree(
@@ -180,11 +181,15 @@ impl Store {
                 Ok(_) => return Ok(Outcome::Committed { commit, applied }),
                 // Another process moved the ref (or holds its lock) between our read
                 // and our write: read the new tip and apply the operation again.
-                Err(e) if matches!(e.code(), ErrorCode::Modified | ErrorCode::Locked) => {
-                    if e.code() == ErrorCode::Locked {
-                        self.check_stale_lock()?;
-                    }
+                // Another process holds the ref's lock: wait for it without spending
+                // the retry budget, until the lock is old enough to be stale.
+                Err(e) if e.code() == ErrorCode::Locked => {
+                    self.check_stale_lock()?;
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(e) if e.code() == ErrorCode::Modified => {
                     std::thread::sleep(backoff(attempt));
+                    attempt += 1;
                 }
                 Err(e) => return Err(e.into()),
             }
