@@ -3,10 +3,12 @@
 
 mod common;
 
+mod bad_input;
 mod checkpoints;
 mod cleanup;
 mod concurrency;
 mod corruption;
+mod crashes;
 mod demo;
 mod discovery;
 mod edit;
@@ -24,5 +26,6 @@ mod state;
 mod store;
 mod sync;
 mod sync_props;
+mod sync_resilience;
 mod tasks;
 mod workflow;
