@@ -98,6 +98,11 @@ fn create(out: &Output, args: CreateArgs) -> Result<(), CliError> {
 fn list(out: &Output, args: ListArgs) -> Result<(), CliError> {
     let milestone = args.milestone.as_deref().map(milestone_id).transpose()?;
     let store = open_store()?;
+    if let Some(m) = &milestone {
+        if !store.snapshot()?.has_milestone(m)? {
+            return Err(crate::workflow::Rejection::NoSuchMilestone(m.clone()).into());
+        }
+    }
     let checkpoints = store.checkpoints(milestone.as_ref())?;
     if out.json {
         return out.json_value(&checkpoints);
