@@ -122,6 +122,8 @@ fn start(out: &Output, args: StartArgs) -> Result<(), CliError> {
         head: head.map(|h| h.to_string()),
         end_head: None,
         commits: Vec::new(),
+        branches: Vec::new(),
+        rewrites: Vec::new(),
     };
     let id = session.session_id.clone();
     let outcome = store.transact(Op::StartSession {
