@@ -1,5 +1,5 @@
 use clap::Parser;
-use git_milestone::cli::{self, Cli, ErrorKind};
+use git_milestone::cli::{self, Cli};
 
 fn main() {
     let cli = match Cli::try_parse() {
@@ -11,7 +11,7 @@ fn main() {
         }
     };
     if let Err(e) = cli::run(cli) {
-        if e.kind != ErrorKind::BrokenPipe {
+        if e.kind.is_reported() {
             eprintln!("{e}");
         }
         std::process::exit(e.exit_code());

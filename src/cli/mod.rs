@@ -6,6 +6,7 @@ mod demo;
 mod edit;
 pub mod error;
 mod events;
+mod hooks;
 mod milestone;
 mod output;
 mod phase;
@@ -87,6 +88,13 @@ pub enum Command {
     Cleanup(checkpoint::CleanupArgs),
     /// Walk through the whole flow in a throw-away repository.
     Demo(demo::DemoArgs),
+    /// Install, remove or inspect the git hooks that record commits, merges, checkouts
+    /// and rewrites, and move tasks named in `Task:` / `Completes:` trailers.
+    #[command(subcommand)]
+    Hooks(hooks::HooksCommand),
+    /// What the installed git hooks run (not for use by hand).
+    #[command(hide = true)]
+    Hook(hooks::HookArgs),
 }
 
 /// Runs the parsed command line.
@@ -114,6 +122,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Session(command) => session::run(&out, command),
         Command::Cleanup(args) => checkpoint::cleanup(&out, args),
         Command::Demo(args) => demo::demo(&out, args),
+        Command::Hooks(command) => hooks::run(&out, command),
+        Command::Hook(args) => hooks::hook(args),
     }
 }
 
