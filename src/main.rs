@@ -1,8 +1,12 @@
 use clap::Parser;
-use git_milestone::cli::{self, Cli};
+use git_milestone::cli::{self, Cli, CliError};
 
 fn main() {
-    let cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(result) = cli::run_hook_command(&args) {
+        return finish(result);
+    }
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
             // clap prints help and version on stdout (exit 0), usage errors on stderr (2).
@@ -10,7 +14,11 @@ fn main() {
             std::process::exit(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    if let Err(e) = cli::run(cli) {
+    finish(cli::run(cli));
+}
+
+fn finish(result: Result<(), CliError>) {
+    if let Err(e) = result {
         if e.kind.is_reported() {
             eprintln!("{e}");
         }

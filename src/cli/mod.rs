@@ -127,6 +127,27 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
     }
 }
 
+/// `git milestone hook …` alone, parsed without the rest of the command line.
+#[derive(Debug, Parser)]
+#[command(name = "git-milestone hook", bin_name = "git milestone hook")]
+struct HookLine {
+    #[command(flatten)]
+    args: hooks::HookArgs,
+}
+
+/// Runs a `git milestone hook …` command line (`args` as the process got them) without
+/// building the definition of every command: the hooks run inside every git commit,
+/// checkout and merge, so their start-up is kept short. `None` for any other command
+/// line, or one the short parse does not take (such as `hook --help`), which the full
+/// parser then handles.
+pub fn run_hook_command(args: &[std::ffi::OsString]) -> Option<Result<(), CliError>> {
+    if args.get(1).map(|a| a.as_os_str()) != Some(std::ffi::OsStr::new("hook")) {
+        return None;
+    }
+    let line = HookLine::try_parse_from(&args[1..]).ok()?;
+    Some(hooks::hook(line.args))
+}
+
 /// Opens the store of the repository git would use here.
 fn open_store() -> Result<crate::store::Store, CliError> {
     Ok(crate::store::Store::open_from_env()?)
