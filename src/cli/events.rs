@@ -74,7 +74,7 @@ pub fn run_event(out: &Output, command: EventCommand) -> Result<(), CliError> {
     )
 }
 
-fn filter(milestone: Option<String>) -> Result<EventFilter, CliError> {
+pub fn filter(milestone: Option<String>) -> Result<EventFilter, CliError> {
     let milestone = match milestone {
         Some(m) => Some(milestone_id(&m)?.to_string()),
         None => None,
@@ -87,7 +87,7 @@ fn filter(milestone: Option<String>) -> Result<EventFilter, CliError> {
 
 /// Refuses a milestone that does not exist, so that a typo is not answered with an
 /// empty log.
-fn check_exists(store: &crate::store::Store, filter: &EventFilter) -> Result<(), CliError> {
+pub fn check_exists(store: &crate::store::Store, filter: &EventFilter) -> Result<(), CliError> {
     if let Some(m) = &filter.milestone {
         let id = milestone_id(m)?;
         if !store.snapshot()?.has_milestone(&id)? {
@@ -134,21 +134,25 @@ fn print_events(out: &Output, events: &[EventRecord]) -> Result<(), CliError> {
         return out.json_value(events);
     }
     for e in events {
-        let data = match &e.data {
-            serde_json::Value::Null => String::new(),
-            serde_json::Value::Object(map) if map.is_empty() => String::new(),
-            data => data.to_string(),
-        };
-        out.line(
-            format!(
-                "{} {} {:<10} {:<22} {data}",
-                &e.commit[..7.min(e.commit.len())],
-                e.timestamp,
-                e.milestone_id.as_deref().unwrap_or("-"),
-                e.event_type,
-            )
-            .trim_end(),
-        )?;
+        out.line(event_line(e))?;
     }
     Ok(())
+}
+
+/// One event as a line of text: short commit, time, milestone, type, data.
+pub fn event_line(e: &EventRecord) -> String {
+    let data = match &e.data {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::Object(map) if map.is_empty() => String::new(),
+        data => data.to_string(),
+    };
+    format!(
+        "{} {} {:<10} {:<22} {data}",
+        e.commit.get(..7).unwrap_or(&e.commit),
+        e.timestamp,
+        e.milestone_id.as_deref().unwrap_or("-"),
+        e.event_type,
+    )
+    .trim_end()
+    .to_string()
 }

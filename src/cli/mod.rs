@@ -14,6 +14,7 @@ mod session;
 mod state;
 mod task;
 mod view;
+mod watch;
 
 use clap::{Parser, Subcommand};
 
@@ -88,6 +89,9 @@ pub enum Command {
     Cleanup(checkpoint::CleanupArgs),
     /// Walk through the whole flow in a throw-away repository.
     Demo(demo::DemoArgs),
+    /// Print each new event as it lands (from commands, hooks or a sync), and
+    /// optionally run a command for it.
+    Watch(watch::WatchArgs),
     /// Install, remove or inspect the git hooks that record commits, merges, checkouts
     /// and rewrites, and move tasks named in `Task:` / `Completes:` trailers.
     #[command(subcommand)]
@@ -122,6 +126,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Session(command) => session::run(&out, command),
         Command::Cleanup(args) => checkpoint::cleanup(&out, args),
         Command::Demo(args) => demo::demo(&out, args),
+        Command::Watch(args) => watch::watch(&out, args),
         Command::Hooks(command) => hooks::run(&out, command),
         Command::Hook(args) => hooks::hook(args),
     }
