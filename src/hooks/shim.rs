@@ -100,7 +100,7 @@ mod tests {
                 text.lines().nth(1),
                 Some(format!("{MARKER} ({hook})").as_str())
             );
-            assert!(text.contains(&format!(" hook --hooks-dir \"$dir\" {hook} \"$@\"")));
+            assert!(text.contains(&format!(" hook --hooks-dir=\"$dir\" {hook} \"$@\"")));
             assert!(text.contains(&format!("{hook}.milestone-legacy")));
             assert!(is_shim(text.as_bytes()));
         }

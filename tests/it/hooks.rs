@@ -725,3 +725,98 @@ fn the_hook_command_by_hand_is_harmless() {
         "{help}"
     );
 }
+
+#[test]
+fn git_pull_records_a_merge_and_applies_the_pulled_trailers() {
+    let upstream = TestRepo::new();
+    upstream.git(["commit", "-q", "--allow-empty", "-m", "first"]);
+    let clone = upstream.root().join("clone");
+    upstream.git([
+        "clone",
+        "-q",
+        upstream.path.to_str().unwrap(),
+        clone.to_str().unwrap(),
+    ]);
+    upstream.git([
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "upstream\n\nCompletes: v1/api",
+    ]);
+    let pulled = head(&upstream);
+
+    // The clone has its own refs/milestones (git clone does not copy it).
+    let run = |args: &[&str]| {
+        let mut cmd = upstream.cmd();
+        cmd.current_dir(&clone).args(args);
+        expect_ok(&output_of(&mut cmd, None), &format!("{args:?}"))
+    };
+    run(&["init"]);
+    run(&["new", "v1"]);
+    run(&["task", "add", "v1", "api"]);
+    run(&["hooks", "install"]);
+    run(&["session", "start", "v1"]);
+    git_in(&upstream, &clone, &["pull", "-q", "--ff-only"]);
+    let events: Value = serde_json::from_str(&run(&["events", "v1", "--json"])).unwrap();
+    // One operation, newest event first: the merge, its trailer's move, and the
+    // milestone's only task completing it.
+    let types = event_types(&events);
+    assert_eq!(
+        types[..4],
+        [
+            "milestone_completed",
+            "status_updated",
+            "task_status_changed",
+            "merge"
+        ],
+        "{events}"
+    );
+    assert_eq!(events[3]["data"]["commits"], serde_json::json!([pulled]));
+    assert_eq!(events[3]["data"]["squash"], false);
+    assert_eq!(events[2]["data"]["commit"], pulled);
+}
+
+#[test]
+fn a_hook_run_with_git_dir_and_work_tree_set_finds_the_repository() {
+    let repo = hooked();
+    repo.ok(["session", "start", "v1"]);
+    let git_dir = repo.path.join(".git");
+    git_in(
+        &repo,
+        &repo.root(),
+        &[
+            "--git-dir",
+            git_dir.to_str().unwrap(),
+            "--work-tree",
+            repo.path.to_str().unwrap(),
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "from outside\n\nTask: api",
+        ],
+    );
+    assert_eq!(events(&repo, "v1", "commit").len(), 1);
+    assert_eq!(task_status(&repo, "v1", "api"), "in_progress");
+}
+
+#[test]
+fn a_session_ended_elsewhere_records_nothing_more() {
+    let repo = hooked();
+    let session = repo.ok(["session", "start", "v1"]).trim().to_string();
+    let wt = repo.root().join("wt");
+    repo.git(["worktree", "add", "-q", "-b", "side", wt.to_str().unwrap()]);
+    let mut cmd = repo.cmd();
+    cmd.current_dir(&wt).args(["session", "end", &session]);
+    expect_ok(
+        &output_of(&mut cmd, None),
+        "session end from the other worktree",
+    );
+    let tip = repo.tip();
+    // The main worktree still names the session, which has ended: no commit event, and
+    // `Task: api` has no session milestone to mean.
+    let out = commit(&repo, "after the end\n\nTask: api");
+    assert_eq!(stderr(&out), "");
+    assert_eq!(repo.tip(), tip);
+}
