@@ -3,7 +3,7 @@
 `git commit` without hooks.
 
 Method
-  Builds the release binary (`cargo build --release --locked`) and makes three
+  Builds the release binary (`cargo build --release --locked`) and makes four
   throw-away repositories side by side (own HOME, GIT_CONFIG_NOSYSTEM=1, no inherited
   GIT_* variables, C locale), each with `git milestone init`, a milestone and a first
   commit:
@@ -13,10 +13,12 @@ Method
       costs);
     - idle:   the hooks installed, no session: the hook has nothing to record and
       returns at once (the fixed cost of having the hooks);
+    - shell:  a post-commit hook that is only `#!/bin/sh` and `exit 0`: the floor of
+      any hook, what git spends starting one;
     - plain:  no hooks at all.
   Then, for N rounds, it times one whole `git commit -q --allow-empty -m <msg>` process
   in each, wall clock, with the monotonic time.perf_counter_ns() around
-  subprocess.run(). All three run in the same round, their order rotating per round, so
+  subprocess.run(). All four run in the same round, their order rotating per round, so
   drift in machine load or cache state hits every side equally. A few untimed warm-up
   rounds come first. It prints median and p90 of each and the ratios of the medians to
   plain (the target is for hooked), and checks that every hooked commit was recorded
@@ -102,7 +104,7 @@ def main():
         env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
         env.update(HOME=tmp, XDG_CONFIG_HOME=tmp, GIT_CONFIG_NOSYSTEM="1", LC_ALL="C")
         repos = {}
-        names = ("hooked", "idle", "plain")
+        names = ("hooked", "idle", "shell", "plain")
         for name in names:
             repo = os.path.join(tmp, name)
             run(["git", "init", "-q", repo], env, tmp)
@@ -115,6 +117,9 @@ def main():
         for name in ("hooked", "idle"):
             run([binary, "hooks", "install", "-q"], env, repos[name])
         run([binary, "session", "start", "bench"], env, repos["hooked"])
+        trivial = Path(repos["shell"]) / ".git" / "hooks" / "post-commit"
+        trivial.write_text("#!/bin/sh\nexit 0\n")
+        trivial.chmod(0o755)
 
         def ops(name):
             return int(run(["git", "rev-list", "--count", "refs/milestones"], env, repos[name]))
@@ -122,7 +127,7 @@ def main():
         before = {name: ops(name) for name in names}
         times = {name: [] for name in names}
         for i in range(WARMUP + args.rounds):
-            order = names[i % 3:] + names[:i % 3]
+            order = names[i % len(names):] + names[:i % len(names)]
             for name in order:
                 cmd = ["git", "commit", "-q", "--allow-empty", "-m", f"change {i}"]
                 ns = timed(cmd, env, repos[name])
