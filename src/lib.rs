@@ -10,5 +10,6 @@ pub mod clock;
 pub mod hooks;
 pub mod model;
 pub mod store;
+pub mod sync;
 pub mod workflow;
 pub mod yaml;

@@ -1,4 +1,4 @@
-use clap::Parser;
+use clap::FromArgMatches;
 use git_milestone::cli::{self, Cli, CliError};
 
 fn main() {
@@ -6,7 +6,10 @@ fn main() {
     if let Some(result) = cli::run_hook_command(&args) {
         return finish(result);
     }
-    let cli = match Cli::try_parse_from(&args) {
+    let parsed = cli::help::command()
+        .try_get_matches_from(&args)
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             // clap prints help and version on stdout (exit 0), usage errors on stderr (2).

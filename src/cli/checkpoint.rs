@@ -6,7 +6,7 @@ use crate::clock;
 use crate::model::{MilestoneId, Op, RestoreSource};
 use crate::store::{Outcome, Store, StoreError};
 
-use super::{milestone_id, open_store, CliError, Output};
+use super::{milestone_id, open_store, CliError, Output, Unreadable};
 
 /// The `checkpoint` commands.
 #[derive(Debug, Subcommand)]
@@ -63,9 +63,10 @@ pub struct RecoverArgs {
 pub struct CleanupArgs {
     /// Only this milestone; all of them when omitted.
     pub milestone: Option<String>,
-    /// Keep what is younger than this many days.
-    #[arg(long, default_value_t = 7, value_name = "N")]
-    pub retention_days: u32,
+    /// Keep what is younger than this many days (default: `milestone.retentionDays`
+    /// from git config, else 7).
+    #[arg(long, value_name = "N")]
+    pub retention_days: Option<u32>,
 }
 
 pub fn run(out: &Output, command: CheckpointCommand) -> Result<(), CliError> {
@@ -165,7 +166,7 @@ fn pre_restore_checkpoint(
         };
         match store.create_checkpoint(milestone, &name, &why) {
             Ok(_) => return Ok(name),
-            Err(StoreError::Rejected(e)) if e.to_string().contains("already has a checkpoint") => {}
+            Err(StoreError::Rejected(crate::workflow::Rejection::CheckpointExists { .. })) => {}
             Err(e) => return Err(e.into()),
         }
     }
@@ -216,12 +217,35 @@ pub fn recover(out: &Output, args: RecoverArgs) -> Result<(), CliError> {
 
 pub fn cleanup(out: &Output, args: CleanupArgs) -> Result<(), CliError> {
     let store = open_store()?;
+    let retention_days = match args.retention_days {
+        Some(days) => days,
+        None => match store
+            .repo()
+            .config()
+            .and_then(|c| c.get_i64("milestone.retentionDays"))
+        {
+            Ok(days) => u32::try_from(days).map_err(|_| {
+                CliError::user(format!(
+                    "milestone.retentionDays is {days}; set it to a number of days, 0 or more"
+                ))
+            })?,
+            Err(e) if e.code() == git2::ErrorCode::NotFound => 7,
+            Err(e) => {
+                return Err(CliError::user(format!(
+                    "milestone.retentionDays is not a number of days: {}",
+                    e.message()
+                ))
+                .hint("fix it with `git config milestone.retentionDays 7`"))
+            }
+        },
+    };
     let milestones = match &args.milestone {
         Some(m) => vec![milestone_id(m)?],
         None => store.snapshot()?.milestone_ids()?,
     };
-    let cutoff = clock::now() - chrono::Duration::days(i64::from(args.retention_days));
+    let cutoff = clock::now() - chrono::Duration::days(i64::from(retention_days));
     let mut reports = Vec::new();
+    let mut unreadable = Unreadable::default();
     for milestone in milestones {
         let old_checkpoints: Vec<String> = store
             .checkpoints(Some(&milestone))?
@@ -229,12 +253,15 @@ pub fn cleanup(out: &Output, args: CleanupArgs) -> Result<(), CliError> {
             .filter(|c| c.is_automatic() && c.created().is_some_and(|t| t < cutoff))
             .map(|c| c.name)
             .collect();
-        let outcome = store.transact(Op::Cleanup {
+        let Some(outcome) = unreadable.check(store.transact(Op::Cleanup {
             milestone: milestone.clone(),
-            retention_days: args.retention_days,
+            retention_days,
             cutoff: clock::format_time(cutoff),
             checkpoints: old_checkpoints.clone(),
-        })?;
+        }))?
+        else {
+            continue;
+        };
         if let Outcome::Committed { applied, .. } = &outcome {
             for name in &old_checkpoints {
                 store.delete_checkpoint(&milestone, name)?;
@@ -248,13 +275,15 @@ pub fn cleanup(out: &Output, args: CleanupArgs) -> Result<(), CliError> {
         }
     }
     if out.json {
-        return out.json_value(&reports);
+        out.json_value(&reports)?;
+        return unreadable.finish();
     }
     if reports.is_empty() {
-        return out.note(format!(
+        out.note(format!(
             "Nothing older than {} days to clean up.",
-            args.retention_days
-        ));
+            retention_days
+        ))?;
+        return unreadable.finish();
     }
     for report in reports {
         let names = |key: &str| {
@@ -275,5 +304,6 @@ pub fn cleanup(out: &Output, args: CleanupArgs) -> Result<(), CliError> {
             names("removed_checkpoints")
         ))?;
     }
-    out.note("What was removed stays in history: read it with `--at <commit>`.")
+    out.note("What was removed stays in history: read it with `--at <commit>`.")?;
+    unreadable.finish()
 }

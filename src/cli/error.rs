@@ -120,6 +120,9 @@ impl From<Rejection> for CliError {
                 "`git milestone show {milestone}` lists its tasks; `git milestone task add {milestone} <id>` adds one"
             )),
             Rejection::TaskExists { .. } => error.hint("choose another task id"),
+            Rejection::CheckpointExists { milestone, .. } => error.hint(format!(
+                "choose another name; `git milestone checkpoint list {milestone}` lists the taken ones"
+            )),
             Rejection::Invalid(_) => error,
         }
     }
@@ -155,6 +158,10 @@ impl From<StoreError> for CliError {
                 error.hint(format!("look at it with `git show {commit}:{path}`"))
             }
             StoreError::Local(_) => CliError::user(message),
+            StoreError::StaleLock { ref path, .. } => {
+                let fix = format!("if no git or git-milestone command is running, remove it: rm '{path}'");
+                CliError::user(message).hint(fix).hint("nothing was written")
+            }
             StoreError::Encode(_) => CliError {
                 kind: ErrorKind::Internal,
                 ..CliError::user(message)

@@ -5,6 +5,7 @@ use clap::{Args, Subcommand};
 use crate::model::{validate, EventRecord, Op};
 use crate::store::EventFilter;
 
+use super::output::Paint;
 use super::{milestone_id, open_store, CliError, Output};
 
 /// The `event` commands.
@@ -117,6 +118,7 @@ pub fn events(out: &Output, args: EventsArgs) -> Result<(), CliError> {
     if args.reverse {
         events.reverse();
     }
+    out.page(store.repo().config().ok().as_ref());
     print_events(out, &events)
 }
 
@@ -124,9 +126,44 @@ pub fn timeline(out: &Output, args: TimelineArgs) -> Result<(), CliError> {
     let filter = filter(args.milestone)?;
     let store = open_store()?;
     check_exists(&store, &filter)?;
-    let mut events = store.events(store.tip()?, &filter, None)?;
-    events.reverse();
-    print_events(out, &events)
+    out.page(store.repo().config().ok().as_ref());
+    // Streamed, oldest first: a long history never sits in memory as a whole.
+    let mut first = true;
+    let mut failure = None;
+    if out.json {
+        out.line("[")?;
+    }
+    store.for_each_event(store.tip()?, &filter, |event| {
+        let written = if out.json {
+            let separator = if first { "" } else { "," };
+            let text = serde_json::to_string_pretty(&event).unwrap_or_default();
+            out.line(format!("{separator}{}", indent(&text)))
+        } else {
+            out.line(event_line(out, &event))
+        };
+        first = false;
+        match written {
+            Ok(()) => true,
+            Err(e) => {
+                failure = Some(e);
+                false
+            }
+        }
+    })?;
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    if out.json {
+        out.line("]")?;
+    }
+    Ok(())
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|line| format!("  {line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn print_events(out: &Output, events: &[EventRecord]) -> Result<(), CliError> {
@@ -134,13 +171,13 @@ fn print_events(out: &Output, events: &[EventRecord]) -> Result<(), CliError> {
         return out.json_value(events);
     }
     for e in events {
-        out.line(event_line(e))?;
+        out.line(event_line(out, e))?;
     }
     Ok(())
 }
 
-/// One event as a line of text: short commit, time, milestone, type, data.
-pub fn event_line(e: &EventRecord) -> String {
+/// One event in text output, like `git log --oneline`.
+pub fn event_line(out: &Output, e: &EventRecord) -> String {
     let data = match &e.data {
         serde_json::Value::Null => String::new(),
         serde_json::Value::Object(map) if map.is_empty() => String::new(),
@@ -148,7 +185,7 @@ pub fn event_line(e: &EventRecord) -> String {
     };
     format!(
         "{} {} {:<10} {:<22} {data}",
-        e.commit.get(..7).unwrap_or(&e.commit),
+        out.paint(e.commit.get(..7).unwrap_or(&e.commit), Paint::Commit),
         e.timestamp,
         e.milestone_id.as_deref().unwrap_or("-"),
         e.event_type,

@@ -7,12 +7,13 @@ use serde_json::Value;
 
 use crate::model::milestone::DERIVED_FIELDS;
 use crate::model::{validate, Milestone, MilestoneFiles, MilestoneId, Op, PutReason};
-use crate::store::{Outcome, Store};
+use crate::store::{Outcome, Store, StoreError};
+use crate::workflow::Rejection;
 use crate::workflow::{display_percentage, task_progress};
 use crate::yaml;
 
-use super::view::{self, progress_bar};
-use super::{milestone_id, open_store, CliError, Output};
+use super::view;
+use super::{milestone_id, open_store, CliError, Output, Unreadable};
 
 /// Arguments naming one milestone.
 #[derive(Debug, Args)]
@@ -143,13 +144,11 @@ pub fn import(out: &Output, args: ImportArgs) -> Result<(), CliError> {
             definition: Box::new(definition),
             reason,
         })
-        .map_err(|e| {
-            let error = CliError::from(e);
-            if error.message.contains("already exists") {
-                error.hint("use `git milestone import --replace` to replace it")
-            } else {
-                error
+        .map_err(|e| match e {
+            StoreError::Rejected(Rejection::MilestoneExists(_)) => {
+                CliError::from(e).hint("use `git milestone import --replace` to replace it")
             }
+            e => CliError::from(e),
         })?;
     let tasks = match &outcome {
         Outcome::Committed { applied, .. } | Outcome::Unchanged { applied } => applied
@@ -208,38 +207,18 @@ pub fn export(out: &Output, args: ReadArgs) -> Result<(), CliError> {
     out.line(text.trim_end())
 }
 
-/// Every readable milestone at the tip, sorted by id, and the errors of those that
-/// cannot be read: one broken milestone must not hide the others.
-fn all_milestones(store: &Store) -> Result<(Vec<Milestone>, Vec<CliError>), CliError> {
+/// Every readable milestone at the tip, sorted by id, and those that cannot be read:
+/// one broken milestone must not hide the others.
+fn all_milestones(store: &Store) -> Result<(Vec<Milestone>, Unreadable), CliError> {
     let snapshot = store.snapshot()?;
     let mut milestones = Vec::new();
-    let mut broken = Vec::new();
+    let mut unreadable = Unreadable::default();
     for id in snapshot.milestone_ids()? {
-        match snapshot.milestone(&id) {
-            Ok(Some(files)) => milestones.push(files.definition),
-            Ok(None) => {}
-            Err(e @ crate::store::StoreError::Corrupt { .. }) => broken.push(e.into()),
-            Err(e) => return Err(e.into()),
+        if let Some(Some(files)) = unreadable.check(snapshot.milestone(&id))? {
+            milestones.push(files.definition);
         }
     }
-    Ok((milestones, broken))
-}
-
-/// After a listing, reports the milestones that could not be read; the command then
-/// fails, so that scripts notice.
-fn report_broken(broken: Vec<CliError>) -> Result<(), CliError> {
-    let count = broken.len();
-    let mut errors = broken.into_iter();
-    let Some(last) = errors.next_back() else {
-        return Ok(());
-    };
-    for e in errors {
-        eprintln!("{e}");
-    }
-    Err(CliError {
-        message: format!("{} ({count} milestone(s) could not be read)", last.message),
-        ..last
-    })
+    Ok((milestones, unreadable))
 }
 
 pub fn list(out: &Output) -> Result<(), CliError> {
@@ -247,7 +226,7 @@ pub fn list(out: &Output) -> Result<(), CliError> {
     let summaries: Vec<_> = milestones.iter().map(view::summary).collect();
     if out.json {
         out.json_value(&summaries)?;
-        return report_broken(broken);
+        return broken.finish();
     }
     if summaries.is_empty() && broken.is_empty() {
         return out.note("No milestones yet; create one with `git milestone new <id>`.");
@@ -255,21 +234,23 @@ pub fn list(out: &Output) -> Result<(), CliError> {
     for s in summaries {
         out.line(
             format!(
-                "{:<16} {:<11} {}  {}",
+                "{:<16} {} {}  {}",
                 s.id,
-                s.status.as_str(),
-                progress_bar(s.progress.percentage),
+                out.status(s.status.as_str(), 11),
+                out.bar(s.progress.percentage),
                 s.title
             )
             .trim_end(),
         )?;
     }
-    report_broken(broken)
+    broken.finish()
 }
 
 pub fn show(out: &Output, args: ReadArgs) -> Result<(), CliError> {
     let id = milestone_id(&args.milestone)?;
-    let files = load_at(&open_store()?, &id, args.at.as_deref())?;
+    let store = open_store()?;
+    let files = load_at(&store, &id, args.at.as_deref())?;
+    out.page(store.repo().config().ok().as_ref());
     let detail = view::detail(&files);
     if out.json {
         return out.json_value(&detail);
@@ -282,10 +263,10 @@ pub fn show(out: &Output, args: ReadArgs) -> Result<(), CliError> {
         format!(": {}", m.title)
     };
     out.line(format!("milestone {}{title}", m.id))?;
-    out.line(format!("Status:   {}", s.status.as_str()))?;
+    out.line(format!("Status:   {}", out.status(s.status.as_str(), 0)))?;
     out.line(format!(
         "Progress: {}  ({} of {} tasks completed)",
-        progress_bar(s.progress.percentage),
+        out.bar(s.progress.percentage),
         s.progress.completed_tasks,
         s.progress.total_tasks
     ))?;
@@ -350,6 +331,7 @@ fn print_tasks(out: &Output, m: &Milestone) -> Result<(), CliError> {
     let config = m.kiro_configuration.as_ref();
     for task in &m.tasks {
         out.line(view::task_line(
+            out,
             task,
             display_percentage(task_progress(task, config)),
         ))?;
@@ -372,8 +354,8 @@ pub fn status(out: &Output, args: StatusArgs) -> Result<(), CliError> {
     out.line(format!(
         "{} {}  {}  {}/{} tasks completed",
         m.id,
-        progress_bar(s.progress.percentage),
-        s.status.as_str(),
+        out.bar(s.progress.percentage),
+        out.status(s.status.as_str(), 0),
         s.progress.completed_tasks,
         s.progress.total_tasks
     ))?;
@@ -386,7 +368,7 @@ fn dashboard(out: &Output) -> Result<(), CliError> {
     let summaries: Vec<_> = milestones.iter().map(view::summary).collect();
     if out.json {
         out.json_value(&summaries)?;
-        return report_broken(broken);
+        return broken.finish();
     }
     if summaries.is_empty() && broken.is_empty() {
         return out.note("No milestones yet; create one with `git milestone new <id>`.");
@@ -412,15 +394,15 @@ fn dashboard(out: &Output) -> Result<(), CliError> {
             .map(|d| format!("  due {d}"))
             .unwrap_or_default();
         out.line(format!(
-            "{:<16} {}  {:<11} {}/{} tasks{due}",
+            "{:<16} {}  {} {}/{} tasks{due}",
             s.id,
-            progress_bar(s.progress.percentage),
-            s.status.as_str(),
+            out.bar(s.progress.percentage),
+            out.status(s.status.as_str(), 11),
             s.progress.completed_tasks,
             s.progress.total_tasks,
         ))?;
     }
-    report_broken(broken)
+    broken.finish()
 }
 
 #[cfg(test)]

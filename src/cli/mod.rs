@@ -2,16 +2,19 @@
 //! rendering. Never builds a git tree; that is the store's job.
 
 mod checkpoint;
+mod completion;
 mod demo;
 mod edit;
 pub mod error;
 mod events;
+pub mod help;
 mod hooks;
 mod milestone;
 mod output;
 mod phase;
 mod session;
 mod state;
+mod sync;
 mod task;
 mod view;
 mod watch;
@@ -32,6 +35,12 @@ pub struct Cli {
     /// Print only what was asked for (ids, data), no confirmations.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Color the output: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    pub color: output::ColorChoice,
+    /// Do not send long listings through the pager.
+    #[arg(long, global = true)]
+    pub no_pager: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -87,6 +96,8 @@ pub enum Command {
     Session(session::SessionCommand),
     /// Remove ended sessions and automatic checkpoints older than the retention.
     Cleanup(checkpoint::CleanupArgs),
+    /// Fetch, merge and push refs/milestones with a remote; nothing is ever lost.
+    Sync(sync::SyncArgs),
     /// Walk through the whole flow in a throw-away repository.
     Demo(demo::DemoArgs),
     /// Print each new event as it lands (from commands, hooks or a sync), and
@@ -99,11 +110,21 @@ pub enum Command {
     /// What the installed git hooks run (not for use by hand).
     #[command(hide = true)]
     Hook(hooks::HookArgs),
+    /// Print a completion script for bash (with git's completion), zsh or fish.
+    Completions(completion::CompletionsArgs),
+    /// Install the man pages where `man` and `git milestone --help` find them.
+    InstallMan(help::InstallManArgs),
+    /// Print the man page (roff) on stdout.
+    #[command(hide = true)]
+    Man,
+    /// Ids for the completion scripts.
+    #[command(subcommand, hide = true, name = "__complete")]
+    Complete(completion::CompleteCommand),
 }
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<(), CliError> {
-    let out = Output::new(cli.json, cli.quiet);
+    let out = Output::new(cli.json, cli.quiet, cli.color, !cli.no_pager);
     match cli.command {
         Command::Init => milestone::init(&out),
         Command::New(args) => milestone::new(&out, args),
@@ -125,10 +146,64 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Recover(args) => checkpoint::recover(&out, args),
         Command::Session(command) => session::run(&out, command),
         Command::Cleanup(args) => checkpoint::cleanup(&out, args),
+        Command::Sync(args) => sync::sync(&out, args),
         Command::Demo(args) => demo::demo(&out, args),
         Command::Watch(args) => watch::watch(&out, args),
         Command::Hooks(command) => hooks::run(&out, command),
         Command::Hook(args) => hooks::hook(args),
+        Command::Completions(args) => completion::completions(&out, args),
+        Command::InstallMan(args) => help::install_man(&out, args),
+        Command::Man => {
+            use std::io::Write;
+            std::io::stdout().write_all(&help::man_page()?)?;
+            Ok(())
+        }
+        Command::Complete(command) => completion::complete(&out, command),
+    }
+}
+
+/// The milestones a command that goes over all of them could not read. It carries on
+/// with the others, then reports these and fails, so that scripts notice.
+#[derive(Default)]
+pub struct Unreadable(Vec<CliError>);
+
+impl Unreadable {
+    /// Passes a read through; a milestone whose files cannot be read is remembered and
+    /// gives `None`; any other error stops the command.
+    pub fn check<T>(
+        &mut self,
+        read: Result<T, crate::store::StoreError>,
+    ) -> Result<Option<T>, CliError> {
+        match read {
+            Ok(value) => Ok(Some(value)),
+            Err(e @ crate::store::StoreError::Corrupt { .. }) => {
+                self.0.push(e.into());
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Whether every milestone could be read.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Ok when every milestone could be read; otherwise prints all but the last error
+    /// and returns that one.
+    pub fn finish(self) -> Result<(), CliError> {
+        let count = self.0.len();
+        let mut errors = self.0.into_iter();
+        let Some(last) = errors.next_back() else {
+            return Ok(());
+        };
+        for e in errors {
+            eprintln!("{e}");
+        }
+        Err(CliError {
+            message: format!("{} ({count} milestone(s) could not be read)", last.message),
+            ..last
+        })
     }
 }
 
@@ -175,5 +250,6 @@ mod tests {
     #[test]
     fn command_line_definition_is_consistent() {
         super::Cli::command().debug_assert();
+        super::help::command().debug_assert();
     }
 }

@@ -1,7 +1,10 @@
-//! Where a command's output goes: stdout for results (JSON with `--json`), stderr for
-//! confirmations; `--quiet` drops the confirmations.
+//! Where a command's output goes and how it looks: results on stdout (JSON with
+//! `--json`), through the user's pager for long listings as `git log` does, in color
+//! on a terminal; `--quiet` drops confirmations.
 
-use std::io::Write;
+use std::cell::RefCell;
+use std::io::{IsTerminal, Write};
+use std::process::{Child, Command, Stdio};
 
 use serde::Serialize;
 
@@ -9,37 +12,219 @@ use crate::store::Outcome;
 
 use super::CliError;
 
-/// The output settings of one command.
+/// When to color output (`--color`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` is set.
+    #[default]
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// The colors the output uses, as ANSI SGR codes.
+#[derive(Debug, Clone, Copy)]
+pub enum Paint {
+    /// Done.
+    Green,
+    /// Moving.
+    Yellow,
+    /// Stuck or failed.
+    Red,
+    /// Ids, like git's commit ids.
+    Commit,
+    /// Less important.
+    Dim,
+    /// Headings.
+    Bold,
+}
+
+impl Paint {
+    fn code(self) -> &'static str {
+        match self {
+            Paint::Green => "32",
+            Paint::Yellow => "33",
+            Paint::Red => "31",
+            Paint::Commit => "33",
+            Paint::Dim => "2",
+            Paint::Bold => "1",
+        }
+    }
+
+    /// The color of a status word.
+    pub fn for_status(status: &str) -> Option<Paint> {
+        match status {
+            "completed" | "approved" => Some(Paint::Green),
+            "in_progress" | "waiting_approval" | "active" => Some(Paint::Yellow),
+            "blocked" | "rejected" => Some(Paint::Red),
+            "pending" | "planned" | "not_started" => Some(Paint::Dim),
+            _ => None,
+        }
+    }
+}
+
+/// The output settings and sink of one command.
 pub struct Output {
     /// `--json` was given.
     pub json: bool,
     /// `--quiet` was given.
     pub quiet: bool,
+    color: ColorChoice,
+    paging: bool,
+    pager: RefCell<Option<Child>>,
+    config_color: std::cell::OnceCell<ColorChoice>,
+}
+
+/// `milestone.color`, else git's `color.ui`, read only when the answer matters (on a
+/// terminal), so piped and scripted runs pay nothing for it.
+fn configured_color() -> ColorChoice {
+    let config = git2::Repository::open_from_env()
+        .and_then(|r| r.config())
+        .or_else(|_| git2::Config::open_default());
+    let Ok(config) = config else {
+        return ColorChoice::Auto;
+    };
+    ["milestone.color", "color.ui"]
+        .iter()
+        .find_map(|key| config.get_string(key).ok())
+        .map(|value| match value.to_ascii_lowercase().as_str() {
+            "never" | "false" | "off" | "no" | "0" => ColorChoice::Never,
+            "always" => ColorChoice::Always,
+            _ => ColorChoice::Auto,
+        })
+        .unwrap_or(ColorChoice::Auto)
 }
 
 impl Output {
-    /// Output with these settings.
-    pub fn new(json: bool, quiet: bool) -> Self {
-        Output { json, quiet }
+    /// Output with these settings. `paging` allows [`Output::page`] to start a pager.
+    pub fn new(json: bool, quiet: bool, color: ColorChoice, paging: bool) -> Self {
+        Output {
+            json,
+            quiet,
+            color,
+            paging,
+            pager: RefCell::new(None),
+            config_color: std::cell::OnceCell::new(),
+        }
     }
 
-    /// Prints `text` and a newline on stdout.
+    /// Whether text output is colored: `--color`, then `NO_COLOR`, then
+    /// `milestone.color` or `color.ui`, then whether stdout is a terminal. JSON never is.
+    pub fn colored(&self) -> bool {
+        if self.json {
+            return false;
+        }
+        match self.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            // NO_COLOR yields only to an explicit --color=always.
+            ColorChoice::Auto if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => {
+                false
+            }
+            ColorChoice::Auto => match *self.config_color.get_or_init(configured_color) {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => {
+                    self.pager.borrow().is_some() || std::io::stdout().is_terminal()
+                }
+            },
+        }
+    }
+
+    /// `text` in `paint`, when coloring.
+    pub fn paint(&self, text: impl AsRef<str>, paint: Paint) -> String {
+        if self.colored() {
+            format!("\x1b[{}m{}\x1b[0m", paint.code(), text.as_ref())
+        } else {
+            text.as_ref().to_string()
+        }
+    }
+
+    /// A status word, colored by what it means, padded to `width` outside the color
+    /// codes so columns stay aligned.
+    pub fn status(&self, status: &str, width: usize) -> String {
+        let padded = format!("{status:<width$}");
+        match Paint::for_status(status) {
+            Some(paint) => {
+                let trimmed = padded.trim_end();
+                let pad = &padded[trimmed.len()..];
+                format!("{}{pad}", self.paint(trimmed, paint))
+            }
+            None => padded,
+        }
+    }
+
+    /// A progress bar, its filled part green when coloring.
+    pub fn bar(&self, percentage: u32) -> String {
+        let bar = super::view::progress_bar(percentage);
+        let filled = bar.matches('#').count();
+        if filled == 0 || !self.colored() {
+            return bar;
+        }
+        let hashes = "#".repeat(filled);
+        bar.replacen(&hashes, &self.paint(&hashes, Paint::Green), 1)
+    }
+
+    /// Sends the rest of the output through the user's pager, as `git log` does: on a
+    /// terminal, unless `--no-pager`, with `GIT_PAGER`, `core.pager`, `PAGER` or less.
+    pub fn page(&self, config: Option<&git2::Config>) {
+        if self.json || !self.paging || !std::io::stdout().is_terminal() {
+            return;
+        }
+        // git runs the pager itself for `git -p milestone …`; `pager.milestone=false`
+        // turns ours off as it does git's for a command.
+        if std::env::var_os("GIT_PAGER_IN_USE").is_some()
+            || config.and_then(|c| c.get_bool("pager.milestone").ok()) == Some(false)
+        {
+            return;
+        }
+        let configured = std::env::var("GIT_PAGER")
+            .ok()
+            .or_else(|| config.and_then(|c| c.get_string("core.pager").ok()))
+            .or_else(|| std::env::var("PAGER").ok())
+            .unwrap_or_else(|| "less".to_string());
+        let pager = configured.trim();
+        if pager.is_empty() || pager == "cat" {
+            return;
+        }
+        let mut command = Command::new("sh");
+        command.arg("-c").arg(pager).stdin(Stdio::piped());
+        // git's defaults: quit if one screen, keep colors, do not clear the screen.
+        if std::env::var_os("LESS").is_none() {
+            command.env("LESS", "FRX");
+        }
+        if std::env::var_os("LV").is_none() {
+            command.env("LV", "-c");
+        }
+        if let Ok(child) = command.spawn() {
+            *self.pager.borrow_mut() = Some(child);
+        }
+    }
+
+    /// Prints `text` and a newline.
     pub fn line(&self, text: impl AsRef<str>) -> Result<(), CliError> {
-        let mut stdout = std::io::stdout().lock();
-        writeln!(stdout, "{}", text.as_ref())?;
+        let mut pager = self.pager.borrow_mut();
+        if let Some(stdin) = pager.as_mut().and_then(|p| p.stdin.as_mut()) {
+            writeln!(stdin, "{}", text.as_ref())?;
+        } else {
+            let mut stdout = std::io::stdout().lock();
+            writeln!(stdout, "{}", text.as_ref())?;
+        }
         Ok(())
     }
 
-    /// Prints `value` as pretty JSON on stdout.
+    /// Prints `value` as pretty JSON.
     pub fn json_value<T: Serialize + ?Sized>(&self, value: &T) -> Result<(), CliError> {
         let text = serde_json::to_string_pretty(value)
             .map_err(|e| CliError::user(format!("cannot write JSON: {e}")))?;
         self.line(text)
     }
 
-    /// A confirmation on stdout, unless `--quiet` or `--json`.
+    /// A confirmation, unless `--quiet` or `--json`.
     pub fn note(&self, text: impl AsRef<str>) -> Result<(), CliError> {
-        if self.quiet || self.json {
+        if self.quiet || self.json || text.as_ref().is_empty() {
             return Ok(());
         }
         self.line(text)
@@ -77,13 +262,24 @@ impl Output {
                 for event in &applied.events {
                     if event.event_type == "milestone_completed" {
                         let id = event.milestone_id.as_deref().unwrap_or("");
-                        self.note(format!("Milestone {id} is completed."))?;
+                        let done = format!("Milestone {id} is completed.");
+                        self.note(self.paint(done, Paint::Green))?;
                     }
                 }
                 Ok(())
             }
             Outcome::Unchanged { .. } => self.note("Nothing to change."),
             Outcome::AlreadyInitialized => self.note("Already initialized."),
+        }
+    }
+}
+
+impl Drop for Output {
+    /// Waits for the pager, so the shell prompt does not come back under it.
+    fn drop(&mut self) {
+        if let Some(mut child) = self.pager.get_mut().take() {
+            drop(child.stdin.take());
+            let _ = child.wait();
         }
     }
 }

@@ -5,7 +5,7 @@ use clap::{Args, Subcommand};
 use crate::model::{ApprovalRequest, Decision, MilestoneId, Op, Phase, PhaseStatus};
 use crate::store::{Parts, Store};
 
-use super::{milestone_id, open_store, task_id, CliError, Output};
+use super::{milestone_id, open_store, task_id, CliError, Output, Unreadable};
 
 /// The `phase` commands.
 #[derive(Debug, Subcommand)]
@@ -203,11 +203,12 @@ impl IfEmpty for String {
     }
 }
 
-/// Every approval request at the tip, of one milestone or all.
+/// Every approval request at the tip, of one milestone or all, and the milestones
+/// that could not be read.
 fn requests(
     store: &Store,
     milestone: Option<&MilestoneId>,
-) -> Result<Vec<ApprovalRequest>, CliError> {
+) -> Result<(Vec<ApprovalRequest>, Unreadable), CliError> {
     let snapshot = store.snapshot()?;
     let ids = match milestone {
         Some(m) => vec![m.clone()],
@@ -218,14 +219,18 @@ fn requests(
         approvals: true,
     };
     let mut all = Vec::new();
+    let mut unreadable = Unreadable::default();
     for id in ids {
-        let files = snapshot.milestone_with(&id, parts)?.ok_or_else(|| {
+        let Some(files) = unreadable.check(snapshot.milestone_with(&id, parts))? else {
+            continue;
+        };
+        let files = files.ok_or_else(|| {
             CliError::from(crate::workflow::Rejection::NoSuchMilestone(id.clone()))
         })?;
         all.extend(files.approvals.unwrap_or_default().into_values());
     }
     all.sort_by(|a, b| (&a.requested_at, &a.id).cmp(&(&b.requested_at, &b.id)));
-    Ok(all)
+    Ok((all, unreadable))
 }
 
 pub fn run_approval(out: &Output, command: ApprovalCommand) -> Result<(), CliError> {
@@ -239,16 +244,18 @@ pub fn run_approval(out: &Output, command: ApprovalCommand) -> Result<(), CliErr
 fn list(out: &Output, args: ListArgs) -> Result<(), CliError> {
     let milestone = args.milestone.as_deref().map(milestone_id).transpose()?;
     let store = open_store()?;
-    let mut requests = requests(&store, milestone.as_ref())?;
+    let (mut requests, unreadable) = requests(&store, milestone.as_ref())?;
     if args.pending {
         requests.retain(|r| r.status == Decision::Pending);
     }
     if out.json {
         let values: Vec<_> = requests.iter().map(request_json).collect();
-        return out.json_value(&values);
+        out.json_value(&values)?;
+        return unreadable.finish();
     }
     if requests.is_empty() {
-        return out.note("No approval requests.");
+        out.note("No approval requests.")?;
+        return unreadable.finish();
     }
     for r in requests {
         let detail = match r.status {
@@ -264,7 +271,7 @@ fn list(out: &Output, args: ListArgs) -> Result<(), CliError> {
             r.transition()
         ))?;
     }
-    Ok(())
+    unreadable.finish()
 }
 
 /// CLI.md's JSON of an approval request.
@@ -276,7 +283,10 @@ pub fn request_json(r: &ApprovalRequest) -> serde_json::Value {
 
 fn decide(out: &Output, args: DecideArgs, decision: Decision) -> Result<(), CliError> {
     let store = open_store()?;
+    // A milestone that cannot be read cannot hold the request being decided; its
+    // error is for the commands that read it.
     let owners: Vec<MilestoneId> = requests(&store, None)?
+        .0
         .into_iter()
         .filter(|r| r.id == args.approval)
         .map(|r| r.milestone_id)
@@ -321,11 +331,15 @@ pub fn monitor(out: &Output, args: MonitorArgs) -> Result<(), CliError> {
     };
     let by = who(&store)?;
     let mut moved = Vec::new();
+    let mut unreadable = Unreadable::default();
     for milestone in milestones {
-        let outcome = store.transact(Op::Monitor {
+        let Some(outcome) = unreadable.check(store.transact(Op::Monitor {
             milestone: milestone.clone(),
             by: by.clone(),
-        })?;
+        }))?
+        else {
+            continue;
+        };
         if let crate::store::Outcome::Committed { applied, commit } = &outcome {
             moved.push(serde_json::json!({
                 "milestone_id": milestone.as_str(),
@@ -336,10 +350,9 @@ pub fn monitor(out: &Output, args: MonitorArgs) -> Result<(), CliError> {
         }
     }
     if out.json {
-        return out.json_value(&moved);
-    }
-    if moved.is_empty() {
+        out.json_value(&moved)?;
+    } else if moved.is_empty() {
         out.note("No transition is ready.")?;
     }
-    Ok(())
+    unreadable.finish()
 }

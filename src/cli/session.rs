@@ -7,7 +7,7 @@ use crate::model::{Op, Session, SessionId, SessionStatus};
 use crate::store::local::host_name;
 use crate::store::{Outcome, Store};
 
-use super::{milestone_id, open_store, CliError, Output};
+use super::{milestone_id, open_store, CliError, Output, Unreadable};
 
 /// The `session` commands.
 #[derive(Debug, Subcommand)]
@@ -190,15 +190,18 @@ fn list(out: &Output, args: ListArgs) -> Result<(), CliError> {
         None => snapshot.milestone_ids()?,
     };
     let mut sessions = Vec::new();
+    let mut unreadable = Unreadable::default();
     for m in &milestones {
-        sessions.extend(snapshot.sessions(m)?);
+        sessions.extend(unreadable.check(snapshot.sessions(m))?.unwrap_or_default());
     }
     sessions.sort_by(|a, b| a.created_at.cmp(&b.created_at));
     if out.json {
-        return out.json_value(&sessions);
+        out.json_value(&sessions)?;
+        return unreadable.finish();
     }
     if sessions.is_empty() {
-        return out.note("No sessions; start one with `git milestone session start <milestone>`.");
+        out.note("No sessions; start one with `git milestone session start <milestone>`.")?;
+        return unreadable.finish();
     }
     let current = store.current_session();
     for s in sessions {
@@ -221,7 +224,7 @@ fn list(out: &Output, args: ListArgs) -> Result<(), CliError> {
             s.user
         ))?;
     }
-    Ok(())
+    unreadable.finish()
 }
 
 fn show(out: &Output, args: ShowArgs) -> Result<(), CliError> {

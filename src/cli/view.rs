@@ -142,11 +142,11 @@ pub fn progress_bar(percentage: u32) -> String {
 }
 
 /// One line of a task in text output.
-pub fn task_line(task: &Task, progress: u32) -> String {
+pub fn task_line(out: &super::Output, task: &Task, progress: u32) -> String {
     let mut line = format!(
-        "  {:<12} {:<11} {:>3}%  {}",
+        "  {:<12} {} {:>3}%  {}",
         task.id.as_str(),
-        task.status.as_str(),
+        out.status(task.status.as_str(), 11),
         progress,
         task.title
     );
@@ -155,7 +155,8 @@ pub fn task_line(task: &Task, progress: u32) -> String {
             .iter()
             .map(|&p| {
                 let marker = if p == workflow.current_phase { "*" } else { "" };
-                format!("{marker}{p}:{}", workflow.phases.get(p).status)
+                let status = workflow.phases.get(p).status;
+                format!("{marker}{p}:{}", out.status(status.as_str(), 0))
             })
             .collect();
         line.push_str(&format!("\n  {:<12} {}", "", phases.join("  ")));

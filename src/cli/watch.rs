@@ -107,7 +107,7 @@ fn show(out: &Output, event: &EventRecord, exec: Option<&str>) -> Result<(), Cli
     if out.json {
         out.line(&json)?;
     } else {
-        out.line(event_line(event))?;
+        out.line(event_line(out, event))?;
     }
     if let Some(command) = exec {
         run(command, event, &json)?;

@@ -16,7 +16,7 @@ pub use milestone::{
     ApprovalGate, KiroConfiguration, KiroWorkflow, Milestone, Phase, PhaseState, PhaseStatus,
     PhaseWeights, Phases, Task, TaskStatus,
 };
-pub use op::{Op, PutReason, RestoreSource, TaskMove, TrailerAction};
+pub use op::{Op, PutReason, Resolution, RestoreSource, TaskMove, TrailerAction};
 pub use session::{
     BranchSwitch, RewriteKind, RewrittenCommit, Session, SessionCommit, SessionId, SessionStatus,
 };

@@ -154,6 +154,19 @@ pub enum Op {
         /// Who asks, recorded on approval requests.
         by: String,
     },
+    /// Joins two histories (`sync`); the merge commit's parents carry the operations,
+    /// and this records how each was resolved.
+    Merge {
+        /// Our tip.
+        ours: String,
+        /// Their tip.
+        theirs: String,
+        /// The merge base, none for unrelated histories.
+        #[serde(default)]
+        base: Option<String>,
+        /// The operations replayed, in order, and what became of each.
+        resolved: Vec<Resolution>,
+    },
     /// Removes ended sessions and automatic checkpoints older than the retention.
     Cleanup {
         /// The milestone.
@@ -274,6 +287,20 @@ pub struct TaskMove {
     pub commit: String,
 }
 
+/// What a merge did with one operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resolution {
+    /// The operation's commit.
+    pub commit: String,
+    /// The operation's type.
+    pub op: String,
+    /// `applied`, `unchanged` or `no-op`.
+    pub outcome: String,
+    /// Why it became a no-op.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
 /// Why a milestone's files are put back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -300,6 +327,14 @@ pub enum PutReason {
 }
 
 impl Op {
+    /// The operation's type name, as stored.
+    pub fn type_name(&self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_string))
+            .unwrap_or_default()
+    }
+
     /// Whether applying the operation needs the milestone's approval requests.
     pub fn needs_approvals(&self) -> bool {
         matches!(
@@ -323,7 +358,7 @@ impl Op {
     /// The milestone the operation touches, if any.
     pub fn milestone(&self) -> Option<&MilestoneId> {
         match self {
-            Op::Init => None,
+            Op::Init | Op::Merge { .. } => None,
             Op::PutMilestone { definition, .. } => Some(&definition.id),
             Op::StartSession { session } => Some(&session.milestone_id),
             Op::NewMilestone { milestone, .. }

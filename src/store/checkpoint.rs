@@ -79,9 +79,10 @@ impl Store {
         match self.repo.tag(short_name, &target, &tagger, &message, false) {
             Ok(_) => {}
             Err(e) if e.code() == ErrorCode::Exists => {
-                return Err(Rejection::Invalid(format!(
-                    "milestone {milestone} already has a checkpoint {name:?}"
-                ))
+                return Err(Rejection::CheckpointExists {
+                    milestone: milestone.clone(),
+                    name: name.to_string(),
+                }
                 .into())
             }
             Err(e) => return Err(e.into()),

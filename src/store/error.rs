@@ -43,6 +43,14 @@ pub enum StoreError {
         /// How many times it tried.
         attempts: u32,
     },
+    /// The ref's lock file was left behind by a process that died.
+    #[error("{path} has existed for {seconds} s: a git or git-milestone process was stopped while updating refs/milestones")]
+    StaleLock {
+        /// The lock file.
+        path: String,
+        /// How old it is.
+        seconds: u64,
+    },
     /// A revision given by the user does not name a commit.
     #[error("{0:?} does not name a commit")]
     UnknownRevision(String),

@@ -19,6 +19,28 @@ pub struct EventFilter {
 }
 
 impl EventFilter {
+    /// Whether `record` passes the filter.
+    pub fn accepts(&self, record: &EventRecord) -> bool {
+        let at = DateTime::parse_from_rfc3339(&record.timestamp)
+            .ok()
+            .map(|t| t.with_timezone(&Utc));
+        self.matches(record, at)
+    }
+
+    /// Substrings every matching event's JSON line contains, to skip the others
+    /// without parsing them.
+    fn needles(&self) -> Vec<String> {
+        let quoted = |s: &str| serde_json::to_string(s).unwrap_or_default();
+        let mut needles = Vec::new();
+        if let Some(m) = &self.milestone {
+            needles.push(format!("\"milestone_id\":{}", quoted(m)));
+        }
+        if let Some(t) = &self.event_type {
+            needles.push(format!("\"event_type\":{}", quoted(t)));
+        }
+        needles
+    }
+
     fn matches(&self, record: &EventRecord, at: Option<DateTime<Utc>>) -> bool {
         self.milestone
             .as_ref()
@@ -89,21 +111,70 @@ impl Store {
         Ok(())
     }
 
-    /// Up to `limit` events matching `filter`, newest first.
+    /// Up to `limit` events matching `filter`, newest first (the newest `limit` of
+    /// the timeline, reversed).
     pub fn events(
         &self,
         from: Oid,
         filter: &EventFilter,
         limit: Option<usize>,
     ) -> Result<Vec<EventRecord>, StoreError> {
-        let mut events = Vec::new();
+        let mut newest = std::collections::VecDeque::new();
         if limit == Some(0) {
-            return Ok(events);
+            return Ok(Vec::new());
         }
-        self.walk_events(from, filter, |record| {
-            events.push(record);
-            limit.is_none_or(|limit| events.len() < limit)
+        self.for_each_event(from, filter, |record| {
+            newest.push_back(record);
+            if limit.is_some_and(|limit| newest.len() > limit) {
+                newest.pop_front();
+            }
+            true
         })?;
-        Ok(events)
+        Ok(newest.into_iter().rev().collect())
+    }
+
+    /// Calls `visit` with each event reachable from `from` that matches `filter`, in
+    /// timeline order (oldest first), until it returns false. Reads the local index
+    /// when `from` is the tip, the history otherwise; both give the same answer.
+    pub fn for_each_event(
+        &self,
+        from: Oid,
+        filter: &EventFilter,
+        mut visit: impl FnMut(EventRecord) -> bool,
+    ) -> Result<(), StoreError> {
+        let index = if self.tip().ok() == Some(from) {
+            self.event_index(from)?
+        } else {
+            None
+        };
+        if let Some(path) = index {
+            let since = filter.since.map(crate::clock::format_time);
+            let mut visited = 0usize;
+            let scanned =
+                super::index::scan(&path, &filter.needles(), since.as_deref(), |_, record| {
+                    if !filter.accepts(&record) {
+                        return true;
+                    }
+                    visited += 1;
+                    visit(record)
+                });
+            match scanned {
+                Ok(()) => return Ok(()),
+                // An index that cannot be read is bypassed, never trusted; past the
+                // first event that would repeat events, so it is an error then.
+                Err(e) if visited > 0 => {
+                    return Err(StoreError::Local(format!(
+                        "cannot read the event index: {e}"
+                    )))
+                }
+                Err(_) => {}
+            }
+        }
+        for keyed in self.keyed_events(from, None)? {
+            if filter.accepts(&keyed.record) && !visit(keyed.record) {
+                break;
+            }
+        }
+        Ok(())
     }
 }

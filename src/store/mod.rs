@@ -6,7 +6,9 @@ pub mod checkpoint;
 mod error;
 mod history;
 mod identity;
+mod index;
 pub mod local;
+pub mod merge;
 pub mod message;
 mod snapshot;
 mod transact;
@@ -18,6 +20,7 @@ use git2::{Oid, Repository};
 pub use checkpoint::Checkpoint;
 pub use error::StoreError;
 pub use history::EventFilter;
+pub use merge::{MergeKind, MergeResult};
 pub use snapshot::{Parts, Snapshot};
 pub use transact::Outcome;
 

@@ -42,6 +42,15 @@ struct Broken {
 impl<'r> Snapshot<'r> {
     pub(super) fn read(repo: &'r Repository, commit: Oid) -> Result<Self, StoreError> {
         let tree = repo.find_commit(commit)?.tree()?;
+        Self::of_tree(repo, tree, commit)
+    }
+
+    /// The state in `tree`, which is not (yet) a commit's; `commit` is named in errors.
+    pub(super) fn of_tree(
+        repo: &'r Repository,
+        tree: Tree<'r>,
+        commit: Oid,
+    ) -> Result<Self, StoreError> {
         let found = match tree.get_name(FORMAT_FILE) {
             Some(entry) => {
                 let blob = entry.to_object(repo)?.peel_to_blob()?;

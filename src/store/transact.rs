@@ -19,6 +19,19 @@ use crate::yaml;
 /// stops a livelock.
 const MAX_ATTEMPTS: u32 = 200;
 
+/// A ref update holds the lock for milliseconds; one this old was left by a process
+/// that died.
+const STALE_LOCK: Duration = Duration::from_secs(10);
+
+/// A rule applying an operation: [`workflow::apply_with_source`] for writes,
+/// [`workflow::replay`] when merging.
+pub(super) type ApplyRule = fn(
+    Option<MilestoneFiles>,
+    Option<MilestoneFiles>,
+    &Op,
+    DateTime<Utc>,
+) -> Result<Applied, Rejection>;
+
 /// What a write did.
 #[derive(Debug)]
 pub enum Outcome {
@@ -57,21 +70,79 @@ impl Store {
         let tree = self.repo.find_tree(root.write()?)?;
         let commit = self.write_commit(&tree, &[], Op::Init, &applied, at, 1)?;
         let log = format!("milestone: {}", applied.summary);
-        match self.repo.reference(REF, commit, false, &log) {
-            Ok(_) => {}
-            // Another `init` won the race; its ref is as good as ours.
-            Err(e) if e.code() == ErrorCode::Exists => return Ok(Outcome::AlreadyInitialized),
-            Err(e) => return Err(e.into()),
+        let mut attempt = 0;
+        loop {
+            match self.repo.reference(REF, commit, false, &log) {
+                Ok(_) => break,
+                // Another `init` won the race; its ref is as good as ours.
+                Err(e) if e.code() == ErrorCode::Exists => return Ok(Outcome::AlreadyInitialized),
+                // Another writer holds the ref's lock: wait for it, then look again.
+                Err(e) if e.code() == ErrorCode::Locked && attempt < MAX_ATTEMPTS => {
+                    self.check_stale_lock()?;
+                    std::thread::sleep(backoff(attempt));
+                    attempt += 1;
+                    if self.tip().is_ok() {
+                        return Ok(Outcome::AlreadyInitialized);
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
-        // git keeps reflogs only for branches unless the log exists; starting it here
-        // gives refs/milestones a reflog like a branch has.
+        self.start_reflog(commit, &log)?;
+        Ok(Outcome::Committed { commit, applied })
+    }
+
+    /// Fails when the ref's lock file has been there far longer than any update takes:
+    /// its process died (killed during a write). git never removes such a lock by
+    /// itself, since it cannot know that no process holds it, and neither do we: we
+    /// say exactly what to do.
+    fn check_stale_lock(&self) -> Result<(), StoreError> {
+        let path = self.repo.commondir().join(format!("{REF}.lock"));
+        let age = std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| std::time::SystemTime::now().duration_since(t).ok());
+        match age {
+            Some(age) if age > STALE_LOCK => Err(StoreError::StaleLock {
+                path: path.display().to_string(),
+                seconds: age.as_secs(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// git keeps reflogs only for branches unless the log exists; starting it when the
+    /// ref is created gives refs/milestones a reflog like a branch has.
+    fn start_reflog(&self, commit: Oid, log: &str) -> Result<(), StoreError> {
         let mut reflog = self.repo.reflog(REF)?;
         if reflog.is_empty() {
-            let committer = signature(&self.repo, Role::Committer, at)?;
-            reflog.append(commit, &committer, Some(&log))?;
+            let committer = signature(&self.repo, Role::Committer, clock::now())?;
+            reflog.append(commit, &committer, Some(log))?;
             reflog.write()?;
         }
-        Ok(Outcome::Committed { commit, applied })
+        Ok(())
+    }
+
+    /// Moves `refs/milestones` from `from` (absent: the ref must not exist) to `to`;
+    /// false when it had moved meanwhile.
+    pub fn advance_ref(&self, from: Option<Oid>, to: Oid, log: &str) -> Result<bool, StoreError> {
+        let result = match from {
+            Some(from) => self.repo.reference_matching(REF, to, true, from, log),
+            None => self.repo.reference(REF, to, false, log),
+        };
+        match result {
+            Ok(_) if from.is_none() => self.start_reflog(to, log).map(|_| true),
+            Ok(_) => Ok(true),
+            Err(e)
+                if matches!(
+                    e.code(),
+                    ErrorCode::Modified | ErrorCode::Locked | ErrorCode::Exists
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// Applies `op` to the tip and moves the ref to the result.
@@ -90,36 +161,17 @@ impl Store {
         for attempt in 0..MAX_ATTEMPTS {
             let tip = self.tip()?;
             let snapshot = self.snapshot_at(tip)?;
-            let current = match op.milestone() {
-                // A restore must work on a milestone that cannot be read: it is how
-                // a broken milestone gets repaired.
-                Some(id) if matches!(op, Op::Restore { .. }) => {
-                    snapshot.milestone(id).ok().flatten()
-                }
-                Some(id) => snapshot.milestone_with(
-                    id,
-                    Parts {
-                        sessions: op.needs_sessions(),
-                        approvals: op.needs_approvals(),
-                    },
-                )?,
-                None => None,
-            };
-            precondition(current.as_ref())?;
-            let source = self.restore_source(&op)?;
-            let applied = workflow::apply_with_source(
-                current.clone(),
-                source.as_ref().map(|(files, _)| files.clone()),
+            let (applied, tree) = self.apply_to_tree(
+                &snapshot,
                 &op,
                 at,
+                &precondition,
+                workflow::apply_with_source,
             )?;
             if !applied.changed {
                 return Ok(Outcome::Unchanged { applied });
             }
-            let tree = match (op.milestone(), &source) {
-                (Some(id), Some((_, folder))) => self.put_folder(&snapshot, id, *folder)?,
-                _ => self.write_tree(&snapshot, op.milestone(), current.as_ref(), &applied)?,
-            };
+            let tree = self.repo.find_tree(tree)?;
             let parent = self.repo.find_commit(tip)?;
             let lamport = self.lamport(&parent)? + 1;
             let commit = self.write_commit(&tree, &[&parent], op.clone(), &applied, at, lamport)?;
@@ -129,6 +181,9 @@ impl Store {
                 // Another process moved the ref (or holds its lock) between our read
                 // and our write: read the new tip and apply the operation again.
                 Err(e) if matches!(e.code(), ErrorCode::Modified | ErrorCode::Locked) => {
+                    if e.code() == ErrorCode::Locked {
+                        self.check_stale_lock()?;
+                    }
                     std::thread::sleep(backoff(attempt));
                 }
                 Err(e) => return Err(e.into()),
@@ -217,6 +272,49 @@ impl Store {
         Ok(self.repo.find_tree(root.write()?)?)
     }
 
+    /// Applies `op` with `rule` to the state in `snapshot`, writing the objects of the
+    /// new state; returns what the rule decided and the new root tree (the old one when
+    /// nothing changed). Shared by ordinary writes and by merge replay, so both build
+    /// exactly the same trees from the same operations.
+    pub(super) fn apply_to_tree(
+        &self,
+        snapshot: &Snapshot<'_>,
+        op: &Op,
+        at: DateTime<Utc>,
+        precondition: &dyn Fn(Option<&MilestoneFiles>) -> Result<(), Rejection>,
+        rule: ApplyRule,
+    ) -> Result<(Applied, Oid), StoreError> {
+        let current = match op.milestone() {
+            // A restore must work on a milestone that cannot be read: it is how a
+            // broken milestone gets repaired.
+            Some(id) if matches!(op, Op::Restore { .. }) => snapshot.milestone(id).ok().flatten(),
+            Some(id) => snapshot.milestone_with(
+                id,
+                Parts {
+                    sessions: op.needs_sessions(),
+                    approvals: op.needs_approvals(),
+                },
+            )?,
+            None => None,
+        };
+        precondition(current.as_ref())?;
+        let source = self.restore_source(op)?;
+        let applied = rule(
+            current.clone(),
+            source.as_ref().map(|(files, _)| files.clone()),
+            op,
+            at,
+        )?;
+        if !applied.changed {
+            return Ok((applied, snapshot.tree().id()));
+        }
+        let tree = match (op.milestone(), &source) {
+            (Some(id), Some((_, folder))) => self.put_folder(snapshot, id, *folder)?,
+            _ => self.write_tree(snapshot, op.milestone(), current.as_ref(), &applied)?,
+        };
+        Ok((applied, tree.id()))
+    }
+
     /// The lamport clock of `commit`: from its message, or for a commit this tool did
     /// not write (plain git), one more than its parents'.
     pub(super) fn lamport(&self, commit: &git2::Commit<'_>) -> Result<u64, StoreError> {
@@ -249,7 +347,11 @@ impl Store {
             v: message::VERSION,
             lamport,
             at: clock::format_time(at),
-            session: self.current_session(),
+            // A session's own start is made in it, although it is not current yet.
+            session: match &op {
+                Op::StartSession { session } => Some(session.session_id.to_string()),
+                _ => self.current_session(),
+            },
             op,
             events: applied.events.clone(),
         };

@@ -70,6 +70,14 @@ pub enum Rejection {
         /// The existing task.
         task: TaskId,
     },
+    /// A checkpoint of that name exists already.
+    #[error("milestone {milestone} already has a checkpoint {name:?}")]
+    CheckpointExists {
+        /// The milestone.
+        milestone: MilestoneId,
+        /// The taken name.
+        name: String,
+    },
     /// A value is not acceptable.
     #[error("{0}")]
     Invalid(String),
@@ -114,6 +122,12 @@ pub fn apply_with_source(
             files: None,
             events: Vec::new(),
             summary: "initialize refs/milestones".into(),
+            changed: true,
+        },
+        Op::Merge { resolved, .. } => Applied {
+            files: None,
+            events: Vec::new(),
+            summary: format!("merge {} operations", resolved.len()),
             changed: true,
         },
         Op::NewMilestone {
@@ -634,6 +648,62 @@ fn ended_before(end: &str, cutoff: &str) -> bool {
     }
 }
 
+/// Applies `op` the way a merge replays it: like [`apply_with_source`], except that
+/// adding what exists already merges into it (a milestone created on two clones, a
+/// task added twice, the same import) instead of failing. The caller turns any other
+/// rejection into a recorded no-op.
+pub fn replay(
+    current: Option<MilestoneFiles>,
+    source: Option<MilestoneFiles>,
+    op: &Op,
+    at: DateTime<Utc>,
+) -> Result<Applied, Rejection> {
+    let result = apply_with_source(current.clone(), source, op, at);
+    let (Err(Rejection::MilestoneExists(_) | Rejection::TaskExists { .. }), Some(files)) =
+        (&result, &current)
+    else {
+        return result;
+    };
+    let mut merged = files.definition.clone();
+    match op {
+        Op::NewMilestone {
+            title,
+            description,
+            due,
+            ..
+        } => {
+            if let Some(title) = title.as_ref().filter(|t| !t.is_empty()) {
+                merged.title = title.clone();
+            }
+            if description.is_some() {
+                merged.description = description.clone();
+            }
+            if due.is_some() {
+                merged.due = due.clone();
+            }
+        }
+        Op::AddTask {
+            task, title, kiro, ..
+        } => {
+            if let Some(existing) = merged.task_mut(task) {
+                if !title.is_empty() {
+                    existing.title = title.clone();
+                }
+                if *kiro && existing.kiro_workflow.is_none() {
+                    existing.kiro_workflow = Some(Default::default());
+                }
+            }
+        }
+        Op::PutMilestone { definition, .. } => merged = (**definition).clone(),
+        _ => return result,
+    }
+    let as_update = Op::PutMilestone {
+        definition: Box::new(merged),
+        reason: PutReason::Replace,
+    };
+    apply_with_source(current, None, &as_update, at)
+}
+
 fn existing(
     current: Option<MilestoneFiles>,
     milestone: &MilestoneId,
@@ -1096,5 +1166,41 @@ mod tests {
             applied.files.unwrap().state,
             Some(serde_json::json!({"k": 1}))
         );
+    }
+
+    #[test]
+    fn replay_merges_what_exists_instead_of_failing() {
+        let existing = with_tasks(&["a"]);
+        let new = Op::NewMilestone {
+            milestone: mid(),
+            title: Some("from the other clone".into()),
+            description: None,
+            due: None,
+        };
+        let merged = replay(Some(existing.clone()), None, &new, at()).unwrap();
+        assert_eq!(
+            merged.files.unwrap().definition.title,
+            "from the other clone"
+        );
+        let add = Op::AddTask {
+            milestone: mid(),
+            task: tid("a"),
+            title: "titled".into(),
+            kiro: true,
+        };
+        let merged = replay(Some(existing.clone()), None, &add, at()).unwrap();
+        let definition = merged.files.unwrap().definition;
+        assert_eq!(definition.tasks.len(), 1);
+        assert_eq!(definition.tasks[0].title, "titled");
+        assert!(definition.tasks[0].workflow().is_some());
+        // Anything else that does not fit is still refused, for the caller to record
+        // as a no-op.
+        assert!(replay(
+            Some(existing),
+            None,
+            &set("zz", TaskStatus::Completed),
+            at()
+        )
+        .is_err());
     }
 }

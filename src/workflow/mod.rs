@@ -6,7 +6,7 @@ pub mod phases;
 pub mod progress;
 pub mod trailers;
 
-pub use apply::{apply, apply_with_source, Applied, Rejection};
+pub use apply::{apply, apply_with_source, replay, Applied, Rejection};
 pub use progress::{
     display_percentage, milestone_progress, task_progress, MilestoneProgress, MilestoneStatus,
 };

@@ -618,12 +618,28 @@ fn the_shim_finds_the_binary_on_path_and_runs_the_chained_hook_without_it() {
         0o755,
     );
     repo.ok(["hooks", "install"]);
-    // The recorded binary is gone: PATH (which has the binary first) is used.
+    // The recorded binary is gone: the one on PATH is used.
     let shim = read(&hook);
     let moved = shim.replace(&format!("bin='{BIN}'"), "bin='/nonexistent/git-milestone'");
     assert_ne!(shim, moved, "the shim records the binary's absolute path");
     std::fs::write(&hook, &moved).unwrap();
-    commit(&repo, "found on PATH\n\nTask: v1/api");
+    let bin_dir = Path::new(BIN).parent().unwrap();
+    let mut cmd = repo.git_cmd();
+    cmd.env(
+        "PATH",
+        format!("{}:/usr/local/bin:/usr/bin:/bin", bin_dir.display()),
+    )
+    .args([
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "found on PATH\n\nTask: v1/api",
+    ]);
+    expect_ok(
+        &output_of(&mut cmd, None),
+        "git commit with git-milestone on PATH",
+    );
     assert_eq!(task_status(&repo, "v1", "api"), "in_progress");
     assert_eq!(read(&log), "ran\n");
     assert_eq!(

@@ -1,7 +1,30 @@
-//! Integration tests: the real binary against real repositories made by the real `git`.
-//! One test binary, so the suite links once.
+//! Integration tests: the real binary against real repositories. One test binary, so
+//! the suite links once.
 
 mod common;
 
+mod checkpoints;
+mod cleanup;
+mod concurrency;
+mod corruption;
+mod demo;
+mod discovery;
+mod edit;
+mod event_index;
+mod events;
+mod git_native;
 mod hooks;
+mod identity;
+mod import_export;
+mod init;
+mod milestones;
+mod recovery;
+mod refusals;
+mod sessions;
+mod state;
+mod store;
+mod sync;
+mod sync_props;
+mod tasks;
 mod watch;
+mod workflow;

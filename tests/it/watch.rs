@@ -200,3 +200,57 @@ fn refusals() {
     }
     expect_failure(&repo.run(["watch", "bad id!"]), 1, "watch with a bad id");
 }
+
+#[test]
+fn watch_sees_what_a_sync_brings_in_from_another_clones_hooks() {
+    // Clone A shares refs/milestones through a bare remote; clone B records with hooks.
+    let a = TestRepo::uninitialized();
+    a.git(["commit", "-q", "--allow-empty", "-m", "base"]);
+    let remote = a.root().join("remote.git");
+    let mut init = hermetic("git", &a.home);
+    init.args(["init", "-q", "--bare", "-b", "main"])
+        .arg(&remote);
+    expect_ok(&output_of(&mut init, None), "git init --bare");
+    a.git(["remote", "add", "origin", remote.to_str().unwrap()]);
+    a.git(["push", "-q", "origin", "main"]);
+    a.ok(["init"]);
+    a.milestone_with_tasks("v1", &["api", "db"]);
+    a.ok(["sync"]);
+
+    let b = TestRepo::clone_of(remote.to_str().unwrap());
+    b.ok(["sync"]);
+    b.ok(["hooks", "install"]);
+    b.ok(["session", "start", "v1"]);
+    b.git([
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "api done\n\nCompletes: api",
+    ]);
+    let commit = b.git(["rev-parse", "HEAD"]);
+    b.ok(["sync"]);
+
+    a.ok(["task", "start", "v1", "db"]);
+    let watcher = Watcher::start(&a, &["v1", "--json", "--timeout", "30"]);
+    a.ok(["sync"]);
+    let mut types = Vec::new();
+    let mut seen_commit = None;
+    while types.len() < 4 {
+        let event = watcher.next_json();
+        if event["event_type"] == "commit" {
+            seen_commit = Some(event["data"]["commit"].clone());
+        }
+        types.push(event["event_type"].as_str().unwrap().to_string());
+    }
+    assert_eq!(watcher.interrupt(), Some(0));
+    assert_eq!(seen_commit, Some(Value::from(commit.trim())), "{types:?}");
+    assert!(types.contains(&"session_created".to_string()), "{types:?}");
+    assert!(
+        types.contains(&"task_status_changed".to_string()),
+        "{types:?}"
+    );
+    let show = a.json(["show", "v1"]);
+    assert_eq!(show["tasks"][0]["status"], "completed");
+    assert_eq!(show["tasks"][1]["status"], "in_progress");
+}

@@ -1,11 +1,8 @@
 //! The temporary-repository helper: real repositories made with the `git` CLI, and the
 //! built `git-milestone` binary run in a hermetic environment (its own HOME, no system
-//! or global git config, a fixed identity, no inherited `GIT_*` variables, and the
-//! binary's folder first on PATH so that `git milestone` resolves to it).
+//! or global git config, a fixed identity, no inherited `GIT_*` variables).
 
-#![allow(dead_code)]
-
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsStr;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -22,23 +19,13 @@ pub const AUTHOR_EMAIL: &str = "author@example.com";
 pub const COMMITTER_NAME: &str = "Test Committer";
 pub const COMMITTER_EMAIL: &str = "committer@example.com";
 
-/// PATH with the binary's folder first.
-pub fn path_with_binary() -> OsString {
-    let dir = Path::new(BIN).parent().expect("the binary has a folder");
-    let mut paths = vec![dir.to_path_buf()];
-    if let Some(path) = std::env::var_os("PATH") {
-        paths.extend(std::env::split_paths(&path));
-    }
-    std::env::join_paths(paths).expect("PATH joins")
-}
-
 /// A command with a hermetic environment: everything inherited is dropped except
 /// `PATH`; HOME is `home`, git reads no system or global config, and the identity is
-/// fixed.
+/// fixed. Tests that need no identity remove it again with [`without_identity`].
 pub fn hermetic(program: impl AsRef<OsStr>, home: &Path) -> Command {
     let mut cmd = Command::new(program);
     cmd.env_clear()
-        .env("PATH", path_with_binary())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", home)
         .env("XDG_CONFIG_HOME", home.join(".config"))
         .env("GIT_CONFIG_NOSYSTEM", "1")
@@ -49,6 +36,19 @@ pub fn hermetic(program: impl AsRef<OsStr>, home: &Path) -> Command {
         .env("GIT_COMMITTER_EMAIL", COMMITTER_EMAIL)
         .env("LC_ALL", "C")
         .stdin(Stdio::null());
+    cmd
+}
+
+/// Removes the identity variables [`hermetic`] sets.
+pub fn without_identity(cmd: &mut Command) -> &mut Command {
+    for var in [
+        "GIT_AUTHOR_NAME",
+        "GIT_AUTHOR_EMAIL",
+        "GIT_COMMITTER_NAME",
+        "GIT_COMMITTER_EMAIL",
+    ] {
+        cmd.env_remove(var);
+    }
     cmd
 }
 
@@ -126,12 +126,12 @@ pub fn expect_failure(output: &Output, code: i32, what: &str) -> String {
     err
 }
 
-/// A temporary folder holding a HOME and a repository (`repo/`).
+/// A temporary folder holding a HOME and a repository (`repo/`, or a bare one).
 pub struct TestRepo {
     tmp: TempDir,
     /// The (empty) HOME of every command.
     pub home: PathBuf,
-    /// The repository's work tree.
+    /// The repository: its work tree, or the git dir of a bare repository.
     pub path: PathBuf,
 }
 
@@ -145,16 +145,27 @@ impl TestRepo {
 
     /// A fresh repository without `refs/milestones`.
     pub fn uninitialized() -> Self {
+        Self::create(false)
+    }
+
+    /// A fresh bare repository without `refs/milestones`.
+    pub fn bare() -> Self {
+        Self::create(true)
+    }
+
+    fn create(bare: bool) -> Self {
         let tmp = TempDir::new().expect("a temporary folder");
         let root = tmp.path().canonicalize().unwrap();
         let home = root.join("home");
         std::fs::create_dir_all(home.join(".config")).unwrap();
         std::fs::write(home.join(".gitconfig"), "").unwrap();
-        let path = root.join("repo");
+        let path = root.join(if bare { "repo.git" } else { "repo" });
         let mut cmd = hermetic("git", &home);
-        cmd.args(["init", "-q", "-b", "main"])
-            .arg(&path)
-            .current_dir(&root);
+        cmd.arg("init").arg("-q").arg("-b").arg("main");
+        if bare {
+            cmd.arg("--bare");
+        }
+        cmd.arg(&path).current_dir(&root);
         expect_ok(&output_of(&mut cmd, None), "git init");
         TestRepo { tmp, home, path }
     }
@@ -162,6 +173,13 @@ impl TestRepo {
     /// The temporary folder everything lives in (for sibling folders).
     pub fn root(&self) -> PathBuf {
         self.tmp.path().canonicalize().unwrap()
+    }
+
+    /// A new, empty folder next to the repository.
+    pub fn sibling_dir(&self, name: &str) -> PathBuf {
+        let dir = self.root().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
     }
 
     /// The binary, hermetic, run in the repository.
@@ -180,6 +198,40 @@ impl TestRepo {
         output_of(self.cmd().args(args), None)
     }
 
+    /// The binary with `args` and `stdin`.
+    pub fn run_stdin<I, S>(&self, args: I, stdin: &str) -> Output
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        output_of(self.cmd().args(args), Some(stdin))
+    }
+
+    /// The binary with `args` and extra environment variables.
+    pub fn run_env<I, S>(&self, env: &[(&str, &str)], args: I) -> Output
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut cmd = self.cmd();
+        cmd.args(args);
+        for (key, value) in env {
+            cmd.env(key, value);
+        }
+        output_of(&mut cmd, None)
+    }
+
+    /// Runs the binary as if at `date` (`GIT_COMMITTER_DATE`), asserts success.
+    pub fn ok_at<I, S>(&self, date: &str, args: I) -> String
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let args: Vec<_> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
+        let output = self.run_env(&[("GIT_COMMITTER_DATE", date)], &args);
+        expect_ok(&output, &format!("git milestone {args:?} at {date}"))
+    }
+
     /// Runs the binary, asserts success, returns stdout.
     pub fn ok<I, S>(&self, args: I) -> String
     where
@@ -188,6 +240,24 @@ impl TestRepo {
     {
         let args: Vec<_> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
         expect_ok(&self.run(&args), &format!("git milestone {args:?}"))
+    }
+
+    /// Runs the binary, asserts it fails with `code`, a message and an unmoved ref;
+    /// returns stderr.
+    pub fn fails<I, S>(&self, args: I, code: i32) -> String
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let args: Vec<_> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
+        let before = self.tip();
+        let err = expect_failure(&self.run(&args), code, &format!("git milestone {args:?}"));
+        assert_eq!(
+            self.tip(),
+            before,
+            "git milestone {args:?} failed but moved refs/milestones"
+        );
+        err
     }
 
     /// Runs the binary with `--json` added, asserts success, parses stdout.
@@ -223,6 +293,18 @@ impl TestRepo {
         expect_ok(&output, &format!("{cmd:?}"))
     }
 
+    /// Runs `git` with `args` and `stdin`, asserts success, returns stdout.
+    pub fn git_stdin<I, S>(&self, args: I, stdin: &str) -> String
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut cmd = self.git_cmd();
+        cmd.args(args);
+        let output = output_of(&mut cmd, Some(stdin));
+        expect_ok(&output, &format!("{cmd:?}"))
+    }
+
     /// The commit `refs/milestones` points at.
     pub fn tip(&self) -> Option<String> {
         let output = output_of(
@@ -244,12 +326,159 @@ impl TestRepo {
             .unwrap()
     }
 
+    /// The id of `rev` (a commit, or `rev:path`), if it exists.
+    pub fn rev_parse(&self, rev: &str) -> Option<String> {
+        let output = output_of(
+            self.git_cmd().args(["rev-parse", "--verify", "-q", rev]),
+            None,
+        );
+        output
+            .status
+            .success()
+            .then(|| stdout(&output).trim().to_string())
+    }
+
+    /// The raw message of commit `rev`.
+    pub fn message(&self, rev: &str) -> String {
+        self.git(["log", "-1", "--format=%B", rev])
+    }
+
+    /// The JSON document of the commit message of `rev`, checked for the layout:
+    /// a summary line, a blank line, then the document.
+    pub fn record(&self, rev: &str) -> Value {
+        let message = self.message(rev);
+        let (subject, body) = message
+            .split_once("\n\n")
+            .unwrap_or_else(|| panic!("{rev}: no blank line after the summary: {message:?}"));
+        assert!(!subject.trim().is_empty(), "{rev}: empty summary line");
+        assert!(!subject.contains('\n'), "{rev}: summary spans lines");
+        serde_json::from_str(body.trim())
+            .unwrap_or_else(|e| panic!("{rev}: the message body is not JSON ({e}): {body:?}"))
+    }
+
+    /// The text of `path` at the tip of `refs/milestones`.
+    pub fn show_file(&self, path: &str) -> String {
+        self.git(["show", &format!("refs/milestones:{path}")])
+    }
+
     /// A milestone with `tasks` (plain tasks, pending).
     pub fn milestone_with_tasks(&self, id: &str, tasks: &[&str]) {
         self.ok(["new", id, "--title", &format!("Milestone {id}")]);
         for task in tasks {
             self.ok(["task", "add", id, task, "--title", &format!("Task {task}")]);
         }
+    }
+
+    /// Writes `text` to `name` in the temporary folder and returns its path.
+    pub fn write_file(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.root().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// Runs `git` with `args` and extra environment variables, asserts success,
+    /// returns stdout.
+    pub fn git_env<I, S>(&self, env: &[(&str, &str)], args: I) -> String
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut cmd = self.git_cmd();
+        cmd.args(args);
+        for (key, value) in env {
+            cmd.env(key, value);
+        }
+        let output = output_of(&mut cmd, None);
+        expect_ok(&output, &format!("{cmd:?}"))
+    }
+
+    /// Runs `git` with `args` in the repository without asserting anything.
+    pub fn git_output<I, S>(&self, args: I) -> Output
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        output_of(self.git_cmd().args(args), None)
+    }
+
+    /// Commits `files` (path in the tree, content) over the tree of `refs/milestones`
+    /// with plain git plumbing, as another tool would: `hash-object`, a temporary index
+    /// (`GIT_INDEX_FILE`, `read-tree`, `update-index`), `write-tree`, `commit-tree`,
+    /// `update-ref`. Returns the new commit.
+    pub fn commit_with_plumbing(&self, files: &[(&str, &str)], message: &str) -> String {
+        let parent = self.tip().expect("refs/milestones exists");
+        let index = self.root().join("plumbing.index");
+        let _ = std::fs::remove_file(&index);
+        let index = index.to_str().unwrap().to_string();
+        let env = [("GIT_INDEX_FILE", index.as_str())];
+        self.git_env(&env, ["read-tree", "refs/milestones"]);
+        for (path, content) in files {
+            let blob = self
+                .git_stdin(["hash-object", "-w", "--stdin"], content)
+                .trim()
+                .to_string();
+            self.git_env(
+                &env,
+                [
+                    "update-index",
+                    "--add",
+                    "--cacheinfo",
+                    &format!("100644,{blob},{path}"),
+                ],
+            );
+        }
+        let tree = self.git_env(&env, ["write-tree"]).trim().to_string();
+        let commit = self
+            .git(["commit-tree", &tree, "-p", &parent, "-m", message])
+            .trim()
+            .to_string();
+        self.git(["update-ref", "refs/milestones", &commit, &parent]);
+        commit
+    }
+
+    /// The binary with `args`, run in `dir` (another worktree, a subfolder).
+    pub fn run_in<I, S>(&self, dir: &Path, args: I) -> Output
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        output_of(self.cmd().current_dir(dir).args(args), None)
+    }
+
+    /// Like [`TestRepo::run_in`], asserts success and returns stdout.
+    pub fn ok_in<I, S>(&self, dir: &Path, args: I) -> String
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let args: Vec<_> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
+        expect_ok(
+            &self.run_in(dir, &args),
+            &format!("git milestone {args:?} in {}", dir.display()),
+        )
+    }
+
+    /// A clone of `url` made with plain `git clone`, in a new temporary folder (its
+    /// own HOME; the repository is `repo/` as for [`TestRepo::new`]).
+    pub fn clone_of(url: &str) -> Self {
+        let tmp = TempDir::new().expect("a temporary folder");
+        let root = tmp.path().canonicalize().unwrap();
+        let home = root.join("home");
+        std::fs::create_dir_all(home.join(".config")).unwrap();
+        std::fs::write(home.join(".gitconfig"), "").unwrap();
+        let path = root.join("repo");
+        let mut cmd = hermetic("git", &home);
+        cmd.args(["clone", "-q", url]).arg(&path).current_dir(&root);
+        expect_ok(&output_of(&mut cmd, None), "git clone");
+        TestRepo { tmp, home, path }
+    }
+
+    /// Writes an executable shell script `name` with `body` and returns its path.
+    pub fn script(&self, name: &str, body: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = self.write_file(name, &format!("#!/bin/sh\nset -e\n{body}\n"));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
     }
 }
 

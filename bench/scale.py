@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""Benchmark: git-milestone at 1,000, 10,000 and 100,000 events against baselines.
+
+Method
+  For each size N it writes a reference `.milestones/` folder (the bash scripts'
+  layout: one milestone, an event log of N JSON lines, 1 in 1,000 of a rare type),
+  imports it with `git milestone import`, and then times whole processes, each
+  against its baseline in the same invocation, interleaved (the order alternates per
+  round), taking medians:
+    event add          vs  git update-ref (a compare-and-swap)            target <= 2.0x
+    event add at N     vs  event add in a repository of 10 events         target <= 1.25x (N = 100,000)
+    events --type rare --limit 50
+                       vs  grep '"event_type":"rare"' <events file> | tail -50   target <= 3x
+    timeline --json    vs  the reference's generate_event_timeline m1 json       target <= 0.25x, <= 50 MB peak
+    state save         vs  the reference's save_milestone_state                  target <= 0.05x
+  The reference functions are taken from ../shared/reference/milestone-state.md
+  (or $MILESTONE_REFERENCE) and run with bash in the generated folder. Peak memory is
+  the child's maximum resident set size (wait4). Each command runs once untimed
+  first (it builds the local event index, as any first read does).
+
+Run
+  python3 bench/scale.py                     # sizes 1000 10000 100000
+  python3 bench/scale.py --sizes 1000 --rounds 5
+  python3 bench/scale.py --check             # exit 1 if a target is missed
+
+Standard library only.
+"""
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RARE = "rare_event"
+
+
+def fail(msg, out=b""):
+    print(f"bench: {msg}", file=sys.stderr)
+    sys.stderr.write(out.decode(errors="replace") if isinstance(out, bytes) else out)
+    sys.exit(2)
+
+
+def run(cmd, env, cwd):
+    p = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True)
+    if p.returncode != 0:
+        fail(f"setup failed: {' '.join(map(str, cmd))}", p.stderr)
+    return p.stdout.decode().strip()
+
+
+def timed(cmd, env, cwd):
+    """Wall-clock ns and peak resident memory (bytes) of one whole process."""
+    t0 = time.perf_counter_ns()
+    p = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(p.pid, 0)
+    t1 = time.perf_counter_ns()
+    err = p.stderr.read()
+    p.stderr.close()
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        fail(f"exit {p.returncode}: {' '.join(map(str, cmd))}", err)
+    return t1 - t0, usage.ru_maxrss * 1024
+
+
+def reference_functions(tmp):
+    source = Path(os.environ.get("MILESTONE_REFERENCE",
+                                 ROOT.parent / "shared" / "reference" / "milestone-state.md"))
+    if not source.exists():
+        fail(f"the reference scripts are not at {source}; set MILESTONE_REFERENCE")
+    blocks = re.findall(r"```bash\n(.*?)```", source.read_text(), re.S)
+    path = Path(tmp) / "reference.sh"
+    path.write_text("\n".join(blocks))
+    return str(path)
+
+
+def write_reference_folder(folder, n):
+    """The bash scripts' layout with an event log of n lines (compact JSON, as their
+    `echo` wrote it)."""
+    base = Path(folder) / ".milestones"
+    for sub in ("active", "state/active", "state/events", "state/sessions", "state/backups"):
+        (base / sub).mkdir(parents=True, exist_ok=True)
+    (base / "active" / "m1.yaml").write_text(
+        "id: m1\ntitle: Scale\ntasks:\n  - id: t1\n    status: in_progress\n")
+    (base / "state/active/m1.json").write_text(json.dumps(
+        {"timestamp": "2025-01-01T00:00:00Z", "milestone_id": "m1", "version": "1.0",
+         "state": {"step": 1}}, indent=2))
+    types = ["task_status_changed", "state_saved", "note", "commit", "status_updated"]
+    with open(base / "state/events/milestone-m1.jsonl", "w") as f:
+        for i in range(n):
+            kind = RARE if i % 1000 == 999 else types[i % len(types)]
+            ts = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(1735689600 + i * 60))
+            data = {"task_id": f"t{i % 50}", "seq": i, "note": "progress on the item"}
+            f.write(json.dumps({"timestamp": ts, "milestone_id": "m1",
+                                "session_id": "session-20250101-000000-1", "event_type": kind,
+                                "data": data, "pid": 4242, "user": "alice"},
+                               separators=(",", ":")) + "\n")
+    return base / "state/events/milestone-m1.jsonl"
+
+
+def compare(name, ours, theirs, rounds, env, cwd_ours, cwd_theirs, target, kind="ratio"):
+    """Interleaved medians of two commands; returns a result row."""
+    timed(ours, env, cwd_ours)
+    timed(theirs, env, cwd_theirs)
+    a, b, mem = [], [], []
+    for i in range(rounds):
+        pair = [(ours, cwd_ours, a), (theirs, cwd_theirs, b)]
+        for cmd, cwd, out in (pair if i % 2 == 0 else pair[::-1]):
+            ns, rss = timed(cmd, env, cwd)
+            out.append(ns)
+            if out is a:
+                mem.append(rss)
+    ratio = statistics.median(a) / statistics.median(b)
+    return {"name": name, "ours_ms": statistics.median(a) / 1e6,
+            "base_ms": statistics.median(b) / 1e6, "ratio": ratio, "target": target,
+            "peak_mb": max(mem) / 1e6, "ok": ratio <= target}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    ap.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", "15")))
+    ap.add_argument("--check", action="store_true")
+    args = ap.parse_args()
+    if subprocess.run(["cargo", "build", "--release", "--locked", "-q"], cwd=ROOT).returncode:
+        fail("cargo build failed")
+    target_dir = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    binary = str((ROOT / target_dir / "release" / "git-milestone").resolve())
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="git-milestone-scale-") as tmp:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+        env.update(HOME=tmp, XDG_CONFIG_HOME=tmp, GIT_CONFIG_NOSYSTEM="1", LC_ALL="C")
+        reference = reference_functions(tmp)
+
+        def new_repo(path):
+            run(["git", "init", "-q", path], env, tmp)
+            run(["git", "config", "user.name", "Bench"], env, path)
+            run(["git", "config", "user.email", "bench@example.invalid"], env, path)
+            run(["git", "commit", "-q", "--allow-empty", "-m", "A"], env, path)
+            run([binary, "init", "-q"], env, path)
+            return path
+
+        small = new_repo(os.path.join(tmp, "small"))
+        run([binary, "new", "m1", "-q"], env, small)
+        for _ in range(9):
+            run([binary, "event", "add", "m1", "note", "-q"], env, small)
+
+        for n in args.sizes:
+            folder = os.path.join(tmp, f"ref{n}")
+            events_file = write_reference_folder(folder, n)
+            repo = new_repo(os.path.join(tmp, f"repo{n}"))
+            t0 = time.perf_counter()
+            run([binary, "import", os.path.join(folder, ".milestones"), "-q"], env, repo)
+            seconds = time.perf_counter() - t0
+            run(["git", "gc", "-q", "--auto"], env, repo)
+            repo_bytes = sum(f.stat().st_size for f in Path(repo, ".git", "objects").rglob("*") if f.is_file())
+            folder_bytes = sum(f.stat().st_size for f in Path(folder, ".milestones").rglob("*") if f.is_file())
+            print(f"{n} events: import {seconds:.2f} s ({n / seconds:,.0f} events/s), "
+                  f"objects {repo_bytes / 1e6:.1f} MB vs folder {folder_bytes / 1e6:.1f} MB "
+                  f"({repo_bytes / folder_bytes:.2f}x)", flush=True)
+            head = run(["git", "rev-parse", "HEAD"], env, repo)
+            run(["git", "update-ref", "refs/bench/x", head], env, repo)
+            ref = ["bash", "-c", f"source {reference} && \"$@\"", "reference"]
+            rows.append(compare(f"{n}: event add / update-ref",
+                                [binary, "event", "add", "m1", "bench"],
+                                ["git", "update-ref", "refs/bench/x", head], max(args.rounds, 30),
+                                env, repo, repo, 2.0))
+            rows.append(compare(f"{n}: event add at {n} / at 10 events",
+                                [binary, "event", "add", "m1", "bench"],
+                                [binary, "event", "add", "m1", "bench"], max(args.rounds, 30),
+                                env, repo, small, 1.25))
+            rows.append(compare(f"{n}: events --type rare --limit 50 / grep | tail",
+                                [binary, "events", "m1", "--type", RARE, "--limit", "50"],
+                                ["bash", "-c", f"grep '\"event_type\":\"{RARE}\"' '{events_file}' | tail -50"],
+                                args.rounds, env, repo, repo, 3.0))
+            rows.append(compare(f"{n}: timeline --json / reference timeline",
+                                [binary, "timeline", "m1", "--json"],
+                                ref + ["generate_event_timeline", "m1", "json"],
+                                max(3, args.rounds // 3), env, repo, folder, 0.25))
+            rows.append(compare(f"{n}: state save / reference save",
+                                [binary, "state", "save", "m1", '{"step": 2}'],
+                                ref + ["save_milestone_state", "m1", '{"step": 2}'],
+                                args.rounds, env, repo, folder, 0.05))
+            print(json.dumps(rows[-5:], indent=1) if os.environ.get("BENCH_VERBOSE") else "", end="")
+    print(f"\n{'measure':<55} {'ours ms':>9} {'base ms':>9} {'ratio':>7} {'target':>7} {'peak MB':>8}")
+    for r in rows:
+        mark = "" if r["ok"] else "  MISSED"
+        print(f"{r['name']:<55} {r['ours_ms']:9.2f} {r['base_ms']:9.2f} {r['ratio']:7.3f} "
+              f"{r['target']:7.2f} {r['peak_mb']:8.1f}{mark}")
+    if args.check and not all(r["ok"] for r in rows):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

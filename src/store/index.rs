@@ -1,0 +1,325 @@
+//! A local index of the event log, so that reading events does not decode the whole
+//! history each time. It lives under the worktree's git dir, is rebuilt incrementally
+//! from the ref, can be deleted at any time, and is never trusted over the ref: it
+//! records the tip it covers and its own length, and anything that does not match is
+//! rebuilt or bypassed.
+//!
+//! One line per event, in timeline order: `<sort key>\t<event JSON>`. The sort key is
+//! `(lamport, timestamp, commit, position)`: the order in which a merge replays the
+//! operations, which follows causality (an operation comes after everything it was
+//! made on top of) whatever the clocks say, and is the same with or without the index.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use git2::{Oid, Sort};
+use serde::{Deserialize, Serialize};
+
+use super::message;
+use super::{Store, StoreError};
+use crate::model::EventRecord;
+
+/// Bumped when the line format changes; an index of another version is rebuilt.
+const INDEX_VERSION: u32 = 1;
+/// An index lock older than this was left by a process that died.
+const STALE_LOCK: Duration = Duration::from_secs(60);
+
+/// What the index covers.
+#[derive(Debug, Serialize, Deserialize)]
+struct Meta {
+    version: u32,
+    tip: String,
+    len: u64,
+}
+
+/// One event with its place in the timeline.
+pub(super) struct Keyed {
+    pub key: String,
+    pub record: EventRecord,
+}
+
+/// The timeline sort key of an event.
+fn sort_key(timestamp: &str, lamport: u64, commit: &str, position: usize) -> String {
+    // Timestamps are normalized to one format, so that text order is time order.
+    let normalized = chrono::DateTime::parse_from_rfc3339(timestamp)
+        .map(|t| crate::clock::format_time(t.with_timezone(&chrono::Utc)))
+        .unwrap_or_else(|_| timestamp.to_string());
+    format!("{lamport:020}|{normalized}|{commit}|{position:06}")
+}
+
+/// The normalized timestamp in a key.
+pub(super) fn key_time(key: &str) -> &str {
+    key.split('|').nth(1).unwrap_or("")
+}
+
+impl Store {
+    /// The events of the commits reachable from `from` and not from `hide`, keyed and
+    /// in timeline order (oldest first).
+    pub(super) fn keyed_events(
+        &self,
+        from: Oid,
+        hide: Option<Oid>,
+    ) -> Result<Vec<Keyed>, StoreError> {
+        let mut walk = self.repo.revwalk()?;
+        walk.set_sorting(Sort::NONE)?;
+        walk.push(from)?;
+        if let Some(hide) = hide {
+            walk.hide(hide)?;
+        }
+        let mut keyed = Vec::new();
+        for oid in walk {
+            let oid = oid?;
+            let commit = self.repo.find_commit(oid)?;
+            let Some(header) = message::decode_header(commit.message().unwrap_or("")) else {
+                continue;
+            };
+            let user = commit.author().name().unwrap_or("").to_string();
+            let commit_id = oid.to_string();
+            for (position, event) in header.events.into_iter().enumerate() {
+                let record = EventRecord {
+                    timestamp: header.at.clone(),
+                    milestone_id: event.milestone_id,
+                    session_id: header.session.clone(),
+                    event_type: event.event_type,
+                    data: event.data,
+                    user: user.clone(),
+                    commit: commit_id.clone(),
+                };
+                keyed.push(Keyed {
+                    key: sort_key(&record.timestamp, header.lamport, &commit_id, position),
+                    record,
+                });
+            }
+        }
+        keyed.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(keyed)
+    }
+
+    fn index_paths(&self) -> (PathBuf, PathBuf, PathBuf) {
+        let dir = self.local_dir();
+        (
+            dir.join("events.idx"),
+            dir.join("events.idx.meta"),
+            dir.join("events.idx.lock"),
+        )
+    }
+
+    /// The index file, brought up to `tip`; `None` when it cannot be used here (a
+    /// read-only repository, another process updating it): callers then read the
+    /// history directly.
+    pub(super) fn event_index(&self, tip: Oid) -> Result<Option<PathBuf>, StoreError> {
+        let (path, meta_path, lock_path) = self.index_paths();
+        if let Some(meta) = read_meta(&meta_path) {
+            if meta.tip == tip.to_string() && file_len(&path) == Some(meta.len) {
+                return Ok(Some(path));
+            }
+        }
+        let Some(_lock) = IndexLock::acquire(&lock_path) else {
+            return Ok(None);
+        };
+        // Read again under the lock: another process may just have updated it.
+        let meta = read_meta(&meta_path);
+        let result = match meta {
+            Some(meta) if meta.tip == tip.to_string() && file_len(&path) == Some(meta.len) => {
+                Ok(())
+            }
+            Some(meta) => match Oid::from_str(&meta.tip) {
+                Ok(old)
+                    if file_len(&path).is_some_and(|l| l >= meta.len)
+                        && self.repo.graph_descendant_of(tip, old).unwrap_or(false) =>
+                {
+                    self.extend_index(&path, meta.len, tip, old)
+                }
+                _ => self.rebuild_index(&path, tip),
+            },
+            None => self.rebuild_index(&path, tip),
+        };
+        match result {
+            Ok(()) => {
+                let len = file_len(&path).unwrap_or(0);
+                write_meta(
+                    &meta_path,
+                    &Meta {
+                        version: INDEX_VERSION,
+                        tip: tip.to_string(),
+                        len,
+                    },
+                )
+                .map_err(|e| StoreError::Local(format!("cannot write the event index: {e}")))?;
+                Ok(Some(path))
+            }
+            // The index is a cache: if it cannot be written, read the history instead.
+            Err(_) => Ok(None),
+        }
+    }
+
+    fn rebuild_index(&self, path: &Path, tip: Oid) -> std::io::Result<()> {
+        let keyed = self
+            .keyed_events(tip, None)
+            .map_err(std::io::Error::other)?;
+        write_lines(path, keyed.iter(), false)
+    }
+
+    /// Appends the events of the commits after `old`; when a merge brought events
+    /// older than the index's last one, the file is rewritten in order.
+    fn extend_index(&self, path: &Path, valid_len: u64, tip: Oid, old: Oid) -> std::io::Result<()> {
+        // A crash after appending and before writing the meta leaves extra bytes.
+        OpenOptions::new()
+            .write(true)
+            .open(path)?
+            .set_len(valid_len)?;
+        let new = self
+            .keyed_events(tip, Some(old))
+            .map_err(std::io::Error::other)?;
+        let Some(first) = new.first() else {
+            return Ok(());
+        };
+        if last_key(path)?.is_none_or(|last| last <= first.key) {
+            return write_lines(path, new.iter(), true);
+        }
+        let mut all = read_all(path)?;
+        all.extend(
+            new.into_iter()
+                .map(|k| (k.key.clone(), line_json(&k.record))),
+        );
+        all.sort_by(|a, b| a.0.cmp(&b.0));
+        let temp = path.with_extension("idx.tmp");
+        {
+            let mut out = BufWriter::new(File::create(&temp)?);
+            for (key, json) in &all {
+                writeln!(out, "{key}\t{json}")?;
+            }
+            out.into_inner()?.sync_all()?;
+        }
+        fs::rename(temp, path)
+    }
+}
+
+fn line_json(record: &EventRecord) -> String {
+    serde_json::to_string(record).unwrap_or_default()
+}
+
+fn write_lines<'a>(
+    path: &Path,
+    keyed: impl Iterator<Item = &'a Keyed>,
+    append: bool,
+) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    let file = if append {
+        OpenOptions::new().append(true).open(path)?
+    } else {
+        File::create(path)?
+    };
+    let mut out = BufWriter::new(file);
+    for k in keyed {
+        writeln!(out, "{}\t{}", k.key, line_json(&k.record))?;
+    }
+    out.into_inner()?.sync_all()
+}
+
+fn read_all(path: &Path) -> std::io::Result<Vec<(String, String)>> {
+    BufReader::new(File::open(path)?)
+        .lines()
+        .map(|line| {
+            let line = line?;
+            let (key, json) = line.split_once('\t').unwrap_or((&line, ""));
+            Ok((key.to_string(), json.to_string()))
+        })
+        .collect()
+}
+
+fn last_key(path: &Path) -> std::io::Result<Option<String>> {
+    let mut last = None;
+    for line in BufReader::new(File::open(path)?).lines() {
+        let line = line?;
+        last = Some(line.split('\t').next().unwrap_or("").to_string());
+    }
+    Ok(last)
+}
+
+fn read_meta(path: &Path) -> Option<Meta> {
+    let meta: Meta = serde_json::from_slice(&fs::read(path).ok()?).ok()?;
+    (meta.version == INDEX_VERSION).then_some(meta)
+}
+
+fn write_meta(path: &Path, meta: &Meta) -> std::io::Result<()> {
+    let temp = path.with_extension("meta.tmp");
+    fs::write(
+        &temp,
+        serde_json::to_vec(meta).map_err(std::io::Error::other)?,
+    )?;
+    fs::rename(temp, path)
+}
+
+fn file_len(path: &Path) -> Option<u64> {
+    fs::metadata(path).ok().map(|m| m.len())
+}
+
+/// Held while updating the index; a lock left by a dead process is taken over.
+struct IndexLock(PathBuf);
+
+impl IndexLock {
+    fn acquire(path: &Path) -> Option<IndexLock> {
+        fs::create_dir_all(path.parent()?).ok()?;
+        for _ in 0..2 {
+            match OpenOptions::new().write(true).create_new(true).open(path) {
+                Ok(_) => return Some(IndexLock(path.to_path_buf())),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let stale = fs::metadata(path)
+                        .and_then(|m| m.modified())
+                        .ok()
+                        .and_then(|t| SystemTime::now().duration_since(t).ok())
+                        .is_some_and(|age| age > STALE_LOCK);
+                    if !stale {
+                        return None;
+                    }
+                    let _ = fs::remove_file(path);
+                }
+                Err(_) => return None,
+            }
+        }
+        None
+    }
+}
+
+impl Drop for IndexLock {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.0);
+    }
+}
+
+/// Streams the index lines, oldest first, parsing only those whose text can match.
+pub(super) fn scan(
+    path: &Path,
+    needles: &[String],
+    since: Option<&str>,
+    mut visit: impl FnMut(&str, EventRecord) -> bool,
+) -> std::io::Result<()> {
+    let reader = BufReader::with_capacity(1 << 16, File::open(path)?);
+    for line in reader.split(b'\n') {
+        let line = line?;
+        let Ok(line) = std::str::from_utf8(&line) else {
+            continue;
+        };
+        let Some((key, json)) = line.split_once('\t') else {
+            continue;
+        };
+        if since.is_some_and(|since| key_time(key) < since) {
+            continue;
+        }
+        if !needles.iter().all(|n| json.contains(n.as_str())) {
+            continue;
+        }
+        let Ok(record) = serde_json::from_str::<EventRecord>(json) else {
+            continue;
+        };
+        if !visit(key, record) {
+            break;
+        }
+    }
+    Ok(())
+}

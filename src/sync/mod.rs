@@ -1,0 +1,435 @@
+//! Sharing `refs/milestones` between clones: fetch the remote's ref and checkpoint tags
+//! with the system `git` (so credential helpers, ssh config and every transport work as
+//! the user expects), merge by operation replay, push back. Never forces.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::process::{Command, Stdio};
+
+use git2::Oid;
+use serde::Serialize;
+
+use crate::store::{MergeKind, Store, StoreError, REF};
+
+/// The name `refs/milestones` has on remotes. git's receive-pack refuses to update
+/// one-level refs such as `refs/milestones` ("funny ref"), so what is shared lives one
+/// level down; fetching also takes a remote's own `refs/milestones` when it has one
+/// (a teammate's clone used as a remote).
+pub const WIRE_REF: &str = "refs/meta/milestones";
+
+/// How often a push rejected because the remote moved is answered by fetching and
+/// merging again.
+const MAX_ROUNDS: u32 = 5;
+
+/// Where fetched state is kept: outside `refs/heads` and `refs/remotes` (branch
+/// listings stay clean) and outside `refs/milestones/` (git cannot create refs below
+/// an existing ref).
+pub fn tracking_prefix(remote: &str) -> String {
+    let safe: String = remote
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("refs/milestone-remotes/{}", safe.trim_start_matches('.'))
+}
+
+/// The error returned by [`sync`].
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// Reading or writing the local store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A `git` command failed.
+    #[error("`git {command}` failed: {stderr}")]
+    Git {
+        /// The command line, without `git`.
+        command: String,
+        /// What git said.
+        stderr: String,
+    },
+    /// Neither side has anything.
+    #[error("neither this repository nor {0} has refs/milestones")]
+    NothingToSync(String),
+    /// The remote kept moving.
+    #[error("{remote} kept moving while pushing ({rounds} rounds)")]
+    Contention {
+        /// The remote.
+        remote: String,
+        /// Rounds tried.
+        rounds: u32,
+    },
+}
+
+/// What a sync did (the JSON of `sync --json`).
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct SyncReport {
+    /// The remote synced with.
+    pub remote: String,
+    /// Whether the remote had operations we did not.
+    pub fetched: bool,
+    /// Whether a merge commit joined divergent work.
+    pub merged: bool,
+    /// Whether we pushed.
+    pub pushed: bool,
+    /// Operations replayed by merges.
+    pub ops_merged: usize,
+    /// Operations that merges recorded as no-ops, with why.
+    pub noops: Vec<String>,
+    /// Whether our ref moved forward to theirs without a merge.
+    pub fast_forward: bool,
+    /// Checkpoint tags that came in.
+    pub tags_fetched: usize,
+    /// Checkpoint tags that went out.
+    pub tags_pushed: usize,
+    /// Checkpoint tags that exist on both sides with different targets (kept ours).
+    pub tag_conflicts: Vec<String>,
+    /// Our tip afterwards.
+    pub tip: Option<String>,
+}
+
+/// Fetches, merges and (unless `push` is false) pushes `refs/milestones` with `remote`.
+/// `progress` is told each step, for a terminal.
+pub fn sync(
+    store: &Store,
+    remote: &str,
+    push: bool,
+    progress: &mut dyn FnMut(&str),
+) -> Result<SyncReport, SyncError> {
+    let mut report = SyncReport {
+        remote: remote.to_string(),
+        ..SyncReport::default()
+    };
+    let prefix = tracking_prefix(remote);
+    for _ in 0..MAX_ROUNDS {
+        progress(&format!("Fetching refs/milestones from {remote}"));
+        let advertised = ls_remote(store, remote)?;
+        let fetched = fetch(store, remote, &prefix, &advertised)?;
+        let cleaned = cleaned_checkpoints(store)?;
+        report.tags_fetched += adopt_tags(
+            store,
+            &prefix,
+            &advertised,
+            &cleaned,
+            &mut report.tag_conflicts,
+        )?;
+        // What teammates pushed into this repository is merged too.
+        let pushed_here = store.repo().refname_to_id(WIRE_REF).ok();
+        let theirs = fetched.wire;
+        let mut incoming: Vec<Oid> = [fetched.wire, fetched.direct, pushed_here]
+            .into_iter()
+            .flatten()
+            .collect();
+        incoming.dedup();
+        let ours = match store.tip() {
+            Ok(tip) => Some(tip),
+            Err(StoreError::NotInitialized) => None,
+            Err(e) => return Err(e.into()),
+        };
+        if ours.is_none() && incoming.is_empty() {
+            return Err(SyncError::NothingToSync(remote.to_string()));
+        }
+        let mut merged_tip = ours;
+        for tip in incoming {
+            if merged_tip != Some(tip) {
+                progress("Merging");
+            }
+            let result = store.merge_tips(merged_tip, tip)?;
+            report.fetched |= result.kind != MergeKind::UpToDate;
+            report.fast_forward |= result.kind == MergeKind::FastForward;
+            report.merged |= result.kind == MergeKind::Merged;
+            report.ops_merged += result.resolved.len();
+            report.noops.extend(result.noops().map(|r| {
+                format!(
+                    "{} {}: {}",
+                    &r.commit[..12],
+                    r.op,
+                    r.reason.as_deref().unwrap_or("")
+                )
+            }));
+            merged_tip = Some(result.tip);
+        }
+        let Some(merged_tip) = merged_tip else {
+            return Err(SyncError::NothingToSync(remote.to_string()));
+        };
+        // Moving our ref can race with a local command: then merge again.
+        if Some(merged_tip) != ours
+            && !store.advance_ref(ours, merged_tip, &format!("milestone: sync with {remote}"))?
+        {
+            continue;
+        }
+        report.tip = Some(merged_tip.to_string());
+        let tags = local_tags_missing_on(store, &advertised)?;
+        if !push || (theirs == Some(merged_tip) && tags.is_empty()) {
+            return Ok(report);
+        }
+        progress(&format!("Pushing to {remote}"));
+        match push_refs(store, remote, theirs != Some(merged_tip), &tags)? {
+            Pushed::Done => {
+                report.pushed = true;
+                report.tags_pushed += tags.len();
+                let _ = store.repo().reference(
+                    &format!("{prefix}/milestones"),
+                    merged_tip,
+                    true,
+                    "milestone: pushed",
+                );
+                return Ok(report);
+            }
+            // The remote moved since we fetched: fetch and merge again.
+            Pushed::Rejected => progress(&format!("{remote} moved meanwhile; merging again")),
+        }
+    }
+    Err(SyncError::Contention {
+        remote: remote.to_string(),
+        rounds: MAX_ROUNDS,
+    })
+}
+
+fn git(
+    store: &Store,
+    args: &[&str],
+    show_progress: bool,
+) -> Result<(bool, String, String), SyncError> {
+    let repo = store.repo();
+    let mut command = Command::new("git");
+    command
+        .arg("--git-dir")
+        .arg(repo.path())
+        // A remote given as a relative path is relative to the top of the worktree,
+        // as for the user's own `git fetch`.
+        .current_dir(repo.workdir().unwrap_or(repo.path()))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped());
+    // On a terminal git's own progress meter is the best progress there is.
+    if show_progress && std::io::stderr().is_terminal() {
+        command.stderr(Stdio::inherit());
+    } else {
+        command.stderr(Stdio::piped());
+    }
+    let output = command.output().map_err(|e| SyncError::Git {
+        command: args.join(" "),
+        stderr: format!("cannot run git: {e}"),
+    })?;
+    Ok((
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).trim().to_string(),
+    ))
+}
+
+fn failed(args: &[&str], stderr: String) -> SyncError {
+    SyncError::Git {
+        command: args.join(" "),
+        stderr,
+    }
+}
+
+/// What the remote has: ref name → id, for refs/milestones and checkpoint tags.
+fn ls_remote(store: &Store, remote: &str) -> Result<BTreeMap<String, String>, SyncError> {
+    let args = [
+        "ls-remote",
+        "--",
+        remote,
+        REF,
+        WIRE_REF,
+        "refs/tags/milestone/*",
+    ];
+    let (ok, stdout, stderr) = git(store, &args, false)?;
+    if !ok {
+        return Err(failed(&args, stderr));
+    }
+    Ok(stdout
+        .lines()
+        .filter_map(|line| line.split_once('\t'))
+        .filter(|(_, name)| !name.ends_with("^{}"))
+        .map(|(id, name)| (name.to_string(), id.to_string()))
+        .collect())
+}
+
+/// The remote's tips, fetched.
+struct Fetched {
+    /// Its shared `refs/meta/milestones`.
+    wire: Option<Oid>,
+    /// Its own `refs/milestones`, when the remote is a clone that uses the tool.
+    direct: Option<Oid>,
+}
+
+/// Fetches what the remote advertised into the tracking namespace.
+fn fetch(
+    store: &Store,
+    remote: &str,
+    prefix: &str,
+    advertised: &BTreeMap<String, String>,
+) -> Result<Fetched, SyncError> {
+    let mut fetched = Fetched {
+        wire: None,
+        direct: None,
+    };
+    if advertised.is_empty() {
+        return Ok(fetched);
+    }
+    let mut refspecs = Vec::new();
+    if advertised.contains_key(WIRE_REF) {
+        refspecs.push(format!("+{WIRE_REF}:{prefix}/milestones"));
+    }
+    if advertised.contains_key(REF) {
+        refspecs.push(format!("+{REF}:{prefix}/direct"));
+    }
+    if advertised
+        .keys()
+        .any(|k| k.starts_with("refs/tags/milestone/"))
+    {
+        refspecs.push(format!("+refs/tags/milestone/*:{prefix}/tags/*"));
+    }
+    let mut args = vec!["fetch", "--no-tags", "--no-write-fetch-head", "--", remote];
+    args.extend(refspecs.iter().map(String::as_str));
+    let (ok, _, stderr) = git(store, &args, true)?;
+    if !ok {
+        return Err(failed(&args, stderr));
+    }
+    let tip = |name: &str| store.repo().refname_to_id(&format!("{prefix}/{name}")).ok();
+    if advertised.contains_key(WIRE_REF) {
+        fetched.wire = tip("milestones");
+    }
+    if advertised.contains_key(REF) {
+        fetched.direct = tip("direct");
+    }
+    Ok(fetched)
+}
+
+/// Creates the checkpoint tags that came in and that we do not have; a tag we have
+/// with another target is kept and reported.
+fn adopt_tags(
+    store: &Store,
+    prefix: &str,
+    advertised: &BTreeMap<String, String>,
+    cleaned: &std::collections::HashSet<String>,
+    conflicts: &mut Vec<String>,
+) -> Result<usize, SyncError> {
+    let repo = store.repo();
+    let mut adopted = 0;
+    for (name, id) in advertised {
+        let Some(short) = name.strip_prefix("refs/tags/milestone/") else {
+            continue;
+        };
+        let Ok(target) = Oid::from_str(id) else {
+            continue;
+        };
+        if cleaned.contains(short) {
+            continue;
+        }
+        match repo.refname_to_id(name) {
+            Ok(existing) if existing == target => {}
+            Ok(_) => conflicts.push(short.to_string()),
+            Err(_) => {
+                // Only adopt what the fetch really brought.
+                if repo.refname_to_id(&format!("{prefix}/tags/{short}")).ok() == Some(target) {
+                    repo.reference(name, target, false, "milestone: checkpoint from sync")
+                        .map_err(StoreError::from)?;
+                    adopted += 1;
+                }
+            }
+        }
+    }
+    Ok(adopted)
+}
+
+/// The checkpoints `cleanup` removed here (`<milestone>/<name>`): a remote that still
+/// has them must not bring them back.
+fn cleaned_checkpoints(store: &Store) -> Result<std::collections::HashSet<String>, SyncError> {
+    let mut cleaned = std::collections::HashSet::new();
+    let tip = match store.tip() {
+        Ok(tip) => tip,
+        Err(StoreError::NotInitialized) => return Ok(cleaned),
+        Err(e) => return Err(e.into()),
+    };
+    let filter = crate::store::EventFilter {
+        event_type: Some("state_cleaned".into()),
+        ..Default::default()
+    };
+    store.for_each_event(tip, &filter, |event| {
+        let milestone = event.milestone_id.unwrap_or_default();
+        for name in event.data["removed_checkpoints"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            if let Some(name) = name.as_str() {
+                cleaned.insert(format!("{milestone}/{name}"));
+            }
+        }
+        true
+    })?;
+    Ok(cleaned)
+}
+
+fn local_tags_missing_on(
+    store: &Store,
+    advertised: &BTreeMap<String, String>,
+) -> Result<Vec<String>, SyncError> {
+    let mut missing = Vec::new();
+    for reference in store
+        .repo()
+        .references_glob("refs/tags/milestone/*")
+        .map_err(StoreError::from)?
+    {
+        let reference = reference.map_err(StoreError::from)?;
+        if let Some(name) = reference.name() {
+            if !advertised.contains_key(name) {
+                missing.push(name.to_string());
+            }
+        }
+    }
+    Ok(missing)
+}
+
+enum Pushed {
+    Done,
+    Rejected,
+}
+
+fn push_refs(
+    store: &Store,
+    remote: &str,
+    with_ref: bool,
+    tags: &[String],
+) -> Result<Pushed, SyncError> {
+    let mut refspecs: Vec<String> = tags.iter().map(|t| format!("{t}:{t}")).collect();
+    if with_ref {
+        refspecs.insert(0, format!("{REF}:{WIRE_REF}"));
+    }
+    let mut args = vec!["push", "--porcelain", "--", remote];
+    args.extend(refspecs.iter().map(String::as_str));
+    let (ok, stdout, stderr) = git(store, &args, true)?;
+    if ok {
+        return Ok(Pushed::Done);
+    }
+    // Rejections that mean the remote moved after we fetched: our push raced
+    // another one. Fetching and merging again answers them.
+    const MOVED: [&str; 5] = [
+        "fetch first",
+        "non-fast-forward",
+        "stale info",
+        "failed to update ref",
+        "cannot lock ref",
+    ];
+    let rejected = stdout
+        .lines()
+        .chain(stderr.lines())
+        .any(|l| MOVED.iter().any(|m| l.contains(m)))
+        && stdout.lines().any(|l| l.starts_with('!'));
+    if rejected {
+        Ok(Pushed::Rejected)
+    } else {
+        Err(failed(
+            &args,
+            if stderr.is_empty() { stdout } else { stderr },
+        ))
+    }
+}

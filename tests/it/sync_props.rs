@@ -1,0 +1,233 @@
+//! Property: three clones make random operations and sync in random orders through a
+//! bare remote; afterwards every clone has the same tree, and every operation any
+//! clone made is in every clone's history and event log.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use git_milestone::model::{MilestoneId, Op, TaskId, TaskStatus};
+use git_milestone::store::{Outcome, Store, StoreError};
+use git_milestone::sync;
+use proptest::prelude::*;
+
+const REPLICAS: usize = 3;
+
+#[derive(Debug, Clone)]
+enum Action {
+    New(usize, u8),
+    AddTask(usize, u8, u8, bool),
+    SetTask(usize, u8, u8, u8),
+    Event(usize, u8),
+    SaveState(usize, u8, u32),
+    Advance(usize, u8, u8),
+    Sync(usize),
+}
+
+fn action() -> impl Strategy<Value = Action> {
+    let r = 0..REPLICAS;
+    prop_oneof![
+        (r.clone(), 0..2u8).prop_map(|(r, m)| Action::New(r, m)),
+        (r.clone(), 0..2u8, 0..3u8, any::<bool>())
+            .prop_map(|(r, m, t, k)| Action::AddTask(r, m, t, k)),
+        (r.clone(), 0..2u8, 0..3u8, 0..4u8).prop_map(|(r, m, t, s)| Action::SetTask(r, m, t, s)),
+        (r.clone(), 0..2u8).prop_map(|(r, m)| Action::Event(r, m)),
+        (r.clone(), 0..2u8, any::<u32>()).prop_map(|(r, m, n)| Action::SaveState(r, m, n)),
+        (r.clone(), 0..2u8, 0..3u8).prop_map(|(r, m, t)| Action::Advance(r, m, t)),
+        r.prop_map(Action::Sync),
+    ]
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("git runs");
+    assert!(
+        status.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+}
+
+struct Network {
+    _dir: tempfile::TempDir,
+    clones: Vec<PathBuf>,
+}
+
+impl Network {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        git(dir.path(), &["init", "-q", "--bare", "remote.git"]);
+        let mut clones = Vec::new();
+        for i in 0..REPLICAS {
+            let name = format!("clone{i}");
+            git(dir.path(), &["init", "-q", &name]);
+            let path = dir.path().join(&name);
+            git(&path, &["config", "user.name", &format!("user{i}")]);
+            git(
+                &path,
+                &["config", "user.email", &format!("user{i}@example.com")],
+            );
+            git(&path, &["remote", "add", "origin", "../remote.git"]);
+            clones.push(path);
+        }
+        let first = Store::open(&clones[0]).unwrap();
+        first.init().unwrap();
+        sync_clone(&clones[0]);
+        for clone in &clones[1..] {
+            sync_clone(clone);
+        }
+        Network { _dir: dir, clones }
+    }
+}
+
+fn sync_clone(path: &Path) {
+    let store = Store::open(path).unwrap();
+    sync::sync(&store, "origin", true, &mut |_| {}).expect("sync succeeds");
+}
+
+fn op_for(action: &Action, by: &str) -> Option<(usize, Op)> {
+    let m = |i: &u8| MilestoneId::new(format!("m{i}")).unwrap();
+    let t = |i: &u8| TaskId::new(format!("t{i}")).unwrap();
+    Some(match action {
+        Action::New(r, i) => (
+            *r,
+            Op::NewMilestone {
+                milestone: m(i),
+                title: Some(format!("by {r}")),
+                description: None,
+                due: None,
+            },
+        ),
+        Action::AddTask(r, i, j, kiro) => (
+            *r,
+            Op::AddTask {
+                milestone: m(i),
+                task: t(j),
+                title: String::new(),
+                kiro: *kiro,
+            },
+        ),
+        Action::SetTask(r, i, j, s) => (
+            *r,
+            Op::SetTaskStatus {
+                milestone: m(i),
+                task: t(j),
+                status: TaskStatus::ALL[*s as usize],
+            },
+        ),
+        Action::Event(r, i) => (
+            *r,
+            Op::AddEvent {
+                milestone: m(i),
+                event_type: "note".into(),
+                data: serde_json::json!({"by": r}),
+            },
+        ),
+        Action::SaveState(r, i, n) => (
+            *r,
+            Op::SaveState {
+                milestone: m(i),
+                state: serde_json::json!({"n": n}),
+            },
+        ),
+        Action::Advance(r, i, j) => (
+            *r,
+            Op::AdvancePhase {
+                milestone: m(i),
+                task: t(j),
+                by: by.to_string(),
+            },
+        ),
+        Action::Sync(_) => return None,
+    })
+}
+
+fn check(actions: Vec<Action>) {
+    let network = Network::new();
+    let mut made: Vec<String> = Vec::new();
+    for action in &actions {
+        match op_for(action, "someone <s@example.com>") {
+            Some((r, op)) => {
+                let store = Store::open(&network.clones[r]).unwrap();
+                match store.transact(op) {
+                    Ok(Outcome::Committed { commit, .. }) => made.push(commit.to_string()),
+                    Ok(_) | Err(StoreError::Rejected(_)) => {}
+                    Err(e) => panic!("{action:?}: {e}"),
+                }
+            }
+            None => {
+                let Action::Sync(r) = action else {
+                    unreachable!()
+                };
+                sync_clone(&network.clones[*r]);
+            }
+        }
+    }
+    // Two rounds: the first brings everything to the remote, the second everywhere.
+    for _ in 0..2 {
+        for clone in &network.clones {
+            sync_clone(clone);
+        }
+    }
+    let stores: Vec<Store> = network
+        .clones
+        .iter()
+        .map(|c| Store::open(c).unwrap())
+        .collect();
+    let trees: Vec<_> = stores
+        .iter()
+        .map(|s| s.repo().find_commit(s.tip().unwrap()).unwrap().tree_id())
+        .collect();
+    assert!(
+        trees.windows(2).all(|w| w[0] == w[1]),
+        "trees differ: {trees:?} after {actions:?}"
+    );
+    for store in &stores {
+        let tip = store.tip().unwrap();
+        let events = store.events(tip, &Default::default(), None).unwrap();
+        for commit in &made {
+            let oid = git2::Oid::from_str(commit).unwrap();
+            assert!(
+                oid == tip || store.repo().graph_descendant_of(tip, oid).unwrap(),
+                "operation {commit} missing from a clone's history"
+            );
+            assert!(
+                events.iter().any(|e| &e.commit == commit),
+                "operation {commit} has no events"
+            );
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(12),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn replicas_converge_and_lose_nothing(actions in proptest::collection::vec(action(), 1..16)) {
+        check(actions);
+    }
+}
+
+#[test]
+fn concurrent_edits_of_one_task_converge() {
+    use Action::*;
+    check(vec![
+        New(0, 0),
+        AddTask(0, 0, 0, true),
+        Sync(0),
+        Sync(1),
+        Sync(2),
+        SetTask(1, 0, 0, 2),
+        SetTask(2, 0, 0, 3),
+        Advance(1, 0, 0),
+        Advance(2, 0, 0),
+        Event(0, 0),
+    ]);
+}
