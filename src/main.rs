@@ -1,9 +1,13 @@
 use clap::FromArgMatches;
-use git_milestone::cli::{self, Cli, ErrorKind};
+use git_milestone::cli::{self, Cli, CliError};
 
 fn main() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(result) = cli::run_hook_command(&args) {
+        return finish(result);
+    }
     let parsed = cli::help::command()
-        .try_get_matches()
+        .try_get_matches_from(&args)
         .and_then(|matches| Cli::from_arg_matches(&matches));
     let cli = match parsed {
         Ok(cli) => cli,
@@ -13,8 +17,12 @@ fn main() {
             std::process::exit(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    if let Err(e) = cli::run(cli) {
-        if e.kind != ErrorKind::BrokenPipe {
+    finish(cli::run(cli));
+}
+
+fn finish(result: Result<(), CliError>) {
+    if let Err(e) = result {
+        if e.kind.is_reported() {
             eprintln!("{e}");
         }
         std::process::exit(e.exit_code());

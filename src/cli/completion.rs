@@ -56,7 +56,7 @@ _git_milestone ()
 		return
 		;;
 	esac
-	local commands="init new import export edit list show status task state event events timeline phase approval monitor checkpoint recover session cleanup sync demo completions install-man"
+	local commands="init new import export edit list show status task state event events timeline phase approval monitor checkpoint recover session cleanup sync watch hooks demo completions install-man"
 	if [ ${#positional[@]} -eq 0 ]; then
 		__gitcomp "$commands"
 		return
@@ -64,7 +64,7 @@ _git_milestone ()
 	local command="${positional[0]}" shape=""
 	local rest=("${positional[@]:1}")
 	case "$command" in
-	task|state|event|phase|approval|checkpoint|session)
+	task|state|event|phase|approval|checkpoint|session|hooks)
 		local subcommands=""
 		case "$command" in
 		task) subcommands="add set start complete" ;;
@@ -74,6 +74,7 @@ _git_milestone ()
 		approval) subcommands="list approve reject" ;;
 		checkpoint) subcommands="create list restore" ;;
 		session) subcommands="start end current list show" ;;
+		hooks) subcommands="install uninstall status" ;;
 		esac
 		if [ ${#rest[@]} -eq 0 ]; then
 			__gitcomp "$subcommands"
@@ -86,7 +87,7 @@ _git_milestone ()
 	case "$command" in
 	"task set"|"task start"|"task complete"|"phase set"|"phase advance") shape="m t" ;;
 	"task add"|"state save"|"state load"|"event add"|"checkpoint create"|"checkpoint restore"|"checkpoint list"|"approval list"|"session start"|"session list") shape="m" ;;
-	show|status|export|edit|events|timeline|monitor|recover|cleanup) shape="m" ;;
+	show|status|export|edit|events|timeline|monitor|recover|cleanup|watch) shape="m" ;;
 	esac
 	local kinds=($shape) kind="${kinds[${#rest[@]}]}"
 	case "$kind" in

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use crate::hooks::install::InstallError;
 use crate::store::StoreError;
 use crate::workflow::Rejection;
 
@@ -17,6 +18,16 @@ pub enum ErrorKind {
     BrokenPipe,
     /// A bug: exit 1, and say so.
     Internal,
+    /// Exit with this status, with nothing more to say: what failed (a chained hook)
+    /// has spoken for itself.
+    Silent(i32),
+}
+
+impl ErrorKind {
+    /// Whether the error's message is printed.
+    pub fn is_reported(self) -> bool {
+        !matches!(self, ErrorKind::BrokenPipe | ErrorKind::Silent(_))
+    }
 }
 
 /// An error as the user sees it.
@@ -60,6 +71,7 @@ impl CliError {
             ErrorKind::User | ErrorKind::Internal => 1,
             ErrorKind::Usage => 2,
             ErrorKind::BrokenPipe => 0,
+            ErrorKind::Silent(code) => code,
         }
     }
 }
@@ -166,6 +178,23 @@ impl From<StoreError> for CliError {
             // libgit2's failures are mostly about the repository (permissions, a
             // damaged object), which the user can look into.
             StoreError::Git(_) => CliError::user(message),
+        }
+    }
+}
+
+impl From<InstallError> for CliError {
+    fn from(e: InstallError) -> Self {
+        let message = e.to_string();
+        match e {
+            InstallError::LegacyTaken { .. } => CliError::user(message)
+                .hint("compare the two files, keep the one you want as the hook (merging them if both matter), remove the other,")
+                .hint("then run `git milestone hooks install` again"),
+            InstallError::NotAFile(_) => CliError::user(message)
+                .hint("move it out of the hooks folder, then run the command again"),
+            InstallError::Io { .. } => CliError::user(message)
+                .hint("check that the hooks folder exists and is writable (`git milestone hooks status` shows which folder)"),
+            InstallError::Config(_) => CliError::user(message)
+                .hint("check the repository's configuration with `git config --show-origin core.hooksPath`"),
         }
     }
 }

@@ -75,7 +75,7 @@ pub fn run_event(out: &Output, command: EventCommand) -> Result<(), CliError> {
     )
 }
 
-fn filter(milestone: Option<String>) -> Result<EventFilter, CliError> {
+pub fn filter(milestone: Option<String>) -> Result<EventFilter, CliError> {
     let milestone = match milestone {
         Some(m) => Some(milestone_id(&m)?.to_string()),
         None => None,
@@ -88,7 +88,7 @@ fn filter(milestone: Option<String>) -> Result<EventFilter, CliError> {
 
 /// Refuses a milestone that does not exist, so that a typo is not answered with an
 /// empty log.
-fn check_exists(store: &crate::store::Store, filter: &EventFilter) -> Result<(), CliError> {
+pub fn check_exists(store: &crate::store::Store, filter: &EventFilter) -> Result<(), CliError> {
     if let Some(m) = &filter.milestone {
         let id = milestone_id(m)?;
         if !store.snapshot()?.has_milestone(&id)? {
@@ -185,7 +185,7 @@ pub fn event_line(out: &Output, e: &EventRecord) -> String {
     };
     format!(
         "{} {} {:<10} {:<22} {data}",
-        out.paint(&e.commit[..7.min(e.commit.len())], Paint::Commit),
+        out.paint(e.commit.get(..7).unwrap_or(&e.commit), Paint::Commit),
         e.timestamp,
         e.milestone_id.as_deref().unwrap_or("-"),
         e.event_type,

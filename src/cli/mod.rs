@@ -8,6 +8,7 @@ mod edit;
 pub mod error;
 mod events;
 pub mod help;
+mod hooks;
 mod milestone;
 mod output;
 mod phase;
@@ -16,6 +17,7 @@ mod state;
 mod sync;
 mod task;
 mod view;
+mod watch;
 
 use clap::{Parser, Subcommand};
 
@@ -98,6 +100,16 @@ pub enum Command {
     Sync(sync::SyncArgs),
     /// Walk through the whole flow in a throw-away repository.
     Demo(demo::DemoArgs),
+    /// Print each new event as it lands (from commands, hooks or a sync), and
+    /// optionally run a command for it.
+    Watch(watch::WatchArgs),
+    /// Install, remove or inspect the git hooks that record commits, merges, checkouts
+    /// and rewrites, and move tasks named in `Task:` / `Completes:` trailers.
+    #[command(subcommand)]
+    Hooks(hooks::HooksCommand),
+    /// What the installed git hooks run (not for use by hand).
+    #[command(hide = true)]
+    Hook(hooks::HookArgs),
     /// Print a completion script for bash (with git's completion), zsh or fish.
     Completions(completion::CompletionsArgs),
     /// Install the man pages where `man` and `git milestone --help` find them.
@@ -136,6 +148,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Cleanup(args) => checkpoint::cleanup(&out, args),
         Command::Sync(args) => sync::sync(&out, args),
         Command::Demo(args) => demo::demo(&out, args),
+        Command::Watch(args) => watch::watch(&out, args),
+        Command::Hooks(command) => hooks::run(&out, command),
+        Command::Hook(args) => hooks::hook(args),
         Command::Completions(args) => completion::completions(&out, args),
         Command::InstallMan(args) => help::install_man(&out, args),
         Command::Man => {
@@ -190,6 +205,27 @@ impl Unreadable {
             ..last
         })
     }
+}
+
+/// `git milestone hook …` alone, parsed without the rest of the command line.
+#[derive(Debug, Parser)]
+#[command(name = "git-milestone hook", bin_name = "git milestone hook")]
+struct HookLine {
+    #[command(flatten)]
+    args: hooks::HookArgs,
+}
+
+/// Runs a `git milestone hook …` command line (`args` as the process got them) without
+/// building the definition of every command: the hooks run inside every git commit,
+/// checkout and merge, so their start-up is kept short. `None` for any other command
+/// line, or one the short parse does not take (such as `hook --help`), which the full
+/// parser then handles.
+pub fn run_hook_command(args: &[std::ffi::OsString]) -> Option<Result<(), CliError>> {
+    if args.get(1).map(|a| a.as_os_str()) != Some(std::ffi::OsStr::new("hook")) {
+        return None;
+    }
+    let line = HookLine::try_parse_from(&args[1..]).ok()?;
+    Some(hooks::hook(line.args))
 }
 
 /// Opens the store of the repository git would use here.

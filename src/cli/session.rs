@@ -122,6 +122,8 @@ fn start(out: &Output, args: StartArgs) -> Result<(), CliError> {
         head: head.map(|h| h.to_string()),
         end_head: None,
         commits: Vec::new(),
+        branches: Vec::new(),
+        rewrites: Vec::new(),
     };
     let id = session.session_id.clone();
     let outcome = store.transact(Op::StartSession {
@@ -256,11 +258,27 @@ fn show(out: &Output, args: ShowArgs) -> Result<(), CliError> {
             session.end_head.as_deref().unwrap_or("(no commit)")
         ))?;
     }
+    if !session.branches.is_empty() {
+        let switches: Vec<&str> = session.branches.iter().map(|b| b.branch.as_str()).collect();
+        out.line(format!("Switched:  {}", switches.join(" → ")))?;
+    }
+    if !session.rewrites.is_empty() {
+        out.line(format!("Rewritten: {}", session.rewrites.len()))?;
+        for r in &session.rewrites {
+            let kind = r.kind.map(|k| k.as_str()).unwrap_or("rewrite");
+            out.line(format!("  {} → {} ({kind})", short(&r.old), short(&r.new)))?;
+        }
+    }
     if !session.commits.is_empty() {
         out.line(format!("Commits:   {}", session.commits.len()))?;
         for c in &session.commits {
-            out.line(format!("  {} {}", &c.id[..c.id.len().min(12)], c.subject))?;
+            out.line(format!("  {} {}", short(&c.id), c.subject))?;
         }
     }
     Ok(())
+}
+
+/// The first 12 characters of a commit id (any text, never split inside a character).
+fn short(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
 }

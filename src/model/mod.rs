@@ -16,8 +16,10 @@ pub use milestone::{
     ApprovalGate, KiroConfiguration, KiroWorkflow, Milestone, Phase, PhaseState, PhaseStatus,
     PhaseWeights, Phases, Task, TaskStatus,
 };
-pub use op::{Op, PutReason, Resolution, RestoreSource};
-pub use session::{Session, SessionCommit, SessionId, SessionStatus};
+pub use op::{Op, PutReason, Resolution, RestoreSource, TaskMove, TrailerAction};
+pub use session::{
+    BranchSwitch, RewriteKind, RewrittenCommit, Session, SessionCommit, SessionId, SessionStatus,
+};
 
 /// A milestone's stored files, as read from one commit.
 #[derive(Debug, Clone, PartialEq)]

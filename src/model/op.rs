@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::approval::Decision;
 use super::id::{MilestoneId, TaskId};
 use super::milestone::{Milestone, Phase, PhaseStatus, TaskStatus};
-use super::session::{Session, SessionCommit, SessionId};
+use super::session::{RewriteKind, RewrittenCommit, Session, SessionCommit, SessionId};
 
 /// One operation; one commit on `refs/milestones`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -179,6 +179,112 @@ pub enum Op {
         #[serde(default)]
         checkpoints: Vec<String>,
     },
+    /// A git commit seen by the post-commit hook: a `commit` event when it was made in
+    /// a session of this milestone, and the task moves its trailers ask for.
+    RecordCommit {
+        /// The milestone.
+        milestone: MilestoneId,
+        /// The session the commit was made in, if it belongs to this milestone.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        session: Option<SessionId>,
+        /// The commit id.
+        commit: String,
+        /// The branch it was made on ("none" when detached).
+        branch: String,
+        /// Its subject line.
+        subject: String,
+        /// What its `Task:` / `Completes:` trailers ask for this milestone.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        moves: Vec<TaskMove>,
+    },
+    /// A `git merge` or `git pull` seen by the post-merge hook: a `merge` event in a
+    /// session of this milestone, and the task moves of the merged commits' trailers.
+    RecordMerge {
+        /// The milestone.
+        milestone: MilestoneId,
+        /// The session the merge was made in, if it belongs to this milestone.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        session: Option<SessionId>,
+        /// HEAD after the merge.
+        head: String,
+        /// The branch merged into ("none" when detached).
+        branch: String,
+        /// Whether it was `git merge --squash` (HEAD did not move).
+        #[serde(default)]
+        squash: bool,
+        /// The merged commits, oldest first (at most a bounded number of them).
+        #[serde(default)]
+        commits: Vec<String>,
+        /// How many commits were merged, including those not listed.
+        #[serde(default)]
+        total: usize,
+        /// What the merged commits' trailers ask for this milestone.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        moves: Vec<TaskMove>,
+    },
+    /// A `git checkout` / `git switch` of a branch during a session.
+    SessionBranch {
+        /// The milestone.
+        milestone: MilestoneId,
+        /// The session.
+        session: SessionId,
+        /// The branch now checked out.
+        branch: String,
+        /// HEAD after the checkout.
+        #[serde(default)]
+        head: Option<String>,
+    },
+    /// `git commit --amend` or `git rebase` seen by the post-rewrite hook: the rewritten
+    /// commit ids on the session, and the task moves of the new commits' trailers.
+    RecordRewrite {
+        /// The milestone.
+        milestone: MilestoneId,
+        /// The session the rewrite was made in, if it belongs to this milestone.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        session: Option<SessionId>,
+        /// Amend or rebase.
+        kind: RewriteKind,
+        /// Old and new ids (at most a bounded number of them).
+        #[serde(default)]
+        rewrites: Vec<RewrittenCommit>,
+        /// How many commits were rewritten, including those not listed.
+        #[serde(default)]
+        total: usize,
+        /// What the new commits' trailers ask for this milestone.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        moves: Vec<TaskMove>,
+    },
+}
+
+/// What a commit message trailer asks of a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrailerAction {
+    /// `Task: [<m>/]<t>`: pending → in_progress.
+    Start,
+    /// `Completes: [<m>/]<t>`: → completed.
+    Complete,
+}
+
+impl TrailerAction {
+    /// The trailer key as users write it.
+    pub fn key(self) -> &'static str {
+        match self {
+            TrailerAction::Start => "Task",
+            TrailerAction::Complete => "Completes",
+        }
+    }
+}
+
+/// A task move asked for by a trailer of a git commit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskMove {
+    /// The task.
+    pub task: TaskId,
+    /// Start or complete.
+    pub action: TrailerAction,
+    /// The commit whose message holds the trailer.
+    pub commit: String,
 }
 
 /// What a merge did with one operation.
@@ -241,7 +347,11 @@ impl Op {
     pub fn needs_sessions(&self) -> bool {
         matches!(
             self,
-            Op::StartSession { .. } | Op::EndSession { .. } | Op::Cleanup { .. }
+            Op::StartSession { .. }
+                | Op::EndSession { .. }
+                | Op::Cleanup { .. }
+                | Op::SessionBranch { .. }
+                | Op::RecordRewrite { .. }
         )
     }
 
@@ -263,7 +373,11 @@ impl Op {
             | Op::SetPhase { milestone, .. }
             | Op::AdvancePhase { milestone, .. }
             | Op::DecideApproval { milestone, .. }
-            | Op::Monitor { milestone, .. } => Some(milestone),
+            | Op::Monitor { milestone, .. }
+            | Op::RecordCommit { milestone, .. }
+            | Op::RecordMerge { milestone, .. }
+            | Op::SessionBranch { milestone, .. }
+            | Op::RecordRewrite { milestone, .. } => Some(milestone),
         }
     }
 }

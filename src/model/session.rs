@@ -88,7 +88,8 @@ pub struct Session {
     pub host: String,
     /// The working directory at start.
     pub working_directory: String,
-    /// The branch checked out at start ("none" when detached or unborn).
+    /// The branch the session works on: the one checked out at start ("none" when
+    /// detached or unborn), then the last one switched to (recorded by the hooks).
     pub git_branch: String,
     /// HEAD at start.
     #[serde(default)]
@@ -99,4 +100,55 @@ pub struct Session {
     /// Commits made on the session's branch between start and end.
     #[serde(default)]
     pub commits: Vec<SessionCommit>,
+    /// Branches switched to during the session, oldest first (recorded by the hooks).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub branches: Vec<BranchSwitch>,
+    /// Commits rewritten during the session by `git commit --amend` or `git rebase`,
+    /// oldest first (recorded by the hooks; the newest ones when there are very many).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rewrites: Vec<RewrittenCommit>,
+}
+
+/// A branch switched to during a session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BranchSwitch {
+    /// The branch.
+    pub branch: String,
+    /// HEAD after the switch.
+    #[serde(default)]
+    pub head: Option<String>,
+    /// When (RFC 3339).
+    pub at: String,
+}
+
+/// Why commits were rewritten, as git's post-rewrite hook names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RewriteKind {
+    /// `git commit --amend`.
+    Amend,
+    /// `git rebase`.
+    Rebase,
+}
+
+impl RewriteKind {
+    /// The name git gives it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RewriteKind::Amend => "amend",
+            RewriteKind::Rebase => "rebase",
+        }
+    }
+}
+
+/// One rewritten commit: its id before and after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RewrittenCommit {
+    /// The id before.
+    pub old: String,
+    /// The id after.
+    pub new: String,
+    /// Amend or rebase (absent in an operation, which says it once for all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<RewriteKind>,
 }

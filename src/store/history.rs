@@ -62,11 +62,27 @@ impl Store {
         &self,
         from: Oid,
         filter: &EventFilter,
+        visit: impl FnMut(EventRecord) -> bool,
+    ) -> Result<(), StoreError> {
+        self.walk_events_since(from, None, filter, visit)
+    }
+
+    /// Like [`Store::walk_events`], leaving out the events reachable from `seen` (an
+    /// earlier tip): what landed since.
+    pub fn walk_events_since(
+        &self,
+        from: Oid,
+        seen: Option<Oid>,
+        filter: &EventFilter,
         mut visit: impl FnMut(EventRecord) -> bool,
     ) -> Result<(), StoreError> {
         let mut walk = self.repo.revwalk()?;
         walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)?;
         walk.push(from)?;
+        if let Some(seen) = seen {
+            // An earlier tip that is gone (history replaced, then gc) hides nothing.
+            let _ = walk.hide(seen);
+        }
         for oid in walk {
             let oid = oid?;
             let commit = self.repo.find_commit(oid)?;

@@ -107,6 +107,96 @@ impl Store {
     }
 }
 
+/// A commit of the user's history, as the hooks read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitCommit {
+    /// Its id.
+    pub id: Oid,
+    /// Its whole message.
+    pub message: String,
+    /// Its subject line.
+    pub subject: String,
+    /// How many parents it has (more than one: a merge).
+    pub parents: usize,
+}
+
+impl Store {
+    /// The commit `id` of the user's history.
+    pub fn git_commit(&self, id: Oid) -> Result<GitCommit, StoreError> {
+        let commit = self.repo.find_commit(id)?;
+        Ok(GitCommit {
+            id,
+            message: String::from_utf8_lossy(commit.message_bytes()).into_owned(),
+            subject: commit.summary().unwrap_or("").to_string(),
+            parents: commit.parent_count(),
+        })
+    }
+
+    /// The commits reachable from `end` and from none of `hide`, oldest first, at most
+    /// `limit` of them (the oldest ones), and how many there are up to `count_limit`.
+    pub fn git_commits_between(
+        &self,
+        hide: &[Oid],
+        end: Oid,
+        limit: usize,
+        count_limit: usize,
+    ) -> Result<(Vec<GitCommit>, usize), StoreError> {
+        let mut walk = self.repo.revwalk()?;
+        walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::TIME | git2::Sort::REVERSE)?;
+        walk.push(end)?;
+        for &oid in hide {
+            // A commit that is gone (gc) hides nothing; the walk is then longer, not wrong.
+            let _ = walk.hide(oid);
+        }
+        let mut commits = Vec::new();
+        let mut total = 0;
+        for oid in walk.take(count_limit) {
+            total += 1;
+            if commits.len() < limit {
+                commits.push(self.git_commit(oid?)?);
+            }
+        }
+        Ok((commits, total))
+    }
+
+    /// The first parent of `id`, if it has one.
+    pub fn first_parent(&self, id: Oid) -> Result<Option<Oid>, StoreError> {
+        let commit = self.repo.find_commit(id)?;
+        Ok(commit.parent_ids().next())
+    }
+
+    /// `ORIG_HEAD`: where HEAD was before the last merge, reset or rebase.
+    pub fn orig_head(&self) -> Option<Oid> {
+        self.repo.refname_to_id("ORIG_HEAD").ok()
+    }
+
+    /// The commits `git merge --squash` squashed, from the `SQUASH_MSG` it leaves in
+    /// this worktree's git dir (it lists them as `commit <id>` lines), oldest first.
+    pub fn squashed_commits(&self) -> Vec<Oid> {
+        let Ok(text) = std::fs::read_to_string(self.repo.path().join("SQUASH_MSG")) else {
+            return Vec::new();
+        };
+        let mut ids: Vec<Oid> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("commit "))
+            .filter_map(|id| Oid::from_str(id.trim()).ok())
+            .filter(|id| self.repo.find_commit(*id).is_ok())
+            .collect();
+        // git lists them newest first, like `git log`.
+        ids.reverse();
+        ids
+    }
+
+    /// Whether a rebase is stopped or running in this worktree.
+    pub fn rebase_in_progress(&self) -> bool {
+        use git2::RepositoryState::*;
+        matches!(
+            self.repo.state(),
+            Rebase | RebaseInteractive | RebaseMerge | ApplyMailboxOrRebase
+        )
+    }
+}
+
 /// The name of this machine, for the session record.
 pub fn host_name() -> String {
     ["/proc/sys/kernel/hostname", "/etc/hostname"]

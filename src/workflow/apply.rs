@@ -5,12 +5,13 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use crate::model::{
-    event::check_event_type, validate, Event, Milestone, MilestoneFiles, MilestoneId, Op,
-    PutReason, RestoreSource, SessionStatus, Task, TaskId,
+    event::check_event_type, validate, BranchSwitch, Event, Milestone, MilestoneFiles, MilestoneId,
+    Op, PutReason, RestoreSource, RewrittenCommit, Session, SessionId, SessionStatus, Task, TaskId,
 };
 
 use super::phases;
 use super::progress::{display_percentage, milestone_progress, MilestoneStatus};
+use super::trailers::apply_moves;
 
 /// Event types the tool itself records; `event add` may not forge them.
 pub const BUILT_IN_EVENT_TYPES: &[&str] = &[
@@ -36,7 +37,13 @@ pub const BUILT_IN_EVENT_TYPES: &[&str] = &[
     "kiro_approval_decided",
     "commit",
     "merge",
+    "checkout",
+    "rewrite",
 ];
+
+/// The most rewritten commits a session keeps (the newest): a rebase of a long branch
+/// must not grow the session's file without bound.
+pub const MAX_SESSION_REWRITES: usize = 1000;
 
 /// The error returned by [`apply`]: the operation does not fit the current state.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -461,6 +468,126 @@ pub fn apply_with_source(
                 files: Some(files),
             }
         }
+        Op::RecordCommit {
+            milestone,
+            session,
+            commit,
+            branch,
+            subject,
+            moves,
+        } => {
+            let mut files = existing(current, milestone)?;
+            let mut events = Vec::new();
+            if session.is_some() {
+                events.push(Event::new(
+                    "commit",
+                    milestone.as_str(),
+                    json!({ "commit": commit, "branch": branch, "subject": subject }),
+                ));
+            }
+            events.extend(apply_moves(&mut files.definition, moves));
+            let summary = format!("{milestone}: commit {} {subject}", short(commit));
+            hook_applied(files, events, summary)
+        }
+        Op::RecordMerge {
+            milestone,
+            session,
+            head,
+            branch,
+            squash,
+            commits,
+            total,
+            moves,
+        } => {
+            let mut files = existing(current, milestone)?;
+            let mut events = Vec::new();
+            if session.is_some() {
+                events.push(Event::new(
+                    "merge",
+                    milestone.as_str(),
+                    json!({
+                        "head": head,
+                        "branch": branch,
+                        "squash": squash,
+                        "commits": commits,
+                        "total": total,
+                    }),
+                ));
+            }
+            events.extend(apply_moves(&mut files.definition, moves));
+            let what = if *squash { "squash merge" } else { "merge" };
+            let summary = format!("{milestone}: {what} of {total} commits into {branch}");
+            hook_applied(files, events, summary)
+        }
+        Op::SessionBranch {
+            milestone,
+            session,
+            branch,
+            head,
+        } => {
+            let mut files = existing(current, milestone)?;
+            let mut events = Vec::new();
+            // A session that ended (elsewhere) or is unknown here records nothing: the
+            // checkout is not part of it, and a hook must not fail over it.
+            if let Some(record) = active_session(&mut files, session) {
+                if &record.git_branch != branch {
+                    let previous = std::mem::replace(&mut record.git_branch, branch.clone());
+                    record.branches.push(BranchSwitch {
+                        branch: branch.clone(),
+                        head: head.clone(),
+                        at: stamp.clone(),
+                    });
+                    events.push(Event::new(
+                        "checkout",
+                        milestone.as_str(),
+                        json!({
+                            "session_id": session,
+                            "previous_branch": previous,
+                            "branch": branch,
+                            "head": head,
+                        }),
+                    ));
+                }
+            }
+            let summary = format!("{milestone}: session {session} on branch {branch}");
+            hook_applied(files, events, summary)
+        }
+        Op::RecordRewrite {
+            milestone,
+            session,
+            kind,
+            rewrites,
+            total,
+            moves,
+        } => {
+            let mut files = existing(current, milestone)?;
+            let mut events = Vec::new();
+            let record = session
+                .as_ref()
+                .and_then(|session| active_session(&mut files, session));
+            if let Some(record) = record {
+                record
+                    .rewrites
+                    .extend(rewrites.iter().map(|r| RewrittenCommit {
+                        kind: Some(*kind),
+                        ..r.clone()
+                    }));
+                let excess = record.rewrites.len().saturating_sub(MAX_SESSION_REWRITES);
+                record.rewrites.drain(..excess);
+                let commits: Vec<_> = rewrites
+                    .iter()
+                    .map(|r| json!({ "old": r.old, "new": r.new }))
+                    .collect();
+                events.push(Event::new(
+                    "rewrite",
+                    milestone.as_str(),
+                    json!({ "kind": kind, "commits": commits, "total": total }),
+                ));
+            }
+            events.extend(apply_moves(&mut files.definition, moves));
+            let summary = format!("{milestone}: {} rewrote {total} commits", kind.as_str());
+            hook_applied(files, events, summary)
+        }
     };
     if applied.changed {
         add_status_events(&mut applied, before);
@@ -468,8 +595,46 @@ pub fn apply_with_source(
     Ok(applied)
 }
 
+/// What an operation recorded by a hook gives: it changes something only when it
+/// records an event (a hook seeing nothing new writes nothing). The task moves are
+/// named in the summary, since they are what `git log refs/milestones` readers look for.
+fn hook_applied(files: MilestoneFiles, events: Vec<Event>, summary: String) -> Applied {
+    let moved: Vec<String> = events
+        .iter()
+        .filter(|e| e.event_type == "task_status_changed")
+        .map(|e| {
+            format!(
+                "{} → {}",
+                e.data["task_id"].as_str().unwrap_or(""),
+                e.data["new_status"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    let summary = if moved.is_empty() {
+        summary
+    } else {
+        format!("{summary}; {}", moved.join(", "))
+    };
+    Applied {
+        changed: !events.is_empty(),
+        events,
+        summary,
+        files: Some(files),
+    }
+}
+
+/// The session `id` of a milestone's files, if it is there and still active.
+fn active_session<'f>(files: &'f mut MilestoneFiles, id: &SessionId) -> Option<&'f mut Session> {
+    files
+        .sessions
+        .as_mut()?
+        .get_mut(id)
+        .filter(|s| s.status == SessionStatus::Active)
+}
+
 fn short(commit: &str) -> &str {
-    &commit[..commit.len().min(12)]
+    // `get`, not indexing: an operation from another clone may carry any text here.
+    commit.get(..12).unwrap_or(commit)
 }
 
 /// Whether the RFC 3339 time `end` is before `cutoff`; an unreadable time is kept.
@@ -798,6 +963,194 @@ mod tests {
             reason: PutReason::Import,
         };
         assert!(!apply(Some(existing), &same, at()).unwrap().changed);
+    }
+
+    fn session(id: &str, status: SessionStatus) -> Session {
+        Session {
+            session_id: SessionId::new(id).unwrap(),
+            milestone_id: mid(),
+            status,
+            created_at: "2026-01-01T00:00:00.000Z".into(),
+            ended_at: None,
+            user: "u".into(),
+            email: String::new(),
+            host: String::new(),
+            working_directory: String::new(),
+            git_branch: "main".into(),
+            head: None,
+            end_head: None,
+            commits: Vec::new(),
+            branches: Vec::new(),
+            rewrites: Vec::new(),
+        }
+    }
+
+    fn with_session(status: SessionStatus) -> MilestoneFiles {
+        let mut files = with_tasks(&["a", "b"]);
+        let s = session("s1", status);
+        files.sessions = Some([(s.session_id.clone(), s)].into());
+        files
+    }
+
+    fn moves(message: &str) -> Vec<crate::model::TaskMove> {
+        super::super::trailers::task_moves([("c1", message)], Some(&mid()))
+            .remove(&mid())
+            .unwrap_or_default()
+    }
+
+    fn record_commit(session: Option<&str>, message: &str) -> Op {
+        Op::RecordCommit {
+            milestone: mid(),
+            session: session.map(|s| SessionId::new(s).unwrap()),
+            commit: "c1".into(),
+            branch: "main".into(),
+            subject: "subject".into(),
+            moves: moves(message),
+        }
+    }
+
+    #[test]
+    fn a_commit_records_its_event_and_its_trailers_once() {
+        let op = record_commit(Some("s1"), "subject\n\nTask: a\nCompletes: b\nTask: nope\n");
+        let first = apply(Some(with_tasks(&["a", "b"])), &op, at()).unwrap();
+        assert_eq!(
+            types(&first),
+            [
+                "commit",
+                "task_status_changed",
+                "task_status_changed",
+                "status_updated"
+            ]
+        );
+        assert_eq!(first.events[0].data["subject"], "subject");
+        assert!(
+            first.summary.contains("a → in_progress"),
+            "{}",
+            first.summary
+        );
+        // Replayed on the result (a rebase, a second hook run): only the commit event.
+        let again = apply(first.files.clone(), &op, at()).unwrap();
+        assert_eq!(types(&again), ["commit"]);
+        assert_eq!(
+            again.files.unwrap().definition,
+            first.files.unwrap().definition
+        );
+    }
+
+    #[test]
+    fn without_a_session_only_trailers_record_anything() {
+        let nothing = apply(
+            Some(with_tasks(&["a"])),
+            &record_commit(None, "s\n\nTask: x\n"),
+            at(),
+        );
+        assert!(!nothing.unwrap().changed);
+        let moved = apply(
+            Some(with_tasks(&["a"])),
+            &record_commit(None, "s\n\nTask: a\n"),
+            at(),
+        );
+        assert_eq!(
+            types(&moved.unwrap()),
+            ["task_status_changed", "status_updated"]
+        );
+    }
+
+    #[test]
+    fn a_merge_records_its_commits_and_squash_flag() {
+        let op = Op::RecordMerge {
+            milestone: mid(),
+            session: Some(SessionId::new("s1").unwrap()),
+            head: "h".into(),
+            branch: "main".into(),
+            squash: true,
+            commits: vec!["c1".into(), "c2".into()],
+            total: 2,
+            moves: moves("s\n\nCompletes: a\n"),
+        };
+        let applied = apply(Some(with_tasks(&["a"])), &op, at()).unwrap();
+        assert_eq!(applied.events[0].event_type, "merge");
+        assert_eq!(applied.events[0].data["squash"], true);
+        assert_eq!(applied.events[0].data["commits"][1], "c2");
+        assert_eq!(applied.events[1].data["new_status"], "completed");
+    }
+
+    #[test]
+    fn a_checkout_moves_an_active_session_to_the_new_branch_only() {
+        let switch = |branch: &str| Op::SessionBranch {
+            milestone: mid(),
+            session: SessionId::new("s1").unwrap(),
+            branch: branch.into(),
+            head: Some("h".into()),
+        };
+        let applied = apply(
+            Some(with_session(SessionStatus::Active)),
+            &switch("feat"),
+            at(),
+        )
+        .unwrap();
+        assert_eq!(types(&applied), ["checkout"]);
+        assert_eq!(applied.events[0].data["previous_branch"], "main");
+        let files = applied.files.unwrap();
+        let record = &files.sessions.as_ref().unwrap()[&SessionId::new("s1").unwrap()];
+        assert_eq!(record.git_branch, "feat");
+        assert_eq!(record.branches[0].branch, "feat");
+        // Same branch again, an ended session, an unknown session: nothing.
+        assert!(!apply(Some(files), &switch("feat"), at()).unwrap().changed);
+        let ended = apply(
+            Some(with_session(SessionStatus::Completed)),
+            &switch("x"),
+            at(),
+        );
+        assert!(!ended.unwrap().changed);
+        assert!(
+            !apply(Some(with_tasks(&[])), &switch("x"), at())
+                .unwrap()
+                .changed
+        );
+    }
+
+    #[test]
+    fn rewrites_are_kept_on_the_session_up_to_a_bound() {
+        let rewrite = |n: usize| Op::RecordRewrite {
+            milestone: mid(),
+            session: Some(SessionId::new("s1").unwrap()),
+            kind: crate::model::RewriteKind::Rebase,
+            rewrites: (0..n)
+                .map(|i| RewrittenCommit {
+                    old: format!("o{i}"),
+                    new: format!("n{i}"),
+                    kind: None,
+                })
+                .collect(),
+            total: n,
+            moves: Vec::new(),
+        };
+        let applied = apply(Some(with_session(SessionStatus::Active)), &rewrite(2), at()).unwrap();
+        assert_eq!(types(&applied), ["rewrite"]);
+        assert_eq!(applied.events[0].data["commits"][0]["old"], "o0");
+        let files = applied.files.unwrap();
+        let record = &files.sessions.as_ref().unwrap()[&SessionId::new("s1").unwrap()];
+        assert_eq!(
+            record.rewrites[1].kind,
+            Some(crate::model::RewriteKind::Rebase)
+        );
+        let many = apply(Some(files), &rewrite(MAX_SESSION_REWRITES), at()).unwrap();
+        let files = many.files.unwrap();
+        let record = &files.sessions.as_ref().unwrap()[&SessionId::new("s1").unwrap()];
+        assert_eq!(record.rewrites.len(), MAX_SESSION_REWRITES);
+        assert_eq!(record.rewrites[0].old, "o0", "the oldest ones go first");
+        assert_eq!(
+            record.rewrites.last().unwrap().old,
+            format!("o{}", MAX_SESSION_REWRITES - 1)
+        );
+    }
+
+    #[test]
+    fn short_never_splits_a_character() {
+        assert_eq!(short("ééééééé"), "éééééé");
+        assert_eq!(short("éééééééééééé"), "éééééé");
+        assert_eq!(short("abc"), "abc");
     }
 
     #[test]

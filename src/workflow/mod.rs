@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod phases;
 pub mod progress;
+pub mod trailers;
 
 pub use apply::{apply, apply_with_source, replay, Applied, Rejection};
 pub use progress::{

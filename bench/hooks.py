@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Benchmark: `git commit` with the hooks installed and a session current, against
+`git commit` without hooks.
+
+Method
+  Builds the release binary (`cargo build --release --locked`) and makes four
+  throw-away repositories side by side (own HOME, GIT_CONFIG_NOSYSTEM=1, no inherited
+  GIT_* variables, C locale), each with `git milestone init`, a milestone and a first
+  commit:
+    - hooked: `git milestone hooks install` and `git milestone session start bench`, so
+      every commit runs the post-commit shim, which runs the binary, which writes a
+      `commit` event (one commit on refs/milestones per commit: the most a plain commit
+      costs);
+    - idle:   the hooks installed, no session: the hook has nothing to record and
+      returns at once (the fixed cost of having the hooks);
+    - shell:  a post-commit hook that is only `#!/bin/sh` and `exit 0`: the floor of
+      any hook, what git spends starting one;
+    - plain:  no hooks at all.
+  Then, for N rounds, it times one whole `git commit -q --allow-empty -m <msg>` process
+  in each, wall clock, with the monotonic time.perf_counter_ns() around
+  subprocess.run(). All four run in the same round, their order rotating per round, so
+  drift in machine load or cache state hits every side equally. A few untimed warm-up
+  rounds come first. It prints median and p90 of each and the ratios of the medians to
+  plain (the target is for hooked), and checks that every hooked commit was recorded
+  and no idle one was.
+
+Run
+  python3 bench/hooks.py                 # 50 rounds
+  python3 bench/hooks.py --rounds 200    # or BENCH_ROUNDS=200
+  python3 bench/hooks.py --check         # or BENCH_CHECK=1: exit 1 if ratio > 1.3
+
+Exit status: 0, 1 when --check and the ratio is above the target, 2 when a timed
+process (or the setup) fails. Standard library only.
+"""
+
+import argparse
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TARGET = 1.3
+WARMUP = 3
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def fail(msg, proc=None):
+    print(f"bench: {msg}", file=sys.stderr)
+    if proc is not None:
+        sys.stderr.write(proc.stderr.decode(errors="replace"))
+    sys.exit(2)
+
+
+def run(cmd, env, cwd):
+    """Setup step: must succeed, output captured."""
+    p = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True)
+    if p.returncode != 0:
+        fail(f"setup failed: {' '.join(map(str, cmd))}", p)
+    return p.stdout.decode().strip()
+
+
+def timed(cmd, env, cwd):
+    """One whole process, wall clock in ns. Output captured; a hook that says anything
+    on a plain commit is a failure too (hooks must stay quiet)."""
+    t0 = time.perf_counter_ns()
+    p = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True)
+    t1 = time.perf_counter_ns()
+    if p.returncode != 0 or p.stderr or p.stdout:
+        fail(f"exit {p.returncode} or output: {' '.join(map(str, cmd))}", p)
+    return t1 - t0
+
+
+def ms(ns):
+    return ns / 1e6
+
+
+def p90(xs):
+    s = sorted(xs)
+    return s[math.ceil(0.9 * len(s)) - 1]  # nearest rank
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", "50")))
+    ap.add_argument("--check", action="store_true", default=os.environ.get("BENCH_CHECK") == "1",
+                    help=f"exit 1 if the ratio of medians exceeds {TARGET}")
+    args = ap.parse_args()
+    if args.rounds < 1:
+        ap.error("--rounds must be at least 1")
+
+    # Build with the caller's environment (cargo needs the real HOME).
+    if subprocess.run(["cargo", "build", "--release", "--locked", "-q"], cwd=ROOT).returncode != 0:
+        fail("cargo build failed")
+    target_dir = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    binary = str((ROOT / target_dir / "release" / "git-milestone").resolve())
+
+    with tempfile.TemporaryDirectory(prefix="git-milestone-bench-") as tmp:
+        # Hermetic: no user or system git config, no GIT_DIR etc. leaking in (e.g. when
+        # run from a hook), C locale.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+        env.update(HOME=tmp, XDG_CONFIG_HOME=tmp, GIT_CONFIG_NOSYSTEM="1", LC_ALL="C")
+        repos = {}
+        names = ("hooked", "idle", "shell", "plain")
+        for name in names:
+            repo = os.path.join(tmp, name)
+            run(["git", "init", "-q", repo], env, tmp)
+            run(["git", "config", "user.name", "Bench"], env, repo)
+            run(["git", "config", "user.email", "bench@example.invalid"], env, repo)
+            run([binary, "init", "-q"], env, repo)
+            run([binary, "new", "bench", "-q"], env, repo)
+            run(["git", "commit", "-q", "--allow-empty", "-m", "first"], env, repo)
+            repos[name] = repo
+        for name in ("hooked", "idle"):
+            run([binary, "hooks", "install", "-q"], env, repos[name])
+        run([binary, "session", "start", "bench"], env, repos["hooked"])
+        trivial = Path(repos["shell"]) / ".git" / "hooks" / "post-commit"
+        trivial.write_text("#!/bin/sh\nexit 0\n")
+        trivial.chmod(0o755)
+
+        def ops(name):
+            return int(run(["git", "rev-list", "--count", "refs/milestones"], env, repos[name]))
+
+        before = {name: ops(name) for name in names}
+        times = {name: [] for name in names}
+        for i in range(WARMUP + args.rounds):
+            order = names[i % len(names):] + names[:i % len(names)]
+            for name in order:
+                cmd = ["git", "commit", "-q", "--allow-empty", "-m", f"change {i}"]
+                ns = timed(cmd, env, repos[name])
+                if i >= WARMUP:
+                    times[name].append(ns)
+
+        # Sanity: every hooked commit was recorded, one operation each; idle wrote none.
+        recorded = ops("hooked") - before["hooked"]
+        if recorded != WARMUP + args.rounds:
+            fail(f"expected {WARMUP + args.rounds} recorded commits, found {recorded}")
+        if ops("idle") != before["idle"]:
+            fail("the idle hooks wrote to refs/milestones")
+
+    plain = statistics.median(times["plain"])
+    ratio = statistics.median(times["hooked"]) / plain
+    git_version = subprocess.run(["git", "--version"], capture_output=True).stdout.decode().strip()
+    print(f"rounds: {args.rounds} (+{WARMUP} warm-up), {git_version}, "
+          f"commit events recorded: {recorded}")
+    for name in names:
+        xs = times[name]
+        print(f"  git commit, {name:<6}  median {ms(statistics.median(xs)):7.2f} ms   "
+              f"p90 {ms(p90(xs)):7.2f} ms   x{statistics.median(xs) / plain:.2f}")
+    print(f"ratio of medians (hooked / plain): {ratio:.2f}  (target <= {TARGET})")
+    if args.check and ratio > TARGET:
+        print(f"bench: ratio {ratio:.2f} exceeds target {TARGET}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

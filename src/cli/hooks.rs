@@ -1,0 +1,213 @@
+//! `hooks install | uninstall | status`, and `hook <name>`, which the installed shims
+//! call.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use crate::hooks::install::{self, HookState, HooksDir, Installed, Uninstalled};
+use crate::hooks::{chain, legacy_name, record, HookName};
+
+use super::{open_store, CliError, ErrorKind, Output};
+
+/// The `hooks` commands.
+#[derive(Debug, Subcommand)]
+pub enum HooksCommand {
+    /// Install the hooks into the hooks folder git uses; hooks already there keep
+    /// running (first), and `uninstall` puts them back.
+    Install,
+    /// Remove the hooks and put back the hooks they chained.
+    Uninstall,
+    /// Show which hooks are installed, where, and what they chain.
+    Status,
+}
+
+/// `hook`: what an installed shim runs.
+#[derive(Debug, Args)]
+pub struct HookArgs {
+    /// The folder the shim runs from; the hook it chains is kept there.
+    #[arg(long, value_name = "DIR")]
+    pub hooks_dir: Option<PathBuf>,
+    /// post-commit, post-merge, post-checkout or post-rewrite.
+    pub name: String,
+    /// The arguments git gave the hook.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub args: Vec<String>,
+}
+
+pub fn run(out: &Output, command: HooksCommand) -> Result<(), CliError> {
+    let store = open_store()?;
+    let dir = install::hooks_dir(store.repo())?;
+    match command {
+        HooksCommand::Install => install_hooks(out, &dir),
+        HooksCommand::Uninstall => uninstall_hooks(out, &dir),
+        HooksCommand::Status => status(out, &dir),
+    }
+}
+
+/// This binary, which the shims will call.
+fn this_binary() -> Result<PathBuf, CliError> {
+    std::env::current_exe()
+        .map_err(|e| CliError::user(format!("cannot find this program's own path: {e}")))
+}
+
+fn where_line(dir: &HooksDir) -> String {
+    match &dir.hooks_path {
+        Some(value) => format!(
+            "Hooks folder: {} (core.hooksPath = {value})",
+            dir.path.display()
+        ),
+        None => format!("Hooks folder: {}", dir.path.display()),
+    }
+}
+
+fn install_hooks(out: &Output, dir: &HooksDir) -> Result<(), CliError> {
+    let binary = this_binary()?;
+    let done = install::install(dir, &binary)?;
+    if out.json {
+        let hooks: Vec<_> = done
+            .iter()
+            .map(|(hook, action)| json!({ "name": hook.as_str(), "action": action }))
+            .collect();
+        return out.json_value(&json!({
+            "hooks_dir": dir.path,
+            "hooks_path": dir.hooks_path,
+            "binary": binary,
+            "hooks": hooks,
+        }));
+    }
+    out.note(where_line(dir))?;
+    for (hook, action) in done {
+        let text = match action {
+            Installed::Created => "installed".to_string(),
+            Installed::Chained => format!(
+                "installed; the hook that was there runs first (kept as {})",
+                legacy_name(hook)
+            ),
+            Installed::Updated => "updated".to_string(),
+            Installed::Unchanged => "already installed".to_string(),
+        };
+        out.note(format!("  {:<14} {text}", hook.as_str()))?;
+    }
+    Ok(())
+}
+
+fn uninstall_hooks(out: &Output, dir: &HooksDir) -> Result<(), CliError> {
+    let done = install::uninstall(dir)?;
+    if out.json {
+        let hooks: Vec<_> = done
+            .iter()
+            .map(|(hook, action)| json!({ "name": hook.as_str(), "action": action }))
+            .collect();
+        return out.json_value(&json!({
+            "hooks_dir": dir.path,
+            "hooks_path": dir.hooks_path,
+            "hooks": hooks,
+        }));
+    }
+    out.note(where_line(dir))?;
+    for (hook, action) in done {
+        let text = match action {
+            Uninstalled::Removed => "removed".to_string(),
+            Uninstalled::Restored => "removed; the hook it chained is back in place".to_string(),
+            Uninstalled::LeftForeign => "left alone: it is not git-milestone's".to_string(),
+            Uninstalled::LeftForeignAndChained => format!(
+                "left alone: it is not git-milestone's; {} is still there, move it back by hand if you want it",
+                legacy_name(hook)
+            ),
+            Uninstalled::NotInstalled => "not installed".to_string(),
+        };
+        out.note(format!("  {:<14} {text}", hook.as_str()))?;
+    }
+    Ok(())
+}
+
+fn status(out: &Output, dir: &HooksDir) -> Result<(), CliError> {
+    let hooks = install::status(dir, &this_binary()?)?;
+    if out.json {
+        return out.json_value(&json!({
+            "hooks_dir": dir.path,
+            "hooks_path": dir.hooks_path,
+            "hooks": hooks,
+        }));
+    }
+    out.line(where_line(dir))?;
+    for hook in &hooks {
+        let mut text = match hook.state {
+            HookState::Installed => "installed".to_string(),
+            HookState::Outdated => format!(
+                "installed for {}; `git milestone hooks install` updates it",
+                hook.binary.as_deref().unwrap_or("another version")
+            ),
+            HookState::Foreign => "not installed: another hook is there (install chains it)".into(),
+            HookState::Absent => "not installed".to_string(),
+        };
+        if let Some(chained) = &hook.chained {
+            let name = chained.file_name().unwrap_or_default().to_string_lossy();
+            text.push_str(&format!("; chains {name}"));
+        }
+        out.line(format!("  {:<14} {text}", hook.name))?;
+    }
+    Ok(())
+}
+
+/// Runs the hook a shim stands for: first the hook it chains, then the recording. It
+/// exits with the chained hook's status (git passes post-checkout's on to the user)
+/// and otherwise 0: recording never fails the user's git command. It prints at most
+/// one line, unless something went wrong.
+pub fn hook(args: HookArgs) -> Result<(), CliError> {
+    let hook = HookName::from_name(&args.name);
+    let input = match hook {
+        Some(h) if h.reads_stdin() => {
+            let mut input = Vec::new();
+            let _ = std::io::stdin().lock().read_to_end(&mut input);
+            input
+        }
+        _ => Vec::new(),
+    };
+    let mut status = 0;
+    if let (Some(dir), Some(hook)) = (&args.hooks_dir, hook) {
+        let input = hook.reads_stdin().then_some(input.as_slice());
+        match chain::run_chained(dir, hook, &args.args, input) {
+            Ok(code) => status = code.unwrap_or(0),
+            Err(e) => say(&format!("git-milestone: {e}")),
+        }
+    }
+    match hook {
+        None => say(&format!(
+            "git-milestone: unknown hook {:?}: the hooks are post-commit, post-merge, post-checkout and post-rewrite",
+            args.name
+        )),
+        Some(hook) => report(hook, record::record(hook, &args.args, &input)),
+    }
+    if status == 0 {
+        Ok(())
+    } else {
+        Err(CliError {
+            kind: ErrorKind::Silent(status),
+            message: String::new(),
+            hints: Vec::new(),
+        })
+    }
+}
+
+fn report(hook: HookName, recorded: Result<record::Recorded, crate::store::StoreError>) {
+    match recorded {
+        Ok(recorded) => {
+            if !recorded.moved.is_empty() {
+                say(&format!("git-milestone: {}", recorded.moved.join(", ")));
+            }
+            for e in recorded.errors {
+                say(&format!("git-milestone: {hook} hook: {e}"));
+            }
+        }
+        Err(e) => say(&format!("git-milestone: {hook} hook: {e}")),
+    }
+}
+
+/// One line on stderr. A hook must not fail, or panic, because stderr is gone.
+fn say(line: &str) {
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
