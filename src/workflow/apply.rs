@@ -817,7 +817,10 @@ mod tests {
             due: None,
         };
         let merged = replay(Some(existing.clone()), None, &new, at()).unwrap();
-        assert_eq!(merged.files.unwrap().definition.title, "from the other clone");
+        assert_eq!(
+            merged.files.unwrap().definition.title,
+            "from the other clone"
+        );
         let add = Op::AddTask {
             milestone: mid(),
             task: tid("a"),
@@ -831,6 +834,12 @@ mod tests {
         assert!(definition.tasks[0].workflow().is_some());
         // Anything else that does not fit is still refused, for the caller to record
         // as a no-op.
-        assert!(replay(Some(existing), None, &set("zz", TaskStatus::Completed), at()).is_err());
+        assert!(replay(
+            Some(existing),
+            None,
+            &set("zz", TaskStatus::Completed),
+            at()
+        )
+        .is_err());
     }
 }
