@@ -5,17 +5,35 @@ use serde::{de::DeserializeOwned, Serialize};
 
 /// A YAML document that could not be read or written.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct YamlError(String);
+#[error("{message}")]
+pub struct YamlError {
+    message: String,
+    line: Option<usize>,
+}
+
+impl YamlError {
+    fn of(e: serde_yaml::Error) -> Self {
+        YamlError {
+            line: e.location().map(|l| l.line()),
+            message: e.to_string(),
+        }
+    }
+
+    /// The line (from 1) where reading failed, when the library knows it; migration
+    /// reports list problems as `file:line`.
+    pub fn line(&self) -> Option<usize> {
+        self.line
+    }
+}
 
 /// Reads one YAML document into `T`.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
-    serde_yaml::from_str(text).map_err(|e| YamlError(e.to_string()))
+    serde_yaml::from_str(text).map_err(YamlError::of)
 }
 
 /// Writes `value` as a YAML document.
 pub fn to_string<T: Serialize>(value: &T) -> Result<String, YamlError> {
-    serde_yaml::to_string(value).map_err(|e| YamlError(e.to_string()))
+    serde_yaml::to_string(value).map_err(YamlError::of)
 }
 
 #[cfg(test)]
@@ -33,5 +51,16 @@ mod tests {
         }
         let parsed: Result<serde_json::Value, _> = from_str(&doc);
         assert!(parsed.is_err());
+    }
+
+    #[test]
+    fn errors_know_their_line() {
+        let err = from_str::<serde_json::Value>("a: 1\nb: [unclosed\n").unwrap_err();
+        assert!(
+            err.line().is_some_and(|l| l >= 2),
+            "{err}: {:?}",
+            err.line()
+        );
+        assert!(err.to_string().contains("line"), "{err}");
     }
 }
