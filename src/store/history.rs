@@ -93,6 +93,27 @@ impl Store {
         Ok(())
     }
 
+    /// Calls `visit` with every operation this tool wrote that is reachable from `from`,
+    /// with its commit, newest first. Commits of other tools or of a newer version of
+    /// this one are skipped.
+    pub fn walk_operations(
+        &self,
+        from: Oid,
+        mut visit: impl FnMut(Oid, message::OpRecord),
+    ) -> Result<(), StoreError> {
+        let mut walk = self.repo.revwalk()?;
+        walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)?;
+        walk.push(from)?;
+        for oid in walk {
+            let oid = oid?;
+            let commit = self.repo.find_commit(oid)?;
+            if let Some(record) = message::decode(commit.message().unwrap_or("")) {
+                visit(oid, record);
+            }
+        }
+        Ok(())
+    }
+
     /// Up to `limit` events matching `filter`, newest first.
     pub fn events(
         &self,
