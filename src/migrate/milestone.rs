@@ -7,24 +7,7 @@ use crate::model::milestone::DERIVED_FIELDS;
 use crate::model::{validate, Milestone};
 use crate::yaml;
 
-/// Why a milestone document was refused, with the line when the parser knows it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct Invalid {
-    /// The line (from 1) the problem is on, if known.
-    pub line: Option<usize>,
-    /// What is wrong; every problem found, separated by "; ".
-    pub message: String,
-}
-
-impl Invalid {
-    fn new(message: impl Into<String>) -> Self {
-        Invalid {
-            line: None,
-            message: message.into(),
-        }
-    }
-}
+use super::problem::Invalid;
 
 /// Parses and validates a milestone definition: derived fields (`status`, `progress`)
 /// are dropped, and `default_id` is used when the document has no `id`. The error lists
