@@ -4,6 +4,7 @@
 
 pub mod approvals;
 pub mod events;
+pub mod folder;
 pub mod milestone;
 pub mod problem;
 pub mod sessions;
