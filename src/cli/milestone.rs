@@ -49,11 +49,16 @@ pub struct NewArgs {
 /// `import`.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// A milestone YAML file in the reference format.
+    /// A milestone YAML file in the reference format, or a reference `.milestones/`
+    /// folder to migrate (milestones, states, events, sessions, checkpoints, approvals).
     pub path: PathBuf,
     /// Replace a milestone of the same id instead of refusing.
     #[arg(long)]
     pub replace: bool,
+    /// Folders: import what is valid and list what was skipped, instead of refusing a
+    /// folder with problems.
+    #[arg(long)]
+    pub skip_invalid: bool,
 }
 
 /// `status`.
@@ -96,11 +101,7 @@ pub fn read_milestone_file(path: &std::path::Path) -> Result<Milestone, CliError
 
 pub fn import(out: &Output, args: ImportArgs) -> Result<(), CliError> {
     if args.path.is_dir() {
-        return Err(CliError::user(format!(
-            "{} is a folder; importing a reference .milestones/ folder is not supported yet",
-            args.path.display()
-        ))
-        .hint("import its milestone files one by one: git milestone import .milestones/active/<id>.yaml"));
+        return super::migrate::import_folder(out, args);
     }
     let definition = read_milestone_file(&args.path)?;
     let id = definition.id.clone();

@@ -6,6 +6,7 @@ mod demo;
 mod edit;
 pub mod error;
 mod events;
+mod migrate;
 mod milestone;
 mod output;
 mod phase;
@@ -43,7 +44,7 @@ pub enum Command {
     Init,
     /// Create a milestone.
     New(milestone::NewArgs),
-    /// Bring in a milestone YAML file in the reference format.
+    /// Bring in a milestone YAML file, or migrate a reference .milestones/ folder.
     Import(milestone::ImportArgs),
     /// Print a milestone as YAML in the reference format, derived values included.
     Export(milestone::ReadArgs),

@@ -16,6 +16,15 @@ pub fn is_bare(definition: &Milestone) -> bool {
     *definition == Milestone::new(definition.id.clone())
 }
 
+/// `1 event`, `2 events`: commit subjects are read by people.
+fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 fn applied(files: Option<MilestoneFiles>, summary: String, changed: bool) -> Applied {
     Applied {
         files,
@@ -102,7 +111,7 @@ pub fn import_sessions(
             changed = true;
         }
     }
-    let summary = format!("{milestone}: import {} sessions", sessions.len());
+    let summary = format!("{milestone}: import {}", counted(sessions.len(), "session"));
     Ok(applied(Some(files), summary, changed))
 }
 
@@ -127,7 +136,10 @@ pub fn import_approvals(
             changed = true;
         }
     }
-    let summary = format!("{milestone}: import {} approval requests", approvals.len());
+    let summary = format!(
+        "{milestone}: import {}",
+        counted(approvals.len(), "approval request")
+    );
     Ok(applied(Some(files), summary, changed))
 }
 
@@ -162,8 +174,8 @@ pub fn import_events(events: &[Event]) -> Result<Applied, Rejection> {
     milestones.sort_unstable();
     milestones.dedup();
     let summary = format!(
-        "import {} events of {}",
-        events.len(),
+        "import {} of {}",
+        counted(events.len(), "event"),
         milestones.join(", ")
     );
     Ok(Applied {
