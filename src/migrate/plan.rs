@@ -25,12 +25,12 @@ use super::folder::{Folder, Sourced, StateFile, StateKind};
 use super::imported::{event_key, state_key, Fingerprint, Imported};
 use super::reference_time;
 
-/// At most this much event JSON in one operation. The operation and its commit's events
-/// each hold the batch, so a batch under zlib's 32 KiB window costs little more than
-/// one copy once packed; 100,000 events make about seven hundred commits.
-const BATCH_BYTES: usize = 28 * 1024;
+/// At most this much event JSON in one operation: about 250 events of the reference, so
+/// 100,000 events make about four hundred commits. (The operation and its commit's
+/// events each hold the batch, so the message is twice this.)
+const BATCH_BYTES: usize = 60 * 1024;
 /// At most this many events in one operation.
-const BATCH_EVENTS: usize = 500;
+const BATCH_EVENTS: usize = 1000;
 
 /// The operations to write.
 #[derive(Debug, Default)]
@@ -615,7 +615,7 @@ mod tests {
             .iter_mut()
             .find(|l| l.milestone.as_str() == "ops")
             .unwrap();
-        for n in 0..1200 {
+        for n in 0..2500 {
             let mut event = Event::new("tick", "ops", serde_json::json!({ "n": n }));
             event.timestamp = Some("2026-02-01T00:00:00.000Z".into());
             log.events.push(LogEvent {
@@ -644,7 +644,7 @@ mod tests {
             .filter(|e| e.event_type == "tick")
             .map(|e| e.data["n"].as_i64().unwrap())
             .collect();
-        assert_eq!(order, (0..1200).collect::<Vec<i64>>());
+        assert_eq!(order, (0..2500).collect::<Vec<i64>>());
     }
 
     #[test]
