@@ -324,6 +324,53 @@ mod tests {
     }
 
     #[test]
+    fn a_ref_moved_during_the_import_makes_it_start_again_and_loses_nothing() {
+        let (dir, store) = repository();
+        store.init().unwrap();
+        let side = crate::model::MilestoneId::new("side").unwrap();
+        store
+            .transact(Op::NewMilestone {
+                milestone: side.clone(),
+                title: None,
+                description: None,
+                due: None,
+            })
+            .unwrap();
+        // Another process writes while the import is being written.
+        let other = Store::open(dir.path()).unwrap();
+        let mut plans = 0;
+        let mut wrote = false;
+        let report = import(&store, &fixture(), false, &mut |p| match p {
+            Progress::Planning => plans += 1,
+            Progress::Writing { .. } if !wrote => {
+                wrote = true;
+                other
+                    .transact(Op::AddEvent {
+                        milestone: side.clone(),
+                        event_type: "meanwhile".into(),
+                        data: serde_json::Value::Null,
+                    })
+                    .unwrap();
+            }
+            _ => {}
+        })
+        .unwrap();
+        assert_eq!(plans, 2, "planned again from the moved ref");
+        assert_eq!(report.counts.events, 25);
+        let filter = crate::store::EventFilter {
+            event_type: Some("meanwhile".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            store
+                .events(store.tip().unwrap(), &filter, None)
+                .unwrap()
+                .len(),
+            1
+        );
+    }
+
+    #[test]
     fn a_different_milestone_of_the_same_id_is_refused_unless_replacing() {
         let (_dir, store) = repository();
         store.init().unwrap();

@@ -245,6 +245,22 @@ mod tests {
     }
 
     #[test]
+    fn a_merge_replays_an_import_over_a_different_definition_instead_of_dropping_it() {
+        // Two clones: one imported the folder, the other made the milestone itself.
+        let mut theirs = with_task("m");
+        theirs.title = "made by hand".into();
+        let op = crate::model::Op::ImportMilestone {
+            definition: Box::new(with_task("m")),
+            replace: false,
+            source: Some("active/m.yaml".into()),
+        };
+        let at = "2026-01-01T00:00:00Z".parse().unwrap();
+        assert!(super::super::apply(Some(files(theirs.clone())), &op, at).is_err());
+        let merged = super::super::replay(Some(files(theirs)), None, &op, at).unwrap();
+        assert_eq!(merged.files.unwrap().definition, with_task("m"));
+    }
+
+    #[test]
     fn every_state_version_is_a_change_and_none_removes_the_state() {
         let mut current = files(Milestone::new(mid("m")));
         current.state = Some(json!({"step": 1}));
