@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod clock;
 pub mod hooks;
+pub mod migrate;
 pub mod model;
 pub mod store;
 pub mod sync;

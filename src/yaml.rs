@@ -11,24 +11,49 @@ const MAX_FLOW_DEPTH: usize = 100;
 
 /// A YAML document that could not be read or written.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct YamlError(String);
+#[error("{message}")]
+pub struct YamlError {
+    message: String,
+    line: Option<usize>,
+}
+
+impl YamlError {
+    fn new(message: String) -> Self {
+        YamlError {
+            message,
+            line: None,
+        }
+    }
+
+    fn of(e: serde_yaml::Error) -> Self {
+        YamlError {
+            line: e.location().map(|l| l.line()),
+            message: e.to_string(),
+        }
+    }
+
+    /// The line (from 1) where reading failed, when the library knows it; migration
+    /// reports list problems as `file:line`.
+    pub fn line(&self) -> Option<usize> {
+        self.line
+    }
+}
 
 /// Reads one YAML document into `T`: refused when it nests too deeply, repeats a key,
 /// or holds a number that is not finite (`.nan`, `.inf`).
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
     check_flow_depth(text)?;
     // Parsing into the library's own value first catches duplicate keys, which a
-    // map of serde_json (or a struct) would silently resolve to the last one.
-    let value: serde_yaml::Value =
-        serde_yaml::from_str(text).map_err(|e| YamlError(e.to_string()))?;
+    // map of serde_json (or a struct) would silently resolve to the last one. The
+    // typed read then parses again, so that its errors keep their line.
+    let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(YamlError::of)?;
     check_finite(&value, "")?;
-    serde_yaml::from_value(value).map_err(|e| YamlError(e.to_string()))
+    serde_yaml::from_str(text).map_err(YamlError::of)
 }
 
 /// Writes `value` as a YAML document.
 pub fn to_string<T: Serialize>(value: &T) -> Result<String, YamlError> {
-    serde_yaml::to_string(value).map_err(|e| YamlError(e.to_string()))
+    serde_yaml::to_string(value).map_err(YamlError::of)
 }
 
 /// Refuses flow collections nested deeper than [`MAX_FLOW_DEPTH`], skipping quoted
@@ -57,7 +82,7 @@ fn check_flow_depth(text: &str) -> Result<(), YamlError> {
                 '[' | '{' => {
                     depth += 1;
                     if depth > MAX_FLOW_DEPTH {
-                        return Err(YamlError(format!(
+                        return Err(YamlError::new(format!(
                             "collections are nested more than {MAX_FLOW_DEPTH} levels deep"
                         )));
                     }
@@ -74,7 +99,7 @@ fn check_flow_depth(text: &str) -> Result<(), YamlError> {
 fn check_finite(value: &serde_yaml::Value, path: &str) -> Result<(), YamlError> {
     match value {
         serde_yaml::Value::Number(n) if n.as_f64().is_some_and(|f| !f.is_finite()) => {
-            Err(YamlError(format!(
+            Err(YamlError::new(format!(
                 "{}: {n} is not a finite number",
                 path.trim_start_matches('.')
             )))
@@ -148,5 +173,16 @@ mod tests {
             );
         }
         assert!(from_str::<serde_json::Value>("w: 1.5\n").is_ok());
+    }
+
+    #[test]
+    fn errors_know_their_line() {
+        let err = from_str::<serde_json::Value>("a: 1\nb: [unclosed\n").unwrap_err();
+        assert!(
+            err.line().is_some_and(|l| l >= 2),
+            "{err}: {:?}",
+            err.line()
+        );
+        assert!(err.to_string().contains("line"), "{err}");
     }
 }

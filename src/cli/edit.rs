@@ -10,8 +10,9 @@ use crate::store::Store;
 use crate::workflow::Rejection;
 use crate::yaml;
 
-use super::milestone::{load, parse_milestone_yaml, IdArgs};
+use super::milestone::{load, IdArgs};
 use super::{milestone_id, open_store, CliError, Output};
+use crate::migrate::milestone::parse_milestone_yaml;
 
 const HEADER: &str = "\
 # Edit this milestone, save and close the editor. Lines starting with '#' are ignored.
@@ -41,7 +42,7 @@ pub fn edit(out: &Output, args: IdArgs) -> Result<(), CliError> {
                 "the id cannot be changed here (it became {:?})",
                 m.id.as_str()
             )),
-            Err(problem) => report(&problem),
+            Err(problem) => report(&problem.to_string()),
         }
         if !ask_to_edit_again()? {
             return Err(

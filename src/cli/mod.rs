@@ -9,6 +9,7 @@ pub mod error;
 mod events;
 pub mod help;
 mod hooks;
+mod migrate;
 mod milestone;
 mod output;
 mod phase;
@@ -53,7 +54,7 @@ pub enum Command {
     Init,
     /// Create a milestone.
     New(milestone::NewArgs),
-    /// Bring in a milestone YAML file in the reference format.
+    /// Bring in a milestone YAML file, or migrate a reference .milestones/ folder.
     Import(milestone::ImportArgs),
     /// Print a milestone as YAML in the reference format, derived values included.
     Export(milestone::ReadArgs),

@@ -4,6 +4,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// An event as an operation records it in its commit message.
+///
+/// An event normally happens when its operation does, and by its operation's author
+/// and session. An event brought in from elsewhere (the reference's event log) happened
+/// long before, by someone else: it carries its own `timestamp`, and then its own
+/// `user` and `session_id` too (absent meaning unknown or none, never the importer's).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     /// `task_status_changed`, `status_updated`, a custom type, …
@@ -14,16 +19,34 @@ pub struct Event {
     /// Details, by event type.
     #[serde(default)]
     pub data: Value,
+    /// When it happened, for an event recorded after the fact (RFC 3339, milliseconds,
+    /// UTC); absent: when its operation was made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+    /// Who made it, for an event with its own `timestamp`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// The session it was made in, for an event with its own `timestamp`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
 }
 
 impl Event {
-    /// An event about `milestone`.
+    /// An event about `milestone`, happening with its operation.
     pub fn new(event_type: &str, milestone: &str, data: Value) -> Self {
         Event {
             event_type: event_type.to_string(),
             milestone_id: Some(milestone.to_string()),
             data,
+            timestamp: None,
+            user: None,
+            session_id: None,
         }
+    }
+
+    /// Whether it carries its own time, user and session (an imported record).
+    pub fn is_recorded_elsewhere(&self) -> bool {
+        self.timestamp.is_some()
     }
 }
 

@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::approval::Decision;
+use super::approval::{ApprovalRequest, Decision};
+use super::event::Event;
 use super::id::{MilestoneId, TaskId};
 use super::milestone::{Milestone, Phase, PhaseStatus, TaskStatus};
 use super::session::{RewriteKind, RewrittenCommit, Session, SessionCommit, SessionId};
@@ -254,6 +255,59 @@ pub enum Op {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         moves: Vec<TaskMove>,
     },
+    // The operations below migrate a reference `.milestones/` folder. They bring in
+    // what the reference recorded, so they cause no events of their own.
+    /// Brings in a milestone's definition: creates the milestone, or replaces a
+    /// definition that is empty (or any, with `replace`).
+    ImportMilestone {
+        /// The definition; only an id for a milestone the folder knows from its other
+        /// files alone.
+        definition: Box<Milestone>,
+        /// Replace a different definition instead of refusing.
+        #[serde(default)]
+        replace: bool,
+        /// The file it came from, relative to the folder.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        source: Option<String>,
+    },
+    /// Sets a milestone's saved state as the reference had it at one time: its current
+    /// state, a backup or a checkpoint.
+    ImportState {
+        /// The milestone.
+        milestone: MilestoneId,
+        /// The state; none when the reference has no current state, which removes it.
+        #[serde(default)]
+        state: Option<Value>,
+        /// When the reference saved it (its envelope's `timestamp`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        saved_at: Option<String>,
+        /// Its envelope's `version`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        version: Option<String>,
+        /// The files it came from, relative to the folder.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        sources: Vec<String>,
+    },
+    /// Adds or replaces session records.
+    ImportSessions {
+        /// The milestone.
+        milestone: MilestoneId,
+        /// The sessions, each of this milestone.
+        sessions: Vec<Session>,
+    },
+    /// Adds or replaces approval requests.
+    ImportApprovals {
+        /// The milestone.
+        milestone: MilestoneId,
+        /// The requests, each of this milestone.
+        approvals: Vec<ApprovalRequest>,
+    },
+    /// Records events of the reference's log, each with its own time, user and session,
+    /// of any milestones.
+    ImportEvents {
+        /// The events, oldest first.
+        events: Vec<Event>,
+    },
 }
 
 /// What a commit message trailer asks of a task.
@@ -339,7 +393,10 @@ impl Op {
     pub fn needs_approvals(&self) -> bool {
         matches!(
             self,
-            Op::AdvancePhase { .. } | Op::DecideApproval { .. } | Op::Monitor { .. }
+            Op::AdvancePhase { .. }
+                | Op::DecideApproval { .. }
+                | Op::Monitor { .. }
+                | Op::ImportApprovals { .. }
         )
     }
 
@@ -352,14 +409,17 @@ impl Op {
                 | Op::Cleanup { .. }
                 | Op::SessionBranch { .. }
                 | Op::RecordRewrite { .. }
+                | Op::ImportSessions { .. }
         )
     }
 
     /// The milestone the operation touches, if any.
     pub fn milestone(&self) -> Option<&MilestoneId> {
         match self {
-            Op::Init | Op::Merge { .. } => None,
-            Op::PutMilestone { definition, .. } => Some(&definition.id),
+            Op::Init | Op::Merge { .. } | Op::ImportEvents { .. } => None,
+            Op::PutMilestone { definition, .. } | Op::ImportMilestone { definition, .. } => {
+                Some(&definition.id)
+            }
             Op::StartSession { session } => Some(&session.milestone_id),
             Op::NewMilestone { milestone, .. }
             | Op::AddTask { milestone, .. }
@@ -378,6 +438,9 @@ impl Op {
             | Op::RecordMerge { milestone, .. }
             | Op::SessionBranch { milestone, .. }
             | Op::RecordRewrite { milestone, .. } => Some(milestone),
+            Op::ImportState { milestone, .. }
+            | Op::ImportSessions { milestone, .. }
+            | Op::ImportApprovals { milestone, .. } => Some(milestone),
         }
     }
 }

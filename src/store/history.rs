@@ -5,7 +5,7 @@ use git2::{Oid, Sort};
 
 use super::message;
 use super::{Store, StoreError};
-use crate::model::EventRecord;
+use crate::model::{Event, EventRecord};
 
 /// Which events to return.
 #[derive(Debug, Clone, Default)]
@@ -55,9 +55,37 @@ impl EventFilter {
     }
 }
 
+/// The event as users see it: an event with its own timestamp (an imported record)
+/// keeps its own user and session; any other takes its operation's.
+pub(super) fn record_of(
+    event: Event,
+    header: &message::RecordHeader,
+    author: &str,
+    commit: Oid,
+) -> EventRecord {
+    let (timestamp, user, session_id) = match event.timestamp {
+        Some(timestamp) => (timestamp, event.user.unwrap_or_default(), event.session_id),
+        None => (
+            header.at.clone(),
+            author.to_string(),
+            header.session.clone(),
+        ),
+    };
+    EventRecord {
+        timestamp,
+        milestone_id: event.milestone_id,
+        session_id,
+        event_type: event.event_type,
+        data: event.data,
+        user,
+        commit: commit.to_string(),
+    }
+}
+
 impl Store {
     /// Calls `visit` with each event reachable from `from`, newest first (within one
-    /// operation, the last event first), until it returns false.
+    /// operation, the last event first), until it returns false. The order is that of
+    /// the operations, so imported events keep the order they were imported in.
     pub fn walk_events(
         &self,
         from: Oid,
@@ -86,26 +114,39 @@ impl Store {
         for oid in walk {
             let oid = oid?;
             let commit = self.repo.find_commit(oid)?;
-            let Some(header) = message::decode_header(commit.message().unwrap_or("")) else {
+            let Some(mut header) = message::decode_header(commit.message().unwrap_or("")) else {
                 continue;
             };
-            let at = DateTime::parse_from_rfc3339(&header.at)
-                .ok()
-                .map(|t| t.with_timezone(&Utc));
             let user = commit.author().name().unwrap_or("").to_string();
-            for event in header.events.into_iter().rev() {
-                let record = EventRecord {
-                    timestamp: header.at.clone(),
-                    milestone_id: event.milestone_id,
-                    session_id: header.session.clone(),
-                    event_type: event.event_type,
-                    data: event.data,
-                    user: user.clone(),
-                    commit: oid.to_string(),
-                };
+            for event in std::mem::take(&mut header.events).into_iter().rev() {
+                let record = record_of(event, &header, &user, oid);
+                let at = DateTime::parse_from_rfc3339(&record.timestamp)
+                    .ok()
+                    .map(|t| t.with_timezone(&Utc));
                 if filter.matches(&record, at) && !visit(record) {
                     return Ok(());
                 }
+            }
+        }
+        Ok(())
+    }
+
+    /// Calls `visit` with every operation this tool wrote that is reachable from `from`,
+    /// with its commit, newest first. Commits of other tools or of a newer version of
+    /// this one are skipped.
+    pub fn walk_operations(
+        &self,
+        from: Oid,
+        mut visit: impl FnMut(Oid, message::OpRecord),
+    ) -> Result<(), StoreError> {
+        let mut walk = self.repo.revwalk()?;
+        walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)?;
+        walk.push(from)?;
+        for oid in walk {
+            let oid = oid?;
+            let commit = self.repo.find_commit(oid)?;
+            if let Some(record) = message::decode(commit.message().unwrap_or("")) {
+                visit(oid, record);
             }
         }
         Ok(())
@@ -176,5 +217,51 @@ impl Store {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn header() -> message::RecordHeader {
+        message::RecordHeader {
+            lamport: 3,
+            at: "2026-02-01T00:00:00.000Z".into(),
+            session: Some("importer-session".into()),
+            events: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn an_ordinary_event_takes_its_operations_time_user_and_session() {
+        let event = Event::new("note", "m1", json!({"k": 1}));
+        let record = record_of(event, &header(), "Importer", Oid::zero());
+        assert_eq!(record.timestamp, "2026-02-01T00:00:00.000Z");
+        assert_eq!(record.user, "Importer");
+        assert_eq!(record.session_id.as_deref(), Some("importer-session"));
+    }
+
+    #[test]
+    fn an_imported_event_keeps_its_own_even_when_they_are_absent() {
+        let mut event = Event::new("state_saved", "m1", json!({}));
+        event.timestamp = Some("2025-12-31T23:59:59.000Z".into());
+        event.user = Some("alice".into());
+        event.session_id = Some("session-20251231-235959-42".into());
+        let record = record_of(event.clone(), &header(), "Importer", Oid::zero());
+        assert_eq!(record.timestamp, "2025-12-31T23:59:59.000Z");
+        assert_eq!(record.user, "alice");
+        assert_eq!(
+            record.session_id.as_deref(),
+            Some("session-20251231-235959-42")
+        );
+        // The reference's `state_initialized` line names neither: they stay unknown,
+        // never the importer's.
+        event.user = None;
+        event.session_id = None;
+        let record = record_of(event, &header(), "Importer", Oid::zero());
+        assert_eq!(record.user, "");
+        assert_eq!(record.session_id, None);
     }
 }

@@ -72,21 +72,14 @@ impl Store {
         for oid in walk {
             let oid = oid?;
             let commit = self.repo.find_commit(oid)?;
-            let Some(header) = message::decode_header(commit.message().unwrap_or("")) else {
+            let Some(mut header) = message::decode_header(commit.message().unwrap_or("")) else {
                 continue;
             };
             let user = commit.author().name().unwrap_or("").to_string();
             let commit_id = oid.to_string();
-            for (position, event) in header.events.into_iter().enumerate() {
-                let record = EventRecord {
-                    timestamp: header.at.clone(),
-                    milestone_id: event.milestone_id,
-                    session_id: header.session.clone(),
-                    event_type: event.event_type,
-                    data: event.data,
-                    user: user.clone(),
-                    commit: commit_id.clone(),
-                };
+            let events = std::mem::take(&mut header.events);
+            for (position, event) in events.into_iter().enumerate() {
+                let record = super::history::record_of(event, &header, &user, oid);
                 keyed.push(Keyed {
                     key: sort_key(&record.timestamp, header.lamport, &commit_id, position),
                     record,

@@ -158,7 +158,7 @@ impl Store {
     }
 
     /// The tree of a store with nothing in it, as `init` writes it.
-    fn empty_state(&self) -> Result<Oid, StoreError> {
+    pub(super) fn empty_state(&self) -> Result<Oid, StoreError> {
         let format = self.repo.blob(format!("{FORMAT}\n").as_bytes())?;
         let mut root = self.repo.treebuilder(None)?;
         root.insert(super::layout::FORMAT_FILE, format, FileMode::Blob.into())?;

@@ -2,6 +2,7 @@
 //! commit with a compare-and-swap ref update, walking history. The only module that
 //! knows paths such as `milestones/<id>/milestone.yaml` and the commit message format.
 
+mod bulk;
 pub mod checkpoint;
 mod error;
 mod history;
@@ -10,6 +11,7 @@ mod index;
 pub mod local;
 pub mod merge;
 pub mod message;
+mod pack;
 mod snapshot;
 mod transact;
 
@@ -17,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use git2::{Oid, Repository};
 
+pub use bulk::{BulkError, BulkOutcome, BulkProgress, BulkStep, NewTag};
 pub use checkpoint::Checkpoint;
 pub use error::StoreError;
 pub use history::EventFilter;

@@ -113,7 +113,7 @@ impl Store {
 
     /// git keeps reflogs only for branches unless the log exists; starting it when the
     /// ref is created gives refs/milestones a reflog like a branch has.
-    fn start_reflog(&self, commit: Oid, log: &str) -> Result<(), StoreError> {
+    pub(super) fn start_reflog(&self, commit: Oid, log: &str) -> Result<(), StoreError> {
         let mut reflog = self.repo.reflog(REF)?;
         if reflog.is_empty() {
             let committer = signature(&self.repo, Role::Committer, clock::now())?;

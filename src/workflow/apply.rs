@@ -9,6 +9,7 @@ use crate::model::{
     Op, PutReason, RestoreSource, RewrittenCommit, Session, SessionId, SessionStatus, Task, TaskId,
 };
 
+use super::import;
 use super::phases;
 use super::progress::{display_percentage, milestone_progress, MilestoneStatus};
 use super::trailers::apply_moves;
@@ -588,6 +589,26 @@ pub fn apply_with_source(
             let summary = format!("{milestone}: {} rewrote {total} commits", kind.as_str());
             hook_applied(files, events, summary)
         }
+        Op::ImportMilestone {
+            definition,
+            replace,
+            source,
+        } => import::import_milestone(current, definition, *replace, source.as_deref())?,
+        Op::ImportState {
+            milestone,
+            state,
+            saved_at,
+            ..
+        } => import::import_state(current, milestone, state.as_ref(), saved_at.as_deref())?,
+        Op::ImportSessions {
+            milestone,
+            sessions,
+        } => import::import_sessions(current, milestone, sessions)?,
+        Op::ImportApprovals {
+            milestone,
+            approvals,
+        } => import::import_approvals(current, milestone, approvals)?,
+        Op::ImportEvents { events } => import::import_events(events)?,
     };
     if applied.changed {
         add_status_events(&mut applied, before);
@@ -694,7 +715,9 @@ pub fn replay(
                 }
             }
         }
-        Op::PutMilestone { definition, .. } => merged = (**definition).clone(),
+        Op::PutMilestone { definition, .. } | Op::ImportMilestone { definition, .. } => {
+            merged = (**definition).clone()
+        }
         _ => return result,
     }
     let as_update = Op::PutMilestone {

@@ -466,7 +466,11 @@ fn cases(repo: &TestRepo, approval: &str) -> Vec<Case> {
         case(&["cleanup", "nope"], 1, "no milestone"),
         case(&["edit", "m1/../m1"], 1, "invalid milestone id"),
         // Files to import.
-        case(&["import", &file("a-folder")], 1, "is a folder"),
+        case(
+            &["import", &file("a-folder")],
+            1,
+            "not a reference .milestones folder",
+        ),
         case(&["import", &file("no/such/dir/m.yaml")], 1, "cannot read"),
     ];
     for (name, _) in yaml_files() {

@@ -19,6 +19,7 @@ mod hooks;
 mod identity;
 mod import_export;
 mod init;
+mod migrate;
 mod milestones;
 mod recovery;
 mod refusals;
