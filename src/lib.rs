@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod clock;
+pub mod exchange;
 pub mod model;
 pub mod store;
 pub mod sync;

@@ -5,12 +5,13 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 use std::process::Command;
 
+use crate::exchange::parse_milestone_yaml;
 use crate::model::{Milestone, Op, PutReason};
 use crate::store::Store;
 use crate::workflow::Rejection;
 use crate::yaml;
 
-use super::milestone::{load, parse_milestone_yaml, IdArgs};
+use super::milestone::{load, IdArgs};
 use super::{milestone_id, open_store, CliError, Output};
 
 const HEADER: &str = "\

@@ -3,9 +3,8 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use serde_json::Value;
 
-use crate::model::milestone::DERIVED_FIELDS;
+use crate::exchange::parse_milestone_yaml;
 use crate::model::{validate, Milestone, MilestoneFiles, MilestoneId, Op, PutReason};
 use crate::store::{Outcome, Store};
 use crate::workflow::{display_percentage, task_progress};
@@ -95,33 +94,6 @@ pub fn read_milestone_file(path: &std::path::Path) -> Result<Milestone, CliError
         .map_err(|problem| CliError::user(format!("{shown}: {problem}")))
 }
 
-/// Parses and validates a milestone definition; `default_id` is used when the document
-/// has no `id`. The error lists every problem found.
-pub fn parse_milestone_yaml(text: &str, default_id: Option<&str>) -> Result<Milestone, String> {
-    let mut value: Value = yaml::from_str(text).map_err(|e| e.to_string())?;
-    let Value::Object(map) = &mut value else {
-        return Err("expected a mapping with the milestone's fields (id, title, tasks, …)".into());
-    };
-    for field in DERIVED_FIELDS {
-        map.remove(field);
-    }
-    if !map.contains_key("id") {
-        match default_id {
-            Some(id) => {
-                map.insert("id".into(), Value::from(id));
-            }
-            None => return Err("missing field `id`".into()),
-        }
-    }
-    let milestone: Milestone = serde_json::from_value(value).map_err(|e| e.to_string())?;
-    let problems = validate::milestone_problems(&milestone);
-    if problems.is_empty() {
-        Ok(milestone)
-    } else {
-        Err(problems.join("; "))
-    }
-}
-
 pub fn import(out: &Output, args: ImportArgs) -> Result<(), CliError> {
     if args.path.is_dir() {
         return Err(CliError::user(format!(
@@ -198,7 +170,7 @@ pub fn load_at(
 pub fn export(out: &Output, args: ReadArgs) -> Result<(), CliError> {
     let id = milestone_id(&args.milestone)?;
     let files = load_at(&open_store()?, &id, args.at.as_deref())?;
-    let value = view::export_value(&files.definition)
+    let value = crate::exchange::export_value(&files.definition)
         .map_err(|e| CliError::user(format!("cannot export: {e}")))?;
     if out.json {
         return out.json_value(&value);
@@ -424,52 +396,4 @@ fn dashboard(out: &Output) -> Result<(), CliError> {
         ))?;
     }
     report_broken(broken)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reference_yaml_parses_with_derived_fields_dropped() {
-        let text = r#"
-title: "Launch"
-status: in_progress
-progress: { percentage: 40, last_update: "2026-01-01T00:00:00Z" }
-owner: alice
-tasks:
-  - id: t1
-    status: completed
-    estimate: 3
-  - id: t2
-    kiro_workflow:
-      enabled: true
-      current_phase: spec
-      phases:
-        design: { status: approved, deliverables: [doc.md] }
-"#;
-        let m = parse_milestone_yaml(text, Some("launch")).unwrap();
-        assert_eq!(m.id.as_str(), "launch");
-        assert!(!m.extra.contains_key("status"));
-        assert_eq!(m.extra["owner"], "alice");
-        assert_eq!(m.tasks[0].extra["estimate"], 3);
-        let w = m.tasks[1].workflow().unwrap();
-        assert_eq!(w.current_phase, crate::model::Phase::Spec);
-    }
-
-    #[test]
-    fn bad_documents_say_what_is_wrong() {
-        let cases = [
-            ("- a list", "mapping"),
-            ("id: ../x", "invalid milestone id"),
-            ("id: m\ntasks: [{id: t, status: done}]", "unknown variant"),
-            ("id: m\ndue: someday", "invalid date"),
-            ("id: m\ntasks: [{id: t}, {id: t}]", "more than once"),
-            ("title: x", "missing field `id`"),
-        ];
-        for (text, expected) in cases {
-            let err = parse_milestone_yaml(text, None).unwrap_err();
-            assert!(err.contains(expected), "{text:?}: {err}");
-        }
-    }
 }
