@@ -41,6 +41,14 @@ pub struct RecordHeader {
     pub events: Vec<Event>,
 }
 
+/// The lamport clock of an operation whose parents have the clocks `parents`: one
+/// more than the highest. A clock is read from a commit message, which anyone with
+/// push access can write, so it saturates at `u64::MAX` rather than overflow (ties
+/// there are still ordered by time and commit id).
+pub fn next_lamport(parents: impl IntoIterator<Item = u64>) -> u64 {
+    parents.into_iter().max().unwrap_or(0).saturating_add(1)
+}
+
 /// Writes the commit message for `record`, with `summary` as its subject.
 pub fn encode(summary: &str, record: &OpRecord) -> String {
     // A summary is one line whatever its inputs hold.
@@ -93,6 +101,14 @@ mod tests {
         let header = decode_header(&message).unwrap();
         assert_eq!(header.lamport, 7);
         assert_eq!(header.events, record.events);
+    }
+
+    #[test]
+    fn lamport_clocks_saturate() {
+        assert_eq!(next_lamport([]), 1);
+        assert_eq!(next_lamport([3, 7, 5]), 8);
+        assert_eq!(next_lamport([u64::MAX - 1]), u64::MAX);
+        assert_eq!(next_lamport([u64::MAX, 2]), u64::MAX);
     }
 
     #[test]
