@@ -9,6 +9,9 @@ mod demo;
 mod discovery;
 mod edit;
 mod events;
+#[path = "../../fuzz/src/checks.rs"]
+mod fuzz_checks;
+mod fuzz_regressions;
 mod git_native;
 mod identity;
 mod import_export;
