@@ -17,6 +17,7 @@ mod identity;
 mod import_export;
 mod init;
 mod milestones;
+mod readback_props;
 mod refusals;
 mod state;
 mod store;
