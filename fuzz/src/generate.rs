@@ -396,10 +396,16 @@ pub fn files(u: &mut Unstructured<'_>, id: MilestoneId) -> Result<Files> {
 }
 
 fn commit_id(u: &mut Unstructured<'_>) -> Result<String> {
-    Ok(if u.arbitrary()? {
-        "0123456789abcdef0123456789abcdef01234567".to_string()
-    } else {
-        text(u)?
+    const HEX: &str = "0123456789abcdef0123456789abcdef01234567";
+    Ok(match u.int_in_range(0..=2)? {
+        0 => HEX.to_string(),
+        // A commit id cut short or run into other text, as a hand-written or damaged
+        // message may hold it.
+        1 => {
+            let cut = u.int_in_range(0..=HEX.len())?;
+            format!("{}{}", &HEX[..cut], text(u)?)
+        }
+        _ => text(u)?,
     })
 }
 

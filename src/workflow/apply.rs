@@ -460,8 +460,13 @@ pub fn apply_with_source(
     Ok(applied)
 }
 
+/// The first 12 characters of a commit id, for a summary. The id comes from an
+/// operation, which a merge may read from any message: it is not always hex.
 fn short(commit: &str) -> &str {
-    &commit[..commit.len().min(12)]
+    match commit.char_indices().nth(12) {
+        Some((end, _)) => &commit[..end],
+        None => commit,
+    }
 }
 
 /// Whether the RFC 3339 time `end` is before `cutoff`; an unreadable time is kept.
@@ -805,6 +810,22 @@ mod tests {
             applied.files.unwrap().state,
             Some(serde_json::json!({"k": 1}))
         );
+    }
+
+    #[test]
+    fn a_recovery_from_a_commit_id_that_is_not_hex_is_summarized() {
+        // Found by review while writing the `apply` fuzz target: the summary cut the
+        // id at byte 12, inside the 'é'.
+        let op = Op::Restore {
+            milestone: mid(),
+            commit: "0123456789aé-and-more".into(),
+            source: RestoreSource::Recover,
+        };
+        let applied =
+            apply_with_source(Some(with_tasks(&[])), Some(with_tasks(&["a"])), &op, at()).unwrap();
+        assert_eq!(applied.summary, "m1: recover from 0123456789aé");
+        assert_eq!(short("abc"), "abc");
+        assert_eq!(short("0123456789abcdef"), "0123456789ab");
     }
 
     #[test]
