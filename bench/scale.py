@@ -83,7 +83,8 @@ def write_reference_folder(folder, n):
     """The bash scripts' layout with an event log of n lines (compact JSON, as their
     `echo` wrote it)."""
     base = Path(folder) / ".milestones"
-    for sub in ("active", "state/active", "state/events", "state/sessions", "state/backups"):
+    for sub in ("active", "state/active", "state/events", "state/sessions", "state/backups",
+                "state/.locks"):
         (base / sub).mkdir(parents=True, exist_ok=True)
     (base / "active" / "m1.yaml").write_text(
         "id: m1\ntitle: Scale\ntasks:\n  - id: t1\n    status: in_progress\n")

@@ -5,6 +5,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 use std::process::Command;
 
+use crate::exchange::parse_milestone_yaml;
 use crate::model::{Milestone, Op, PutReason};
 use crate::store::Store;
 use crate::workflow::Rejection;
@@ -12,7 +13,6 @@ use crate::yaml;
 
 use super::milestone::{load, IdArgs};
 use super::{milestone_id, open_store, CliError, Output};
-use crate::migrate::milestone::parse_milestone_yaml;
 
 const HEADER: &str = "\
 # Edit this milestone, save and close the editor. Lines starting with '#' are ignored.

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::migrate::milestone::parse_milestone_yaml;
+use crate::exchange::parse_milestone_yaml;
 use crate::model::{validate, Milestone, MilestoneFiles, MilestoneId, Op, PutReason};
 use crate::store::{Outcome, Store, StoreError};
 use crate::workflow::Rejection;
@@ -170,7 +170,7 @@ pub fn load_at(
 pub fn export(out: &Output, args: ReadArgs) -> Result<(), CliError> {
     let id = milestone_id(&args.milestone)?;
     let files = load_at(&open_store()?, &id, args.at.as_deref())?;
-    let value = view::export_value(&files.definition)
+    let value = crate::exchange::export_value(&files.definition)
         .map_err(|e| CliError::user(format!("cannot export: {e}")))?;
     if out.json {
         return out.json_value(&value);

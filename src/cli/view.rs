@@ -1,7 +1,6 @@
 //! What users see of a milestone: the JSON views of CLI.md and the text rendering.
 
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::model::{KiroWorkflow, Milestone, MilestoneFiles, Task};
 use crate::workflow::{display_percentage, milestone_progress, task_progress, MilestoneStatus};
@@ -109,24 +108,6 @@ pub fn detail(files: &MilestoneFiles) -> DetailView<'_> {
             .map(super::phase::request_json)
             .collect(),
     }
-}
-
-/// The reference's YAML with the derived values included (`export`).
-pub fn export_value(milestone: &Milestone) -> Result<Value, serde_json::Error> {
-    let mut value = serde_json::to_value(milestone)?;
-    let progress = milestone_progress(milestone);
-    if let Value::Object(map) = &mut value {
-        map.insert("status".into(), Value::from(progress.status.as_str()));
-        map.insert(
-            "progress".into(),
-            serde_json::json!({
-                "percentage": display_percentage(progress.percentage),
-                "completed_tasks": progress.completed_tasks,
-                "total_tasks": progress.total_tasks,
-            }),
-        );
-    }
-    Ok(value)
 }
 
 /// A text progress bar: `[#######-------------]  35%`.

@@ -175,10 +175,8 @@ impl Store {
     ) -> Result<Oid, StoreError> {
         let ours_commit = self.repo.find_commit(ours)?;
         let theirs_commit = self.repo.find_commit(theirs)?;
-        let lamport = self
-            .lamport(&ours_commit)?
-            .max(self.lamport(&theirs_commit)?)
-            + 1;
+        let lamport =
+            message::next_lamport([self.lamport(&ours_commit)?, self.lamport(&theirs_commit)?]);
         let at = clock::now();
         let noops = resolved.iter().filter(|r| r.outcome == "no-op").count();
         let summary = format!("merge {} operations ({} no-ops)", resolved.len(), noops);

@@ -174,7 +174,7 @@ impl Store {
             }
             let tree = self.repo.find_tree(tree)?;
             let parent = self.repo.find_commit(tip)?;
-            let lamport = self.lamport(&parent)? + 1;
+            let lamport = message::next_lamport([self.lamport(&parent)?]);
             let commit = self.write_commit(&tree, &[&parent], op.clone(), &applied, at, lamport)?;
             let log = format!("milestone: {}", applied.summary);
             match self.repo.reference_matching(REF, commit, true, tip, &log) {
@@ -327,7 +327,7 @@ impl Store {
         let mut current = commit.clone();
         loop {
             if let Some(header) = message::decode_header(current.message().unwrap_or("")) {
-                return Ok(header.lamport + skipped);
+                return Ok(header.lamport.saturating_add(skipped));
             }
             skipped += 1;
             match current.parents().next() {

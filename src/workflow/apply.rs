@@ -653,9 +653,13 @@ fn active_session<'f>(files: &'f mut MilestoneFiles, id: &SessionId) -> Option<&
         .filter(|s| s.status == SessionStatus::Active)
 }
 
+/// The first 12 characters of a commit id, for a summary. The id comes from an
+/// operation, which a merge may read from any message: it is not always hex.
 fn short(commit: &str) -> &str {
-    // `get`, not indexing: an operation from another clone may carry any text here.
-    commit.get(..12).unwrap_or(commit)
+    match commit.char_indices().nth(12) {
+        Some((end, _)) => &commit[..end],
+        None => commit,
+    }
 }
 
 /// Whether the RFC 3339 time `end` is before `cutoff`; an unreadable time is kept.
@@ -1171,8 +1175,8 @@ mod tests {
 
     #[test]
     fn short_never_splits_a_character() {
-        assert_eq!(short("ééééééé"), "éééééé");
-        assert_eq!(short("éééééééééééé"), "éééééé");
+        assert_eq!(short("ééééééé"), "ééééééé");
+        assert_eq!(short("éééééééééééééé"), "éééééééééééé");
         assert_eq!(short("abc"), "abc");
     }
 
@@ -1189,6 +1193,22 @@ mod tests {
             applied.files.unwrap().state,
             Some(serde_json::json!({"k": 1}))
         );
+    }
+
+    #[test]
+    fn a_recovery_from_a_commit_id_that_is_not_hex_is_summarized() {
+        // Found by review while writing the `apply` fuzz target: the summary cut the
+        // id at byte 12, inside the 'é'.
+        let op = Op::Restore {
+            milestone: mid(),
+            commit: "0123456789aé-and-more".into(),
+            source: RestoreSource::Recover,
+        };
+        let applied =
+            apply_with_source(Some(with_tasks(&[])), Some(with_tasks(&["a"])), &op, at()).unwrap();
+        assert_eq!(applied.summary, "m1: recover from 0123456789aé");
+        assert_eq!(short("abc"), "abc");
+        assert_eq!(short("0123456789abcdef"), "0123456789ab");
     }
 
     #[test]

@@ -14,6 +14,9 @@ mod discovery;
 mod edit;
 mod event_index;
 mod events;
+#[path = "../../fuzz/src/checks.rs"]
+mod fuzz_checks;
+mod fuzz_regressions;
 mod git_native;
 mod hooks;
 mod identity;
@@ -21,6 +24,7 @@ mod import_export;
 mod init;
 mod migrate;
 mod milestones;
+mod readback_props;
 mod recovery;
 mod refusals;
 mod sessions;

@@ -274,3 +274,28 @@ fn operations_made_during_a_session_carry_its_id() {
     repo.ok(["event", "add", "m1", "after"]);
     assert_eq!(repo.record("refs/milestones")["session"], Value::Null);
 }
+
+#[test]
+fn a_lamport_clock_at_its_maximum_does_not_overflow() {
+    // A commit message is anyone's to write (a clone pushes what it likes); one that
+    // claims the highest lamport clock must not make the next write overflow.
+    let repo = TestRepo::new();
+    repo.ok(["init"]);
+    repo.ok(["new", "m1"]);
+    let tip = repo.tip().unwrap();
+    let mut record = repo.record(&tip);
+    record["lamport"] = Value::from(u64::MAX);
+    let message = format!("m1: forged\n\n{record}\n");
+    let forged = repo.git([
+        "commit-tree",
+        &format!("{tip}^{{tree}}"),
+        "-p",
+        &tip,
+        "-m",
+        &message,
+    ]);
+    repo.git(["update-ref", "refs/milestones", forged.trim(), &tip]);
+    repo.ok(["task", "add", "m1", "a"]);
+    let after = repo.record("refs/milestones");
+    assert_eq!(after["lamport"].as_u64(), Some(u64::MAX));
+}
