@@ -44,7 +44,7 @@ pub fn record(hook: HookName, args: &[String], input: &[u8]) -> Result<Recorded,
     }
     // git runs hooks at the top of the worktree with GIT_DIR set where needed (linked
     // worktrees): opening from the environment finds the repository git is working on.
-    let store = Store::open_for_hook()?;
+    let store = Store::open_from_env()?;
     match store.tip() {
         Ok(_) => {}
         Err(StoreError::NotInitialized) => return Ok(Recorded::default()),

@@ -23,14 +23,16 @@ pub fn signature(
         Role::Author => ("AUTHOR", "author"),
         Role::Committer => ("COMMITTER", "committer"),
     };
-    let config = repo.config().ok();
+    // The configuration is only read when the environment does not say who it is.
+    let config = std::cell::OnceCell::new();
+    let config = || config.get_or_init(|| repo.config().ok()).as_ref();
     let lookup = |field: &str| -> Option<String> {
         let from_env = std::env::var(format!("GIT_{env}_{}", field.to_uppercase()))
             .ok()
             .filter(|v| !v.trim().is_empty());
         from_env
-            .or_else(|| config_value(config.as_ref(), &format!("{section}.{field}")))
-            .or_else(|| config_value(config.as_ref(), &format!("user.{field}")))
+            .or_else(|| config_value(config(), &format!("{section}.{field}")))
+            .or_else(|| config_value(config(), &format!("user.{field}")))
     };
     match (lookup("name"), lookup("email")) {
         (Some(name), Some(email)) => Signature::new(&name, &email, &Time::new(time.timestamp(), 0))

@@ -40,20 +40,16 @@ pub struct Store {
 impl Store {
     /// Opens the repository the way git finds it: `GIT_DIR`, `git -C`, the current
     /// directory or one above it, linked worktrees and bare repositories.
+    ///
+    /// libgit2 is told not to re-hash every object it reads, nor to check that the
+    /// objects a new commit names exist (this process has just read them): git itself
+    /// does neither on ordinary commands, and both cost every command, hooks included.
     pub fn open_from_env() -> Result<Store, StoreError> {
+        git2::opts::strict_hash_verification(false);
+        git2::opts::strict_object_creation(false);
         Repository::open_from_env()
             .map(|repo| Store { repo })
             .map_err(StoreError::NotARepository)
-    }
-
-    /// Like [`Store::open_from_env`], for a git hook, which runs inside the user's git
-    /// command and must be quick: libgit2 does not re-hash every object it reads nor
-    /// check that the objects a new commit names exist (this process has just read
-    /// them). git itself does neither on ordinary commands.
-    pub fn open_for_hook() -> Result<Store, StoreError> {
-        git2::opts::strict_hash_verification(false);
-        git2::opts::strict_object_creation(false);
-        Self::open_from_env()
     }
 
     /// Opens the repository at `path` (no search upwards).

@@ -378,6 +378,11 @@ impl Store {
         let (Some(id), Some(after)) = (milestone, &applied.files) else {
             return Ok(self.repo.find_tree(snapshot.tree().id())?);
         };
+        // An operation that only records events (event add, a checkpoint) changes no
+        // file: the tree stays as it is, with no object written again.
+        if before == Some(after) {
+            return Ok(self.repo.find_tree(snapshot.tree().id())?);
+        }
         let old_folder = snapshot.milestone_tree(id)?;
         let mut folder = self.repo.treebuilder(old_folder.as_ref())?;
         if before.map(|b| &b.definition) != Some(&after.definition) {
