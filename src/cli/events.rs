@@ -127,29 +127,28 @@ pub fn timeline(out: &Output, args: TimelineArgs) -> Result<(), CliError> {
     let store = open_store()?;
     check_exists(&store, &filter)?;
     out.page(store.repo().config().ok().as_ref());
-    // Streamed, oldest first: a long history never sits in memory as a whole.
-    let mut first = true;
+    // Streamed, oldest first: a long history never sits in memory as a whole. JSON
+    // output is one event per line, as stored, so nothing is parsed again.
+    let tip = store.tip()?;
     let mut failure = None;
+    let mut write = |text: String| match out.line(text) {
+        Ok(()) => true,
+        Err(e) => {
+            failure = Some(e);
+            false
+        }
+    };
     if out.json {
         out.line("[")?;
-    }
-    store.for_each_event(store.tip()?, &filter, |event| {
-        let written = if out.json {
+        let mut first = true;
+        store.for_each_event_json(tip, &filter, |json| {
             let separator = if first { "" } else { "," };
-            let text = serde_json::to_string_pretty(&event).unwrap_or_default();
-            out.line(format!("{separator}{}", indent(&text)))
-        } else {
-            out.line(event_line(out, &event))
-        };
-        first = false;
-        match written {
-            Ok(()) => true,
-            Err(e) => {
-                failure = Some(e);
-                false
-            }
-        }
-    })?;
+            first = false;
+            write(format!("{separator}{json}"))
+        })?;
+    } else {
+        store.for_each_event(tip, &filter, |event| write(event_line(out, &event)))?;
+    }
     if let Some(e) = failure {
         return Err(e);
     }
@@ -157,13 +156,6 @@ pub fn timeline(out: &Output, args: TimelineArgs) -> Result<(), CliError> {
         out.line("]")?;
     }
     Ok(())
-}
-
-fn indent(text: &str) -> String {
-    text.lines()
-        .map(|line| format!("  {line}"))
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 fn print_events(out: &Output, events: &[EventRecord]) -> Result<(), CliError> {

@@ -27,20 +27,6 @@ impl EventFilter {
         self.matches(record, at)
     }
 
-    /// Substrings every matching event's JSON line contains, to skip the others
-    /// without parsing them.
-    fn needles(&self) -> Vec<String> {
-        let quoted = |s: &str| serde_json::to_string(s).unwrap_or_default();
-        let mut needles = Vec::new();
-        if let Some(m) = &self.milestone {
-            needles.push(format!("\"milestone_id\":{}", quoted(m)));
-        }
-        if let Some(t) = &self.event_type {
-            needles.push(format!("\"event_type\":{}", quoted(t)));
-        }
-        needles
-    }
-
     fn matches(&self, record: &EventRecord, at: Option<DateTime<Utc>>) -> bool {
         self.milestone
             .as_ref()
@@ -174,6 +160,71 @@ impl Store {
         Ok(newest.into_iter().rev().collect())
     }
 
+    /// Like [`Store::for_each_event`], with each event as its JSON text: from the index
+    /// it is the stored line, not parsed again, which keeps `timeline --json` of a
+    /// long history fast.
+    pub fn for_each_event_json(
+        &self,
+        from: Oid,
+        filter: &EventFilter,
+        mut visit: impl FnMut(&str) -> bool,
+    ) -> Result<(), StoreError> {
+        let index = if self.tip().ok() == Some(from) {
+            self.event_index(from)?
+        } else {
+            None
+        };
+        if let Some(path) = index {
+            let mut visited = 0usize;
+            let scanned = self.scan_index(&path, filter, |json, exact| {
+                // A key that did not settle the filter (a time filter always needs the
+                // event's own timestamp checked exactly) sends us to the JSON.
+                if !exact || filter.since.is_some() {
+                    match serde_json::from_str::<EventRecord>(json) {
+                        Ok(record) if filter.accepts(&record) => {}
+                        _ => return true,
+                    }
+                }
+                visited += 1;
+                visit(json)
+            });
+            match scanned {
+                Ok(()) => return Ok(()),
+                Err(e) if visited > 0 => {
+                    return Err(StoreError::Local(format!(
+                        "cannot read the event index: {e}"
+                    )))
+                }
+                Err(_) => {}
+            }
+        }
+        for keyed in self.keyed_events(from, None)? {
+            if filter.accepts(&keyed.record) {
+                let json = serde_json::to_string(&keyed.record)
+                    .map_err(|e| StoreError::Encode(format!("event: {e}")))?;
+                if !visit(&json) {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn scan_index(
+        &self,
+        path: &std::path::Path,
+        filter: &EventFilter,
+        visit: impl FnMut(&str, bool) -> bool,
+    ) -> std::io::Result<()> {
+        let since = filter.since.map(crate::clock::format_time);
+        let key_filter = super::index::KeyFilter {
+            milestone: filter.milestone.as_deref(),
+            event_type: filter.event_type.as_deref(),
+            since: since.as_deref(),
+        };
+        super::index::scan(path, &key_filter, visit)
+    }
+
     /// Calls `visit` with each event reachable from `from` that matches `filter`, in
     /// timeline order (oldest first), until it returns false. Reads the local index
     /// when `from` is the tip, the history otherwise; both give the same answer.
@@ -189,16 +240,17 @@ impl Store {
             None
         };
         if let Some(path) = index {
-            let since = filter.since.map(crate::clock::format_time);
             let mut visited = 0usize;
-            let scanned =
-                super::index::scan(&path, &filter.needles(), since.as_deref(), |_, record| {
-                    if !filter.accepts(&record) {
-                        return true;
-                    }
-                    visited += 1;
-                    visit(record)
-                });
+            let scanned = self.scan_index(&path, filter, |json, _| {
+                let Ok(record) = serde_json::from_str::<EventRecord>(json) else {
+                    return true;
+                };
+                if !filter.accepts(&record) {
+                    return true;
+                }
+                visited += 1;
+                visit(record)
+            });
             match scanned {
                 Ok(()) => return Ok(()),
                 // An index that cannot be read is bypassed, never trusted; past the

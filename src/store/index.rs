@@ -5,7 +5,8 @@
 //! rebuilt or bypassed.
 //!
 //! One line per event, in timeline order: `<sort key>\t<event JSON>`. The sort key is
-//! `(lamport, timestamp, commit, position)`: the order in which a merge replays the
+//! `(lamport, timestamp, commit, position)`, followed by the event's milestone and type
+//! so that filters read them without parsing the JSON. The order is the order in which a merge replays the
 //! operations, which follows causality (an operation comes after everything it was
 //! made on top of) whatever the clocks say, and is the same with or without the index.
 
@@ -22,7 +23,7 @@ use super::{Store, StoreError};
 use crate::model::EventRecord;
 
 /// Bumped when the line format changes; an index of another version is rebuilt.
-const INDEX_VERSION: u32 = 1;
+const INDEX_VERSION: u32 = 2;
 /// An index lock older than this was left by a process that died.
 const STALE_LOCK: Duration = Duration::from_secs(60);
 
@@ -40,18 +41,37 @@ pub(super) struct Keyed {
     pub record: EventRecord,
 }
 
-/// The timeline sort key of an event.
-fn sort_key(timestamp: &str, lamport: u64, commit: &str, position: usize) -> String {
+/// The timeline sort key of an event, with its milestone and type after it.
+fn sort_key(record: &EventRecord, lamport: u64, commit: &str, position: usize) -> String {
     // Timestamps are normalized to one format, so that text order is time order.
-    let normalized = chrono::DateTime::parse_from_rfc3339(timestamp)
+    let normalized = chrono::DateTime::parse_from_rfc3339(&record.timestamp)
         .map(|t| crate::clock::format_time(t.with_timezone(&chrono::Utc)))
-        .unwrap_or_else(|_| timestamp.to_string());
-    format!("{lamport:020}|{normalized}|{commit}|{position:06}")
+        .unwrap_or_else(|_| record.timestamp.replace(['|', '\t', '\n'], " "));
+    let milestone = record
+        .milestone_id
+        .as_deref()
+        .map_or(NO_MILESTONE, key_field);
+    let event_type = key_field(&record.event_type);
+    format!("{lamport:020}|{normalized}|{commit}|{position:06}|{milestone}|{event_type}")
 }
 
-/// The normalized timestamp in a key.
-pub(super) fn key_time(key: &str) -> &str {
-    key.split('|').nth(1).unwrap_or("")
+/// Stands for an event of no milestone in a key (no milestone id starts with '-').
+const NO_MILESTONE: &str = "-";
+/// Stands for a value a key cannot hold as it is: the JSON must be checked.
+const UNKNOWN: &str = "*";
+
+/// A milestone id or event type as a key holds it, or [`UNKNOWN`] when it has
+/// characters that could break the line (imported event types may).
+fn key_field(value: &str) -> &str {
+    let plain = !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'));
+    if plain && value != NO_MILESTONE && value != UNKNOWN {
+        value
+    } else {
+        UNKNOWN
+    }
 }
 
 impl Store {
@@ -81,7 +101,7 @@ impl Store {
             for (position, event) in events.into_iter().enumerate() {
                 let record = super::history::record_of(event, &header, &user, oid);
                 keyed.push(Keyed {
-                    key: sort_key(&record.timestamp, header.lamport, &commit_id, position),
+                    key: sort_key(&record, header.lamport, &commit_id, position),
                     record,
                 });
             }
@@ -285,12 +305,23 @@ impl Drop for IndexLock {
     }
 }
 
-/// Streams the index lines, oldest first, parsing only those whose text can match.
+/// What [`scan`] selects by the key alone.
+pub(super) struct KeyFilter<'a> {
+    /// Only this milestone's events.
+    pub milestone: Option<&'a str>,
+    /// Only events of this type.
+    pub event_type: Option<&'a str>,
+    /// Only events at or after this normalized time.
+    pub since: Option<&'a str>,
+}
+
+/// Streams the index lines, oldest first, with the event's JSON as stored. Lines the
+/// key rules out are skipped unparsed; `exact` tells `visit` whether the key settled
+/// the filter, or the JSON must still be checked.
 pub(super) fn scan(
     path: &Path,
-    needles: &[String],
-    since: Option<&str>,
-    mut visit: impl FnMut(&str, EventRecord) -> bool,
+    filter: &KeyFilter<'_>,
+    mut visit: impl FnMut(&str, bool) -> bool,
 ) -> std::io::Result<()> {
     let reader = BufReader::with_capacity(1 << 16, File::open(path)?);
     for line in reader.split(b'\n') {
@@ -301,18 +332,104 @@ pub(super) fn scan(
         let Some((key, json)) = line.split_once('\t') else {
             continue;
         };
-        if since.is_some_and(|since| key_time(key) < since) {
+        let mut fields = key.split('|');
+        let time = fields.nth(1).unwrap_or("");
+        let milestone = fields.nth(2).unwrap_or(UNKNOWN);
+        let event_type = fields.next().unwrap_or(UNKNOWN);
+        if filter.since.is_some_and(|since| time < since) {
             continue;
         }
-        if !needles.iter().all(|n| json.contains(n.as_str())) {
+        // A plain value in the key settles the filter; UNKNOWN leaves it to the JSON.
+        let mut exact = true;
+        let mut ruled_out = false;
+        for (wanted, stored) in [
+            (filter.milestone, milestone),
+            (filter.event_type, event_type),
+        ] {
+            match wanted {
+                None => {}
+                Some(_) if stored == UNKNOWN => exact = false,
+                Some(wanted) => ruled_out |= wanted != stored,
+            }
+        }
+        if ruled_out {
             continue;
         }
-        let Ok(record) = serde_json::from_str::<EventRecord>(json) else {
-            continue;
-        };
-        if !visit(key, record) {
+        if !visit(json, exact) {
             break;
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(milestone: Option<&str>, event_type: &str) -> EventRecord {
+        EventRecord {
+            timestamp: "2026-01-01T00:00:00Z".into(),
+            milestone_id: milestone.map(str::to_string),
+            session_id: None,
+            event_type: event_type.into(),
+            data: serde_json::Value::Null,
+            user: String::new(),
+            commit: "c".into(),
+        }
+    }
+
+    #[test]
+    fn keys_carry_plain_values_and_mark_the_others() {
+        assert_eq!(key_field("task_added"), "task_added");
+        for odd in ["a|b", "tab\there", "-", "*", "", "é"] {
+            assert_eq!(key_field(odd), UNKNOWN, "{odd:?}");
+        }
+        let key = sort_key(&record(None, "x"), 7, "c", 1);
+        assert!(key.ends_with("|-|x"), "{key}");
+    }
+
+    #[test]
+    fn scan_settles_plain_filters_by_key_and_leaves_odd_ones_to_the_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.idx");
+        let events = [
+            record(Some("m1"), "note"),
+            record(Some("m2"), "note"),
+            record(Some("m1"), "odd|type"),
+        ];
+        let keyed: Vec<Keyed> = events
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Keyed {
+                key: sort_key(r, i as u64, "c", i),
+                record: r.clone(),
+            })
+            .collect();
+        write_lines(&path, keyed.iter(), false).unwrap();
+        let seen = |milestone, event_type| {
+            let filter = KeyFilter {
+                milestone,
+                event_type,
+                since: None,
+            };
+            let mut seen = Vec::new();
+            scan(&path, &filter, |json, exact| {
+                let r: EventRecord = serde_json::from_str(json).unwrap();
+                seen.push((r.event_type, exact));
+                true
+            })
+            .unwrap();
+            seen
+        };
+        // A stored odd type cannot be ruled out by the key: handed over, not exact.
+        assert_eq!(
+            seen(Some("m1"), Some("note")),
+            [("note".to_string(), true), ("odd|type".to_string(), false)]
+        );
+        assert_eq!(seen(Some("m2"), None), [("note".to_string(), true)]);
+        assert_eq!(
+            seen(Some("m1"), Some("odd|type")),
+            [("odd|type".to_string(), false)]
+        );
+    }
 }
