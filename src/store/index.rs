@@ -323,10 +323,18 @@ pub(super) fn scan(
     filter: &KeyFilter<'_>,
     mut visit: impl FnMut(&str, bool) -> bool,
 ) -> std::io::Result<()> {
-    let reader = BufReader::with_capacity(1 << 16, File::open(path)?);
-    for line in reader.split(b'\n') {
-        let line = line?;
-        let Ok(line) = std::str::from_utf8(&line) else {
+    let mut reader = BufReader::with_capacity(1 << 16, File::open(path)?);
+    // One buffer for every line: a history of 100,000 events is 100,000 lines.
+    let mut buffer = Vec::with_capacity(1024);
+    loop {
+        buffer.clear();
+        if reader.read_until(b'\n', &mut buffer)? == 0 {
+            break;
+        }
+        if buffer.last() == Some(&b'\n') {
+            buffer.pop();
+        }
+        let Ok(line) = std::str::from_utf8(&buffer) else {
             continue;
         };
         let Some((key, json)) = line.split_once('\t') else {
