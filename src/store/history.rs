@@ -169,34 +169,19 @@ impl Store {
         filter: &EventFilter,
         mut visit: impl FnMut(&str) -> bool,
     ) -> Result<(), StoreError> {
-        let index = if self.tip().ok() == Some(from) {
-            self.event_index(from)?
-        } else {
-            None
-        };
-        if let Some(path) = index {
-            let mut visited = 0usize;
-            let scanned = self.scan_index(&path, filter, |json, exact| {
-                // A key that did not settle the filter (a time filter always needs the
-                // event's own timestamp checked exactly) sends us to the JSON.
-                if !exact || filter.since.is_some() {
-                    match serde_json::from_str::<EventRecord>(json) {
-                        Ok(record) if filter.accepts(&record) => {}
-                        _ => return true,
-                    }
+        let indexed = self.scan_index_at(from, filter, |json, exact| {
+            // A key that did not settle the filter, and a time filter (the event's
+            // own timestamp decides exactly), send us to the JSON.
+            if !exact || filter.since.is_some() {
+                match serde_json::from_str::<EventRecord>(json) {
+                    Ok(record) if filter.accepts(&record) => {}
+                    _ => return None,
                 }
-                visited += 1;
-                visit(json)
-            });
-            match scanned {
-                Ok(()) => return Ok(()),
-                Err(e) if visited > 0 => {
-                    return Err(StoreError::Local(format!(
-                        "cannot read the event index: {e}"
-                    )))
-                }
-                Err(_) => {}
             }
+            Some(visit(json))
+        })?;
+        if indexed {
+            return Ok(());
         }
         for keyed in self.keyed_events(from, None)? {
             if filter.accepts(&keyed.record) {
@@ -210,21 +195,6 @@ impl Store {
         Ok(())
     }
 
-    fn scan_index(
-        &self,
-        path: &std::path::Path,
-        filter: &EventFilter,
-        visit: impl FnMut(&str, bool) -> bool,
-    ) -> std::io::Result<()> {
-        let since = filter.since.map(crate::clock::format_time);
-        let key_filter = super::index::KeyFilter {
-            milestone: filter.milestone.as_deref(),
-            event_type: filter.event_type.as_deref(),
-            since: since.as_deref(),
-        };
-        super::index::scan(path, &key_filter, visit)
-    }
-
     /// Calls `visit` with each event reachable from `from` that matches `filter`, in
     /// timeline order (oldest first), until it returns false. Reads the local index
     /// when `from` is the tip, the history otherwise; both give the same answer.
@@ -234,34 +204,12 @@ impl Store {
         filter: &EventFilter,
         mut visit: impl FnMut(EventRecord) -> bool,
     ) -> Result<(), StoreError> {
-        let index = if self.tip().ok() == Some(from) {
-            self.event_index(from)?
-        } else {
-            None
-        };
-        if let Some(path) = index {
-            let mut visited = 0usize;
-            let scanned = self.scan_index(&path, filter, |json, _| {
-                let Ok(record) = serde_json::from_str::<EventRecord>(json) else {
-                    return true;
-                };
-                if !filter.accepts(&record) {
-                    return true;
-                }
-                visited += 1;
-                visit(record)
-            });
-            match scanned {
-                Ok(()) => return Ok(()),
-                // An index that cannot be read is bypassed, never trusted; past the
-                // first event that would repeat events, so it is an error then.
-                Err(e) if visited > 0 => {
-                    return Err(StoreError::Local(format!(
-                        "cannot read the event index: {e}"
-                    )))
-                }
-                Err(_) => {}
-            }
+        let indexed = self.scan_index_at(from, filter, |json, _| {
+            let record = serde_json::from_str::<EventRecord>(json).ok()?;
+            filter.accepts(&record).then(|| visit(record))
+        })?;
+        if indexed {
+            return Ok(());
         }
         for keyed in self.keyed_events(from, None)? {
             if filter.accepts(&keyed.record) && !visit(keyed.record) {
@@ -269,6 +217,47 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// Scans the index when it covers `from` (the tip): `visit` gets each line the key
+    /// does not rule out and says `None` to skip it, or whether to go on. False when
+    /// the index could not be used and the caller must read the history.
+    fn scan_index_at(
+        &self,
+        from: Oid,
+        filter: &EventFilter,
+        mut visit: impl FnMut(&str, bool) -> Option<bool>,
+    ) -> Result<bool, StoreError> {
+        if self.tip().ok() != Some(from) {
+            return Ok(false);
+        }
+        let Some(path) = self.event_index(from)? else {
+            return Ok(false);
+        };
+        let since = filter.since.map(crate::clock::format_time);
+        let key_filter = super::index::KeyFilter {
+            milestone: filter.milestone.as_deref(),
+            event_type: filter.event_type.as_deref(),
+            since: since.as_deref(),
+        };
+        let mut visited = 0usize;
+        let scanned =
+            super::index::scan(&path, &key_filter, |json, exact| match visit(json, exact) {
+                None => true,
+                Some(go_on) => {
+                    visited += 1;
+                    go_on
+                }
+            });
+        match scanned {
+            Ok(()) => Ok(true),
+            // An index that cannot be read is bypassed, never trusted; past the first
+            // event that would repeat events, so it is an error then.
+            Err(e) if visited > 0 => Err(StoreError::Local(format!(
+                "cannot read the event index: {e}"
+            ))),
+            Err(_) => Ok(false),
+        }
     }
 }
 
