@@ -7,7 +7,8 @@ Method
   imports it with `git milestone import`, and then times whole processes, each
   against its baseline in the same invocation, interleaved (the order alternates per
   round), taking medians:
-    event add          vs  git update-ref (a compare-and-swap)            target <= 2.0x
+    event add          vs  git update-ref <new> <old> (a compare-and-swap that moves the
+                           ref between two commits, so every call writes)  target <= 2.0x
     event add at N     vs  event add in a repository of 10 events         target <= 1.25x (N = 100,000)
     events --type rare --limit 50
                        vs  grep '"event_type":"rare"' <events file> | tail -50   target <= 3x
@@ -104,15 +105,19 @@ def write_reference_folder(folder, n):
     return base / "state/events/milestone-m1.jsonl"
 
 
-def compare(name, ours, theirs, rounds, env, cwd_ours, cwd_theirs, target, kind="ratio"):
-    """Interleaved medians of two commands; returns a result row."""
-    timed(ours, env, cwd_ours)
-    timed(theirs, env, cwd_theirs)
+def compare(name, ours, theirs, rounds, env, cwd_ours, cwd_theirs, target):
+    """Interleaved medians of two commands; returns a result row. A command may be a
+    function returning the command line to run next (a baseline that alternates)."""
+    def line(cmd):
+        return cmd() if callable(cmd) else cmd
+
+    timed(line(ours), env, cwd_ours)
+    timed(line(theirs), env, cwd_theirs)
     a, b, mem = [], [], []
     for i in range(rounds):
         pair = [(ours, cwd_ours, a), (theirs, cwd_theirs, b)]
         for cmd, cwd, out in (pair if i % 2 == 0 else pair[::-1]):
-            ns, rss = timed(cmd, env, cwd)
+            ns, rss = timed(line(cmd), env, cwd)
             out.append(ns)
             if out is a:
                 mem.append(rss)
@@ -164,12 +169,22 @@ def main():
             print(f"{n} events: import {seconds:.2f} s ({n / seconds:,.0f} events/s), "
                   f"objects {repo_bytes / 1e6:.1f} MB vs folder {folder_bytes / 1e6:.1f} MB "
                   f"({repo_bytes / folder_bytes:.2f}x)", flush=True)
-            head = run(["git", "rev-parse", "HEAD"], env, repo)
-            run(["git", "update-ref", "refs/bench/x", head], env, repo)
+            # Two commits for the baseline to move refs/bench/x between: an update-ref
+            # to the value the ref already has skips writing the ref, and one
+            # `event add` always moves refs/milestones.
+            commits = [run(["git", "rev-parse", "HEAD"], env, repo)]
+            run(["git", "commit", "-q", "--allow-empty", "-m", "B"], env, repo)
+            commits.append(run(["git", "rev-parse", "HEAD"], env, repo))
+            run(["git", "update-ref", "refs/bench/x", commits[0]], env, repo)
+
+            def move_ref():
+                commits.reverse()
+                return ["git", "update-ref", "refs/bench/x", commits[0], commits[1]]
+
             ref = ["bash", "-c", f"source {reference} && \"$@\"", "reference"]
             rows.append(compare(f"{n}: event add / update-ref",
                                 [binary, "event", "add", "m1", "bench"],
-                                ["git", "update-ref", "refs/bench/x", head], max(args.rounds, 30),
+                                move_ref, max(args.rounds, 30),
                                 env, repo, repo, 2.0))
             rows.append(compare(f"{n}: event add at {n} / at 10 events",
                                 [binary, "event", "add", "m1", "bench"],
