@@ -1,4 +1,5 @@
-use clap::FromArgMatches;
+use clap::error::ErrorKind;
+use clap::{CommandFactory, FromArgMatches};
 use git_milestone::cli::{self, Cli, CliError};
 
 fn main() {
@@ -6,8 +7,19 @@ fn main() {
     if let Some(result) = cli::run_hook_command(&args) {
         return finish(result);
     }
-    let parsed = cli::help::command()
+    // The examples under each command's help are attached only when help is shown:
+    // building them costs every command, hooks included.
+    let parsed = Cli::command()
         .try_get_matches_from(&args)
+        .map_err(|e| match e.kind() {
+            ErrorKind::DisplayHelp | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                cli::help::command()
+                    .try_get_matches_from(&args)
+                    .err()
+                    .unwrap_or(e)
+            }
+            _ => e,
+        })
         .and_then(|matches| Cli::from_arg_matches(&matches));
     let cli = match parsed {
         Ok(cli) => cli,
