@@ -8,21 +8,24 @@ Method
   GIT_* variables, C locale), each with `git milestone init`, a milestone and a first
   commit:
     - hooked: `git milestone hooks install` and `git milestone session start bench`, so
-      every commit runs the post-commit shim, which runs the binary, which writes a
-      `commit` event (one commit on refs/milestones per commit: the most a plain commit
-      costs);
-    - idle:   the hooks installed, no session: the hook has nothing to record and
-      returns at once (the fixed cost of having the hooks);
+      every commit runs the post-commit shim, which starts the binary in the
+      background to write a `commit` event (one commit on refs/milestones per commit:
+      the most a plain commit costs) and lets git go on;
+    - sync:   the same with GIT_MILESTONE_HOOKS=sync: the shim runs the binary and git
+      waits for the event to be written;
+    - idle:   the hooks installed, no session: nothing to record;
     - shell:  a post-commit hook that is only `#!/bin/sh` and `exit 0`: the floor of
       any hook, what git spends starting one;
     - plain:  no hooks at all.
   Then, for N rounds, it times one whole `git commit -q --allow-empty -m <msg>` process
   in each, wall clock, with the monotonic time.perf_counter_ns() around
-  subprocess.run(). All four run in the same round, their order rotating per round, so
-  drift in machine load or cache state hits every side equally. A few untimed warm-up
-  rounds come first. It prints median and p90 of each and the ratios of the medians to
-  plain (the target is for hooked), and checks that every hooked commit was recorded
-  and no idle one was.
+  subprocess.run(). All five run in the same round, their order rotating per round, so
+  drift in machine load or cache state hits every side equally. After each commit
+  with the hooks, an untimed `git milestone hooks status` waits for the recording in
+  the background to finish, so that it does not run into the next timed commit. A
+  few untimed warm-up rounds come first. It prints median and p90 of each and the
+  ratios of the medians to plain (the target is for hooked), and checks that every
+  hooked commit was recorded and no idle one was.
 
 Run
   python3 bench/hooks.py                 # 50 rounds
@@ -104,7 +107,7 @@ def main():
         env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
         env.update(HOME=tmp, XDG_CONFIG_HOME=tmp, GIT_CONFIG_NOSYSTEM="1", LC_ALL="C")
         repos = {}
-        names = ("hooked", "idle", "shell", "plain")
+        names = ("hooked", "sync", "idle", "shell", "plain")
         for name in names:
             repo = os.path.join(tmp, name)
             run(["git", "init", "-q", repo], env, tmp)
@@ -114,9 +117,12 @@ def main():
             run([binary, "new", "bench", "-q"], env, repo)
             run(["git", "commit", "-q", "--allow-empty", "-m", "first"], env, repo)
             repos[name] = repo
-        for name in ("hooked", "idle"):
+        for name in ("hooked", "sync", "idle"):
             run([binary, "hooks", "install", "-q"], env, repos[name])
-        run([binary, "session", "start", "bench"], env, repos["hooked"])
+        for name in ("hooked", "sync"):
+            run([binary, "session", "start", "bench"], env, repos[name])
+        envs = {name: env for name in names}
+        envs["sync"] = dict(env, GIT_MILESTONE_HOOKS="sync")
         trivial = Path(repos["shell"]) / ".git" / "hooks" / "post-commit"
         trivial.write_text("#!/bin/sh\nexit 0\n")
         trivial.chmod(0o755)
@@ -130,14 +136,19 @@ def main():
             order = names[i % len(names):] + names[:i % len(names)]
             for name in order:
                 cmd = ["git", "commit", "-q", "--allow-empty", "-m", f"change {i}"]
-                ns = timed(cmd, env, repos[name])
+                ns = timed(cmd, envs[name], repos[name])
                 if i >= WARMUP:
                     times[name].append(ns)
+                if name in ("hooked", "idle"):
+                    # Waits for the recording in the background, untimed.
+                    run([binary, "hooks", "status", "-q"], env, repos[name])
 
         # Sanity: every hooked commit was recorded, one operation each; idle wrote none.
         recorded = ops("hooked") - before["hooked"]
-        if recorded != WARMUP + args.rounds:
-            fail(f"expected {WARMUP + args.rounds} recorded commits, found {recorded}")
+        for name in ("hooked", "sync"):
+            if ops(name) - before[name] != WARMUP + args.rounds:
+                fail(f"{name}: expected {WARMUP + args.rounds} recorded commits, "
+                     f"found {ops(name) - before[name]}")
         if ops("idle") != before["idle"]:
             fail("the idle hooks wrote to refs/milestones")
 

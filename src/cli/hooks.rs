@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
+use crate::hooks::background::Marker;
 use crate::hooks::install::{self, HookState, HooksDir, Installed, Uninstalled};
 use crate::hooks::{chain, legacy_name, record, HookName};
 
@@ -30,6 +31,15 @@ pub struct HookArgs {
     /// The folder the shim runs from; the hook it chains is kept there.
     #[arg(long, value_name = "DIR")]
     pub hooks_dir: Option<PathBuf>,
+    /// Record in the background: the marker the shim made, removed when done.
+    #[arg(long, value_name = "FILE")]
+    pub pending: Option<PathBuf>,
+    /// HEAD's commit when git ran the hook, as the shim read it.
+    #[arg(long, value_name = "COMMIT", requires = "branch")]
+    pub head: Option<String>,
+    /// HEAD's branch then ("none" when detached).
+    #[arg(long, value_name = "BRANCH", requires = "head")]
+    pub branch: Option<String>,
     /// post-commit, post-merge, post-checkout or post-rewrite.
     pub name: String,
     /// The arguments git gave the hook.
@@ -41,7 +51,12 @@ pub fn run(out: &Output, command: HooksCommand) -> Result<(), CliError> {
     let store = open_store()?;
     let dir = install::hooks_dir(store.repo())?;
     match command {
-        HooksCommand::Install => install_hooks(out, &dir),
+        HooksCommand::Install => {
+            // The post-commit shim records in the background only where this
+            // worktree's git-milestone folder is there for its marker.
+            let _ = std::fs::create_dir_all(store.local_dir());
+            install_hooks(out, &dir)
+        }
         HooksCommand::Uninstall => uninstall_hooks(out, &dir),
         HooksCommand::Status => status(out, &dir),
     }
@@ -156,8 +171,23 @@ fn status(out: &Output, dir: &HooksDir) -> Result<(), CliError> {
 /// Runs the hook a shim stands for: first the hook it chains, then the recording. It
 /// exits with the chained hook's status (git passes post-checkout's on to the user)
 /// and otherwise 0: recording never fails the user's git command. It prints at most
-/// one line, unless something went wrong.
+/// one line, unless something went wrong. In the background (`--pending`) it prints
+/// nothing: its problems are kept for the next command to report.
 pub fn hook(args: HookArgs) -> Result<(), CliError> {
+    let marker = args.pending.clone().map(Marker::adopt);
+    let head = args
+        .head
+        .as_deref()
+        .and_then(|head| git2::Oid::from_str(head).ok())
+        .map(|head| (args.branch.clone().unwrap_or_default(), head));
+    let invocation = record::Invocation {
+        marker: marker.as_ref().map(Marker::path),
+        head,
+    };
+    let say = |line: &str| match &marker {
+        Some(marker) => marker.keep_problem(line),
+        None => say(&format!("git-milestone: {line}")),
+    };
     let hook = HookName::from_name(&args.name);
     let input = match hook {
         Some(h) if h.reads_stdin() => {
@@ -172,15 +202,18 @@ pub fn hook(args: HookArgs) -> Result<(), CliError> {
         let input = hook.reads_stdin().then_some(input.as_slice());
         match chain::run_chained(dir, hook, &args.args, input) {
             Ok(code) => status = code.unwrap_or(0),
-            Err(e) => say(&format!("git-milestone: {e}")),
+            Err(e) => say(&e.to_string()),
         }
     }
     match hook {
         None => say(&format!(
-            "git-milestone: unknown hook {:?}: the hooks are post-commit, post-merge, post-checkout and post-rewrite",
+            "unknown hook {:?}: the hooks are post-commit, post-merge, post-checkout and post-rewrite",
             args.name
         )),
-        Some(hook) => report(hook, record::record(hook, &args.args, &input)),
+        Some(hook) => {
+            let recorded = record::record(hook, &args.args, &input, &invocation);
+            report(hook, recorded, marker.is_none(), say);
+        }
     }
     if status == 0 {
         Ok(())
@@ -193,17 +226,24 @@ pub fn hook(args: HookArgs) -> Result<(), CliError> {
     }
 }
 
-fn report(hook: HookName, recorded: Result<record::Recorded, crate::store::StoreError>) {
+/// Says what a recording did (the tasks it moved, only when someone sees it) and what
+/// went wrong.
+fn report(
+    hook: HookName,
+    recorded: Result<record::Recorded, crate::store::StoreError>,
+    seen: bool,
+    say: impl Fn(&str),
+) {
     match recorded {
         Ok(recorded) => {
-            if !recorded.moved.is_empty() {
-                say(&format!("git-milestone: {}", recorded.moved.join(", ")));
+            if seen && !recorded.moved.is_empty() {
+                say(&recorded.moved.join(", "));
             }
             for e in recorded.errors {
-                say(&format!("git-milestone: {hook} hook: {e}"));
+                say(&format!("{hook} hook: {e}"));
             }
         }
-        Err(e) => say(&format!("git-milestone: {hook} hook: {e}")),
+        Err(e) => say(&format!("{hook} hook: {e}")),
     }
 }
 

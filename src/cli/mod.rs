@@ -229,9 +229,18 @@ pub fn run_hook_command(args: &[std::ffi::OsString]) -> Option<Result<(), CliErr
     Some(hooks::hook(line.args))
 }
 
-/// Opens the store of the repository git would use here.
+/// Opens the store of the repository git would use here, once the hooks recording in
+/// the background are done (what they record comes before this command), and reports
+/// what went wrong in them.
 fn open_store() -> Result<crate::store::Store, CliError> {
-    Ok(crate::store::Store::open_from_env()?)
+    use std::io::Write;
+    let store = crate::store::Store::open_from_env()?;
+    let local = store.local_dir();
+    crate::hooks::background::wait_for_recordings(&local, None);
+    for problem in crate::hooks::background::take_problems(&local) {
+        let _ = writeln!(std::io::stderr(), "warning: in the background, {problem}");
+    }
+    Ok(store)
 }
 
 /// Parses a milestone id argument with a clear message.

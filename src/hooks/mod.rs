@@ -6,6 +6,7 @@
 //! of `refs/milestones`: what a hook records goes through [`crate::store::Store`] as
 //! [`crate::model::Op`]s.
 
+pub mod background;
 pub mod chain;
 pub mod install;
 pub mod record;

@@ -6,6 +6,7 @@
 //! reading any milestone. It never touches the index or the working tree.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use git2::Oid;
 
@@ -35,8 +36,25 @@ pub struct Recorded {
     pub errors: Vec<StoreError>,
 }
 
+/// How a hook invocation runs.
+#[derive(Debug, Default)]
+pub struct Invocation<'a> {
+    /// The recording's marker, when it runs in the background: it waits for the
+    /// recordings started before it.
+    pub marker: Option<&'a Path>,
+    /// HEAD's branch and commit as git left them when it ran the hook. A recording in
+    /// the background gets them from the shim, since HEAD may have moved since;
+    /// otherwise they are read from the repository.
+    pub head: Option<(String, Oid)>,
+}
+
 /// Records what `hook`, called by git with `args` and `input`, saw.
-pub fn record(hook: HookName, args: &[String], input: &[u8]) -> Result<Recorded, StoreError> {
+pub fn record(
+    hook: HookName,
+    args: &[String],
+    input: &[u8],
+    invocation: &Invocation<'_>,
+) -> Result<Recorded, StoreError> {
     // Checked before the repository is even opened: a checkout of files, not of a
     // branch, has nothing to record.
     if hook == HookName::PostCheckout && args.get(2).map(String::as_str) != Some("1") {
@@ -50,9 +68,12 @@ pub fn record(hook: HookName, args: &[String], input: &[u8]) -> Result<Recorded,
         Err(StoreError::NotInitialized) => return Ok(Recorded::default()),
         Err(e) => return Err(e),
     }
+    // Recordings land in the order git ran the hooks.
+    super::background::wait_for_recordings(&store.local_dir(), invocation.marker);
     let context = Context {
         session_id: store.current_session(),
         store: &store,
+        head: invocation.head.clone(),
     };
     let ops = match hook {
         HookName::PostCommit => context.post_commit()?,
@@ -94,6 +115,8 @@ struct Context<'s> {
     store: &'s Store,
     /// The current session file's content, not yet checked against the store.
     session_id: Option<String>,
+    /// HEAD as git left it, when the shim read it (see [`Invocation::head`]).
+    head: Option<(String, Oid)>,
 }
 
 /// The milestones one hook invocation touches: the session's, and those its commits'
@@ -169,12 +192,20 @@ impl Context<'_> {
     }
 
     fn post_commit(&self) -> Result<Vec<Op>, StoreError> {
-        // A rebase commits each picked commit; post-rewrite records the rebase whole.
-        if self.store.rebase_in_progress() {
-            return Ok(Vec::new());
-        }
-        let (branch, Some(head)) = self.store.head_info() else {
-            return Ok(Vec::new());
+        let (branch, head) = match &self.head {
+            // The shim read HEAD, and records in the background only outside a rebase.
+            Some((branch, head)) => (branch.clone(), *head),
+            None => {
+                // A rebase commits each picked commit; post-rewrite records the rebase
+                // whole.
+                if self.store.rebase_in_progress() {
+                    return Ok(Vec::new());
+                }
+                let (branch, Some(head)) = self.store.head_info() else {
+                    return Ok(Vec::new());
+                };
+                (branch, head)
+            }
         };
         let commit = self.store.git_commit(head)?;
         if commit.parents > 1 {

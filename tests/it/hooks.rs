@@ -28,13 +28,31 @@ fn git_in(repo: &TestRepo, dir: &Path, args: &[&str]) -> Output {
     output
 }
 
-/// `git commit --allow-empty` with `message`; the whole output.
+/// `git commit --allow-empty` with `message`, once what its hook records is in place
+/// (see [`settle`]); git's whole output.
 fn commit(repo: &TestRepo, message: &str) -> Output {
-    git_in(
-        repo,
-        &repo.path,
-        &["commit", "-q", "--allow-empty", "-m", message],
-    )
+    let output = commit_raw(repo, message, &[]);
+    settle(repo);
+    output
+}
+
+/// `git commit --allow-empty` with `message` and `env`, asserted to succeed, without
+/// waiting for a recording in the background.
+fn commit_raw(repo: &TestRepo, message: &str, env: &[(&str, &str)]) -> Output {
+    let mut cmd = repo.git_cmd();
+    cmd.args(["commit", "-q", "--allow-empty", "-m", message]);
+    for (key, value) in env {
+        cmd.env(key, value);
+    }
+    let output = output_of(&mut cmd, None);
+    expect_ok(&output, "git commit");
+    output
+}
+
+/// Runs a git-milestone command, which waits for the hooks recording in the background
+/// and reports their problems on stderr; its whole output.
+fn settle(repo: &TestRepo) -> Output {
+    repo.run(["hooks", "status"])
 }
 
 /// A commit of all changes, made with no hooks at all (as if made in another clone).
@@ -206,10 +224,12 @@ fn trailers_move_tasks_with_or_without_a_session_and_only_forward() {
     repo.milestone_with_tasks("v2", &["x"]);
     let count = repo.commit_count();
 
-    // No session: only trailers naming their milestone count.
-    let out = commit(
+    // No session: only trailers naming their milestone count. Recorded before git goes
+    // on, the hook says what moved.
+    let out = commit_raw(
         &repo,
         "Start things\n\nTask: v1/api\nTask: db\nTask: v1/nope\nTask: v9/api\ntask: v2/x",
+        &[("GIT_MILESTONE_HOOKS", "sync")],
     );
     assert_eq!(task_status(&repo, "v1", "api"), "in_progress");
     assert_eq!(task_status(&repo, "v1", "db"), "pending");
@@ -546,7 +566,21 @@ fn a_failing_hook_says_one_line_and_never_fails_git() {
         .trim()
         .to_string();
     repo.git(["update-ref", "refs/milestones", &bad]);
-    let out = commit(&repo, "still works\n\nTask: v1/api");
+
+    // Recorded in the background: git shows nothing, the next command reports it once.
+    let out = commit_raw(&repo, "still works\n\nTask: v1/api", &[]);
+    assert_eq!(stderr(&out), "");
+    let report = stderr(&settle(&repo));
+    assert_eq!(report.lines().count(), 1, "{report}");
+    assert!(
+        report.starts_with("warning: in the background, post-commit hook: "),
+        "{report}"
+    );
+    assert!(report.contains("format"), "{report}");
+    assert_eq!(stderr(&settle(&repo)), "", "reported once");
+
+    // Recorded before git goes on: the one line is on git's stderr.
+    let out = commit_raw(&repo, "again", &[("GIT_MILESTONE_HOOKS", "sync")]);
     let err = stderr(&out);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
@@ -554,6 +588,74 @@ fn a_failing_hook_says_one_line_and_never_fails_git() {
         "{err}"
     );
     assert!(err.contains("format"), "{err}");
+    assert_eq!(stderr(&settle(&repo)), "");
+}
+
+#[test]
+fn commits_recorded_in_the_background_land_in_order_before_the_next_command() {
+    let repo = hooked();
+    repo.ok(["session", "start", "v1"]);
+    let count = repo.commit_count();
+    // Back to back, each hook returning before its recording is done: every recording
+    // names its own commit (HEAD read by the shim), in the order of the commits.
+    let mut made = Vec::new();
+    for i in 0..6 {
+        commit_raw(&repo, &format!("c{i}"), &[]);
+        made.push(head(&repo));
+    }
+    let recorded: Vec<_> = events(&repo, "v1", "commit")
+        .iter()
+        .rev()
+        .map(|e| e["data"]["commit"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(recorded, made);
+    assert_eq!(repo.commit_count(), count + 6);
+    let left: Vec<_> = std::fs::read_dir(repo.path.join(".git/milestone"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.starts_with("recording."))
+        .collect();
+    assert!(left.is_empty(), "markers left: {left:?}");
+
+    // A task trailer moves the task in the background, silently.
+    let out = commit_raw(&repo, "Finish\n\nCompletes: api", &[]);
+    assert_eq!(stderr(&out), "");
+    assert_eq!(task_status(&repo, "v1", "api"), "completed");
+    // Recording before git goes on says what moved.
+    let out = commit_raw(
+        &repo,
+        "Start\n\nTask: db",
+        &[("GIT_MILESTONE_HOOKS", "sync")],
+    );
+    assert!(
+        stderr(&out).contains("v1/db → in_progress"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn commands_wait_for_a_recording_marker_until_it_goes_or_is_stale() {
+    let repo = hooked();
+    repo.ok(["session", "start", "v1"]);
+    let marker = repo.path.join(".git/milestone/recording.999999");
+    std::fs::write(&marker, "").unwrap();
+    let mut waiting = repo.cmd().args(["list"]).spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(
+        waiting.try_wait().unwrap().is_none(),
+        "a command does not start while a recording is marked"
+    );
+    std::fs::remove_file(&marker).unwrap();
+    assert!(waiting.wait().unwrap().success());
+
+    // A marker left by a killed recording is stale after 30 seconds: removed, not
+    // waited for.
+    let file = std::fs::File::create(&marker).unwrap();
+    file.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(31))
+        .unwrap();
+    repo.ok(["list"]);
+    assert!(!marker.exists());
 }
 
 #[test]
