@@ -236,7 +236,13 @@ fn open_store() -> Result<crate::store::Store, CliError> {
     use std::io::Write;
     let store = crate::store::Store::open_from_env()?;
     let local = store.local_dir();
-    crate::hooks::background::wait_for_recordings(&local, None);
+    if !crate::hooks::background::wait_for_recordings(&local, None) {
+        let _ = writeln!(
+            std::io::stderr(),
+            "warning: gave up waiting for the hooks recording in the background (markers in {})",
+            local.display()
+        );
+    }
     for problem in crate::hooks::background::take_problems(&local) {
         let _ = writeln!(std::io::stderr(), "warning: in the background, {problem}");
     }

@@ -69,7 +69,8 @@ pub fn record(
         Err(e) => return Err(e),
     }
     // Recordings land in the order git ran the hooks.
-    super::background::wait_for_recordings(&store.local_dir(), invocation.marker);
+    // (Past the deadline it records anyway: late is better than lost.)
+    let _ = super::background::wait_for_recordings(&store.local_dir(), invocation.marker);
     let context = Context {
         session_id: store.current_session(),
         store: &store,

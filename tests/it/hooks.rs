@@ -596,13 +596,30 @@ fn commits_recorded_in_the_background_land_in_order_before_the_next_command() {
     let repo = hooked();
     repo.ok(["session", "start", "v1"]);
     let count = repo.commit_count();
-    // Back to back, each hook returning before its recording is done: every recording
-    // names its own commit (HEAD read by the shim), in the order of the commits.
+    let local = repo.path.join(".git/milestone");
+    let markers = || {
+        std::fs::read_dir(&local)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|name| name.starts_with("recording."))
+            .count()
+    };
+    // A recording running (its marker locked) holds up the ones after it: every
+    // commit returns while its recording waits, and HEAD moves on meanwhile.
+    let first = local.join("recording.0");
+    let running = std::fs::File::create(&first).unwrap();
+    running.lock().unwrap();
     let mut made = Vec::new();
     for i in 0..6 {
         commit_raw(&repo, &format!("c{i}"), &[]);
         made.push(head(&repo));
     }
+    assert_eq!(markers(), 7, "six recordings wait behind the first");
+    assert_eq!(repo.commit_count(), count, "none has written yet");
+    std::fs::remove_file(&first).unwrap();
+    drop(running);
+
+    // Each recording names its own commit (HEAD as the shim read it), in commit order.
     let recorded: Vec<_> = events(&repo, "v1", "commit")
         .iter()
         .rev()
@@ -610,12 +627,7 @@ fn commits_recorded_in_the_background_land_in_order_before_the_next_command() {
         .collect();
     assert_eq!(recorded, made);
     assert_eq!(repo.commit_count(), count + 6);
-    let left: Vec<_> = std::fs::read_dir(repo.path.join(".git/milestone"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|name| name.starts_with("recording."))
-        .collect();
-    assert!(left.is_empty(), "markers left: {left:?}");
+    assert_eq!(markers(), 0);
 
     // A task trailer moves the task in the background, silently.
     let out = commit_raw(&repo, "Finish\n\nCompletes: api", &[]);
@@ -649,10 +661,10 @@ fn commands_wait_for_a_recording_marker_until_it_goes_or_is_stale() {
     std::fs::remove_file(&marker).unwrap();
     assert!(waiting.wait().unwrap().success());
 
-    // A marker left by a killed recording is stale after 30 seconds: removed, not
-    // waited for.
+    // A marker nobody holds after its recording had five seconds to start was left by
+    // a recording that died: removed, not waited for.
     let file = std::fs::File::create(&marker).unwrap();
-    file.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(31))
+    file.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(6))
         .unwrap();
     repo.ok(["list"]);
     assert!(!marker.exists());
