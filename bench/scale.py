@@ -201,7 +201,7 @@ def main():
             rows.append(compare(f"{n}: state save / reference save",
                                 [binary, "state", "save", "m1", '{"step": 2}'],
                                 ref + ["save_milestone_state", "m1", '{"step": 2}'],
-                                args.rounds, env, repo, folder, 0.05))
+                                max(args.rounds, 30), env, repo, folder, 0.05))
             print(json.dumps(rows[-5:], indent=1) if os.environ.get("BENCH_VERBOSE") else "", end="")
     print(f"\n{'measure':<55} {'ours ms':>9} {'base ms':>9} {'ratio':>7} {'target':>7} {'peak MB':>8}")
     for r in rows:
