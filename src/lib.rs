@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod clock;
+pub mod config;
 pub mod exchange;
 pub mod hooks;
 pub mod migrate;

@@ -224,11 +224,18 @@ pub fn cleanup(out: &Output, args: CleanupArgs) -> Result<(), CliError> {
     let store = open_store()?;
     let retention_days = match args.retention_days {
         Some(days) => days,
-        None => match store
-            .repo()
-            .config()
-            .and_then(|c| c.get_i64("milestone.retentionDays"))
-        {
+        None => match crate::config::command_line("milestone.retentionDays")
+            .map(|text| {
+                text.trim()
+                    .parse::<i64>()
+                    .map_err(|_| git2::Error::from_str(&format!("{text:?} is not a whole number")))
+            })
+            .unwrap_or_else(|| {
+                store
+                    .repo()
+                    .config()
+                    .and_then(|c| c.get_i64("milestone.retentionDays"))
+            }) {
             Ok(days) => u32::try_from(days).map_err(|_| {
                 CliError::user(format!(
                     "milestone.retentionDays is {days}; set it to a number of days, 0 or more"

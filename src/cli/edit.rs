@@ -110,11 +110,7 @@ fn editor(store: &Store) -> String {
         .ok()
         .and_then(non_empty)
         .or_else(|| {
-            store
-                .repo()
-                .config()
-                .ok()
-                .and_then(|c| c.get_string("core.editor").ok())
+            crate::config::get(store.repo().config().ok().as_ref(), "core.editor")
                 .and_then(non_empty)
         })
         .or_else(|| std::env::var("VISUAL").ok().and_then(non_empty))

@@ -88,7 +88,7 @@ fn configured_color() -> ColorChoice {
     };
     ["milestone.color", "color.ui"]
         .iter()
-        .find_map(|key| config.get_string(key).ok())
+        .find_map(|key| crate::config::get(Some(&config), key))
         .map(|value| match value.to_ascii_lowercase().as_str() {
             "never" | "false" | "off" | "no" | "0" => ColorChoice::Never,
             "always" => ColorChoice::Always,
@@ -176,13 +176,13 @@ impl Output {
         // git runs the pager itself for `git -p milestone …`; `pager.milestone=false`
         // turns ours off as it does git's for a command.
         if std::env::var_os("GIT_PAGER_IN_USE").is_some()
-            || config.and_then(|c| c.get_bool("pager.milestone").ok()) == Some(false)
+            || crate::config::get_bool(config, "pager.milestone") == Some(false)
         {
             return;
         }
         let configured = std::env::var("GIT_PAGER")
             .ok()
-            .or_else(|| config.and_then(|c| c.get_string("core.pager").ok()))
+            .or_else(|| crate::config::get(config, "core.pager"))
             .or_else(|| std::env::var("PAGER").ok())
             .unwrap_or_else(|| "less".to_string());
         let pager = configured.trim();

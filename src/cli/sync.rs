@@ -22,11 +22,7 @@ pub fn sync(out: &Output, args: SyncArgs) -> Result<(), CliError> {
     let store = open_store()?;
     let remote = match args.remote {
         Some(remote) => remote,
-        None => store
-            .repo()
-            .config()
-            .ok()
-            .and_then(|c| c.get_string("milestone.remote").ok())
+        None => crate::config::get(store.repo().config().ok().as_ref(), "milestone.remote")
             .unwrap_or_else(|| "origin".to_string()),
     };
     let show_progress = !out.json && !out.quiet && std::io::stderr().is_terminal();

@@ -64,11 +64,15 @@ pub struct HooksDir {
 /// share.
 pub fn hooks_dir(repo: &Repository) -> Result<HooksDir, InstallError> {
     let config = repo.config().map_err(InstallError::Config)?;
-    let configured = match config.get_string("core.hooksPath") {
-        Ok(value) if !value.is_empty() => Some(value),
-        Ok(_) => None,
-        Err(e) if e.code() == git2::ErrorCode::NotFound => None,
-        Err(e) => return Err(InstallError::Config(e)),
+    let configured = match crate::config::command_line("core.hooksPath") {
+        // `git -c core.hooksPath=… milestone hooks …`, as git would run hooks.
+        Some(value) => Some(value).filter(|v| !v.is_empty()),
+        None => match config.get_string("core.hooksPath") {
+            Ok(value) if !value.is_empty() => Some(value),
+            Ok(_) => None,
+            Err(e) if e.code() == git2::ErrorCode::NotFound => None,
+            Err(e) => return Err(InstallError::Config(e)),
+        },
     };
     let Some(value) = configured else {
         return Ok(HooksDir {

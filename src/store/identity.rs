@@ -57,8 +57,5 @@ impl super::Store {
 }
 
 fn config_value(config: Option<&Config>, key: &str) -> Option<String> {
-    config?
-        .get_string(key)
-        .ok()
-        .filter(|v| !v.trim().is_empty())
+    crate::config::get(config, key).filter(|v| !v.trim().is_empty())
 }

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::common::{expect_ok, hermetic, output_of, stdout, TestRepo, BIN};
+use crate::common::{expect_ok, hermetic, output_of, stdout, without_identity, TestRepo, BIN};
 
 fn bin_dir() -> &'static Path {
     Path::new(BIN).parent().unwrap()
@@ -177,6 +177,91 @@ fn settings_come_from_git_config() {
     assert_eq!(cleaned[0]["data"]["retention_days"], 3);
     repo.git(["config", "milestone.retentionDays", "soon"]);
     let err = repo.fails(["cleanup", "m1"], 1);
+    assert!(err.contains("milestone.retentionDays"), "{err}");
+}
+
+/// `git <args>` with this build first on PATH, so that `git milestone` runs it; the
+/// whole output.
+fn through_git(repo: &TestRepo, args: &[&str]) -> std::process::Output {
+    let mut cmd = repo.git_cmd();
+    let path = std::env::join_paths(std::iter::once(bin_dir().to_path_buf()).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))
+    .unwrap();
+    without_identity(&mut cmd).env("PATH", path).args(args);
+    output_of(&mut cmd, None)
+}
+
+#[test]
+fn git_dash_c_settings_win_over_the_config_files() {
+    let repo = TestRepo::new();
+    repo.ok(["new", "m1"]);
+    repo.git(["config", "user.name", "From Config"]);
+    repo.git(["config", "user.email", "config@example.invalid"]);
+    // git hands `-c` to the commands it runs: the operation is recorded with it.
+    let out = through_git(
+        &repo,
+        &[
+            "-c",
+            "user.name=O'Dash",
+            "-c",
+            "User.Email=dash@example.invalid",
+            "milestone",
+            "event",
+            "add",
+            "m1",
+            "noted",
+        ],
+    );
+    expect_ok(&out, "git -c … milestone event add");
+    let who = repo.git(["log", "-1", "--format=%cn <%ce>", "refs/milestones"]);
+    assert_eq!(who.trim(), "O'Dash <dash@example.invalid>");
+    let out = through_git(&repo, &["milestone", "event", "add", "m1", "noted"]);
+    expect_ok(&out, "git milestone event add");
+    let who = repo.git(["log", "-1", "--format=%cn <%ce>", "refs/milestones"]);
+    assert_eq!(who.trim(), "From Config <config@example.invalid>");
+
+    // The default sync remote, the hooks folder and cleanup's retention too.
+    let remote = TestRepo::bare();
+    repo.git(["remote", "add", "backup", remote.path.to_str().unwrap()]);
+    repo.git(["config", "milestone.remote", "nowhere"]);
+    let out = through_git(
+        &repo,
+        &[
+            "-c",
+            "milestone.remote=backup",
+            "milestone",
+            "sync",
+            "--json",
+        ],
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["remote"], "backup", "{}", stdout(&out));
+    let out = through_git(
+        &repo,
+        &[
+            "-c",
+            "core.hooksPath=elsewhere",
+            "milestone",
+            "hooks",
+            "status",
+            "--json",
+        ],
+    );
+    let status: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(status["hooks_path"], "elsewhere");
+    let out = through_git(
+        &repo,
+        &[
+            "-c",
+            "milestone.retentionDays=soon",
+            "milestone",
+            "cleanup",
+            "m1",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("milestone.retentionDays"), "{err}");
 }
 
