@@ -8,7 +8,7 @@ fn main() {
         return finish(result);
     }
     // The examples under each command's help are attached only when help is shown:
-    // building them costs every command, hooks included.
+    // building them cost every command.
     let parsed = Cli::command()
         .try_get_matches_from(&args)
         .map_err(|e| match e.kind() {

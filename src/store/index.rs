@@ -344,7 +344,11 @@ pub(super) fn scan(
         if end == buffer.len() {
             buffer.resize(buffer.len() * 2, 0);
         }
-        let read = file.read(&mut buffer[end..])?;
+        let read = match file.read(&mut buffer[end..]) {
+            Ok(read) => read,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
         if read == 0 {
             if end > 0 {
                 visit_line(&buffer[..end], filter, &mut visit);
@@ -367,12 +371,15 @@ fn visit_line(
     // The key is compared as bytes, its last two fields found from its end: the
     // fields before them are never needed but for `since`.
     let key = &line[..tab];
-    let Some(type_bar) = memchr::memrchr(b'|', key) else {
-        return true;
+    // A key short of fields (a damaged line) leaves the filter to the JSON.
+    let unknown = UNKNOWN.as_bytes();
+    let (milestone, event_type) = match memchr::memrchr(b'|', key) {
+        Some(type_bar) => match memchr::memrchr(b'|', &key[..type_bar]) {
+            Some(bar) => (&key[bar + 1..type_bar], &key[type_bar + 1..]),
+            None => (unknown, &key[type_bar + 1..]),
+        },
+        None => (unknown, unknown),
     };
-    let event_type = &key[type_bar + 1..];
-    let milestone_bar = memchr::memrchr(b'|', &key[..type_bar]).unwrap_or(0);
-    let milestone = &key[milestone_bar + 1..type_bar];
     if let Some(since) = filter.since {
         let mut fields = key.split(|&b| b == b'|');
         if fields.nth(1).unwrap_or(b"") < since.as_bytes() {
@@ -387,12 +394,12 @@ fn visit_line(
     ] {
         match wanted {
             None => {}
-            Some(_) if stored == UNKNOWN.as_bytes() => exact = false,
+            Some(_) if stored == unknown => exact = false,
             Some(wanted) if wanted.as_bytes() != stored => return true,
             Some(_) => {}
         }
     }
-    // The JSON is checked only for the lines that pass.
+    // Only the lines that pass are checked as UTF-8.
     match std::str::from_utf8(&line[tab + 1..]) {
         Ok(json) => visit(json, exact),
         Err(_) => true,
@@ -468,5 +475,29 @@ mod tests {
             seen(Some("m1"), Some("odd|type")),
             [("odd|type".to_string(), false)]
         );
+
+        // A damaged key, a last line without its newline, and a line longer than the
+        // first read: each still reaches the filter.
+        let long = record(Some("m1"), &"x".repeat(3 << 20));
+        let mut text = std::fs::read_to_string(&path).unwrap();
+        text.push_str(&format!("nobars\t{}\n", line_json(&events[1])));
+        text.push_str(&format!(
+            "{}\t{}\n",
+            sort_key(&long, 9, "c", 9),
+            line_json(&long)
+        ));
+        text.push_str(&format!("1|t|c|0|m2|note\t{}", line_json(&events[1])));
+        std::fs::write(&path, text).unwrap();
+        assert_eq!(
+            seen(Some("m2"), Some("note")),
+            [
+                ("note".to_string(), true),
+                ("note".to_string(), false),
+                ("note".to_string(), true)
+            ]
+        );
+        let m1 = seen(Some("m1"), None);
+        assert_eq!(m1.len(), 4, "m1's three and the damaged line");
+        assert_eq!(m1[3].0.len(), 3 << 20);
     }
 }

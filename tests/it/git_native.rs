@@ -28,6 +28,16 @@ fn help_has_a_summary_and_an_example() {
             "{command:?}: {text}"
         );
     }
+    // `help <command>`, and a group without its subcommand, show the example too.
+    let text = repo.ok(["help", "task", "add"]);
+    assert!(
+        text.contains("Example:\n  git milestone task add"),
+        "{text}"
+    );
+    let out = repo.run(["task"]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("Example:\n  git milestone task"), "{text}");
 }
 
 #[test]
