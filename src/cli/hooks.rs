@@ -184,7 +184,8 @@ pub fn hook(args: HookArgs) -> Result<(), CliError> {
         marker: marker.as_ref().map(Marker::path),
         head,
     };
-    let say = |line: &str| match &marker {
+    // Said on stderr, or kept for the next command when recording in the background.
+    let tell = |line: &str| match &marker {
         Some(marker) => marker.keep_problem(line),
         None => say(&format!("git-milestone: {line}")),
     };
@@ -202,17 +203,17 @@ pub fn hook(args: HookArgs) -> Result<(), CliError> {
         let input = hook.reads_stdin().then_some(input.as_slice());
         match chain::run_chained(dir, hook, &args.args, input) {
             Ok(code) => status = code.unwrap_or(0),
-            Err(e) => say(&e.to_string()),
+            Err(e) => tell(&e.to_string()),
         }
     }
     match hook {
-        None => say(&format!(
+        None => tell(&format!(
             "unknown hook {:?}: the hooks are post-commit, post-merge, post-checkout and post-rewrite",
             args.name
         )),
         Some(hook) => {
             let recorded = record::record(hook, &args.args, &input, &invocation);
-            report(hook, recorded, marker.is_none(), say);
+            report(hook, recorded, marker.is_none(), tell);
         }
     }
     if status == 0 {

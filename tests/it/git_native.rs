@@ -224,12 +224,11 @@ fn git_dash_c_settings_win_over_the_config_files() {
         ],
     );
     expect_ok(&out, "git -c … milestone event add");
-    let who = repo.git(["log", "-1", "--format=%cn <%ce>", "refs/milestones"]);
-    assert_eq!(who.trim(), "O'Dash <dash@example.invalid>");
+    let recorded_by = || repo.git(["log", "-1", "--format=%cn <%ce>", "refs/milestones"]);
+    assert_eq!(recorded_by().trim(), "O'Dash <dash@example.invalid>");
     let out = through_git(&repo, &["milestone", "event", "add", "m1", "noted"]);
     expect_ok(&out, "git milestone event add");
-    let who = repo.git(["log", "-1", "--format=%cn <%ce>", "refs/milestones"]);
-    assert_eq!(who.trim(), "From Config <config@example.invalid>");
+    assert_eq!(recorded_by().trim(), "From Config <config@example.invalid>");
 
     // The default sync remote, the hooks folder and cleanup's retention too.
     let remote = TestRepo::bare();
