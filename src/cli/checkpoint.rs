@@ -220,36 +220,36 @@ pub fn recover(out: &Output, args: RecoverArgs) -> Result<(), CliError> {
     )
 }
 
+/// `milestone.retentionDays` (from git's `-c` first, then the config files); 7 when it
+/// is not set.
+fn configured_retention_days(store: &crate::store::Store) -> Result<u32, CliError> {
+    const KEY: &str = "milestone.retentionDays";
+    let days = match crate::config::command_line(KEY) {
+        Some(text) => text
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| format!("{text:?} is not a whole number")),
+        None => match store.repo().config().and_then(|c| c.get_i64(KEY)) {
+            Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(7),
+            read => read.map_err(|e| e.message().to_string()),
+        },
+    }
+    .map_err(|why| {
+        CliError::user(format!("{KEY} is not a number of days: {why}"))
+            .hint("fix it with `git config milestone.retentionDays 7`")
+    })?;
+    u32::try_from(days).map_err(|_| {
+        CliError::user(format!(
+            "{KEY} is {days}; set it to a number of days, 0 or more"
+        ))
+    })
+}
+
 pub fn cleanup(out: &Output, args: CleanupArgs) -> Result<(), CliError> {
     let store = open_store()?;
     let retention_days = match args.retention_days {
         Some(days) => days,
-        None => match crate::config::command_line("milestone.retentionDays")
-            .map(|text| {
-                text.trim()
-                    .parse::<i64>()
-                    .map_err(|_| git2::Error::from_str(&format!("{text:?} is not a whole number")))
-            })
-            .unwrap_or_else(|| {
-                store
-                    .repo()
-                    .config()
-                    .and_then(|c| c.get_i64("milestone.retentionDays"))
-            }) {
-            Ok(days) => u32::try_from(days).map_err(|_| {
-                CliError::user(format!(
-                    "milestone.retentionDays is {days}; set it to a number of days, 0 or more"
-                ))
-            })?,
-            Err(e) if e.code() == git2::ErrorCode::NotFound => 7,
-            Err(e) => {
-                return Err(CliError::user(format!(
-                    "milestone.retentionDays is not a number of days: {}",
-                    e.message()
-                ))
-                .hint("fix it with `git config milestone.retentionDays 7`"))
-            }
-        },
+        None => configured_retention_days(&store)?,
     };
     let milestones = match &args.milestone {
         Some(m) => vec![milestone_id(m)?],
