@@ -26,33 +26,21 @@ process (or the setup) fails. Standard library only.
 """
 
 import argparse
-import math
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
+
+from common import build_binary, fail, hermetic_env, ms, p90, run
 
 TARGET = 2.0
 WARMUP = 5
-ROOT = Path(__file__).resolve().parent.parent
 
 
-def fail(msg, proc=None):
-    print(f"bench: {msg}", file=sys.stderr)
-    if proc is not None:
-        sys.stderr.write(proc.stderr.decode(errors="replace"))
-    sys.exit(2)
 
 
-def run(cmd, env, cwd):
-    """Setup step: must succeed, output captured."""
-    p = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True)
-    if p.returncode != 0:
-        fail(f"setup failed: {' '.join(map(str, cmd))}", p)
-    return p.stdout.decode().strip()
 
 
 def timed(cmd, env, cwd):
@@ -65,13 +53,8 @@ def timed(cmd, env, cwd):
     return t1 - t0
 
 
-def ms(ns):
-    return ns / 1e6
 
 
-def p90(xs):
-    s = sorted(xs)
-    return s[math.ceil(0.9 * len(s)) - 1]  # nearest rank
 
 
 def main():
@@ -84,16 +67,12 @@ def main():
         ap.error("--rounds must be at least 1")
 
     # Build with the caller's environment (cargo needs the real HOME).
-    if subprocess.run(["cargo", "build", "--release", "--locked", "-q"], cwd=ROOT).returncode != 0:
-        fail("cargo build failed")
-    target_dir = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-    binary = str((ROOT / target_dir / "release" / "git-milestone").resolve())
+    binary = build_binary()
 
     with tempfile.TemporaryDirectory(prefix="git-milestone-bench-") as tmp:
         # Hermetic: no user or system git config, no GIT_DIR etc. leaking in (e.g. when
         # run from a hook), C locale.
-        env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-        env.update(HOME=tmp, XDG_CONFIG_HOME=tmp, GIT_CONFIG_NOSYSTEM="1", LC_ALL="C")
+        env = hermetic_env(tmp)
         repo = os.path.join(tmp, "repo")
         run(["git", "init", "-q", repo], env, tmp)
         run(["git", "config", "user.name", "Bench"], env, repo)

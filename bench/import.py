@@ -34,16 +34,16 @@ import json
 import os
 import random
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from common import build_binary, fail, hermetic_env, run
+
 TARGET_RATE = 20_000
 TARGET_RATIO = 2.0
-ROOT = Path(__file__).resolve().parent.parent
 MILESTONES = 20
 EVENT_TYPES = [
     ("task_status_changed", lambda r, t: {"task_id": t, "new_status": r.choice(["in_progress", "completed", "blocked"])}),
@@ -56,11 +56,6 @@ EVENT_TYPES = [
 ]
 
 
-def fail(msg, proc=None):
-    print(f"bench: {msg}", file=sys.stderr)
-    if proc is not None:
-        sys.stderr.write(proc.stderr.decode(errors="replace"))
-    sys.exit(2)
 
 
 def stamp(seconds):
@@ -132,11 +127,6 @@ def size_of(path: Path):
     return total
 
 
-def run(cmd, env, cwd):
-    p = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True)
-    if p.returncode != 0:
-        fail(f"failed: {' '.join(map(str, cmd))}", p)
-    return p.stdout.decode()
 
 
 def timed(cmd, env, cwd):
@@ -162,15 +152,11 @@ def main():
     if args.events < MILESTONES or args.rounds < 1:
         ap.error(f"--events must be at least {MILESTONES} and --rounds at least 1")
 
-    if subprocess.run(["cargo", "build", "--release", "--locked", "-q"], cwd=ROOT).returncode != 0:
-        fail("cargo build failed")
-    target_dir = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-    binary = str((ROOT / target_dir / "release" / "git-milestone").resolve())
+    binary = build_binary()
 
     with tempfile.TemporaryDirectory(prefix="git-milestone-bench-") as tmp:
         tmp = Path(tmp)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-        env.update(HOME=str(tmp), XDG_CONFIG_HOME=str(tmp), GIT_CONFIG_NOSYSTEM="1", LC_ALL="C")
+        env = hermetic_env(tmp)
         folder = tmp / "milestones"
         generate(folder, args.events)
         folder_size = size_of(folder)

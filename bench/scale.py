@@ -38,21 +38,13 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import ROOT, build_binary, fail, hermetic_env, run
+
 RARE = "rare_event"
 
 
-def fail(msg, out=b""):
-    print(f"bench: {msg}", file=sys.stderr)
-    sys.stderr.write(out.decode(errors="replace") if isinstance(out, bytes) else out)
-    sys.exit(2)
 
 
-def run(cmd, env, cwd):
-    p = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True)
-    if p.returncode != 0:
-        fail(f"setup failed: {' '.join(map(str, cmd))}", p.stderr)
-    return p.stdout.decode().strip()
 
 
 def timed(cmd, env, cwd):
@@ -133,14 +125,10 @@ def main():
     ap.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", "15")))
     ap.add_argument("--check", action="store_true")
     args = ap.parse_args()
-    if subprocess.run(["cargo", "build", "--release", "--locked", "-q"], cwd=ROOT).returncode:
-        fail("cargo build failed")
-    target_dir = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
-    binary = str((ROOT / target_dir / "release" / "git-milestone").resolve())
+    binary = build_binary()
     rows = []
     with tempfile.TemporaryDirectory(prefix="git-milestone-scale-") as tmp:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-        env.update(HOME=tmp, XDG_CONFIG_HOME=tmp, GIT_CONFIG_NOSYSTEM="1", LC_ALL="C")
+        env = hermetic_env(tmp)
         reference = reference_functions(tmp)
 
         def new_repo(path):
