@@ -81,60 +81,72 @@ fn where_line(dir: &HooksDir) -> String {
 fn install_hooks(out: &Output, dir: &HooksDir) -> Result<(), CliError> {
     let binary = this_binary()?;
     let done = install::install(dir, &binary)?;
-    if out.json {
-        let hooks: Vec<_> = done
-            .iter()
-            .map(|(hook, action)| json!({ "name": hook.as_str(), "action": action }))
-            .collect();
-        return out.json_value(&json!({
-            "hooks_dir": dir.path,
-            "hooks_path": dir.hooks_path,
-            "binary": binary,
-            "hooks": hooks,
-        }));
+    report_hooks(
+        out,
+        dir,
+        &done,
+        &[("binary", json!(binary))],
+        installed_text,
+    )
+}
+
+fn installed_text(hook: HookName, action: &Installed) -> String {
+    match action {
+        Installed::Created => "installed".to_string(),
+        Installed::Chained => format!(
+            "installed; the hook that was there runs first (kept as {})",
+            legacy_name(hook)
+        ),
+        Installed::Updated => "updated".to_string(),
+        Installed::Unchanged => "already installed".to_string(),
     }
-    out.note(where_line(dir))?;
-    for (hook, action) in done {
-        let text = match action {
-            Installed::Created => "installed".to_string(),
-            Installed::Chained => format!(
-                "installed; the hook that was there runs first (kept as {})",
-                legacy_name(hook)
-            ),
-            Installed::Updated => "updated".to_string(),
-            Installed::Unchanged => "already installed".to_string(),
-        };
-        out.note(format!("  {:<14} {text}", hook.as_str()))?;
-    }
-    Ok(())
 }
 
 fn uninstall_hooks(out: &Output, dir: &HooksDir) -> Result<(), CliError> {
     let done = install::uninstall(dir)?;
+    report_hooks(out, dir, &done, &[], uninstalled_text)
+}
+
+fn uninstalled_text(hook: HookName, action: &Uninstalled) -> String {
+    match action {
+        Uninstalled::Removed => "removed".to_string(),
+        Uninstalled::Restored => "removed; the hook it chained is back in place".to_string(),
+        Uninstalled::LeftForeign => "left alone: it is not git-milestone's".to_string(),
+        Uninstalled::LeftForeignAndChained => format!(
+            "left alone: it is not git-milestone's; {} is still there, move it back by hand if you want it",
+            legacy_name(hook)
+        ),
+        Uninstalled::NotInstalled => "not installed".to_string(),
+    }
+}
+
+/// Says what install or uninstall did to each hook: as JSON, the folder, the `extra`
+/// fields and the list; as text, the folder and a line per hook.
+fn report_hooks<A: serde::Serialize>(
+    out: &Output,
+    dir: &HooksDir,
+    done: &[(HookName, A)],
+    extra: &[(&str, serde_json::Value)],
+    describe: impl Fn(HookName, &A) -> String,
+) -> Result<(), CliError> {
     if out.json {
-        let hooks: Vec<_> = done
+        let mut report = json!({ "hooks_dir": dir.path, "hooks_path": dir.hooks_path });
+        for (key, value) in extra {
+            report[*key] = value.clone();
+        }
+        report["hooks"] = done
             .iter()
             .map(|(hook, action)| json!({ "name": hook.as_str(), "action": action }))
             .collect();
-        return out.json_value(&json!({
-            "hooks_dir": dir.path,
-            "hooks_path": dir.hooks_path,
-            "hooks": hooks,
-        }));
+        return out.json_value(&report);
     }
     out.note(where_line(dir))?;
     for (hook, action) in done {
-        let text = match action {
-            Uninstalled::Removed => "removed".to_string(),
-            Uninstalled::Restored => "removed; the hook it chained is back in place".to_string(),
-            Uninstalled::LeftForeign => "left alone: it is not git-milestone's".to_string(),
-            Uninstalled::LeftForeignAndChained => format!(
-                "left alone: it is not git-milestone's; {} is still there, move it back by hand if you want it",
-                legacy_name(hook)
-            ),
-            Uninstalled::NotInstalled => "not installed".to_string(),
-        };
-        out.note(format!("  {:<14} {text}", hook.as_str()))?;
+        out.note(format!(
+            "  {:<14} {}",
+            hook.as_str(),
+            describe(*hook, action)
+        ))?;
     }
     Ok(())
 }
