@@ -160,6 +160,10 @@ fn describe(outcome: &crate::store::Outcome) -> String {
                     d["to_phase"].as_str().unwrap_or("")
                 ),
                 "kiro_approval_granted" => format!("Task {task}: approval granted"),
+                "kiro_approval_ignored" => format!(
+                    "Recorded, but it does not count: {} (`git milestone trust list` and `roles list` show who may decide)",
+                    d["reason"].as_str().unwrap_or("")
+                ),
                 "kiro_approval_rejected" => format!(
                     "Task {task}: approval rejected by {}; the phase is blocked (`phase advance` asks again)",
                     join(&d["rejected_by"])
@@ -263,6 +267,10 @@ fn list(out: &Output, args: ListArgs) -> Result<(), CliError> {
             Decision::Pending => format!("waiting for {}", r.pending_roles().join(", ")),
             other => other.as_str().to_string(),
         };
+        let detail = match r.ignored.len() {
+            0 => detail,
+            n => format!("{detail} ({n} decision(s) not counted)"),
+        };
         out.line(format!(
             "{:<40} {}/{}  {}  {detail}",
             r.id,
@@ -278,6 +286,20 @@ fn list(out: &Output, args: ListArgs) -> Result<(), CliError> {
 pub fn request_json(r: &ApprovalRequest) -> serde_json::Value {
     let mut value = serde_json::to_value(r).unwrap_or_default();
     value["transition"] = serde_json::Value::from(r.transition());
+    // Each decision says how it stands against the trust list; one made before
+    // decisions were checked was not signed.
+    if let Some(approvers) = value["approvers"].as_array_mut() {
+        for (approver, stored) in approvers.iter_mut().zip(&r.approvers) {
+            let verification = match (stored.verification, stored.status) {
+                (Some(v), _) => serde_json::Value::from(v.as_str()),
+                (None, Decision::Pending) => serde_json::Value::Null,
+                (None, _) => serde_json::Value::from("unsigned"),
+            };
+            approver["verification"] = verification;
+            approver["key"] = serde_json::json!(stored.key);
+        }
+    }
+    value["ignored"] = serde_json::to_value(&r.ignored).unwrap_or_default();
     value
 }
 

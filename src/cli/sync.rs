@@ -61,6 +61,10 @@ pub fn sync(out: &Output, args: SyncArgs) -> Result<(), CliError> {
     for noop in &report.noops {
         out.note(format!("  no-op: {noop}"))?;
     }
+    for ignored in &report.ignored {
+        let short = ignored.commit.get(..12).unwrap_or(&ignored.commit);
+        out.note(format!("  ignored: {} ({short})", ignored.reason))?;
+    }
     if report.tags_fetched > 0 {
         out.note(format!("  {} checkpoint(s) came in", report.tags_fetched))?;
     }

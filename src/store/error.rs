@@ -63,6 +63,9 @@ pub enum StoreError {
     /// A value could not be encoded for storage (a bug).
     #[error("cannot encode {0}")]
     Encode(String),
+    /// Signing an operation failed, or the signing settings are not usable.
+    #[error(transparent)]
+    Signing(crate::sign::SignError),
     /// libgit2 failed.
     #[error("git: {}", .0.message())]
     Git(#[from] git2::Error),

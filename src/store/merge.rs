@@ -8,6 +8,7 @@ use git2::{FileMode, Oid, Sort};
 
 use super::identity::{signature, Role};
 use super::message::{self, OpRecord};
+use super::signed::{create_commit, SignedBy};
 use super::transact::ApplyRule;
 use super::{Snapshot, Store, StoreError, FORMAT};
 use crate::clock;
@@ -37,10 +38,31 @@ pub struct MergeResult {
 }
 
 impl MergeResult {
+    /// Operations kept in history without effect, because the trust list did not
+    /// allow their authors to make them.
+    pub fn ignored(&self) -> impl Iterator<Item = &Resolution> {
+        self.resolved.iter().filter(|r| r.outcome == "ignored")
+    }
+
     /// Operations the replay turned into no-ops.
     pub fn noops(&self) -> impl Iterator<Item = &Resolution> {
         self.resolved.iter().filter(|r| r.outcome == "no-op")
     }
+}
+
+/// Why a replayed decision did not count, if it did not.
+fn not_counted(applied: &workflow::Applied) -> Option<String> {
+    let event = applied
+        .events
+        .iter()
+        .find(|e| e.event_type == "kiro_approval_ignored")?;
+    let data = &event.data;
+    Some(format!(
+        "decision on {} by {}, {}",
+        data["approval_id"].as_str().unwrap_or(""),
+        crate::model::trust::email_of(data["decided_by"].as_str().unwrap_or("")),
+        data["reason"].as_str().unwrap_or("")
+    ))
 }
 
 /// One operation found on either side.
@@ -66,7 +88,10 @@ impl Store {
         if ours == theirs || self.repo.graph_descendant_of(ours, theirs)? {
             return Ok(result(ours, MergeKind::UpToDate));
         }
-        if self.repo.graph_descendant_of(theirs, ours)? {
+        // A fetched history is taken as it is only when every commit in it is what
+        // its operation gives under the trust list of its point of history; else its
+        // operations are replayed on ours, like any merge, under the same rules.
+        if self.repo.graph_descendant_of(theirs, ours)? && self.incoming_holds(ours, theirs)? {
             return Ok(result(theirs, MergeKind::FastForward));
         }
         let base = self.repo.merge_base(ours, theirs).ok();
@@ -83,24 +108,38 @@ impl Store {
                 .map(|t| t.with_timezone(&Utc))
                 .unwrap_or_else(|_| clock::now());
             let rule: ApplyRule = workflow::replay;
-            let (outcome, reason) =
-                match self.apply_to_tree(&snapshot, &operation.op, at, &|_| Ok(()), rule) {
-                    Ok((applied, new_tree)) if applied.changed => {
-                        tree = new_tree;
-                        ("applied", None)
+            let signed_by = SignedBy::Commit(operation.commit);
+            let applied =
+                self.apply_to_tree(&snapshot, &operation.op, at, &|_| Ok(()), rule, signed_by);
+            let (outcome, reason) = match applied {
+                Ok((applied, new_tree)) if applied.changed => {
+                    tree = new_tree;
+                    match not_counted(&applied) {
+                        Some(reason) => ("ignored", Some(reason)),
+                        None => ("applied", None),
                     }
-                    Ok(_) => ("unchanged", None),
-                    // An operation that no longer fits (a transition from a phase that
-                    // has moved on, a milestone broken on one side) is recorded, never
-                    // an error: the other operations still merge.
-                    Err(
-                        e @ (StoreError::Rejected(_)
-                        | StoreError::Corrupt { .. }
-                        | StoreError::UnknownRevision(_)
-                        | StoreError::NotInHistory(_)),
-                    ) => ("no-op", Some(e.to_string())),
-                    Err(e) => return Err(e),
-                };
+                }
+                Ok(_) => ("unchanged", None),
+                // A trust change its author may not make stays in history, with no
+                // effect, and is reported.
+                Err(StoreError::Rejected(workflow::Rejection::NotAuthorized(reason))) => {
+                    let by = match &operation.op {
+                        Op::Trust(change) => crate::model::trust::email_of(change.by()).to_string(),
+                        _ => String::new(),
+                    };
+                    ("ignored", Some(format!("trust change by {by}, {reason}")))
+                }
+                // An operation that no longer fits (a transition from a phase that
+                // has moved on, a milestone broken on one side) is recorded, never
+                // an error: the other operations still merge.
+                Err(
+                    e @ (StoreError::Rejected(_)
+                    | StoreError::Corrupt { .. }
+                    | StoreError::UnknownRevision(_)
+                    | StoreError::NotInHistory(_)),
+                ) => ("no-op", Some(e.to_string())),
+                Err(e) => return Err(e),
+            };
             resolved.push(Resolution {
                 commit: operation.commit.to_string(),
                 op: operation.op.type_name(),
@@ -196,13 +235,14 @@ impl Store {
         let author = signature(&self.repo, Role::Author, at)?;
         let committer = signature(&self.repo, Role::Committer, at)?;
         let tree = self.repo.find_tree(tree)?;
-        Ok(self.repo.commit(
-            None,
+        create_commit(
+            &self.repo,
             &author,
             &committer,
             &message::encode(&summary, &record),
             &tree,
             &[&ours_commit, &theirs_commit],
-        )?)
+            self.signing()?.as_ref(),
+        )
     }
 }

@@ -12,8 +12,11 @@ pub mod local;
 pub mod merge;
 pub mod message;
 mod pack;
+mod signed;
 mod snapshot;
 mod transact;
+mod trust;
+mod verify;
 
 use std::path::{Path, PathBuf};
 
@@ -24,8 +27,10 @@ pub use checkpoint::Checkpoint;
 pub use error::StoreError;
 pub use history::EventFilter;
 pub use merge::{MergeKind, MergeResult};
+pub use signed::SignedBy;
 pub use snapshot::{Parts, Snapshot};
 pub use transact::Outcome;
+pub use verify::{Problem, Verified};
 
 /// The ref that holds everything.
 pub const REF: &str = "refs/milestones";
@@ -103,6 +108,8 @@ pub(crate) mod layout {
     pub const SESSIONS: &str = "sessions";
     /// A milestone's approval requests folder.
     pub const APPROVALS: &str = "approvals";
+    /// The trust list and roles, at the root.
+    pub const TRUST_FILE: &str = "trust.yaml";
 
     /// The path of `file` of milestone `id`, for messages.
     pub fn path(id: &str, file: &str) -> String {

@@ -80,6 +80,9 @@ pub struct SyncReport {
     pub ops_merged: usize,
     /// Operations that merges recorded as no-ops, with why.
     pub noops: Vec<String>,
+    /// Fetched operations kept in history without effect: decisions and trust changes
+    /// their authors could not make under the trust list.
+    pub ignored: Vec<Ignored>,
     /// Whether our ref moved forward to theirs without a merge.
     pub fast_forward: bool,
     /// Checkpoint tags that came in.
@@ -90,6 +93,17 @@ pub struct SyncReport {
     pub tag_conflicts: Vec<String>,
     /// Our tip afterwards.
     pub tip: Option<String>,
+}
+
+/// A fetched operation that was not taken as state.
+#[derive(Debug, Clone, Serialize)]
+pub struct Ignored {
+    /// Its commit.
+    pub commit: String,
+    /// Its author's email.
+    pub author: String,
+    /// Why.
+    pub reason: String,
 }
 
 /// Fetches, merges and (unless `push` is false) pushes `refs/milestones` with `remote`.
@@ -150,6 +164,16 @@ pub fn sync(
                     r.op,
                     r.reason.as_deref().unwrap_or("")
                 )
+            }));
+            report.ignored.extend(result.ignored().map(|r| {
+                Ignored {
+                    author: Oid::from_str(&r.commit)
+                        .and_then(|id| store.repo().find_commit(id))
+                        .map(|c| c.author().email().unwrap_or("").to_string())
+                        .unwrap_or_default(),
+                    commit: r.commit.clone(),
+                    reason: r.reason.clone().unwrap_or_default(),
+                }
             }));
             merged_tip = Some(result.tip);
         }

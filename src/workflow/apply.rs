@@ -40,6 +40,8 @@ pub const BUILT_IN_EVENT_TYPES: &[&str] = &[
     "merge",
     "checkout",
     "rewrite",
+    "trust_changed",
+    "kiro_approval_ignored",
 ];
 
 /// The most rewritten commits a session keeps (the newest): a rebase of a long branch
@@ -82,6 +84,9 @@ pub enum Rejection {
     /// A value is not acceptable.
     #[error("{0}")]
     Invalid(String),
+    /// The trust list does not allow the operation's author to make it.
+    #[error("{0}")]
+    NotAuthorized(String),
 }
 
 /// What applying an operation gives.
@@ -609,6 +614,13 @@ pub fn apply_with_source(
             approvals,
         } => import::import_approvals(current, milestone, approvals)?,
         Op::ImportEvents { events } => import::import_events(events)?,
+        // Trust and roles are not a milestone's files: the store applies them with
+        // the rules of `workflow::trust`.
+        Op::Trust(_) => {
+            return Err(Rejection::Invalid(
+                "a trust change is applied to the trust list, not to a milestone".into(),
+            ))
+        }
     };
     if applied.changed {
         add_status_events(&mut applied, before);

@@ -6,6 +6,7 @@ pub mod import;
 pub mod phases;
 pub mod progress;
 pub mod trailers;
+pub mod trust;
 
 pub use apply::{apply, apply_with_source, replay, Applied, Rejection};
 pub use progress::{
