@@ -140,8 +140,9 @@ impl Store {
             _ => None,
         };
         let signer = self.signer_cached(commit.id(), trust.as_ref(), cache);
-        let author = commit.author().email().unwrap_or("").to_string();
-        if let Some(reason) = signature_problem(&signer, trust.as_ref(), &author, strict) {
+        // The committer is who made the operation (as `git verify-commit` reads it).
+        let maker = commit.committer().email().unwrap_or("").to_string();
+        if let Some(reason) = signature_problem(&signer, trust.as_ref(), &maker, strict) {
             return Ok(Some(reason));
         }
         let Some(record) = record else {
