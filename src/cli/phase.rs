@@ -290,12 +290,11 @@ pub fn request_json(r: &ApprovalRequest) -> serde_json::Value {
     // decisions were checked was not signed.
     if let Some(approvers) = value["approvers"].as_array_mut() {
         for (approver, stored) in approvers.iter_mut().zip(&r.approvers) {
-            let verification = match (stored.verification, stored.status) {
-                (Some(v), _) => serde_json::Value::from(v.as_str()),
-                (None, Decision::Pending) => serde_json::Value::Null,
-                (None, _) => serde_json::Value::from("unsigned"),
-            };
-            approver["verification"] = verification;
+            if stored.status == Decision::Pending {
+                continue;
+            }
+            let verification = stored.verification.map_or("unsigned", |v| v.as_str());
+            approver["verification"] = serde_json::Value::from(verification);
             approver["key"] = serde_json::json!(stored.key);
         }
     }

@@ -222,6 +222,20 @@ pub fn verify(out: &Output, args: VerifyArgs) -> Result<(), CliError> {
     .hint("`git show <commit>` shows one; `git milestone verify --json` lists them for scripts"))
 }
 
+/// Under `status`: without a trust list, the milestone's decisions are unverified.
+pub fn note_unverified(
+    out: &Output,
+    store: &Store,
+    files: &crate::model::MilestoneFiles,
+) -> Result<(), CliError> {
+    let has_approvals = files.approvals.as_ref().is_some_and(|a| !a.is_empty());
+    if !has_approvals || store.trust()?.is_some() {
+        return Ok(());
+    }
+    out.line("")?;
+    out.line("Approvals are unverified: no trust list. `git milestone trust add <your email> --key <your public key>` starts one.")
+}
+
 fn who(store: &Store) -> Result<String, CliError> {
     let (name, email) = store.identity()?;
     Ok(format!("{name} <{email}>"))

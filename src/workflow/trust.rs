@@ -236,6 +236,10 @@ pub fn apply_decision(
         return ignore_decision(files, op, &request, authority, at);
     }
     let mut applied = rule(current)?;
+    // Without a trust list an unsigned decision is stored as decisions always were.
+    if trust.is_none() && authority.key.is_none() {
+        return Ok(applied);
+    }
     if let Some(stored) = applied
         .files
         .as_mut()

@@ -537,9 +537,12 @@ fn a_gate_may_refuse_self_approval() {
         ["approval", "approve", &id, "--role", "lead"],
     );
     expect_ok(&other, "approval by someone else");
-    // Without a trust list every decision counts, shown as unsigned.
+    // Without a trust list every decision counts, shown as unsigned, and status says so.
     let list = repo.json(["approval", "list"]);
     assert_eq!(list[0]["approvers"][0]["verification"], "unsigned");
+    assert!(repo
+        .ok(["status", "m"])
+        .contains("Approvals are unverified: no trust list"));
 }
 
 #[test]
