@@ -3,7 +3,7 @@
 use clap::{Args, Subcommand};
 
 use crate::clock;
-use crate::model::{MilestoneId, Op, RestoreSource};
+use crate::model::{EventKind, MilestoneId, Op, RestoreSource};
 use crate::store::{Outcome, Store, StoreError};
 
 use super::{milestone_id, open_store, CliError, Output, Unreadable};
@@ -278,12 +278,18 @@ pub fn cleanup(out: &Output, args: CleanupArgs) -> Result<(), CliError> {
             for name in &old_checkpoints {
                 store.delete_checkpoint(&milestone, name)?;
             }
-            let data = &applied.events[0].data;
-            reports.push(serde_json::json!({
-                "milestone_id": milestone.as_str(),
-                "removed_sessions": data["removed_sessions"],
-                "removed_checkpoints": data["removed_checkpoints"],
-            }));
+            if let Some(EventKind::StateCleaned {
+                removed_sessions,
+                removed_checkpoints,
+                ..
+            }) = applied.events.first().and_then(|e| e.kind())
+            {
+                reports.push(serde_json::json!({
+                    "milestone_id": milestone.as_str(),
+                    "removed_sessions": removed_sessions,
+                    "removed_checkpoints": removed_checkpoints,
+                }));
+            }
         }
     }
     if out.json {

@@ -8,6 +8,7 @@ use std::process::{Child, Command, Stdio};
 
 use serde::Serialize;
 
+use crate::model::EventKind;
 use crate::store::Outcome;
 
 use super::CliError;
@@ -260,7 +261,7 @@ impl Output {
             Outcome::Committed { applied, .. } => {
                 self.note(text)?;
                 for event in &applied.events {
-                    if event.event_type == "milestone_completed" {
+                    if let Some(EventKind::MilestoneCompleted { .. }) = event.kind() {
                         let id = event.milestone_id.as_deref().unwrap_or("");
                         let done = format!("Milestone {id} is completed.");
                         self.note(self.paint(done, Paint::Green))?;

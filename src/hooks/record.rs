@@ -92,17 +92,13 @@ fn write(store: &Store, ops: Vec<Op>) -> Recorded {
         match store.transact(op) {
             Ok(Outcome::Committed { applied, .. }) => {
                 recorded.operations += 1;
-                for e in applied
-                    .events
-                    .iter()
-                    .filter(|e| e.event_type == "task_status_changed")
-                {
-                    recorded.moved.push(format!(
-                        "{}/{} → {}",
-                        e.milestone_id.as_deref().unwrap_or(""),
-                        e.data["task_id"].as_str().unwrap_or(""),
-                        e.data["new_status"].as_str().unwrap_or("")
-                    ));
+                for e in &applied.events {
+                    if let Some((task, status)) = e.task_moved() {
+                        let milestone = e.milestone_id.as_deref().unwrap_or("");
+                        recorded
+                            .moved
+                            .push(format!("{milestone}/{task} → {status}"));
+                    }
                 }
             }
             Ok(_) => {}
