@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::io::{IsTerminal, Write};
 use std::process::{Child, Command, Stdio};
 
+use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 
 use crate::model::EventKind;
@@ -25,7 +26,7 @@ pub enum ColorChoice {
     Never,
 }
 
-/// The colors the output uses, as ANSI SGR codes.
+/// The colors the output uses.
 #[derive(Debug, Clone, Copy)]
 pub enum Paint {
     /// Done.
@@ -43,14 +44,13 @@ pub enum Paint {
 }
 
 impl Paint {
-    fn code(self) -> &'static str {
+    fn style(self) -> Style {
         match self {
-            Paint::Green => "32",
-            Paint::Yellow => "33",
-            Paint::Red => "31",
-            Paint::Commit => "33",
-            Paint::Dim => "2",
-            Paint::Bold => "1",
+            Paint::Green => AnsiColor::Green.on_default(),
+            Paint::Yellow | Paint::Commit => AnsiColor::Yellow.on_default(),
+            Paint::Red => AnsiColor::Red.on_default(),
+            Paint::Dim => Style::new().dimmed(),
+            Paint::Bold => Style::new().bold(),
         }
     }
 
@@ -137,7 +137,8 @@ impl Output {
     /// `text` in `paint`, when coloring.
     pub fn paint(&self, text: impl AsRef<str>, paint: Paint) -> String {
         if self.colored() {
-            format!("\x1b[{}m{}\x1b[0m", paint.code(), text.as_ref())
+            let style = paint.style();
+            format!("{style}{}{style:#}", text.as_ref())
         } else {
             text.as_ref().to_string()
         }
