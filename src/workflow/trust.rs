@@ -2,12 +2,10 @@
 //! as it is at one point of history and what the operation's signature shows. The
 //! store reads both and passes them in.
 
-use serde_json::json;
-
 use crate::model::{
     trust::{email_of, same_email, OWNER},
-    Decision, Event, IgnoredDecision, MilestoneFiles, Op, Signer, TrustChange, TrustList,
-    Verification,
+    Decision, Event, EventKind, IgnoredDecision, MilestoneFiles, Op, Signer, TrustChange,
+    TrustList, Verification,
 };
 
 use super::{phases::gate_name, Applied, Rejection};
@@ -126,7 +124,7 @@ pub fn change_trust(
                 next.keys.push(key.clone());
             }
             (
-                json!({"change": "add_key", "email": key.email, "fingerprint": key.fingerprint}),
+                changed("add_key", None, &key.email, Some(&key.fingerprint)),
                 format!("trust: add key {} of {}", key.fingerprint, key.email),
             )
         }
@@ -148,7 +146,7 @@ pub fn change_trust(
                 )));
             }
             (
-                json!({"change": "remove_key", "email": email, "fingerprint": fingerprint}),
+                changed("remove_key", None, email, fingerprint.as_deref()),
                 format!("trust: remove key(s) of {email}"),
             )
         }
@@ -158,7 +156,7 @@ pub fn change_trust(
                 .or_default()
                 .insert(email.clone());
             (
-                json!({"change": "add_member", "role": role, "email": email}),
+                changed("add_member", Some(role), email, None),
                 format!("roles: add {email} to {role}"),
             )
         }
@@ -175,7 +173,7 @@ pub fn change_trust(
                 next.roles.remove(role);
             }
             (
-                json!({"change": "remove_member", "role": role, "email": email}),
+                changed("remove_member", Some(role), email, None),
                 format!("roles: remove {email} from {role}"),
             )
         }
@@ -193,9 +191,18 @@ pub fn change_trust(
     }
     let event = Event {
         milestone_id: None,
-        ..Event::new("trust_changed", "", data)
+        ..Event::of("", data)
     };
     Ok((next, event, summary))
+}
+
+fn changed(change: &str, role: Option<&str>, email: &str, fingerprint: Option<&str>) -> EventKind {
+    EventKind::TrustChanged {
+        change: change.to_string(),
+        role: role.map(str::to_string),
+        email: email.to_string(),
+        fingerprint: fingerprint.map(str::to_string),
+    }
 }
 
 /// A decision under the trust list: refused when its gate forbids self-approval and
@@ -315,6 +322,10 @@ fn ignore_decision(
         )));
     }
     let reason = authority.reason.unwrap_or_default();
+    let summary = format!(
+        "{milestone}: {role} {} {approval} (not counted: {reason})",
+        decision.as_str()
+    );
     let ignored = IgnoredDecision {
         role: role.clone(),
         decision: *decision,
@@ -327,27 +338,23 @@ fn ignore_decision(
     if let Some(stored) = files.approvals.as_mut().and_then(|a| a.get_mut(approval)) {
         stored.ignored.push(ignored);
     }
-    let event = Event::new(
-        "kiro_approval_ignored",
+    let event = Event::of(
         milestone.as_str(),
-        json!({
-            "approval_id": approval,
-            "task_id": request.task_id,
-            "role": role,
-            "decision": decision,
-            "decided_by": by,
-            "verification": authority.verification,
-            "key": authority.key,
-            "reason": reason,
-        }),
+        EventKind::KiroApprovalIgnored {
+            approval_id: approval.clone(),
+            task_id: request.task_id.clone(),
+            role: role.clone(),
+            decision: *decision,
+            decided_by: by.clone(),
+            verification: authority.verification,
+            key: authority.key,
+            reason,
+        },
     );
     Ok(Applied {
         files: Some(files),
         events: vec![event],
-        summary: format!(
-            "{milestone}: {role} {} {approval} (not counted: {reason})",
-            decision.as_str()
-        ),
+        summary,
         changed: true,
     })
 }
