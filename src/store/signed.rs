@@ -48,19 +48,21 @@ impl Store {
         }
     }
 
-    /// The checked signature of `commit`.
+    /// The checked signature of `commit`; an OpenPGP one is checked against the keys
+    /// of `trust`.
     pub fn signer_of(&self, commit: Oid, trust: Option<&TrustList>) -> Signer {
         let mut cache = SignatureCache::open(self);
-        let signer = self.signer_cached(commit, trust, &mut cache);
+        let signer = self.signer_cached(commit, || trust.cloned(), &mut cache);
         cache.save();
         signer
     }
 
-    /// [`Store::signer_of`] with a cache kept open across many commits.
+    /// [`Store::signer_of`] with a cache kept open across many commits; the trust
+    /// list is only read for an OpenPGP signature not checked before.
     pub(super) fn signer_cached(
         &self,
         commit: Oid,
-        trust: Option<&TrustList>,
+        trust: impl FnOnce() -> Option<TrustList>,
         cache: &mut SignatureCache,
     ) -> Signer {
         if let Some(known) = cache.known.get(&commit) {
@@ -79,17 +81,17 @@ impl Store {
             }
         };
         let text = String::from_utf8_lossy(&signature);
+        let ssh = text.trim_start().starts_with("-----BEGIN SSH");
+        let trust = if ssh { None } else { trust() };
         let openpgp: Vec<&str> = trust
-            .map(|t| t.keys.iter().map(|k| k.key.as_str()))
-            .into_iter()
-            .flatten()
+            .iter()
+            .flat_map(|t| t.keys.iter().map(|k| k.key.as_str()))
             .filter(|k| k.starts_with("-----BEGIN PGP"))
             .collect();
         let signer = sign::check(&text, &payload, &openpgp, &self.local_dir());
         // A good signature stays good; a failed OpenPGP check may pass once the key
         // is trusted, so only ssh failures (checked against the key they carry) are
         // kept.
-        let ssh = text.trim_start().starts_with("-----BEGIN SSH");
         if matches!(signer, Signer::Key { .. }) || ssh {
             cache.remember(commit, signer.clone());
         }
@@ -123,11 +125,6 @@ impl SignatureCache {
             known,
             added: Vec::new(),
         }
-    }
-
-    /// Whether `commit`'s signature has been checked before.
-    pub(super) fn knows(&self, commit: Oid) -> bool {
-        self.known.contains_key(&commit)
     }
 
     fn remember(&mut self, commit: Oid, signer: Signer) {

@@ -179,14 +179,19 @@ impl Store {
             record.as_ref().map(|r| &r.op),
             Some(Op::DecideApproval { .. } | Op::Trust(_))
         );
-        let trust = match commit.parent_id(0) {
-            Ok(parent) if trust_relevant || strict || !cache.knows(commit.id()) => self
-                .snapshot_at(parent)
-                .ok()
-                .and_then(|s| s.trust().ok().flatten()),
-            _ => None,
+        let trust_at_parent = || {
+            let parent = commit.parent_id(0).ok()?;
+            self.snapshot_at(parent).ok()?.trust().ok().flatten()
         };
-        let signer = self.signer_cached(commit.id(), trust.as_ref(), cache);
+        let trust = if trust_relevant || strict {
+            trust_at_parent()
+        } else {
+            None
+        };
+        let signer = match &trust {
+            Some(known) => self.signer_cached(commit.id(), || Some(known.clone()), cache),
+            None => self.signer_cached(commit.id(), trust_at_parent, cache),
+        };
         // The committer is who made the operation (as `git verify-commit` reads it).
         let maker = commit.committer().email().unwrap_or("").to_string();
         if let Some(reason) = signature_problem(&signer, trust.as_ref(), &maker, strict) {
