@@ -130,26 +130,7 @@ pub fn change_trust(
         }
         TrustChange::RemoveKey {
             email, fingerprint, ..
-        } => {
-            let before = next.keys.len();
-            next.keys.retain(|k| {
-                !(same_email(&k.email, email)
-                    && fingerprint.as_ref().is_none_or(|f| &k.fingerprint == f))
-            });
-            if next.keys.len() == before {
-                return Err(Rejection::Invalid(format!(
-                    "no trusted key of {email}{} to remove",
-                    fingerprint
-                        .as_ref()
-                        .map(|f| format!(" with fingerprint {f}"))
-                        .unwrap_or_default()
-                )));
-            }
-            (
-                changed("remove_key", None, email, fingerprint.as_deref()),
-                format!("trust: remove key(s) of {email}"),
-            )
-        }
+        } => remove_key(&mut next, email, fingerprint.as_deref())?,
         TrustChange::AddMember { role, email, .. } => {
             next.roles
                 .entry(role.clone())
@@ -160,23 +141,7 @@ pub fn change_trust(
                 format!("roles: add {email} to {role}"),
             )
         }
-        TrustChange::RemoveMember { role, email, .. } => {
-            let members = next.roles.entry(role.clone()).or_default();
-            let before = members.len();
-            members.retain(|m| !same_email(m, email));
-            if members.len() == before {
-                return Err(Rejection::Invalid(format!(
-                    "{email} is not a member of role {role}"
-                )));
-            }
-            if members.is_empty() {
-                next.roles.remove(role);
-            }
-            (
-                changed("remove_member", Some(role), email, None),
-                format!("roles: remove {email} from {role}"),
-            )
-        }
+        TrustChange::RemoveMember { role, email, .. } => remove_member(&mut next, role, email)?,
     };
     let owner_can_sign = next.roles.get(OWNER).is_some_and(|owners| {
         owners
@@ -194,6 +159,53 @@ pub fn change_trust(
         ..Event::of("", data)
     };
     Ok((next, event, summary))
+}
+
+/// `trust rm`: the email's keys, or the one with `fingerprint`.
+fn remove_key(
+    next: &mut TrustList,
+    email: &str,
+    fingerprint: Option<&str>,
+) -> Result<(EventKind, String), Rejection> {
+    let before = next.keys.len();
+    next.keys.retain(|k| {
+        !(same_email(&k.email, email) && fingerprint.is_none_or(|f| k.fingerprint == f))
+    });
+    if next.keys.len() == before {
+        let which = fingerprint
+            .map(|f| format!(" with fingerprint {f}"))
+            .unwrap_or_default();
+        return Err(Rejection::Invalid(format!(
+            "no trusted key of {email}{which} to remove"
+        )));
+    }
+    Ok((
+        changed("remove_key", None, email, fingerprint),
+        format!("trust: remove key(s) of {email}"),
+    ))
+}
+
+/// `roles rm`: a role without members is gone.
+fn remove_member(
+    next: &mut TrustList,
+    role: &str,
+    email: &str,
+) -> Result<(EventKind, String), Rejection> {
+    let members = next.roles.entry(role.to_string()).or_default();
+    let before = members.len();
+    members.retain(|m| !same_email(m, email));
+    if members.len() == before {
+        return Err(Rejection::Invalid(format!(
+            "{email} is not a member of role {role}"
+        )));
+    }
+    if members.is_empty() {
+        next.roles.remove(role);
+    }
+    Ok((
+        changed("remove_member", Some(role), email, None),
+        format!("roles: remove {email} from {role}"),
+    ))
 }
 
 fn changed(change: &str, role: Option<&str>, email: &str, fingerprint: Option<&str>) -> EventKind {
@@ -528,6 +540,46 @@ mod tests {
         );
         assert!(may_change_trust(Some(&team), &by_alice, &Signer::Unsigned).is_err());
         assert!(may_change_trust(Some(&team), &by_alice, &signed("B")).is_err());
+    }
+
+    proptest::proptest! {
+        /// Over any team and any signature: a decision counts exactly when there is no
+        /// trust list, or it is signed by a key trusted for the decider who may decide
+        /// for the role; and a decision that counts under a list is shown verified.
+        #[test]
+        fn a_decision_counts_only_with_a_trusted_key_of_a_member(
+            keys in proptest::collection::vec((0..4u8, 0..4u8), 0..6),
+            members in proptest::collection::vec((0..2u8, 0..4u8), 0..6),
+            signer in proptest::option::of(0..4u8),
+            decider in 0..4u8,
+            role in 0..2u8,
+            open: bool,
+            listed: bool,
+        ) {
+            let email = |n: u8| format!("p{n}@x");
+            let mut trust = TrustList {
+                keys: keys.iter().map(|(who, fp)| key(&email(*who), &format!("K{fp}"))).collect(),
+                ..Default::default()
+            };
+            for (r, who) in &members {
+                trust.roles.entry(format!("r{r}")).or_default().insert(email(*who));
+            }
+            let signer = signer.map_or(Signer::Unsigned, |fp| signed(&format!("K{fp}")));
+            let by = format!("P <{}>", email(decider));
+            let role = format!("r{role}");
+            let list = listed.then_some(&trust);
+            let a = decision_authority(list, &signer, &by, &role, open);
+            let allowed = match list {
+                None => true,
+                Some(t) => signer.fingerprint().is_some_and(|fp| t.trusts(&email(decider), fp))
+                    && (open || t.is_member(&role, &email(decider))),
+            };
+            proptest::prop_assert_eq!(a.counts, allowed);
+            proptest::prop_assert_eq!(a.reason.is_none(), allowed);
+            if listed && allowed {
+                proptest::prop_assert_eq!(a.verification, Verification::Verified);
+            }
+        }
     }
 
     #[test]
