@@ -19,9 +19,9 @@ pub fn signature(
     role: Role,
     time: chrono::DateTime<chrono::Utc>,
 ) -> Result<Signature<'static>, StoreError> {
-    let (env, section) = match role {
-        Role::Author => ("AUTHOR", "author"),
-        Role::Committer => ("COMMITTER", "committer"),
+    let (env, section, time) = match role {
+        Role::Author => ("AUTHOR", "author", crate::clock::author_time(time)),
+        Role::Committer => ("COMMITTER", "committer", time),
     };
     // The configuration is only read when the environment does not say who it is.
     let config = std::cell::OnceCell::new();
