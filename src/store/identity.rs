@@ -36,12 +36,8 @@ pub fn signature(
     };
     match (lookup("name"), lookup("email")) {
         (Some(name), Some(email)) => Signature::new(&name, &email, &Time::new(time.timestamp(), 0))
-            .map_err(|e| {
-                StoreError::NoIdentity(format!("your git identity is not usable: {}", e.message()))
-            }),
-        _ => Err(StoreError::NoIdentity(
-            "no git identity is configured, and every operation is recorded with one".into(),
-        )),
+            .map_err(StoreError::UnusableIdentity),
+        _ => Err(StoreError::NoIdentity),
     }
 }
 

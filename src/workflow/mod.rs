@@ -5,6 +5,7 @@ pub mod apply;
 pub mod import;
 pub mod phases;
 pub mod progress;
+pub mod rejection;
 pub mod retention;
 pub mod trailers;
 

@@ -10,7 +10,10 @@ fn project() -> TestRepo {
     let repo = TestRepo::with_fixed_clock();
     let gates = "id: v1\ntitle: First release\ndue: 2026-02-01\nkiro_configuration:\n  \
                  approval_gates:\n    design_to_spec: {approvers: [lead, qa]}\n";
-    repo.ok(["import", repo.write_file("v1.yaml", gates).to_str().unwrap()]);
+    repo.ok([
+        "import",
+        repo.write_file("v1.yaml", gates).to_str().unwrap(),
+    ]);
     repo.ok(["new", "v2", "--title", "Later"]);
     repo.ok(["task", "add", "v1", "api", "--title", "Build the API"]);
     repo.ok(["task", "add", "v1", "docs", "--title", "Write the docs"]);
@@ -23,7 +26,14 @@ fn project() -> TestRepo {
     repo.ok(["phase", "set", "v1", "search", "design", "completed"]);
     repo.ok(["phase", "advance", "v1", "search"]);
     repo.ok(["state", "save", "v1", r#"{"sprint": 2}"#]);
-    repo.ok(["event", "add", "v1", "review_held", "--data", r#"{"attendees": 4}"#]);
+    repo.ok([
+        "event",
+        "add",
+        "v1",
+        "review_held",
+        "--data",
+        r#"{"attendees": 4}"#,
+    ]);
     repo.ok(["approval", "approve", REQUEST, "--role", "qa"]);
     repo.ok(["checkpoint", "create", "v1", "before-search"]);
     repo
@@ -76,11 +86,26 @@ fn errors() {
         ("no_such_milestone", &["show", "v9"]),
         ("task_exists", &["task", "add", "v1", "api"]),
         ("not_a_workflow_task", &["phase", "advance", "v1", "api"]),
-        ("waiting_for_approval", &["phase", "advance", "v1", "search"]),
-        ("not_an_approver", &["approval", "approve", REQUEST, "--role", "dev"]),
-        ("already_decided", &["approval", "reject", REQUEST, "--role", "qa"]),
-        ("no_such_approval", &["approval", "approve", "approval-x", "--role", "lead"]),
-        ("built_in_event_type", &["event", "add", "v1", "state_saved"]),
+        (
+            "waiting_for_approval",
+            &["phase", "advance", "v1", "search"],
+        ),
+        (
+            "not_an_approver",
+            &["approval", "approve", REQUEST, "--role", "dev"],
+        ),
+        (
+            "already_decided",
+            &["approval", "reject", REQUEST, "--role", "qa"],
+        ),
+        (
+            "no_such_approval",
+            &["approval", "approve", "approval-x", "--role", "lead"],
+        ),
+        (
+            "built_in_event_type",
+            &["event", "add", "v1", "state_saved"],
+        ),
         ("no_saved_state", &["state", "load", "v2"]),
     ];
     for (name, args) in cases {
