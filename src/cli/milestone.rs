@@ -194,29 +194,84 @@ fn all_milestones(store: &Store) -> Result<(Vec<Milestone>, Unreadable), CliErro
     Ok((milestones, unreadable))
 }
 
-pub fn list(out: &Output) -> Result<(), CliError> {
-    let (milestones, broken) = all_milestones(&open_store()?)?;
+/// `list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Also list removed milestones (`git milestone rm`), with the commit that still
+    /// holds each.
+    #[arg(long)]
+    pub all: bool,
+}
+
+pub fn list(out: &Output, args: ListArgs) -> Result<(), CliError> {
+    let store = open_store()?;
+    let (milestones, broken) = all_milestones(&store)?;
     let summaries: Vec<_> = milestones.iter().map(view::summary).collect();
+    let removed = if args.all {
+        super::removed::removed_milestones(&store, &milestones)?
+    } else {
+        Vec::new()
+    };
     if out.json {
-        out.json_value(&summaries)?;
+        let mut values =
+            serde_json::to_value(&summaries).map_err(|e| CliError::user(e.to_string()))?;
+        if let Some(list) = values.as_array_mut() {
+            list.extend(removed.iter().map(super::removed::RemovedMilestone::json));
+        }
+        out.json_value(&values)?;
         return broken.finish();
     }
-    if summaries.is_empty() && broken.is_empty() {
+    if summaries.is_empty() && removed.is_empty() && broken.is_empty() {
         return out.note("No milestones yet; create one with `git milestone new <id>`.");
     }
-    for s in summaries {
-        out.line(
-            format!(
-                "{:<16} {} {}  {}",
-                s.id,
-                out.status(s.status.as_str(), 11),
-                out.bar(s.progress.percentage),
-                s.title
-            )
-            .trim_end(),
-        )?;
+    for s in &summaries {
+        out.line(milestone_line(out, s))?;
+    }
+    for r in &removed {
+        out.line(r.line(out))?;
     }
     broken.finish()
+}
+
+/// `rm`.
+pub fn remove(out: &Output, args: IdArgs) -> Result<(), CliError> {
+    let id = milestone_id(&args.milestone)?;
+    let store = open_store()?;
+    let outcome = store.transact(Op::RemoveMilestone {
+        milestone: id.clone(),
+    })?;
+    let before = match &outcome {
+        Outcome::Committed { commit, .. } => format!("{}^", &commit.to_string()[..12]),
+        _ => "<commit>".into(),
+    };
+    out.outcome(
+        &outcome,
+        &format!(
+            "Removed milestone {id}; `git milestone show {id} --at {before}` still shows it, and `git milestone list --all` lists it."
+        ),
+    )
+}
+
+/// One milestone on one line, the same in `list`, `status` and `status <m>`: id,
+/// progress, status, tasks, due date (or how late), title.
+fn milestone_line(out: &Output, s: &view::SummaryView) -> String {
+    let mut line = format!(
+        "{:<16} {}  {} {}/{} tasks",
+        s.id,
+        out.bar(s.progress.percentage),
+        out.status(s.status.as_str(), 11),
+        s.progress.completed_tasks,
+        s.progress.total_tasks,
+    );
+    if let Some(due) = view::due_text(out, s) {
+        line.push_str("  ");
+        line.push_str(&due);
+    }
+    if !s.title.is_empty() {
+        line.push_str("  ");
+        line.push_str(&s.title);
+    }
+    line
 }
 
 pub fn show(out: &Output, args: ReadArgs) -> Result<(), CliError> {
@@ -243,7 +298,7 @@ pub fn show(out: &Output, args: ReadArgs) -> Result<(), CliError> {
         s.progress.completed_tasks,
         s.progress.total_tasks
     ))?;
-    if let Some(due) = &m.due {
+    if let Some(due) = view::due_text(out, s) {
         out.line(format!("Due:      {due}"))?;
     }
     out.line(format!(
@@ -323,15 +378,8 @@ pub fn status(out: &Output, args: StatusArgs) -> Result<(), CliError> {
     if out.json {
         return out.json_value(&detail);
     }
-    let s = &detail.summary;
-    out.line(format!(
-        "{} {}  {}  {}/{} tasks completed",
-        m.id,
-        out.bar(s.progress.percentage),
-        out.status(s.status.as_str(), 0),
-        s.progress.completed_tasks,
-        s.progress.total_tasks
-    ))?;
+    out.line(milestone_line(out, &detail.summary))?;
+    out.line("")?;
     print_tasks(out, m)?;
     print_pending_approvals(out, &files)
 }
@@ -353,27 +401,16 @@ fn dashboard(out: &Output) -> Result<(), CliError> {
             .count()
     };
     out.line(format!(
-        "milestones: {}, {} completed, {} in progress, {} planned",
+        "milestones: {}, {} completed, {} in progress, {} planned, {} overdue",
         summaries.len(),
         count("completed"),
         count("in_progress"),
-        count("planned")
+        count("planned"),
+        summaries.iter().filter(|s| s.overdue).count()
     ))?;
     out.line("")?;
     for s in &summaries {
-        let due = s
-            .due
-            .as_deref()
-            .map(|d| format!("  due {d}"))
-            .unwrap_or_default();
-        out.line(format!(
-            "{:<16} {}  {} {}/{} tasks{due}",
-            s.id,
-            out.bar(s.progress.percentage),
-            out.status(s.status.as_str(), 11),
-            s.progress.completed_tasks,
-            s.progress.total_tasks,
-        ))?;
+        out.line(milestone_line(out, s))?;
     }
     broken.finish()
 }

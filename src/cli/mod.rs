@@ -13,12 +13,15 @@ mod migrate;
 mod milestone;
 mod output;
 mod phase;
+mod removed;
 mod session;
 mod state;
 mod sync;
 mod task;
+mod time;
 mod view;
 mod watch;
+mod when;
 
 use clap::{Parser, Subcommand};
 
@@ -61,7 +64,10 @@ pub enum Command {
     /// Edit a milestone's YAML in your editor; validated before anything is written.
     Edit(milestone::IdArgs),
     /// List milestones with their status and progress.
-    List,
+    List(milestone::ListArgs),
+    /// Remove a milestone: gone from `list` and `status`; history, `--at` and its
+    /// checkpoints keep it (`checkpoint restore` brings it back).
+    Rm(milestone::IdArgs),
     /// Show a milestone with its tasks.
     Show(milestone::ReadArgs),
     /// A dashboard of all milestones, or one milestone's progress.
@@ -132,7 +138,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Import(args) => milestone::import(&out, args),
         Command::Export(args) => milestone::export(&out, args),
         Command::Edit(args) => edit::edit(&out, args),
-        Command::List => milestone::list(&out),
+        Command::List(args) => milestone::list(&out, args),
+        Command::Rm(args) => milestone::remove(&out, args),
         Command::Show(args) => milestone::show(&out, args),
         Command::Status(args) => milestone::status(&out, args),
         Command::Task(command) => task::run(&out, command),

@@ -12,6 +12,7 @@ use crate::model::{
 use super::import;
 use super::phases;
 use super::progress::{display_percentage, milestone_progress, MilestoneStatus};
+use super::removal;
 use super::trailers::apply_moves;
 
 /// Event types the tool itself records; `event add` may not forge them.
@@ -40,6 +41,9 @@ pub const BUILT_IN_EVENT_TYPES: &[&str] = &[
     "merge",
     "checkout",
     "rewrite",
+    "milestone_removed",
+    "task_removed",
+    "task_renamed",
 ];
 
 /// The most rewritten commits a session keeps (the newest): a rebase of a long branch
@@ -609,6 +613,13 @@ pub fn apply_with_source(
             approvals,
         } => import::import_approvals(current, milestone, approvals)?,
         Op::ImportEvents { events } => import::import_events(events)?,
+        Op::RemoveMilestone { milestone } => removal::remove_milestone(current, milestone)?,
+        Op::RemoveTask { milestone, task } => removal::remove_task(current, milestone, task)?,
+        Op::RenameTask {
+            milestone,
+            task,
+            new_task,
+        } => removal::rename_task(current, milestone, task, new_task)?,
     };
     if applied.changed {
         add_status_events(&mut applied, before);

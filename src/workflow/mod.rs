@@ -2,9 +2,11 @@
 //! clock (time is passed in).
 
 pub mod apply;
+pub mod due;
 pub mod import;
 pub mod phases;
 pub mod progress;
+pub mod removal;
 pub mod trailers;
 
 pub use apply::{apply, apply_with_source, replay, Applied, Rejection};

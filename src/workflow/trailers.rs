@@ -139,7 +139,9 @@ pub fn apply_moves(milestone: &mut Milestone, moves: &[TaskMove]) -> Vec<Event> 
     let id = milestone.id.to_string();
     let mut events = Vec::new();
     for m in moves {
-        let Some(task) = milestone.task_mut(&m.task) else {
+        // A task renamed since the commit was written still answers to its old id.
+        let resolved = milestone.resolve_task(&m.task).clone();
+        let Some(task) = milestone.task_mut(&resolved) else {
             continue;
         };
         let Some(new) = moved_status(task.status, m.action) else {
@@ -151,7 +153,7 @@ pub fn apply_moves(milestone: &mut Milestone, moves: &[TaskMove]) -> Vec<Event> 
             "task_status_changed",
             &id,
             serde_json::json!({
-                "task_id": m.task,
+                "task_id": resolved,
                 "previous_status": previous,
                 "new_status": new,
                 "trailer": m.action.key(),
