@@ -39,6 +39,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("phase advance", "git milestone phase advance v1.0 search"),
     ("approval", "git milestone approval list --pending"),
     ("approval list", "git milestone approval list v1.0 --pending"),
+    ("approval show", "git milestone approval show approval-v1.0-search-design-spec-1 --json"),
     ("approval approve", "git milestone approval approve approval-v1.0-search-design-spec-1 --role lead"),
     ("approval reject", "git milestone approval reject approval-v1.0-search-design-spec-1 --role qa --comment \"needs a threat model\""),
     ("monitor", "git milestone monitor v1.0"),

@@ -50,8 +50,9 @@ pub struct NewArgs {
 /// `import`.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// A milestone YAML file in the reference format, or a reference `.milestones/`
-    /// folder to migrate (milestones, states, events, sessions, checkpoints, approvals).
+    /// A milestone YAML file in the reference format, `-` for standard input, or a
+    /// reference `.milestones/` folder to migrate (milestones, states, events,
+    /// sessions, checkpoints, approvals).
     pub path: PathBuf,
     /// Replace a milestone of the same id instead of refusing.
     #[arg(long)]
@@ -69,8 +70,23 @@ pub struct StatusArgs {
     pub milestone: Option<String>,
 }
 
-pub fn init(out: &Output) -> Result<(), CliError> {
+/// `init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Create refs/milestones even in a bare repository.
+    #[arg(long)]
+    pub bare: bool,
+}
+
+pub fn init(out: &Output, args: InitArgs) -> Result<(), CliError> {
     let store = open_store()?;
+    // A bare repository is usually the team's remote, where `sync` keeps the
+    // milestones under refs/meta/milestones; a refs/milestones there is read by nobody.
+    if store.repo().is_bare() && !args.bare && store.tip().is_err() {
+        return Err(CliError::user("this is a bare repository, usually a remote: milestones reach it with `git milestone sync` from a clone")
+            .hint("in a clone of it: `git milestone init`, then `git milestone sync` pushes them here")
+            .hint("to keep milestones in this bare repository itself: `git milestone init --bare`"));
+    }
     let outcome = store.init()?;
     out.outcome(&outcome, "Initialized refs/milestones.")
 }
@@ -100,11 +116,43 @@ pub fn read_milestone_file(path: &std::path::Path) -> Result<Milestone, CliError
         .map_err(|problem| CliError::user(format!("{shown}: {problem}")))
 }
 
-pub fn import(out: &Output, args: ImportArgs) -> Result<(), CliError> {
-    if args.path.is_dir() {
-        return super::migrate::import_folder(out, args);
+/// The most `import -` reads: a pipe has no size to check up front, and a runaway
+/// producer must not fill the memory.
+const MAX_STDIN_BYTES: u64 = 16 << 20;
+
+/// Reads a milestone YAML document from standard input (`import -`); with no file
+/// name to take it from, the document must have its `id`.
+fn read_milestone_stdin() -> Result<Milestone, CliError> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::io::stdin()
+        .take(MAX_STDIN_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| CliError::user(format!("cannot read standard input: {e}")))?;
+    if text.len() as u64 > MAX_STDIN_BYTES {
+        return Err(CliError::user(format!(
+            "standard input holds more than {} bytes, more than a milestone file may",
+            MAX_STDIN_BYTES
+        )));
     }
-    let definition = read_milestone_file(&args.path)?;
+    if text.trim().is_empty() {
+        return Err(CliError::user("standard input is empty: nothing to import")
+            .hint("pipe a milestone's YAML in, for example `git milestone export v1.0 | git milestone import -`"));
+    }
+    parse_milestone_yaml(&text, None).map_err(|problem| {
+        CliError::user(format!("standard input: {problem}"))
+            .hint("a milestone read from standard input needs its `id:` field")
+    })
+}
+
+pub fn import(out: &Output, args: ImportArgs) -> Result<(), CliError> {
+    let definition = if args.path.as_os_str() == "-" {
+        read_milestone_stdin()?
+    } else if args.path.is_dir() {
+        return super::migrate::import_folder(out, args);
+    } else {
+        read_milestone_file(&args.path)?
+    };
     let id = definition.id.clone();
     let store = open_store()?;
     let reason = if args.replace {

@@ -1,6 +1,7 @@
 //! The command line: clap definitions, one module per command group, text and JSON
 //! rendering. Never builds a git tree; that is the store's job.
 
+mod approval_show;
 mod checkpoint;
 mod completion;
 mod demo;
@@ -16,6 +17,7 @@ mod phase;
 mod removed;
 mod session;
 mod state;
+mod suggest;
 mod sync;
 mod task;
 mod time;
@@ -54,7 +56,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create refs/milestones in this repository (safe to run again).
-    Init,
+    Init(milestone::InitArgs),
     /// Create a milestone.
     New(milestone::NewArgs),
     /// Bring in a milestone YAML file, or migrate a reference .milestones/ folder.
@@ -133,7 +135,7 @@ pub enum Command {
 pub fn run(cli: Cli) -> Result<(), CliError> {
     let out = Output::new(cli.json, cli.quiet, cli.color, !cli.no_pager);
     match cli.command {
-        Command::Init => milestone::init(&out),
+        Command::Init(args) => milestone::init(&out, args),
         Command::New(args) => milestone::new(&out, args),
         Command::Import(args) => milestone::import(&out, args),
         Command::Export(args) => milestone::export(&out, args),

@@ -3,8 +3,10 @@
 //! Text that users read is pinned by insta snapshots of the real binary's output, at
 //! a fixed time (`GIT_COMMITTER_DATE`) in UTC, so it changes only as a reviewed diff.
 
+mod approvals;
 mod due;
 mod filters;
+mod guidance;
 mod removal;
 
 use std::ffi::OsStr;
