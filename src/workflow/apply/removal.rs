@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::model::{Event, MilestoneFiles, MilestoneId, TaskId};
 
-use super::apply::{Applied, Rejection};
+use super::{Applied, Rejection};
 
 /// `rm <m>`: the milestone leaves the current state (`files: None`); the store drops
 /// its folder, and every earlier commit and checkpoint still holds it.
