@@ -113,7 +113,7 @@ fn cases(repo: &TestRepo) -> Vec<(Vec<String>, i32, &'static str)> {
             "invalid date",
         ),
         (
-            vec!["events", "--since", "2026-01-01 10:00"],
+            vec!["events", "--since", "2026-01-01 25:00"],
             1,
             "invalid date",
         ),
