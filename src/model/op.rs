@@ -255,6 +255,28 @@ pub enum Op {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         moves: Vec<TaskMove>,
     },
+    /// Removes a milestone from the current state; its history, `--at` and its
+    /// checkpoints keep it.
+    RemoveMilestone {
+        /// The milestone.
+        milestone: MilestoneId,
+    },
+    /// Removes a task from its milestone.
+    RemoveTask {
+        /// The milestone.
+        milestone: MilestoneId,
+        /// The task.
+        task: TaskId,
+    },
+    /// Gives a task a new id; the old one keeps resolving to it.
+    RenameTask {
+        /// The milestone.
+        milestone: MilestoneId,
+        /// The task's id now.
+        task: TaskId,
+        /// Its new id.
+        new_task: TaskId,
+    },
     // The operations below migrate a reference `.milestones/` folder. They bring in
     // what the reference recorded, so they cause no events of their own.
     /// Brings in a milestone's definition: creates the milestone, or replaces a
@@ -397,6 +419,7 @@ impl Op {
                 | Op::DecideApproval { .. }
                 | Op::Monitor { .. }
                 | Op::ImportApprovals { .. }
+                | Op::RenameTask { .. }
         )
     }
 
@@ -437,7 +460,10 @@ impl Op {
             | Op::RecordCommit { milestone, .. }
             | Op::RecordMerge { milestone, .. }
             | Op::SessionBranch { milestone, .. }
-            | Op::RecordRewrite { milestone, .. } => Some(milestone),
+            | Op::RecordRewrite { milestone, .. }
+            | Op::RemoveMilestone { milestone }
+            | Op::RemoveTask { milestone, .. }
+            | Op::RenameTask { milestone, .. } => Some(milestone),
             Op::ImportState { milestone, .. }
             | Op::ImportSessions { milestone, .. }
             | Op::ImportApprovals { milestone, .. } => Some(milestone),

@@ -16,6 +16,10 @@ pub struct EventFilter {
     pub event_type: Option<String>,
     /// Only those at or after this time.
     pub since: Option<DateTime<Utc>>,
+    /// Only those at or before this time.
+    pub until: Option<DateTime<Utc>>,
+    /// Only those whose user contains this text, ignoring case (`git log --author`).
+    pub author: Option<String>,
 }
 
 impl EventFilter {
@@ -38,6 +42,19 @@ impl EventFilter {
             && self
                 .since
                 .is_none_or(|since| at.is_some_and(|at| at >= since))
+            && self
+                .until
+                .is_none_or(|until| at.is_some_and(|at| at <= until))
+            && self
+                .author
+                .as_ref()
+                .is_none_or(|pattern| record.user.to_lowercase().contains(&pattern.to_lowercase()))
+    }
+
+    /// Whether the filter looks into the event itself (its time, its user), beyond
+    /// what the index key says.
+    fn reads_record(&self) -> bool {
+        self.since.is_some() || self.until.is_some() || self.author.is_some()
     }
 }
 
@@ -172,7 +189,7 @@ impl Store {
         let indexed = self.scan_index_at(from, filter, |json, exact| {
             // A key that did not settle the filter, and a time filter (the event's
             // own timestamp decides exactly), send us to the JSON.
-            if !exact || filter.since.is_some() {
+            if !exact || filter.reads_record() {
                 match serde_json::from_str::<EventRecord>(json) {
                     Ok(record) if filter.accepts(&record) => {}
                     _ => return None,

@@ -277,6 +277,23 @@ impl Store {
         Ok(self.repo.find_tree(root.write()?)?)
     }
 
+    /// The root tree without milestone `id`'s folder.
+    fn drop_folder(
+        &self,
+        snapshot: &Snapshot<'_>,
+        id: &MilestoneId,
+    ) -> Result<Tree<'_>, StoreError> {
+        let old_milestones = snapshot.milestones_tree()?;
+        let mut milestones = self.repo.treebuilder(old_milestones.as_ref())?;
+        if milestones.get(id.as_str())?.is_some() {
+            milestones.remove(id.as_str())?;
+        }
+        let milestones = milestones.write()?;
+        let mut root = self.repo.treebuilder(Some(snapshot.tree()))?;
+        root.insert(MILESTONES, milestones, FileMode::Tree.into())?;
+        Ok(self.repo.find_tree(root.write()?)?)
+    }
+
     /// Applies `op` with `rule` to the state in `snapshot`, writing the objects of the
     /// new state; returns what the rule decided and the new root tree (the old one when
     /// nothing changed). Shared by ordinary writes and by merge replay, so both build
@@ -315,6 +332,10 @@ impl Store {
         }
         let tree = match (op.milestone(), &source) {
             (Some(id), Some((_, folder))) => self.put_folder(snapshot, id, *folder)?,
+            // A milestone that leaves the state (`rm`): its folder goes.
+            (Some(id), None) if current.is_some() && applied.files.is_none() => {
+                self.drop_folder(snapshot, id)?
+            }
             _ => self.write_tree(snapshot, op.milestone(), current.as_ref(), &applied)?,
         };
         Ok((applied, tree.id()))

@@ -14,6 +14,7 @@ mod discovery;
 mod edit;
 mod event_index;
 mod events;
+mod everyday;
 #[path = "../../fuzz/src/checks.rs"]
 mod fuzz_checks;
 mod fuzz_regressions;
