@@ -88,14 +88,22 @@ impl Store {
         if let Some(hide) = hide {
             walk.hide(hide)?;
         }
-        let mut keyed = Vec::new();
+        let mut headers = Vec::new();
         for oid in walk {
             let oid = oid?;
             let commit = self.repo.find_commit(oid)?;
-            let Some(mut header) = message::decode_header(commit.message().unwrap_or("")) else {
+            let Some(header) = message::decode_header(commit.message().unwrap_or("")) else {
                 continue;
             };
             let user = commit.author().name().unwrap_or("").to_string();
+            headers.push((oid, header, user));
+        }
+        let ignored = super::history::ignored_commits(headers.iter().map(|(o, h, _)| (*o, h)));
+        let mut keyed = Vec::new();
+        for (oid, mut header, user) in headers {
+            if ignored.contains(&oid) {
+                continue;
+            }
             let commit_id = oid.to_string();
             let events = std::mem::take(&mut header.events);
             for (position, event) in events.into_iter().enumerate() {

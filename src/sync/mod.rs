@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use git2::Oid;
 use serde::Serialize;
 
-use crate::store::{MergeKind, Store, StoreError, REF};
+use crate::store::{Ignored, MergeKind, Store, StoreError, REF};
 
 /// The name `refs/milestones` has on remotes. git's receive-pack refuses to update
 /// one-level refs such as `refs/milestones` ("funny ref"), so what is shared lives one
@@ -90,6 +90,8 @@ pub struct SyncReport {
     pub tag_conflicts: Vec<String>,
     /// Our tip afterwards.
     pub tip: Option<String>,
+    /// Fetched commits not taken as state (their operations were replayed), and why.
+    pub ignored: Vec<Ignored>,
 }
 
 /// Fetches, merges and (unless `push` is false) pushes `refs/milestones` with `remote`.
@@ -134,11 +136,23 @@ pub fn sync(
             return Err(SyncError::NothingToSync(remote.to_string()));
         }
         let mut merged_tip = ours;
+        report.ignored.clear();
         for tip in incoming {
+            // A ref can name a tree or a blob: nothing to take from it.
+            if !store.is_commit(tip) {
+                report.ignored.push(Ignored {
+                    commit: tip.to_string(),
+                    author: String::new(),
+                    reason: "it is not a commit".to_string(),
+                });
+                continue;
+            }
             if merged_tip != Some(tip) {
                 progress("Merging");
             }
+            // The store checks every incoming commit before anything is taken.
             let result = store.merge_tips(merged_tip, tip)?;
+            report.ignored.extend(result.ignored.iter().cloned());
             report.fetched |= result.kind != MergeKind::UpToDate;
             report.fast_forward |= result.kind == MergeKind::FastForward;
             report.merged |= result.kind == MergeKind::Merged;
