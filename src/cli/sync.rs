@@ -62,7 +62,11 @@ pub fn sync(out: &Output, args: SyncArgs) -> Result<(), CliError> {
         out.note(format!(
             "  ignored: commit {} by {}: {}",
             &ignored.commit[..ignored.commit.len().min(12)],
-            if ignored.author.is_empty() { "unknown" } else { &ignored.author },
+            if ignored.author.is_empty() {
+                "unknown"
+            } else {
+                &ignored.author
+            },
             ignored.reason
         ))?;
     }

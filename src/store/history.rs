@@ -130,7 +130,13 @@ impl Store {
             if ignored.contains(&oid) {
                 continue;
             }
-            ignored.extend(header.op.ignored.iter().filter_map(|c| Oid::from_str(c).ok()));
+            ignored.extend(
+                header
+                    .op
+                    .ignored
+                    .iter()
+                    .filter_map(|c| Oid::from_str(c).ok()),
+            );
             let user = commit.author().name().unwrap_or("").to_string();
             for event in std::mem::take(&mut header.events).into_iter().rev() {
                 let record = record_of(event, &header, &user, oid);

@@ -118,6 +118,25 @@ impl Store {
         Ok(keyed)
     }
 
+    /// Whether a commit reachable from `tip` and not from `old` lists ignored commits.
+    fn lists_ignored(&self, tip: Oid, old: Oid) -> Result<bool, StoreError> {
+        let mut walk = self.repo.revwalk()?;
+        walk.push(tip)?;
+        walk.hide(old)?;
+        for oid in walk {
+            let commit = self.repo.find_commit(oid?)?;
+            if commit.parent_count() < 2 && !commit.message().unwrap_or("").contains("\"ignored\"")
+            {
+                continue;
+            }
+            let header = message::decode_header(commit.message().unwrap_or(""));
+            if header.is_some_and(|h| !h.op.ignored.is_empty()) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     fn index_paths(&self) -> (PathBuf, PathBuf, PathBuf) {
         let dir = self.local_dir();
         (
@@ -191,6 +210,13 @@ impl Store {
             .write(true)
             .open(path)?
             .set_len(valid_len)?;
+        // A merge that ignores fetched commits hides events the index may hold.
+        if self
+            .lists_ignored(tip, old)
+            .map_err(std::io::Error::other)?
+        {
+            return self.rebuild_index(path, tip);
+        }
         let new = self
             .keyed_events(tip, Some(old))
             .map_err(std::io::Error::other)?;

@@ -122,6 +122,16 @@ impl Store {
             .is_ok_and(|o| o.kind() == Some(ObjectType::Commit))
     }
 
+    /// What is wrong with a fetched checkpoint tag, if anything: it must be an
+    /// annotated tag naming a commit, as `checkpoint create` makes it.
+    pub fn check_checkpoint_tag(&self, target: Oid) -> Option<String> {
+        let Ok(tag) = self.repo.find_tag(target) else {
+            return Some("it is not an annotated tag".to_string());
+        };
+        (tag.target_type() != Some(ObjectType::Commit))
+            .then(|| "it does not name a commit".to_string())
+    }
+
     /// The state `commit` stands for, once checked (or trusted: ours).
     pub(super) fn state_of(&self, checked: &Checked, commit: Oid) -> Result<Oid, StoreError> {
         match checked.state.get(&commit).or(checked.known.get(&commit)) {
@@ -169,7 +179,12 @@ impl Store {
                 .open(self.states_path())?;
             std::io::Write::write_all(&mut file, lines.as_bytes())
         };
-        write().map_err(|e| StoreError::Local(format!("cannot write {}: {e}", self.states_path().display())))
+        write().map_err(|e| {
+            StoreError::Local(format!(
+                "cannot write {}: {e}",
+                self.states_path().display()
+            ))
+        })
     }
 
     fn check_commit(&self, commit: &Commit<'_>, checked: &mut Checked) -> Result<(), StoreError> {
@@ -179,7 +194,13 @@ impl Store {
             .then(|| message::decode(&text))
             .flatten();
         let is_merge = commit.parent_count() > 1
-            || matches!(record, Some(OpRecord { op: Op::Merge { .. }, .. }));
+            || matches!(
+                record,
+                Some(OpRecord {
+                    op: Op::Merge { .. },
+                    ..
+                })
+            );
         let (state, problem) = if is_merge {
             self.expect_merge(commit, record.as_ref(), checked)?
         } else {
@@ -269,7 +290,13 @@ impl Store {
             let record = (text.len() <= MAX_OPERATION_BYTES)
                 .then(|| message::decode(&text))
                 .flatten();
-            if matches!(record, Some(OpRecord { op: Op::Merge { .. }, .. })) {
+            if matches!(
+                record,
+                Some(OpRecord {
+                    op: Op::Merge { .. },
+                    ..
+                })
+            ) {
                 continue;
             }
             let before = match commit.parent_id(0) {
@@ -297,7 +324,11 @@ impl Store {
         if matches!(record.op, Op::Init) {
             let empty = self.empty_state()?;
             let holds = commit.parent_count() == 0 && commit.tree_id() == empty;
-            let state = if commit.parent_count() == 0 { empty } else { before };
+            let state = if commit.parent_count() == 0 {
+                empty
+            } else {
+                before
+            };
             return Ok((
                 state,
                 (!holds).then(|| "its tree is not an empty store".to_string()),

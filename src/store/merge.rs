@@ -301,9 +301,7 @@ impl Store {
                     }
                 }
             }
-            let lamport = node
-                .claimed
-                .min(highest.saturating_add(MAX_LAMPORT_STEP));
+            let lamport = node.claimed.min(highest.saturating_add(MAX_LAMPORT_STEP));
             let at = node
                 .replayed
                 .as_ref()

@@ -112,12 +112,14 @@ pub fn sync(
         let advertised = ls_remote(store, remote)?;
         let fetched = fetch(store, remote, &prefix, &advertised)?;
         let cleaned = cleaned_checkpoints(store)?;
+        report.ignored.clear();
         report.tags_fetched += adopt_tags(
             store,
             &prefix,
             &advertised,
             &cleaned,
             &mut report.tag_conflicts,
+            &mut report.ignored,
         )?;
         // What teammates pushed into this repository is merged too.
         let pushed_here = store.repo().refname_to_id(WIRE_REF).ok();
@@ -136,7 +138,6 @@ pub fn sync(
             return Err(SyncError::NothingToSync(remote.to_string()));
         }
         let mut merged_tip = ours;
-        report.ignored.clear();
         for tip in incoming {
             // A ref can name a tree or a blob: nothing to take from it.
             if !store.is_commit(tip) {
@@ -325,6 +326,7 @@ fn adopt_tags(
     advertised: &BTreeMap<String, String>,
     cleaned: &std::collections::HashSet<String>,
     conflicts: &mut Vec<String>,
+    ignored: &mut Vec<Ignored>,
 ) -> Result<usize, SyncError> {
     let repo = store.repo();
     let mut adopted = 0;
@@ -336,6 +338,15 @@ fn adopt_tags(
             continue;
         };
         if cleaned.contains(short) {
+            continue;
+        }
+        let fetched = repo.refname_to_id(&format!("{prefix}/tags/{short}")).ok();
+        if let Some(reason) = fetched.and_then(|t| store.check_checkpoint_tag(t)) {
+            ignored.push(Ignored {
+                commit: id.clone(),
+                author: String::new(),
+                reason: format!("checkpoint {short}: {reason}"),
+            });
             continue;
         }
         match repo.refname_to_id(name) {
