@@ -141,8 +141,11 @@ fn restore(out: &Output, args: RestoreArgs) -> Result<(), CliError> {
             "`git milestone checkpoint list {milestone}` lists them"
         )));
     };
-    let safety = pre_restore_checkpoint(&store, &milestone, &args.name)?;
-    out.note(format!("Saved the current version as checkpoint {safety}."))?;
+    // A removed milestone has no current version to keep: the restore brings it back.
+    if store.snapshot()?.has_milestone(&milestone)? {
+        let safety = pre_restore_checkpoint(&store, &milestone, &args.name)?;
+        out.note(format!("Saved the current version as checkpoint {safety}."))?;
+    }
     let outcome = store.transact(Op::Restore {
         milestone: milestone.clone(),
         commit: checkpoint.commit.clone(),

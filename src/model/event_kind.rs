@@ -42,6 +42,9 @@ pub const BUILT_IN_EVENT_TYPES: &[&str] = &[
     "merge",
     "checkout",
     "rewrite",
+    "milestone_removed",
+    "task_removed",
+    "task_renamed",
 ];
 
 /// An event git-milestone records, with its data.
@@ -183,6 +186,19 @@ pub enum EventKind {
         kind: RewriteKind,
         commits: Vec<RewrittenCommit>,
         total: usize,
+    },
+    /// `rm`: the milestone left the current state (history keeps it).
+    MilestoneRemoved { title: String, tasks: usize },
+    /// `task rm`.
+    TaskRemoved {
+        task_id: TaskId,
+        title: String,
+        status: TaskStatus,
+    },
+    /// `task mv`: `task_id` is the old id, kept as an alias.
+    TaskRenamed {
+        task_id: TaskId,
+        new_task_id: TaskId,
     },
 }
 

@@ -19,6 +19,14 @@ pub enum StoreError {
         /// What this version reads.
         expected: &'static str,
     },
+    /// A fetched commit was written by a newer version of this tool.
+    #[error("commit {commit} was written by a newer git-milestone (format {format}); upgrade")]
+    NewerFormat {
+        /// The commit.
+        commit: String,
+        /// The format it claims.
+        format: String,
+    },
     /// A stored file cannot be read.
     #[error("{path} at commit {commit} cannot be read: {detail}")]
     Corrupt {
@@ -65,6 +73,15 @@ pub enum StoreError {
     Local {
         /// What was being done ("write the event index").
         what: &'static str,
+        /// Why it failed.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file of this worktree's own could not be written.
+    #[error("cannot write {}: {source}", path.display())]
+    LocalFile {
+        /// The file.
+        path: std::path::PathBuf,
         /// Why it failed.
         #[source]
         source: std::io::Error,

@@ -12,6 +12,7 @@ mod hook;
 mod milestone;
 mod phase;
 mod record;
+mod removal;
 mod session;
 #[cfg(test)]
 mod testing;
@@ -178,6 +179,13 @@ pub fn apply_with_source(
             approvals,
         } => import::import_approvals(current, milestone, approvals)?,
         Op::ImportEvents { events } => import::import_events(events)?,
+        Op::RemoveMilestone { milestone } => removal::remove_milestone(current, milestone)?,
+        Op::RemoveTask { milestone, task } => removal::remove_task(current, milestone, task)?,
+        Op::RenameTask {
+            milestone,
+            task,
+            new_task,
+        } => removal::rename_task(current, milestone, task, new_task)?,
     };
     if applied.changed {
         add_status_events(&mut applied, before);
