@@ -6,6 +6,7 @@ pub mod due;
 pub mod import;
 pub mod phases;
 pub mod progress;
+pub mod retention;
 pub mod trailers;
 
 pub use apply::{apply, apply_with_source, replay, Applied, Rejection};

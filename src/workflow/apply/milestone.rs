@@ -1,9 +1,8 @@
 //! Operations on a milestone's definition: create, replace, add a task, set its status.
 
-use serde_json::json;
-
 use crate::model::{
-    validate, Event, Milestone, MilestoneFiles, MilestoneId, PutReason, Task, TaskId, TaskStatus,
+    validate, Event, EventKind, Milestone, MilestoneFiles, MilestoneId, PutReason, Task, TaskId,
+    TaskStatus,
 };
 
 use super::{existing, Applied, Rejection};
@@ -28,10 +27,12 @@ pub(super) fn new_milestone(
     definition.description = description.map(str::to_string);
     definition.due = due.map(str::to_string);
     Ok(Applied {
-        events: vec![Event::new(
-            "milestone_created",
+        events: vec![Event::of(
             milestone.as_str(),
-            json!({ "title": definition.title, "due": definition.due }),
+            EventKind::MilestoneCreated {
+                title: definition.title.clone(),
+                due: definition.due.clone(),
+            },
         )],
         summary: format!("{milestone}: create"),
         files: Some(MilestoneFiles {
@@ -64,20 +65,19 @@ pub(super) fn put_milestone(
         }
         _ => {}
     }
-    let (event_type, verb) = match (&current, reason) {
-        (_, PutReason::Edit) | (Some(_), PutReason::Replace) => ("milestone_modified", "edit"),
-        _ => ("milestone_imported", "import"),
+    let tasks = definition.tasks.len();
+    let (event, verb) = match (&current, reason) {
+        (_, PutReason::Edit) | (Some(_), PutReason::Replace) => {
+            (EventKind::MilestoneModified { tasks }, "edit")
+        }
+        _ => (EventKind::MilestoneImported { tasks }, "import"),
     };
     let (state, sessions, approvals) = match current {
         Some(f) => (f.state, f.sessions, f.approvals),
         None => (None, None, None),
     };
     Ok(Applied {
-        events: vec![Event::new(
-            event_type,
-            id.as_str(),
-            json!({ "tasks": definition.tasks.len() }),
-        )],
+        events: vec![Event::of(id.as_str(), event)],
         summary: format!("{id}: {verb}"),
         files: Some(MilestoneFiles {
             definition: definition.clone(),
@@ -109,10 +109,13 @@ pub(super) fn add_task(
         .tasks
         .push(Task::new(task.clone(), title.to_string(), kiro));
     Ok(Applied {
-        events: vec![Event::new(
-            "task_added",
+        events: vec![Event::of(
             milestone.as_str(),
-            json!({ "task_id": task, "title": title, "kiro_workflow": kiro }),
+            EventKind::TaskAdded {
+                task_id: task.clone(),
+                title: title.to_string(),
+                kiro_workflow: kiro,
+            },
         )],
         summary: format!("{milestone}: add task {task}"),
         files: Some(files),
@@ -139,10 +142,15 @@ pub(super) fn set_task_status(
     let previous = entry.status;
     entry.status = status;
     Ok(Applied {
-        events: vec![Event::new(
-            "task_status_changed",
+        events: vec![Event::of(
             milestone.as_str(),
-            json!({ "task_id": task, "previous_status": previous, "new_status": status }),
+            EventKind::TaskStatusChanged {
+                task_id: task.clone(),
+                previous_status: previous,
+                new_status: status,
+                trailer: None,
+                commit: None,
+            },
         )],
         summary: format!("{milestone}: task {task} {previous} → {status}"),
         files: Some(files),

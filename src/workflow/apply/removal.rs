@@ -1,9 +1,7 @@
 //! `rm`, `task rm` and `task mv`: taking things out of the current state and renaming
 //! tasks. History keeps everything; these only change what the tip shows.
 
-use serde_json::json;
-
-use crate::model::{Event, MilestoneFiles, MilestoneId, TaskId};
+use crate::model::{Event, EventKind, MilestoneFiles, MilestoneId, TaskId};
 
 use super::{Applied, Rejection};
 
@@ -15,13 +13,12 @@ pub fn remove_milestone(
 ) -> Result<Applied, Rejection> {
     let files = current.ok_or_else(|| Rejection::NoSuchMilestone(milestone.clone()))?;
     Ok(Applied {
-        events: vec![Event::new(
-            "milestone_removed",
+        events: vec![Event::of(
             milestone.as_str(),
-            json!({
-                "title": files.definition.title,
-                "tasks": files.definition.tasks.len(),
-            }),
+            EventKind::MilestoneRemoved {
+                title: files.definition.title.clone(),
+                tasks: files.definition.tasks.len(),
+            },
         )],
         summary: format!("{milestone}: remove"),
         files: None,
@@ -45,10 +42,13 @@ pub fn remove_task(
     // Old names of the removed task no longer lead anywhere.
     definition.renamed_tasks.retain(|_, new| new != &id);
     Ok(Applied {
-        events: vec![Event::new(
-            "task_removed",
+        events: vec![Event::of(
             milestone.as_str(),
-            json!({ "task_id": id, "title": removed.title, "status": removed.status }),
+            EventKind::TaskRemoved {
+                task_id: id.clone(),
+                title: removed.title,
+                status: removed.status,
+            },
         )],
         summary: format!("{milestone}: remove task {id}"),
         files: Some(files),
@@ -96,10 +96,12 @@ pub fn rename_task(
         }
     }
     Ok(Applied {
-        events: vec![Event::new(
-            "task_renamed",
+        events: vec![Event::of(
             milestone.as_str(),
-            json!({ "task_id": old, "new_task_id": new_task }),
+            EventKind::TaskRenamed {
+                task_id: old.clone(),
+                new_task_id: new_task.clone(),
+            },
         )],
         summary: format!("{milestone}: rename task {old} → {new_task}"),
         files: Some(files),
