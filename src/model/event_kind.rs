@@ -196,7 +196,10 @@ pub enum EventKind {
         status: TaskStatus,
     },
     /// `task mv`: `task_id` is the old id, kept as an alias.
-    TaskRenamed { task_id: TaskId, new_task_id: TaskId },
+    TaskRenamed {
+        task_id: TaskId,
+        new_task_id: TaskId,
+    },
 }
 
 impl EventKind {
