@@ -10,10 +10,12 @@ pub mod error;
 mod events;
 pub mod help;
 mod hooks;
+pub mod manual;
 mod migrate;
 mod milestone;
 mod output;
 mod phase;
+pub mod reference;
 mod removed;
 mod session;
 mod state;
@@ -21,6 +23,7 @@ mod suggest;
 mod sync;
 mod task;
 mod time;
+mod usage;
 mod view;
 mod watch;
 mod when;
@@ -130,6 +133,15 @@ pub enum Command {
     #[command(subcommand, hide = true, name = "__complete")]
     Complete(completion::CompleteCommand),
 }
+
+impl Cli {
+    /// The definition, for rendering a usage error.
+    fn command_for_errors() -> clap::Command {
+        <Cli as clap::CommandFactory>::command()
+    }
+}
+
+pub use usage::tidy as tidy_usage_error;
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<(), CliError> {
