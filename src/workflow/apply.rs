@@ -21,6 +21,7 @@ pub const BUILT_IN_EVENT_TYPES: &[&str] = &[
     "milestone_modified",
     "task_added",
     "task_status_changed",
+    "task_points_set",
     "status_updated",
     "milestone_completed",
     "state_saved",
@@ -169,6 +170,7 @@ pub fn apply_with_source(
             task,
             title,
             kiro,
+            points,
         } => {
             let mut files = existing(current, milestone)?;
             if files.definition.task(task).is_some() {
@@ -177,16 +179,16 @@ pub fn apply_with_source(
                     task: task.clone(),
                 });
             }
-            files
-                .definition
-                .tasks
-                .push(Task::new(task.clone(), title.clone(), *kiro));
+            super::points::check(*points)?;
+            let mut added = Task::new(task.clone(), title.clone(), *kiro);
+            added.points = *points;
+            files.definition.tasks.push(added);
+            let mut data = json!({ "task_id": task, "title": title, "kiro_workflow": kiro });
+            if let Some(points) = points {
+                data["points"] = json!(points);
+            }
             Applied {
-                events: vec![Event::new(
-                    "task_added",
-                    milestone.as_str(),
-                    json!({ "task_id": task, "title": title, "kiro_workflow": kiro }),
-                )],
+                events: vec![Event::new("task_added", milestone.as_str(), data)],
                 summary: format!("{milestone}: add task {task}"),
                 files: Some(files),
                 changed: true,
@@ -218,6 +220,11 @@ pub fn apply_with_source(
                 changed: previous != *status,
             }
         }
+        Op::SetTaskPoints {
+            milestone,
+            task,
+            points,
+        } => super::points::set_points(current, milestone, task, *points)?,
         Op::SaveState { milestone, state } => {
             let mut files = existing(current, milestone)?;
             files.state = Some(state.clone());
@@ -708,11 +715,18 @@ pub fn replay(
             }
         }
         Op::AddTask {
-            task, title, kiro, ..
+            task,
+            title,
+            kiro,
+            points,
+            ..
         } => {
             if let Some(existing) = merged.task_mut(task) {
                 if !title.is_empty() {
                     existing.title = title.clone();
+                }
+                if points.is_some() {
+                    existing.points = *points;
                 }
                 if *kiro && existing.kiro_workflow.is_none() {
                     existing.kiro_workflow = Some(Default::default());
@@ -921,6 +935,7 @@ mod tests {
                     task: tid("a"),
                     title: String::new(),
                     kiro: false,
+                    points: None,
                 },
             ),
             (
@@ -1230,6 +1245,7 @@ mod tests {
             task: tid("a"),
             title: "titled".into(),
             kiro: true,
+            points: None,
         };
         let merged = replay(Some(existing.clone()), None, &add, at()).unwrap();
         let definition = merged.files.unwrap().definition;

@@ -2,8 +2,10 @@
 //! clock (time is passed in).
 
 pub mod apply;
+pub mod burnup;
 pub mod import;
 pub mod phases;
+pub mod points;
 pub mod progress;
 pub mod trailers;
 
