@@ -1,6 +1,7 @@
 //! The command line: clap definitions, one module per command group, text and JSON
 //! rendering. Never builds a git tree; that is the store's job.
 
+mod chart;
 mod checkpoint;
 mod completion;
 mod demo;
@@ -13,6 +14,7 @@ mod migrate;
 mod milestone;
 mod output;
 mod phase;
+mod report;
 mod session;
 mod state;
 mod sync;
@@ -87,6 +89,10 @@ pub enum Command {
     Approval(phase::ApprovalCommand),
     /// Perform every ready phase transition of the workflow tasks.
     Monitor(phase::MonitorArgs),
+    /// A milestone's burn-up chart in the terminal, with a forecast.
+    Chart(chart::ChartArgs),
+    /// Write a static HTML site of the milestones' progress (charts, approvals, events).
+    Report(report::ReportArgs),
     /// Tag, list and restore versions of a milestone.
     #[command(subcommand)]
     Checkpoint(checkpoint::CheckpointCommand),
@@ -143,6 +149,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Phase(command) => phase::run_phase(&out, command),
         Command::Approval(command) => phase::run_approval(&out, command),
         Command::Monitor(args) => phase::monitor(&out, args),
+        Command::Chart(args) => chart::chart(&out, args),
+        Command::Report(args) => report::report(&out, args),
         Command::Checkpoint(command) => checkpoint::run(&out, command),
         Command::Recover(args) => checkpoint::recover(&out, args),
         Command::Session(command) => session::run(&out, command),

@@ -74,6 +74,15 @@ pub fn gate_phases(name: &str) -> Option<(Phase, Phase)> {
     })
 }
 
+/// Checks a task's points: a size is a non-negative, finite number.
+pub fn check_points(points: f64) -> Result<(), String> {
+    if points.is_finite() && points >= 0.0 {
+        Ok(())
+    } else {
+        Err(format!("{points} is not a non-negative number"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,14 +134,5 @@ mod tests {
             Some((Phase::Spec, Phase::Task))
         );
         assert_eq!(gate_phases("execute_to_design"), None);
-    }
-}
-
-/// Checks a task's points: a size is a non-negative, finite number.
-pub fn check_points(points: f64) -> Result<(), String> {
-    if points.is_finite() && points >= 0.0 {
-        Ok(())
-    } else {
-        Err(format!("{points} is not a non-negative number"))
     }
 }

@@ -12,6 +12,7 @@ pub mod local;
 pub mod merge;
 pub mod message;
 mod pack;
+mod progress;
 mod snapshot;
 mod transact;
 
@@ -24,6 +25,7 @@ pub use checkpoint::Checkpoint;
 pub use error::StoreError;
 pub use history::EventFilter;
 pub use merge::{MergeKind, MergeResult};
+pub use progress::ProgressHistory;
 pub use snapshot::{Parts, Snapshot};
 pub use transact::Outcome;
 

@@ -299,9 +299,11 @@ pub fn forecast(days: &[Day], due: Option<NaiveDate>) -> Forecast {
             reason: ForecastReason::NoTasks,
         };
     };
-    let window = (days.len() as u64 - 1).clamp(1, PACE_WINDOW_DAYS);
-    let start = days[days.len().saturating_sub(window as usize + 1)];
-    let pace_per_day = ((today.done - start.done) / window as f64).max(0.0);
+    // A series shorter than the window starts from nothing done the day before it.
+    let window = (days.len() as u64).min(PACE_WINDOW_DAYS);
+    let before = days.len().checked_sub(window as usize + 1);
+    let done_before = before.map_or(0.0, |i| days[i].done);
+    let pace_per_day = ((today.done - done_before) / window as f64).max(0.0);
     let (date, reason) = if today.scope <= 0.0 {
         (None, ForecastReason::NoTasks)
     } else if today.remaining() <= 0.0 {
@@ -563,15 +565,15 @@ mod tests {
 
     #[test]
     fn forecast_projects_the_recent_pace_to_the_remaining_work() {
-        // 2 done in 2 days: 1 a day, 4 left: four more days.
-        let series = days(&[(1, 6.0, 0.0), (2, 6.0, 1.0), (3, 6.0, 2.0)]);
+        // 3 done in the 3 days since the start: 1 a day, 3 left: three more days.
+        let series = days(&[(1, 6.0, 1.0), (2, 6.0, 2.0), (3, 6.0, 3.0)]);
         let on_track = forecast(&series, Some(date(10)));
-        assert_eq!(on_track.date, Some(date(7)));
+        assert_eq!(on_track.date, Some(date(6)));
         assert_eq!(on_track.pace_per_day, 1.0);
         assert_eq!(on_track.reason, ForecastReason::OnTrack);
         assert_eq!(
             on_track.sentence(),
-            "at the last 14 days' pace: done around 2026-12-07 (due 2026-12-10)"
+            "at the last 14 days' pace: done around 2026-12-06 (due 2026-12-10)"
         );
         assert_eq!(
             forecast(&series, Some(date(5))).reason,
@@ -582,7 +584,9 @@ mod tests {
 
     #[test]
     fn forecast_without_progress_finished_and_past_due() {
-        let stalled = days(&[(1, 2.0, 1.0), (2, 2.0, 1.0)]);
+        let mut rows = vec![(1, 2.0, 1.0)];
+        rows.extend((2..=15).map(|d| (d, 2.0, 1.0)));
+        let stalled = days(&rows);
         let none = forecast(&stalled, Some(date(20)));
         assert_eq!((none.date, none.reason), (None, ForecastReason::NoProgress));
         assert_eq!(none.sentence(), "no progress in 14 days (due 2026-12-20)");
@@ -595,11 +599,12 @@ mod tests {
         );
         assert_eq!(done.sentence(), "done on 2026-12-02 (due 2026-12-02)");
 
+        // 2 done in 3 days, 2 left: 3 more days, after a due day already gone.
         let late = days(&[(1, 4.0, 0.0), (2, 4.0, 1.0), (3, 4.0, 2.0)]);
         let past = forecast(&late, Some(date(2)));
         assert_eq!(
             (past.date, past.reason),
-            (Some(date(5)), ForecastReason::PastDue)
+            (Some(date(6)), ForecastReason::PastDue)
         );
         let stalled_past = forecast(&stalled, Some(date(1)));
         assert_eq!(stalled_past.reason, ForecastReason::PastDue);
@@ -613,6 +618,9 @@ mod tests {
     #[test]
     fn the_pace_is_taken_over_the_last_fourteen_days_only() {
         // 10 done on day 1, nothing since: 20 days later the pace is zero.
+        // (Within the first 14 days, it counts from nothing done.)
+        let young = days(&[(1, 20.0, 10.0), (2, 20.0, 10.0)]);
+        assert_eq!(forecast(&young, None).pace_per_day, 5.0);
         let mut rows = vec![(1, 20.0, 0.0)];
         rows.extend((2..=21).map(|d| (d, 20.0, 10.0)));
         assert_eq!(
