@@ -35,7 +35,7 @@ pub struct AddArgs {
     #[arg(long)]
     pub kiro: bool,
     /// The task's size, a non-negative number (charts and reports can weigh by it).
-    #[arg(long, value_name = "N", value_parser = parse_points)]
+    #[arg(long, value_name = "N", value_parser = parse_points, allow_negative_numbers = true)]
     pub points: Option<f64>,
 }
 
@@ -47,7 +47,7 @@ pub struct SetPointsArgs {
     /// The task.
     pub task: String,
     /// A non-negative number, or `none` to clear.
-    #[arg(value_name = "N|none")]
+    #[arg(value_name = "N|none", allow_negative_numbers = true)]
     pub points: String,
 }
 

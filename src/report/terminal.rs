@@ -180,6 +180,10 @@ fn cell(chart: &Chart, date: NaiveDate, row: usize, top: f64, due_here: bool) ->
     if due_here {
         return Ink::Due;
     }
+    // The due day's other columns stay clear, so the line ends at the marker.
+    if chart.forecast.due.is_some_and(|due| date >= due) {
+        return Ink::Empty;
+    }
     match chart.ideal(date) {
         Some(ideal) if within(ideal) || (ideal == 0.0 && row == HEIGHT - 1) => Ink::Ideal,
         _ => Ink::Empty,

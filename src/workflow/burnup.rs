@@ -210,7 +210,8 @@ impl Tasks {
                 .iter()
                 .filter(|t| status.is_none_or(|s| t.status == s))
                 .map(weight)
-                .sum()
+                // Not `sum()`: an empty f64 sum is -0.0, which JSON would show.
+                .fold(0.0, |total, w| total + w)
         };
         Day {
             date,

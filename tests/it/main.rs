@@ -24,6 +24,7 @@ mod import_export;
 mod init;
 mod migrate;
 mod milestones;
+mod pictures;
 mod readback_props;
 mod recovery;
 mod refusals;
