@@ -138,7 +138,7 @@ pub fn milestone(p: &MilestonePage) -> String {
     }
     let _ = write!(
         body,
-        "<p class=\"forecast\">Forecast: {}</p>\n</header>\n<main>\n",
+        "<p class=\"outlook\">Forecast: {}</p>\n</header>\n<main>\n",
         escape(&p.chart.forecast.sentence())
     );
     charts(&mut body, p);

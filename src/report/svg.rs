@@ -161,6 +161,7 @@ pub fn burnup(chart: &Chart, id: &str) -> String {
             done.join(" "),
             pt(frame.x(last.date), frame.y(0.0))
         );
+        polyline(&mut out, "done", &done);
         polyline(
             &mut out,
             "started",
