@@ -16,4 +16,5 @@ pub mod report;
 pub mod store;
 pub mod sync;
 pub mod workflow;
+pub mod worktree;
 pub mod yaml;

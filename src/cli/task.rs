@@ -19,6 +19,21 @@ pub enum TaskCommand {
     Start(TaskArgs),
     /// Mark a task completed.
     Complete(TaskArgs),
+    /// Remove a task from its milestone (history keeps it).
+    Rm(TaskArgs),
+    /// Give a task a new id; commands and trailers naming the old id still find it.
+    Mv(MvArgs),
+}
+
+/// `task mv`.
+#[derive(Debug, Args)]
+pub struct MvArgs {
+    /// The milestone.
+    pub milestone: String,
+    /// The task's id now.
+    pub task: String,
+    /// Its new id: letters, digits, '.', '_', '-'.
+    pub new_id: String,
 }
 
 /// `task add`.
@@ -91,7 +106,34 @@ pub fn run(out: &Output, command: TaskCommand) -> Result<(), CliError> {
         TaskCommand::SetPoints(args) => set_points(out, args),
         TaskCommand::Start(args) => set(out, &args.milestone, &args.task, TaskStatus::InProgress),
         TaskCommand::Complete(args) => set(out, &args.milestone, &args.task, TaskStatus::Completed),
+        TaskCommand::Rm(args) => remove(out, args),
+        TaskCommand::Mv(args) => rename(out, args),
     }
+}
+
+fn remove(out: &Output, args: TaskArgs) -> Result<(), CliError> {
+    let milestone = milestone_id(&args.milestone)?;
+    let task = task_id(&args.task)?;
+    let outcome = open_store()?.transact(Op::RemoveTask {
+        milestone: milestone.clone(),
+        task: task.clone(),
+    })?;
+    out.outcome(&outcome, &format!("Removed task {task} from {milestone}."))
+}
+
+fn rename(out: &Output, args: MvArgs) -> Result<(), CliError> {
+    let milestone = milestone_id(&args.milestone)?;
+    let task = task_id(&args.task)?;
+    let new_task = task_id(&args.new_id)?;
+    let outcome = open_store()?.transact(Op::RenameTask {
+        milestone: milestone.clone(),
+        task: task.clone(),
+        new_task: new_task.clone(),
+    })?;
+    out.outcome(
+        &outcome,
+        &format!("Renamed task {task} of {milestone} to {new_task}."),
+    )
 }
 
 fn add(out: &Output, args: AddArgs) -> Result<(), CliError> {

@@ -8,7 +8,8 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::model::{Task, TaskStatus};
+use crate::model::event_kind::BUILT_IN_EVENT_TYPES;
+use crate::model::{EventKind, Task, TaskStatus};
 
 /// How many days of the recent past the forecast's pace is taken from.
 pub const PACE_WINDOW_DAYS: u64 = 14;
@@ -81,6 +82,13 @@ pub enum TaskFact {
         /// The task.
         task: String,
     },
+    /// A task got a new id.
+    Renamed {
+        /// The old id.
+        task: String,
+        /// The new id.
+        to: String,
+    },
 }
 
 /// What an event says about the tasks.
@@ -95,58 +103,76 @@ pub enum Reading {
     Nothing,
 }
 
-/// Event types that never change a milestone's tasks (beyond the
-/// `task_status_changed` events they come with).
-const TASK_NEUTRAL: &[&str] = &[
-    "status_updated",
-    "milestone_completed",
-    "state_saved",
-    "state_cleaned",
-    "checkpoint_created",
-    "session_created",
-    "session_ended",
-    "kiro_phase_updated",
-    "kiro_phase_transition",
-    "kiro_approval_requested",
-    "kiro_approval_granted",
-    "kiro_approval_rejected",
-    "kiro_approval_decided",
-    "commit",
-    "merge",
-    "checkout",
-    "rewrite",
-];
-
-/// Reads one event of a milestone. A type the tool records that is not known here to
-/// leave the tasks alone asks for the definition: exact at the cost of a read.
+/// Reads one event of a milestone. A built-in event whose data has another shape (one
+/// imported from the reference) asks for the definition: exact at the cost of a read.
 pub fn reading(event_type: &str, data: &Value) -> Reading {
-    let task = || data["task_id"].as_str().map(str::to_string);
-    let fact = match event_type {
-        "milestone_created" => Some(TaskFact::Reset(Vec::new())),
-        "task_added" => task().map(|id| {
-            TaskFact::Added(TaskSize {
-                id,
-                status: TaskStatus::Pending,
-                points: data["points"].as_f64(),
-            })
-        }),
-        "task_status_changed" => task()
-            .zip(status_of(&data["new_status"]))
-            .map(|(task, status)| TaskFact::Status { task, status }),
-        "task_points_set" => task().map(|task| TaskFact::Points {
-            task,
-            points: data["points"].as_f64(),
-        }),
-        "task_removed" => task().map(|task| TaskFact::Removed { task }),
-        t if TASK_NEUTRAL.contains(&t) => return Reading::Nothing,
-        t if super::apply::BUILT_IN_EVENT_TYPES.contains(&t) => return Reading::Definition,
-        _ => return Reading::Nothing,
+    let Some(kind) = EventKind::parse(event_type, data) else {
+        return if BUILT_IN_EVENT_TYPES.contains(&event_type) {
+            Reading::Definition
+        } else {
+            Reading::Nothing
+        };
     };
-    fact.map_or(Reading::Definition, Reading::Fact)
-}
-
-fn status_of(value: &Value) -> Option<TaskStatus> {
-    value.as_str()?.parse().ok()
+    let fact = match kind {
+        EventKind::MilestoneCreated { .. } | EventKind::MilestoneRemoved { .. } => {
+            TaskFact::Reset(Vec::new())
+        }
+        EventKind::TaskAdded {
+            task_id, points, ..
+        } => TaskFact::Added(TaskSize {
+            id: task_id.to_string(),
+            status: TaskStatus::Pending,
+            points,
+        }),
+        EventKind::TaskStatusChanged {
+            task_id,
+            new_status,
+            ..
+        } => TaskFact::Status {
+            task: task_id.to_string(),
+            status: new_status,
+        },
+        EventKind::TaskPointsSet {
+            task_id, points, ..
+        } => TaskFact::Points {
+            task: task_id.to_string(),
+            points,
+        },
+        EventKind::TaskRemoved { task_id, .. } => TaskFact::Removed {
+            task: task_id.to_string(),
+        },
+        EventKind::TaskRenamed {
+            task_id,
+            new_task_id,
+        } => TaskFact::Renamed {
+            task: task_id.to_string(),
+            to: new_task_id.to_string(),
+        },
+        // The tasks changed as a whole.
+        EventKind::MilestoneImported { .. }
+        | EventKind::MilestoneModified { .. }
+        | EventKind::StateRestored { .. }
+        | EventKind::StateRecovered { .. } => return Reading::Definition,
+        // Task moves these cause come as their own task_status_changed events.
+        EventKind::StatusUpdated { .. }
+        | EventKind::MilestoneCompleted { .. }
+        | EventKind::StateSaved { .. }
+        | EventKind::StateCleaned { .. }
+        | EventKind::CheckpointCreated { .. }
+        | EventKind::SessionCreated { .. }
+        | EventKind::SessionEnded { .. }
+        | EventKind::KiroPhaseUpdated { .. }
+        | EventKind::KiroPhaseTransition { .. }
+        | EventKind::KiroApprovalRequested { .. }
+        | EventKind::KiroApprovalGranted { .. }
+        | EventKind::KiroApprovalRejected { .. }
+        | EventKind::KiroApprovalDecided { .. }
+        | EventKind::Commit { .. }
+        | EventKind::Merge { .. }
+        | EventKind::Checkout { .. }
+        | EventKind::Rewrite { .. } => return Reading::Nothing,
+    };
+    Reading::Fact(fact)
 }
 
 /// One day of the series: the tasks as they stood at the end of it.
@@ -193,6 +219,11 @@ impl Tasks {
                 }
             }
             TaskFact::Removed { task } => self.0.retain(|t| &t.id != task),
+            TaskFact::Renamed { task, to } => {
+                if let Some(existing) = self.find(task) {
+                    existing.id = to.clone();
+                }
+            }
         }
     }
 
@@ -457,6 +488,26 @@ mod tests {
     }
 
     #[test]
+    fn a_renamed_task_keeps_its_place_and_moves_under_its_new_id() {
+        let facts = vec![
+            (at(1), added("a")),
+            (
+                at(2),
+                TaskFact::Renamed {
+                    task: "a".into(),
+                    to: "b".into(),
+                },
+            ),
+            (at(3), status("b", TaskStatus::Completed)),
+            (at(3), status("a", TaskStatus::Blocked)),
+        ];
+        assert_eq!(
+            table(&series(&facts, Measure::Count, date(3))),
+            vec![(1, 1.0, 0.0, 0.0), (2, 1.0, 0.0, 0.0), (3, 1.0, 1.0, 0.0)]
+        );
+    }
+
+    #[test]
     fn a_restore_puts_the_tasks_back_as_they_were() {
         let mut done = task("a", None);
         done.status = TaskStatus::Completed;
@@ -531,22 +582,35 @@ mod tests {
     #[test]
     fn events_are_read_as_facts() {
         assert_eq!(
-            reading("task_added", &json!({"task_id": "a", "points": 2})),
+            reading(
+                "task_added",
+                &json!({"task_id": "a", "title": "", "kiro_workflow": false, "points": 2})
+            ),
             Reading::Fact(TaskFact::Added(task("a", Some(2.0))))
         );
         assert_eq!(
             reading(
                 "task_status_changed",
-                &json!({"task_id": "a", "new_status": "completed"})
+                &json!({"task_id": "a", "previous_status": "pending", "new_status": "completed"})
             ),
             Reading::Fact(status("a", TaskStatus::Completed))
+        );
+        assert_eq!(
+            reading("task_renamed", &json!({"task_id": "a", "new_task_id": "b"})),
+            Reading::Fact(TaskFact::Renamed {
+                task: "a".into(),
+                to: "b".into()
+            })
         );
         for whole in ["state_restored", "state_recovered", "milestone_modified"] {
             assert_eq!(reading(whole, &json!({})), Reading::Definition, "{whole}");
         }
         // A built-in event whose data cannot be read is read from the definition.
         assert_eq!(reading("task_added", &json!({})), Reading::Definition);
-        assert_eq!(reading("state_saved", &json!({})), Reading::Nothing);
+        assert_eq!(
+            reading("state_saved", &json!({"state_file": "x"})),
+            Reading::Nothing
+        );
         assert_eq!(
             reading("my_custom", &json!({"task_id": "a"})),
             Reading::Nothing

@@ -1,9 +1,7 @@
 //! Task sizes: `task add --points`, `task set-points`. A task without points counts 1
 //! wherever progress is weighed by points.
 
-use serde_json::json;
-
-use crate::model::{validate, Event, MilestoneFiles, MilestoneId, TaskId};
+use crate::model::{validate, Event, EventKind, MilestoneFiles, MilestoneId, TaskId};
 
 use super::apply::{Applied, Rejection};
 
@@ -36,10 +34,13 @@ pub fn set_points(
     let previous = std::mem::replace(&mut entry.points, points);
     let shown = points.map_or("none".to_string(), |p| p.to_string());
     Ok(Applied {
-        events: vec![Event::new(
-            "task_points_set",
+        events: vec![Event::of(
             milestone.as_str(),
-            json!({ "task_id": task, "previous_points": previous, "points": points }),
+            EventKind::TaskPointsSet {
+                task_id: task.clone(),
+                previous_points: previous,
+                points,
+            },
         )],
         summary: format!("{milestone}: task {task} points {shown}"),
         files: Some(files),
@@ -51,6 +52,7 @@ pub fn set_points(
 mod tests {
     use super::*;
     use crate::model::{Milestone, Task};
+    use serde_json::json;
 
     fn files() -> MilestoneFiles {
         let mut definition = Milestone::new(MilestoneId::new("m").unwrap());

@@ -1,9 +1,8 @@
 //! Operations on a milestone's definition: create, replace, add a task, set its status.
 
-use serde_json::json;
-
 use crate::model::{
-    validate, Event, Milestone, MilestoneFiles, MilestoneId, PutReason, Task, TaskId, TaskStatus,
+    validate, Event, EventKind, Milestone, MilestoneFiles, MilestoneId, PutReason, Task, TaskId,
+    TaskStatus,
 };
 
 use super::{existing, Applied, Rejection};
@@ -28,10 +27,12 @@ pub(super) fn new_milestone(
     definition.description = description.map(str::to_string);
     definition.due = due.map(str::to_string);
     Ok(Applied {
-        events: vec![Event::new(
-            "milestone_created",
+        events: vec![Event::of(
             milestone.as_str(),
-            json!({ "title": definition.title, "due": definition.due }),
+            EventKind::MilestoneCreated {
+                title: definition.title.clone(),
+                due: definition.due.clone(),
+            },
         )],
         summary: format!("{milestone}: create"),
         files: Some(MilestoneFiles {
@@ -64,20 +65,19 @@ pub(super) fn put_milestone(
         }
         _ => {}
     }
-    let (event_type, verb) = match (&current, reason) {
-        (_, PutReason::Edit) | (Some(_), PutReason::Replace) => ("milestone_modified", "edit"),
-        _ => ("milestone_imported", "import"),
+    let tasks = definition.tasks.len();
+    let (event, verb) = match (&current, reason) {
+        (_, PutReason::Edit) | (Some(_), PutReason::Replace) => {
+            (EventKind::MilestoneModified { tasks }, "edit")
+        }
+        _ => (EventKind::MilestoneImported { tasks }, "import"),
     };
     let (state, sessions, approvals) = match current {
         Some(f) => (f.state, f.sessions, f.approvals),
         None => (None, None, None),
     };
     Ok(Applied {
-        events: vec![Event::new(
-            event_type,
-            id.as_str(),
-            json!({ "tasks": definition.tasks.len() }),
-        )],
+        events: vec![Event::of(id.as_str(), event)],
         summary: format!("{id}: {verb}"),
         files: Some(MilestoneFiles {
             definition: definition.clone(),
@@ -109,12 +109,16 @@ pub(super) fn add_task(
     let mut added = Task::new(task.clone(), title.to_string(), kiro);
     added.points = points;
     files.definition.tasks.push(added);
-    let mut data = json!({ "task_id": task, "title": title, "kiro_workflow": kiro });
-    if let Some(points) = points {
-        data["points"] = json!(points);
-    }
     Ok(Applied {
-        events: vec![Event::new("task_added", milestone.as_str(), data)],
+        events: vec![Event::of(
+            milestone.as_str(),
+            EventKind::TaskAdded {
+                task_id: task.clone(),
+                title: title.to_string(),
+                kiro_workflow: kiro,
+                points,
+            },
+        )],
         summary: format!("{milestone}: add task {task}"),
         files: Some(files),
         changed: true,
@@ -140,10 +144,15 @@ pub(super) fn set_task_status(
     let previous = entry.status;
     entry.status = status;
     Ok(Applied {
-        events: vec![Event::new(
-            "task_status_changed",
+        events: vec![Event::of(
             milestone.as_str(),
-            json!({ "task_id": task, "previous_status": previous, "new_status": status }),
+            EventKind::TaskStatusChanged {
+                task_id: task.clone(),
+                previous_status: previous,
+                new_status: status,
+                trailer: None,
+                commit: None,
+            },
         )],
         summary: format!("{milestone}: task {task} {previous} → {status}"),
         files: Some(files),
