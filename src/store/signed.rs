@@ -171,7 +171,9 @@ pub(super) fn create_commit(
     };
     let buffer = repo.commit_create_buffer(author, committer, message, tree, parents)?;
     let signature = sign::sign(settings, &buffer).map_err(StoreError::Signing)?;
-    let content = std::str::from_utf8(&buffer)
-        .map_err(|_| StoreError::Encode("a commit that is not UTF-8".into()))?;
+    let content = std::str::from_utf8(&buffer).map_err(|e| StoreError::Encode {
+        what: "a commit to sign",
+        source: Box::new(e),
+    })?;
     Ok(repo.commit_signed(content, &signature, None)?)
 }

@@ -63,8 +63,10 @@ impl Store {
             applied.events.clear();
             return Ok((applied, snapshot.tree().id()));
         }
-        let text =
-            yaml::to_string(&next).map_err(|e| StoreError::Encode(format!("{TRUST_FILE}: {e}")))?;
+        let text = yaml::to_string(&next).map_err(|e| StoreError::Encode {
+            what: "trust.yaml",
+            source: Box::new(e),
+        })?;
         let blob = self.repo.blob(text.as_bytes())?;
         let mut root = self.repo.treebuilder(Some(snapshot.tree()))?;
         root.insert(TRUST_FILE, blob, FileMode::Blob.into())?;

@@ -6,7 +6,6 @@ use chrono::{DateTime, Utc};
 use git2::{Commit, Oid};
 use serde::Serialize;
 
-use super::layout::{APPROVALS, MILESTONES, TRUST_FILE};
 use super::message;
 use super::signed::{SignatureCache, SignedBy};
 use super::{Store, StoreError};
@@ -58,7 +57,7 @@ impl Store {
         for oid in walk {
             let commit = self.repo.find_commit(oid?)?;
             verified.checked += 1;
-            if let Some(reason) = self.check_commit(&commit, strict, &mut cache)? {
+            if let Some(reason) = self.check_signed_commit(&commit, strict, &mut cache)? {
                 verified.problems.push(Problem {
                     commit: commit.id().to_string(),
                     author: commit.author().email().unwrap_or("").to_string(),
@@ -70,74 +69,32 @@ impl Store {
         Ok(verified)
     }
 
-    /// Whether every commit from `ours` (exclusive) to `theirs` that decides, changes
-    /// trust, or touches approval requests or the trust list is what its operation
-    /// gives under the trust list of its point of history. A fetched history that
-    /// does not hold is replayed, not taken as it is. (Whether other commits' trees
-    /// match their operations is the integrity check's business.)
-    pub(super) fn incoming_holds(&self, ours: Oid, theirs: Oid) -> Result<bool, StoreError> {
+    /// The decisions between `from` (exclusive; none: all) and `to` that were kept in
+    /// history without counting, with why, as `sync` reports them.
+    pub fn decisions_not_counted(
+        &self,
+        from: Option<Oid>,
+        to: Oid,
+    ) -> Result<Vec<(Oid, String)>, StoreError> {
         let mut walk = self.repo.revwalk()?;
-        walk.push(theirs)?;
-        walk.hide(ours)?;
+        walk.push(to)?;
+        if let Some(from) = from {
+            walk.hide(from)?;
+        }
+        let mut found = Vec::new();
         for oid in walk {
             let commit = self.repo.find_commit(oid?)?;
             if commit.parent_count() != 1 {
                 continue;
             }
-            let record = message::decode(commit.message().unwrap_or(""));
-            let decides = matches!(
-                record.as_ref().map(|r| &r.op),
-                Some(Op::DecideApproval { .. } | Op::Trust(_))
-            );
-            if !decides && !self.touches_trust_state(&commit)? {
+            let Some(header) = message::decode_header(commit.message().unwrap_or("")) else {
                 continue;
-            }
-            let Some(record) = record else {
-                return Ok(false);
             };
-            if self.replayed_tree(&commit, &record.op)? != Some(commit.tree_id()) {
-                return Ok(false);
+            if let Some(reason) = super::merge::not_counted(&header.events) {
+                found.push((commit.id(), reason));
             }
         }
-        Ok(true)
-    }
-
-    /// Whether `commit` changes the trust list or any milestone's approval requests.
-    fn touches_trust_state(&self, commit: &Commit<'_>) -> Result<bool, StoreError> {
-        let tree = commit.tree()?;
-        let parent = commit.parent(0)?.tree()?;
-        let id = |t: &git2::Tree<'_>, name: &str| t.get_name(name).map(|e| e.id());
-        if id(&tree, TRUST_FILE) != id(&parent, TRUST_FILE) {
-            return Ok(true);
-        }
-        let folder = |t: &git2::Tree<'_>| -> Option<Oid> { id(t, MILESTONES) };
-        let (Some(new), old) = (folder(&tree), folder(&parent)) else {
-            return Ok(false);
-        };
-        if Some(new) == old {
-            return Ok(false);
-        }
-        let new = self.repo.find_tree(new)?;
-        let old = old.map(|o| self.repo.find_tree(o)).transpose()?;
-        for entry in new.iter() {
-            let before = old
-                .as_ref()
-                .and_then(|o| entry.name().and_then(|n| o.get_name(n)));
-            if before.as_ref().map(|b| b.id()) == Some(entry.id()) {
-                continue;
-            }
-            let approvals = |e: Option<git2::TreeEntry<'_>>| -> Result<Option<Oid>, StoreError> {
-                let Some(e) = e else { return Ok(None) };
-                let Ok(t) = self.repo.find_tree(e.id()) else {
-                    return Ok(None);
-                };
-                Ok(id(&t, APPROVALS))
-            };
-            if approvals(Some(entry))? != approvals(before)? {
-                return Ok(true);
-            }
-        }
-        Ok(false)
+        Ok(found)
     }
 
     /// The tree applying `op` to the parent of `commit` gives, with `commit`'s
@@ -168,7 +125,7 @@ impl Store {
     }
 
     /// What is wrong with one commit, if anything.
-    fn check_commit(
+    fn check_signed_commit(
         &self,
         commit: &Commit<'_>,
         strict: bool,

@@ -10,7 +10,7 @@ use git2::Oid;
 use serde::Serialize;
 
 use crate::model::EventKind;
-use crate::store::{MergeKind, Store, StoreError, REF};
+use crate::store::{Ignored, MergeKind, Store, StoreError, REF};
 
 /// The name `refs/milestones` has on remotes. git's receive-pack refuses to update
 /// one-level refs such as `refs/milestones` ("funny ref"), so what is shared lives one
@@ -81,9 +81,6 @@ pub struct SyncReport {
     pub ops_merged: usize,
     /// Operations that merges recorded as no-ops, with why.
     pub noops: Vec<String>,
-    /// Fetched operations kept in history without effect: decisions and trust changes
-    /// their authors could not make under the trust list.
-    pub ignored: Vec<Ignored>,
     /// Whether our ref moved forward to theirs without a merge.
     pub fast_forward: bool,
     /// Checkpoint tags that came in.
@@ -94,17 +91,8 @@ pub struct SyncReport {
     pub tag_conflicts: Vec<String>,
     /// Our tip afterwards.
     pub tip: Option<String>,
-}
-
-/// A fetched operation that was not taken as state.
-#[derive(Debug, Clone, Serialize)]
-pub struct Ignored {
-    /// Its commit.
-    pub commit: String,
-    /// Its author's email.
-    pub author: String,
-    /// Why.
-    pub reason: String,
+    /// Fetched commits not taken as state (their operations were replayed), and why.
+    pub ignored: Vec<Ignored>,
 }
 
 /// Fetches, merges and (unless `push` is false) pushes `refs/milestones` with `remote`.
@@ -125,12 +113,14 @@ pub fn sync(
         let advertised = ls_remote(store, remote)?;
         let fetched = fetch(store, remote, &prefix, &advertised)?;
         let cleaned = cleaned_checkpoints(store)?;
+        report.ignored.clear();
         report.tags_fetched += adopt_tags(
             store,
             &prefix,
             &advertised,
             &cleaned,
             &mut report.tag_conflicts,
+            &mut report.ignored,
         )?;
         // What teammates pushed into this repository is merged too.
         let pushed_here = store.repo().refname_to_id(WIRE_REF).ok();
@@ -150,10 +140,21 @@ pub fn sync(
         }
         let mut merged_tip = ours;
         for tip in incoming {
+            // A ref can name a tree or a blob: nothing to take from it.
+            if !store.is_commit(tip) {
+                report.ignored.push(Ignored {
+                    commit: tip.to_string(),
+                    author: String::new(),
+                    reason: "it is not a commit".to_string(),
+                });
+                continue;
+            }
             if merged_tip != Some(tip) {
                 progress("Merging");
             }
+            // The store checks every incoming commit before anything is taken.
             let result = store.merge_tips(merged_tip, tip)?;
+            report.ignored.extend(result.ignored.iter().cloned());
             report.fetched |= result.kind != MergeKind::UpToDate;
             report.fast_forward |= result.kind == MergeKind::FastForward;
             report.merged |= result.kind == MergeKind::Merged;
@@ -166,16 +167,14 @@ pub fn sync(
                     r.reason.as_deref().unwrap_or("")
                 )
             }));
-            report.ignored.extend(result.ignored().map(|r| {
-                Ignored {
-                    author: Oid::from_str(&r.commit)
-                        .and_then(|id| store.repo().find_commit(id))
-                        .map(|c| c.author().email().unwrap_or("").to_string())
-                        .unwrap_or_default(),
-                    commit: r.commit.clone(),
-                    reason: r.reason.clone().unwrap_or_default(),
-                }
-            }));
+            let mut unauthorized: Vec<(Oid, String)> = result
+                .unauthorized()
+                .filter_map(|r| Some((Oid::from_str(&r.commit).ok()?, r.reason.clone()?)))
+                .collect();
+            if result.kind == MergeKind::FastForward {
+                unauthorized.extend(store.decisions_not_counted(merged_tip, tip)?);
+            }
+            report_unauthorized(store, merged_tip, unauthorized, &mut report.ignored)?;
             merged_tip = Some(result.tip);
         }
         let Some(merged_tip) = merged_tip else {
@@ -213,6 +212,54 @@ pub fn sync(
         remote: remote.to_string(),
         rounds: MAX_ROUNDS,
     })
+}
+
+/// Adds to `ignored` the fetched decisions and trust changes that had no effect
+/// because the trust list did not allow them (those already in `ours` were reported
+/// when they came); a commit also ignored for another reason gets both reasons.
+fn report_unauthorized(
+    store: &Store,
+    ours: Option<Oid>,
+    unauthorized: Vec<(Oid, String)>,
+    ignored: &mut Vec<Ignored>,
+) -> Result<(), SyncError> {
+    for (commit, reason) in unauthorized {
+        let local = match ours {
+            Some(ours) => {
+                ours == commit
+                    || store
+                        .repo()
+                        .graph_descendant_of(ours, commit)
+                        .map_err(StoreError::from)?
+            }
+            None => false,
+        };
+        if local {
+            continue;
+        }
+        let id = commit.to_string();
+        match ignored.iter_mut().find(|i| i.commit == id) {
+            Some(known) if known.reason.contains(&reason) => {}
+            Some(known) => known.reason = format!("{}; {reason}", known.reason),
+            None => ignored.push(Ignored {
+                author: store
+                    .repo()
+                    .find_commit(commit)
+                    .map(|c| {
+                        let author = c.author();
+                        format!(
+                            "{} <{}>",
+                            author.name().unwrap_or(""),
+                            author.email().unwrap_or("")
+                        )
+                    })
+                    .unwrap_or_default(),
+                commit: id,
+                reason,
+            }),
+        }
+    }
+    Ok(())
 }
 
 fn git(
@@ -336,6 +383,7 @@ fn adopt_tags(
     advertised: &BTreeMap<String, String>,
     cleaned: &std::collections::HashSet<String>,
     conflicts: &mut Vec<String>,
+    ignored: &mut Vec<Ignored>,
 ) -> Result<usize, SyncError> {
     let repo = store.repo();
     let mut adopted = 0;
@@ -347,6 +395,15 @@ fn adopt_tags(
             continue;
         };
         if cleaned.contains(short) {
+            continue;
+        }
+        let fetched = repo.refname_to_id(&format!("{prefix}/tags/{short}")).ok();
+        if let Some(reason) = fetched.and_then(|t| store.check_checkpoint_tag(t)) {
+            ignored.push(Ignored {
+                commit: id.clone(),
+                author: String::new(),
+                reason: format!("checkpoint {short}: {reason}"),
+            });
             continue;
         }
         match repo.refname_to_id(name) {
