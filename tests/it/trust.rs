@@ -235,6 +235,12 @@ fn only_signed_decisions_of_role_members_count_in_every_clone() {
         ))),
         "{ignored:?}"
     );
+    assert!(
+        ignored.iter().any(|r| r.contains(&format!(
+            "decision on {first} by bob@x, bob@x is not a member of role lead"
+        ))),
+        "{ignored:?}"
+    );
     assert_eq!(alice.approval(&first)["status"], "pending");
 
     // Carol decides as the lead she is: it counts, verified, with her key.
