@@ -8,6 +8,7 @@ mod due;
 mod filters;
 mod guidance;
 mod help;
+mod identity;
 mod removal;
 
 use std::ffi::OsStr;
