@@ -12,6 +12,7 @@ pub mod local;
 pub mod merge;
 pub mod message;
 mod pack;
+mod session_place;
 mod snapshot;
 mod system_ident;
 mod transact;

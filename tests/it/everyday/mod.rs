@@ -9,6 +9,7 @@ mod filters;
 mod guidance;
 mod help;
 mod identity;
+mod privacy;
 mod removal;
 
 use std::ffi::OsStr;
