@@ -9,6 +9,7 @@ mod filters;
 mod guidance;
 mod help;
 mod identity;
+mod layout;
 mod privacy;
 mod removal;
 
