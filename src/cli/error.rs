@@ -144,6 +144,8 @@ impl From<StoreError> for CliError {
             }
             StoreError::UnknownFormat { .. } => CliError::user(message)
                 .hint("it was written by another version of git-milestone; install a version that reads it"),
+            StoreError::NewerFormat { .. } => CliError::user(message)
+                .hint("nothing was written; install a newer git-milestone, then run `git milestone sync` again"),
             StoreError::Corrupt {
                 ref path,
                 ref commit,

@@ -102,6 +102,18 @@ pub fn sync(out: &Output, args: SyncArgs) -> Result<(), CliError> {
         "nothing new".to_string()
     };
     out.note(format!("From {remote}: {came_in}."))?;
+    for ignored in &report.ignored {
+        out.note(format!(
+            "  ignored: commit {} by {}: {}",
+            &ignored.commit[..ignored.commit.len().min(12)],
+            if ignored.author.is_empty() {
+                "unknown"
+            } else {
+                &ignored.author
+            },
+            ignored.reason
+        ))?;
+    }
     for noop in &report.noops {
         out.note(format!("  no-op: {noop}"))?;
     }

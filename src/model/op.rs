@@ -167,6 +167,11 @@ pub enum Op {
         base: Option<String>,
         /// The operations replayed, in order, and what became of each.
         resolved: Vec<Resolution>,
+        /// Fetched commits whose tree or events their operation does not produce: not
+        /// taken as state (their operations are replayed), their recorded events not
+        /// shown; the events their replay caused are this merge's.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        ignored: Vec<String>,
     },
     /// Removes ended sessions and automatic checkpoints older than the retention.
     Cleanup {

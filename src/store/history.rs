@@ -1,5 +1,7 @@
 //! The event log: the history of the ref, read back from the operations' messages.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use git2::{Oid, Sort};
 
@@ -85,6 +87,26 @@ pub(super) fn record_of(
     }
 }
 
+/// The commits whose recorded events are not shown: those a merge lists as ignored
+/// (fetched, and not what their operation gives), unless that merge is itself listed.
+pub(super) fn ignored_commits<'h>(
+    headers: impl Iterator<Item = (Oid, &'h message::RecordHeader)> + Clone,
+) -> HashSet<Oid> {
+    let listed = |skip: &HashSet<Oid>| -> HashSet<Oid> {
+        headers
+            .clone()
+            .filter(|(oid, _)| !skip.contains(oid))
+            .flat_map(|(_, h)| h.op.ignored.iter())
+            .filter_map(|c| Oid::from_str(c).ok())
+            .collect()
+    };
+    let all = listed(&HashSet::new());
+    if all.is_empty() {
+        return all;
+    }
+    listed(&all)
+}
+
 impl Store {
     /// Calls `visit` with each event reachable from `from`, newest first (within one
     /// operation, the last event first), until it returns false. The order is that of
@@ -114,12 +136,24 @@ impl Store {
             // An earlier tip that is gone (history replaced, then gc) hides nothing.
             let _ = walk.hide(seen);
         }
+        // Newest first: a merge is seen before the commits it lists.
+        let mut ignored = HashSet::new();
         for oid in walk {
             let oid = oid?;
             let commit = self.repo.find_commit(oid)?;
             let Some(mut header) = message::decode_header(commit.message().unwrap_or("")) else {
                 continue;
             };
+            if ignored.contains(&oid) {
+                continue;
+            }
+            ignored.extend(
+                header
+                    .op
+                    .ignored
+                    .iter()
+                    .filter_map(|c| Oid::from_str(c).ok()),
+            );
             let user = commit.author().name().unwrap_or("").to_string();
             for event in std::mem::take(&mut header.events).into_iter().rev() {
                 let record = record_of(event, &header, &user, oid);
@@ -285,6 +319,8 @@ mod tests {
 
     fn header() -> message::RecordHeader {
         message::RecordHeader {
+            v: 1,
+            op: Default::default(),
             lamport: 3,
             at: "2026-02-01T00:00:00.000Z".into(),
             session: Some("importer-session".into()),

@@ -243,14 +243,27 @@ impl Store {
     }
 
     /// For a restore, the milestone's files and folder at the commit it restores.
-    fn restore_source(&self, op: &Op) -> Result<Option<(MilestoneFiles, Oid)>, StoreError> {
+    fn restore_source(
+        &self,
+        op: &Op,
+        at_commit: Oid,
+    ) -> Result<Option<(MilestoneFiles, Oid)>, StoreError> {
         let Op::Restore {
             milestone, commit, ..
         } = op
         else {
             return Ok(None);
         };
-        let oid = Oid::from_str(commit).map_err(|_| StoreError::UnknownRevision(commit.clone()))?;
+        let unknown = || StoreError::UnknownRevision(commit.clone());
+        let oid = Oid::from_str(commit).map_err(|_| unknown())?;
+        if !self.is_commit(oid) {
+            return Err(unknown());
+        }
+        // Only a state this history went through comes back: a commit made elsewhere
+        // could hold anything.
+        if oid != at_commit && !self.repo.graph_descendant_of(at_commit, oid)? {
+            return Err(StoreError::NotInHistory(commit.clone()));
+        }
         let snapshot = self.snapshot_at(oid)?;
         let (Some(files), Some(folder)) = (
             snapshot.milestone_with(milestone, Parts::ALL)?,
@@ -320,7 +333,7 @@ impl Store {
             None => None,
         };
         precondition(current.as_ref())?;
-        let source = self.restore_source(op)?;
+        let source = self.restore_source(op, snapshot.commit())?;
         let applied = rule(
             current.clone(),
             source.as_ref().map(|(files, _)| files.clone()),

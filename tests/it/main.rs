@@ -23,6 +23,7 @@ mod hooks;
 mod identity;
 mod import_export;
 mod init;
+mod integrity;
 mod migrate;
 mod milestones;
 mod readback_props;
