@@ -45,11 +45,7 @@ pub fn signature(
         None => match super::system_ident::email() {
             Ok(email) if !config_only || std::env::var_os("EMAIL").is_some() => Some(email),
             Ok(_) => None,
-            Err(bogus) if !config_only => {
-                return Err(StoreError::NoIdentity(format!(
-                    "unable to auto-detect your email address (got '{bogus}'), and every operation is recorded with one"
-                )))
-            }
+            Err(bogus) if !config_only => return Err(StoreError::UndetectableEmail(bogus)),
             Err(_) => None,
         },
     };
