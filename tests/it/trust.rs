@@ -193,6 +193,11 @@ fn only_signed_decisions_of_role_members_count_in_every_clone() {
         ]
     );
     assert_eq!(request["ignored"][0]["verification"], "unverified");
+    let shown = bob.ok(&["approval", "show", &first]);
+    assert!(
+        shown.contains("Not counted:") && shown.contains("bob@x is not a member of role lead"),
+        "{shown}"
+    );
 
     // A decision made with git plumbing: the message of Carol's decision, the tree of
     // an approved request, no signature.
@@ -250,6 +255,8 @@ fn only_signed_decisions_of_role_members_count_in_every_clone() {
     let decided = carol.approval(&first);
     assert_eq!(decided["status"], "approved");
     assert_eq!(decided["approvers"][0]["verification"], "verified");
+    let shown = carol.ok(&["approval", "show", &first]);
+    assert!(shown.contains("[verified SHA256:"), "{shown}");
     assert_eq!(
         decided["approvers"][0]["key"],
         alice.json(&["trust", "list"])[2]["fingerprint"]
@@ -403,6 +410,18 @@ fn a_signing_failure_writes_nothing() {
     repo.ok(["event", "add", "m", "note"]);
 }
 
+/// The agent a test started, stopped (by its pid) when the test ends, however it ends.
+struct Agent(String);
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = Command::new("ssh-agent")
+            .arg("-k")
+            .env("SSH_AGENT_PID", &self.0)
+            .output();
+    }
+}
+
 #[test]
 fn signing_through_an_ssh_agent_with_a_literal_key() {
     let repo = TestRepo::new();
@@ -421,6 +440,7 @@ fn signing_through_an_ssh_agent_with_a_literal_key() {
         .and_then(|rest| rest.split(';').next())
         .expect("the agent's pid")
         .to_string();
+    let _agent = Agent(pid);
     let socket = socket.to_str().unwrap();
     let added = Command::new("ssh-add")
         .arg(&key)
@@ -450,10 +470,6 @@ fn signing_through_an_ssh_agent_with_a_literal_key() {
             key_file.to_str().unwrap(),
         ],
     );
-    let _ = Command::new("ssh-agent")
-        .arg("-k")
-        .env("SSH_AGENT_PID", &pid)
-        .output();
     expect_ok(&output, "trust add through the agent");
     expect_ok(
         &repo.run(["verify", "refs/milestones~1..refs/milestones", "--strict"]),
@@ -594,4 +610,21 @@ fn trust_commands_refuse_bad_input_and_write_nothing() {
     let err = repo.fails(["roles", "add", "lead", "b@x"], 1);
     assert!(err.contains("no trust list yet"), "{err}");
     assert!(repo.ok(["trust", "list"]).contains("No trust list"));
+    let err = repo.fails(["hooks", "install", "--server"], 1);
+    assert!(err.contains("is not a bare repository"), "{err}");
+    let bare = TestRepo::bare();
+    std::fs::write(bare.path.join("hooks/pre-receive"), "#!/bin/sh\nexit 0\n").unwrap();
+    let refused = expect_failure(
+        &bare.run(["hooks", "install", "--server"]),
+        1,
+        "over a foreign hook",
+    );
+    assert!(
+        refused.contains("was not written by git-milestone"),
+        "{refused}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(bare.path.join("hooks/pre-receive")).unwrap(),
+        "#!/bin/sh\nexit 0\n"
+    );
 }
