@@ -103,8 +103,10 @@ pub fn check_push(store: &Store, input: &str) -> Result<Vec<String>, StoreError>
         } else {
             format!("{old}..{new}")
         };
+        // A decision that does not count is kept in history, visibly, with no effect:
+        // it may go in. What the tool would never write may not.
         let verified = store.verify(Some(&range), false)?;
-        for p in verified.problems {
+        for p in verified.problems.into_iter().filter(|p| p.forged) {
             let short = p.commit.get(..12).unwrap_or(&p.commit);
             refusals.push(format!("{name}: {short} by {}: {}", p.author, p.reason));
         }

@@ -21,6 +21,11 @@ pub struct Problem {
     pub author: String,
     /// What is wrong.
     pub reason: String,
+    /// Whether the commit is not what git-milestone writes: a bad signature, a commit
+    /// made with plain git, a tree its operation does not give, a trust change the
+    /// tool refuses to write. False for a faithful record of a decision that does not
+    /// count (it stays in history with no effect), which the server guard lets in.
+    pub forged: bool,
 }
 
 /// What `verify` found (the JSON of `verify --json`).
@@ -57,11 +62,12 @@ impl Store {
         for oid in walk {
             let commit = self.repo.find_commit(oid?)?;
             verified.checked += 1;
-            if let Some(reason) = self.check_signed_commit(&commit, strict, &mut cache)? {
+            if let Some((reason, forged)) = self.check_signed_commit(&commit, strict, &mut cache)? {
                 verified.problems.push(Problem {
                     commit: commit.id().to_string(),
                     author: commit.author().email().unwrap_or("").to_string(),
                     reason,
+                    forged,
                 });
             }
         }
@@ -130,7 +136,7 @@ impl Store {
         commit: &Commit<'_>,
         strict: bool,
         cache: &mut SignatureCache,
-    ) -> Result<Option<String>, StoreError> {
+    ) -> Result<Option<(String, bool)>, StoreError> {
         let record = message::decode(commit.message().unwrap_or(""));
         let trust_relevant = matches!(
             record.as_ref().map(|r| &r.op),
@@ -152,24 +158,28 @@ impl Store {
         // The committer is who made the operation (as `git verify-commit` reads it).
         let maker = commit.committer().email().unwrap_or("").to_string();
         if let Some(reason) = signature_problem(&signer, trust.as_ref(), &maker, strict) {
-            return Ok(Some(reason));
+            return Ok(Some((reason, !matches!(signer, Signer::Unsigned))));
         }
         let Some(record) = record else {
-            return Ok(Some(
-                "not an operation of git-milestone (a commit made with plain git?)".into(),
-            ));
+            let reason = "not an operation of git-milestone (a commit made with plain git?)";
+            return Ok(Some((reason.into(), true)));
         };
         if !trust_relevant || commit.parent_count() != 1 {
             return Ok(None);
         }
-        if let Some(reason) = authority_problem(&record.op, trust.as_ref(), &signer, self, commit)?
-        {
-            return Ok(Some(reason));
-        }
-        Ok(match self.replayed_tree(commit, &record.op)? {
+        let authority = authority_problem(&record.op, trust.as_ref(), &signer, self, commit)?;
+        let tree = match self.replayed_tree(commit, &record.op)? {
             Some(tree) if tree == commit.tree_id() => None,
-            Some(_) => Some("its tree does not match its operation".into()),
-            None => Some("its operation does not apply to its parent".into()),
+            Some(_) => Some("its tree does not match its operation"),
+            None => Some("its operation does not apply to its parent"),
+        };
+        // A trust change the trust list refuses is never written by the tool.
+        let refused_change = authority.is_some() && matches!(record.op, Op::Trust(_));
+        Ok(match (authority, tree) {
+            (None, None) => None,
+            (Some(reason), None) => Some((reason, refused_change)),
+            (None, Some(tree)) => Some((tree.to_string(), true)),
+            (Some(reason), Some(tree)) => Some((format!("{reason}; {tree}"), true)),
         })
     }
 }

@@ -333,6 +333,23 @@ fn only_signed_decisions_of_role_members_count_in_every_clone() {
         "hooks install --server",
     );
     assert!(installed.contains("pre-receive"), "{installed}");
+    // A decision that does not count goes in: it is kept, visibly, with no effect.
+    bob.ok(&["approval", "approve", &second, "--role", "lead"]);
+    assert_eq!(bob.json(&["sync"])["pushed"], true);
+    let verify = bob.run_as("bob@x", &["verify", "--json"]);
+    let report: Value = serde_json::from_str(&stdout(&verify)).unwrap();
+    assert!(
+        report["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["forged"] == false
+                && p["reason"]
+                    .as_str()
+                    .unwrap()
+                    .contains("bob@x is not a member")),
+        "{report}"
+    );
     bob.repo
         .commit_with_plumbing(&[("trust.yaml", &trust)], &message);
     let pushed = bob.push_raw();
