@@ -2,6 +2,7 @@
 //! rendering. Never builds a git tree; that is the store's job.
 
 mod approval_show;
+mod chart;
 mod checkpoint;
 mod completion;
 mod demo;
@@ -17,6 +18,7 @@ mod output;
 mod phase;
 pub mod reference;
 mod removed;
+mod report;
 mod session;
 mod state;
 mod suggest;
@@ -98,6 +100,10 @@ pub enum Command {
     Approval(phase::ApprovalCommand),
     /// Perform every ready phase transition of the workflow tasks.
     Monitor(phase::MonitorArgs),
+    /// A milestone's burn-up chart in the terminal, with a forecast.
+    Chart(chart::ChartArgs),
+    /// Write a static HTML site of the milestones' progress (charts, approvals, events).
+    Report(report::ReportArgs),
     /// Tag, list and restore versions of a milestone.
     #[command(subcommand)]
     Checkpoint(checkpoint::CheckpointCommand),
@@ -164,6 +170,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Phase(command) => phase::run_phase(&out, command),
         Command::Approval(command) => phase::run_approval(&out, command),
         Command::Monitor(args) => phase::monitor(&out, args),
+        Command::Chart(args) => chart::chart(&out, args),
+        Command::Report(args) => report::report(&out, args),
         Command::Checkpoint(command) => checkpoint::run(&out, command),
         Command::Recover(args) => checkpoint::recover(&out, args),
         Command::Session(command) => session::run(&out, command),

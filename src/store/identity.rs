@@ -20,9 +20,9 @@ pub fn signature(
     role: Role,
     time: chrono::DateTime<chrono::Utc>,
 ) -> Result<Signature<'static>, StoreError> {
-    let (env, section) = match role {
-        Role::Author => ("AUTHOR", "author"),
-        Role::Committer => ("COMMITTER", "committer"),
+    let (env, section, time) = match role {
+        Role::Author => ("AUTHOR", "author", crate::clock::author_time(time)),
+        Role::Committer => ("COMMITTER", "committer", time),
     };
     // The configuration is only read when the environment does not say who it is.
     let config = std::cell::OnceCell::new();
@@ -45,23 +45,15 @@ pub fn signature(
         None => match super::system_ident::email() {
             Ok(email) if !config_only || std::env::var_os("EMAIL").is_some() => Some(email),
             Ok(_) => None,
-            Err(bogus) if !config_only => {
-                return Err(StoreError::NoIdentity(format!(
-                    "unable to auto-detect your email address (got '{bogus}'), and every operation is recorded with one"
-                )))
-            }
+            Err(bogus) if !config_only => return Err(StoreError::BogusEmail(bogus)),
             Err(_) => None,
         },
     };
     let name = name.or_else(|| (!config_only).then(super::system_ident::name).flatten());
     match (name, email) {
         (Some(name), Some(email)) => Signature::new(&name, &email, &Time::new(time.timestamp(), 0))
-            .map_err(|e| {
-                StoreError::NoIdentity(format!("your git identity is not usable: {}", e.message()))
-            }),
-        _ => Err(StoreError::NoIdentity(
-            "no git identity is configured, and every operation is recorded with one".into(),
-        )),
+            .map_err(StoreError::UnusableIdentity),
+        _ => Err(StoreError::NoIdentity),
     }
 }
 

@@ -41,8 +41,9 @@ impl Store {
             let text = serde_json::to_string(&place).map_err(std::io::Error::other)?;
             std::fs::write(self.place_file(&session.session_id), text + "\n")
         };
-        write().map_err(|e| {
-            StoreError::Local(format!("cannot keep the session's host and folder: {e}"))
+        write().map_err(|source| StoreError::Local {
+            what: "keep the session's host and folder",
+            source,
         })
     }
 
