@@ -331,6 +331,8 @@ fn session(u: &mut Unstructured<'_>, milestone: MilestoneId) -> Result<Session> 
                 subject: text(u)?,
             })
         })?,
+        branches: Vec::new(),
+        rewrites: Vec::new(),
     })
 }
 
@@ -519,6 +521,7 @@ pub fn op(u: &mut Unstructured<'_>) -> Result<Op> {
                     reason: maybe(u, text)?,
                 })
             })?,
+            ignored: list(u, 2, commit_id)?,
         },
         _ => Op::Cleanup {
             milestone: m,

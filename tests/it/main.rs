@@ -16,6 +16,8 @@ mod event_index;
 mod events;
 #[path = "../../fuzz/src/checks.rs"]
 mod fuzz_checks;
+#[path = "../../fuzz/src/graph.rs"]
+mod fuzz_graph;
 mod fuzz_regressions;
 mod git_native;
 mod hooks;
