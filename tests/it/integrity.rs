@@ -415,3 +415,31 @@ fn an_unreadable_time_is_replayed_at_the_commit_time_in_every_clone() {
     assert!(show.contains("2030-01-02T03:04:05.000Z"), "{show}");
     assert!(!show.contains("2031-") && !show.contains("2032-"), "{show}");
 }
+
+#[test]
+fn two_syncs_in_one_clone_wait_for_each_other() {
+    let team = Team::new();
+    for round in 0..3 {
+        team.alice
+            .ok(["event", "add", "m", &format!("alice-{round}")]);
+        team.mallory
+            .ok(["event", "add", "m", &format!("mallory-{round}")]);
+        team.mallory.ok(["sync"]);
+        let children: Vec<_> = (0..2)
+            .map(|_| {
+                team.alice
+                    .cmd()
+                    .arg("sync")
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let output = child.wait_with_output().unwrap();
+            crate::common::expect_ok(&output, "two syncs at once");
+        }
+    }
+    assert_agree(&[&team.alice, &team.mallory, &team.bob]);
+}
