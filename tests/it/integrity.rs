@@ -443,3 +443,39 @@ fn two_syncs_in_one_clone_wait_for_each_other() {
     }
     assert_agree(&[&team.alice, &team.mallory, &team.bob]);
 }
+
+#[test]
+fn titles_with_terminal_commands_are_printed_escaped() {
+    let repo = TestRepo::new();
+    let title = "set\x1b]0;pwned\x07title \x1b[2Jand clear";
+    repo.ok(["new", "m", "--title", title]);
+    repo.ok(["task", "add", "m", "t", "--title", title]);
+    repo.ok([
+        "event",
+        "add",
+        "m",
+        "note",
+        "--data",
+        r#"{"text": "\u001b[2J"}"#,
+    ]);
+    for args in [
+        &["list"][..],
+        &["show", "m"],
+        &["status"],
+        &["events", "m"],
+        &["timeline", "m"],
+    ] {
+        let out = repo.ok(args);
+        assert!(
+            !out.contains('\x1b') && !out.contains('\x07'),
+            "{args:?} prints terminal commands raw: {out:?}"
+        );
+    }
+    let shown = repo.ok(["show", "m"]);
+    assert!(
+        shown.contains("set\\033]0;pwned\\atitle \\033[2Jand clear"),
+        "{shown}"
+    );
+    // JSON keeps the value exactly.
+    assert_eq!(repo.json(["show", "m"])["title"], title);
+}
