@@ -3,8 +3,9 @@
 use clap::{Args, Subcommand};
 
 use crate::clock;
-use crate::model::{MilestoneId, Op, RestoreSource};
+use crate::model::{EventKind, MilestoneId, Op, RestoreSource};
 use crate::store::{Outcome, Store, StoreError};
+use crate::workflow::retention;
 
 use super::{milestone_id, open_store, CliError, Output, Unreadable};
 
@@ -65,7 +66,8 @@ pub struct CleanupArgs {
     pub milestone: Option<String>,
     /// Keep what is younger than this many days (default: `milestone.retentionDays`
     /// from git config, else 7).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = super::usage::count::<u32>,
+          allow_negative_numbers = true)]
     pub retention_days: Option<u32>,
 }
 
@@ -117,7 +119,7 @@ fn list(out: &Output, args: ListArgs) -> Result<(), CliError> {
             c.milestone_id,
             c.name,
             &c.commit[..12],
-            c.created_at,
+            super::time::short_time(&c.created_at),
             c.created_by
         ))?;
     }
@@ -140,8 +142,11 @@ fn restore(out: &Output, args: RestoreArgs) -> Result<(), CliError> {
             "`git milestone checkpoint list {milestone}` lists them"
         )));
     };
-    let safety = pre_restore_checkpoint(&store, &milestone, &args.name)?;
-    out.note(format!("Saved the current version as checkpoint {safety}."))?;
+    // A removed milestone has no current version to keep: the restore brings it back.
+    if store.snapshot()?.has_milestone(&milestone)? {
+        let safety = pre_restore_checkpoint(&store, &milestone, &args.name)?;
+        out.note(format!("Saved the current version as checkpoint {safety}."))?;
+    }
     let outcome = store.transact(Op::Restore {
         milestone: milestone.clone(),
         commit: checkpoint.commit.clone(),
@@ -220,6 +225,27 @@ pub fn recover(out: &Output, args: RecoverArgs) -> Result<(), CliError> {
     )
 }
 
+/// What cleanup removed from one milestone, in a sentence:
+/// `v1: removed 2 ended sessions (a, b) and 1 automatic checkpoint (pre-restore-x).`
+fn cleanup_sentence(milestone: &str, sessions: &[String], checkpoints: &[String]) -> String {
+    let part = |names: &[String], what: &str| -> Option<String> {
+        let plural = if names.len() == 1 { "" } else { "s" };
+        (!names.is_empty())
+            .then(|| format!("{} {what}{plural} ({})", names.len(), names.join(", ")))
+    };
+    let parts: Vec<String> = [
+        part(sessions, "ended session"),
+        part(checkpoints, "automatic checkpoint"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    match parts.as_slice() {
+        [] => format!("{milestone}: nothing to remove."),
+        parts => format!("{milestone}: removed {}.", parts.join(" and ")),
+    }
+}
+
 /// `milestone.retentionDays` (from git's `-c` first, then the config files); 7 when it
 /// is not set.
 fn configured_retention_days(store: &crate::store::Store) -> Result<u32, CliError> {
@@ -255,14 +281,14 @@ pub fn cleanup(out: &Output, args: CleanupArgs) -> Result<(), CliError> {
         Some(m) => vec![milestone_id(m)?],
         None => store.snapshot()?.milestone_ids()?,
     };
-    let cutoff = clock::now() - chrono::Duration::days(i64::from(retention_days));
+    let cutoff = retention::cutoff(clock::now(), retention_days);
     let mut reports = Vec::new();
     let mut unreadable = Unreadable::default();
     for milestone in milestones {
         let old_checkpoints: Vec<String> = store
             .checkpoints(Some(&milestone))?
             .into_iter()
-            .filter(|c| c.is_automatic() && c.created().is_some_and(|t| t < cutoff))
+            .filter(|c| retention::checkpoint_expired(c.is_automatic(), c.created(), cutoff))
             .map(|c| c.name)
             .collect();
         let Some(outcome) = unreadable.check(store.transact(Op::Cleanup {
@@ -278,12 +304,18 @@ pub fn cleanup(out: &Output, args: CleanupArgs) -> Result<(), CliError> {
             for name in &old_checkpoints {
                 store.delete_checkpoint(&milestone, name)?;
             }
-            let data = &applied.events[0].data;
-            reports.push(serde_json::json!({
-                "milestone_id": milestone.as_str(),
-                "removed_sessions": data["removed_sessions"],
-                "removed_checkpoints": data["removed_checkpoints"],
-            }));
+            if let Some(EventKind::StateCleaned {
+                removed_sessions,
+                removed_checkpoints,
+                ..
+            }) = applied.events.first().and_then(|e| e.kind())
+            {
+                reports.push(serde_json::json!({
+                    "milestone_id": milestone.as_str(),
+                    "removed_sessions": removed_sessions,
+                    "removed_checkpoints": removed_checkpoints,
+                }));
+            }
         }
     }
     if out.json {
@@ -298,22 +330,20 @@ pub fn cleanup(out: &Output, args: CleanupArgs) -> Result<(), CliError> {
         return unreadable.finish();
     }
     for report in reports {
-        let names = |key: &str| {
+        let names = |key: &str| -> Vec<String> {
             report[key]
                 .as_array()
                 .map(|a| {
                     a.iter()
-                        .filter_map(|v| v.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
                 })
                 .unwrap_or_default()
         };
-        out.note(format!(
-            "{}: removed sessions [{}], checkpoints [{}]",
+        out.note(cleanup_sentence(
             report["milestone_id"].as_str().unwrap_or(""),
-            names("removed_sessions"),
-            names("removed_checkpoints")
+            &names("removed_sessions"),
+            &names("removed_checkpoints"),
         ))?;
     }
     out.note("What was removed stays in history: read it with `--at <commit>`.")?;

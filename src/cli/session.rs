@@ -4,7 +4,6 @@ use clap::{Args, Subcommand};
 
 use crate::clock;
 use crate::model::{Op, Session, SessionId, SessionStatus};
-use crate::store::local::host_name;
 use crate::store::{Outcome, Store};
 
 use super::{milestone_id, open_store, CliError, Output, Unreadable};
@@ -81,19 +80,6 @@ fn active_current(store: &Store) -> Result<Option<Session>, CliError> {
     }
 }
 
-fn new_session_id() -> SessionId {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let salt = (nanos ^ std::process::id().wrapping_mul(2_654_435_761)) & 0xffff;
-    let id = format!(
-        "session-{}-{salt:04x}",
-        clock::now().format("%Y%m%d-%H%M%S")
-    );
-    SessionId::new(id).expect("a generated session id is valid")
-}
-
 fn start(out: &Output, args: StartArgs) -> Result<(), CliError> {
     let milestone = milestone_id(&args.milestone)?;
     let store = open_store()?;
@@ -104,27 +90,13 @@ fn start(out: &Output, args: StartArgs) -> Result<(), CliError> {
         ))
         .hint("end it first with `git milestone session end`"));
     }
-    let (branch, head) = store.head_info();
-    let identity = store.identity()?;
-    let session = Session {
-        session_id: new_session_id(),
-        milestone_id: milestone.clone(),
-        status: SessionStatus::Active,
-        created_at: clock::format_time(clock::now()),
-        ended_at: None,
-        user: identity.0,
-        email: identity.1,
-        host: host_name(),
-        working_directory: std::env::current_dir()
-            .map(|d| d.display().to_string())
-            .unwrap_or_default(),
-        git_branch: branch,
-        head: head.map(|h| h.to_string()),
-        end_head: None,
-        commits: Vec::new(),
-        branches: Vec::new(),
-        rewrites: Vec::new(),
-    };
+    let mut session = store
+        .worktree()
+        .new_session(&milestone, store.identity()?, clock::now());
+    let config = store.repo().config().ok();
+    if crate::config::get_bool(config.as_ref(), "milestone.shareSessionHost") != Some(true) {
+        store.keep_session_place_local(&mut session)?;
+    }
     let id = session.session_id.clone();
     let outcome = store.transact(Op::StartSession {
         session: Box::new(session),
@@ -158,8 +130,9 @@ fn end(out: &Output, args: EndArgs) -> Result<(), CliError> {
         .head
         .as_deref()
         .and_then(|h| git2::Oid::from_str(h).ok());
-    let end_head = store.branch_tip(&session.git_branch);
-    let commits = store.commits_between(start, end_head)?;
+    let worktree = store.worktree();
+    let end_head = worktree.branch_tip(&session.git_branch);
+    let commits = worktree.commits_between(start, end_head)?;
     let outcome = store.transact(Op::EndSession {
         milestone: session.milestone_id.clone(),
         session: session.session_id.clone(),
@@ -195,6 +168,9 @@ fn list(out: &Output, args: ListArgs) -> Result<(), CliError> {
         sessions.extend(unreadable.check(snapshot.sessions(m))?.unwrap_or_default());
     }
     sessions.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+    for session in &mut sessions {
+        store.add_local_session_place(session);
+    }
     if out.json {
         out.json_value(&sessions)?;
         return unreadable.finish();
@@ -219,7 +195,7 @@ fn list(out: &Output, args: ListArgs) -> Result<(), CliError> {
             s.session_id.as_str(),
             s.milestone_id.as_str(),
             status,
-            s.created_at,
+            super::time::short_time(&s.created_at),
             s.git_branch,
             s.user
         ))?;
@@ -230,9 +206,10 @@ fn list(out: &Output, args: ListArgs) -> Result<(), CliError> {
 fn show(out: &Output, args: ShowArgs) -> Result<(), CliError> {
     let id = SessionId::new(args.session).map_err(|e| CliError::user(e.to_string()))?;
     let store = open_store()?;
-    let session = store.snapshot()?.find_session(&id)?.ok_or_else(|| {
+    let mut session = store.snapshot()?.find_session(&id)?.ok_or_else(|| {
         CliError::user(format!("no session {id}")).hint("`git milestone session list` lists them")
     })?;
+    store.add_local_session_place(&mut session);
     if out.json {
         return out.json_value(&session);
     }
@@ -244,17 +221,26 @@ fn show(out: &Output, args: ShowArgs) -> Result<(), CliError> {
     };
     out.line(format!("Status:    {status}"))?;
     out.line(format!("User:      {} <{}>", session.user, session.email))?;
-    out.line(format!("Host:      {}", session.host))?;
-    out.line(format!("Directory: {}", session.working_directory))?;
+    // Another clone's session keeps its place there (milestone.shareSessionHost).
+    let or_unshared = |text: &str| match text {
+        "" => "(not shared)".to_string(),
+        text => text.to_string(),
+    };
+    out.line(format!("Host:      {}", or_unshared(&session.host)))?;
+    out.line(format!(
+        "Directory: {}",
+        or_unshared(&session.working_directory)
+    ))?;
     out.line(format!("Branch:    {}", session.git_branch))?;
     out.line(format!(
         "Started:   {}  at {}",
-        session.created_at,
+        super::time::short_time(&session.created_at),
         session.head.as_deref().unwrap_or("(no commit)")
     ))?;
     if let Some(ended) = &session.ended_at {
         out.line(format!(
-            "Ended:     {ended}  at {}",
+            "Ended:     {}  at {}",
+            super::time::short_time(ended),
             session.end_head.as_deref().unwrap_or("(no commit)")
         ))?;
     }

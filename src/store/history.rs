@@ -18,6 +18,10 @@ pub struct EventFilter {
     pub event_type: Option<String>,
     /// Only those at or after this time.
     pub since: Option<DateTime<Utc>>,
+    /// Only those at or before this time.
+    pub until: Option<DateTime<Utc>>,
+    /// Only those whose user contains this text, ignoring case (`git log --author`).
+    pub author: Option<String>,
 }
 
 impl EventFilter {
@@ -40,6 +44,19 @@ impl EventFilter {
             && self
                 .since
                 .is_none_or(|since| at.is_some_and(|at| at >= since))
+            && self
+                .until
+                .is_none_or(|until| at.is_some_and(|at| at <= until))
+            && self
+                .author
+                .as_ref()
+                .is_none_or(|pattern| record.user.to_lowercase().contains(&pattern.to_lowercase()))
+    }
+
+    /// Whether the filter looks into the event itself (its time, its user), beyond
+    /// what the index key says.
+    fn reads_record(&self) -> bool {
+        self.since.is_some() || self.until.is_some() || self.author.is_some()
     }
 }
 
@@ -206,7 +223,7 @@ impl Store {
         let indexed = self.scan_index_at(from, filter, |json, exact| {
             // A key that did not settle the filter, and a time filter (the event's
             // own timestamp decides exactly), send us to the JSON.
-            if !exact || filter.since.is_some() {
+            if !exact || filter.reads_record() {
                 match serde_json::from_str::<EventRecord>(json) {
                     Ok(record) if filter.accepts(&record) => {}
                     _ => return None,
@@ -219,8 +236,11 @@ impl Store {
         }
         for keyed in self.keyed_events(from, None)? {
             if filter.accepts(&keyed.record) {
-                let json = serde_json::to_string(&keyed.record)
-                    .map_err(|e| StoreError::Encode(format!("event: {e}")))?;
+                let json =
+                    serde_json::to_string(&keyed.record).map_err(|e| StoreError::Encode {
+                        what: "an event",
+                        source: e.into(),
+                    })?;
                 if !visit(&json) {
                     break;
                 }
@@ -287,9 +307,10 @@ impl Store {
             Ok(()) => Ok(true),
             // An index that cannot be read is bypassed, never trusted; past the first
             // event that would repeat events, so it is an error then.
-            Err(e) if visited > 0 => Err(StoreError::Local(format!(
-                "cannot read the event index: {e}"
-            ))),
+            Err(source) if visited > 0 => Err(StoreError::Local {
+                what: "read the event index",
+                source,
+            }),
             Err(_) => Ok(false),
         }
     }

@@ -14,7 +14,10 @@ pub mod lock;
 pub mod merge;
 pub mod message;
 mod pack;
+mod progress;
+mod session_place;
 mod snapshot;
+mod system_ident;
 mod transact;
 
 use std::path::{Path, PathBuf};
@@ -27,6 +30,7 @@ pub use error::StoreError;
 pub use history::EventFilter;
 pub use integrity::{Checked, Ignored, MAX_OPERATION_BYTES};
 pub use merge::{MergeKind, MergeResult, MAX_LAMPORT_STEP};
+pub use progress::ProgressHistory;
 pub use snapshot::{Parts, Snapshot};
 pub use transact::Outcome;
 
@@ -65,6 +69,11 @@ impl Store {
     /// The underlying repository.
     pub fn repo(&self) -> &Repository {
         &self.repo
+    }
+
+    /// The worktree this store was opened from: its branch, HEAD and commits.
+    pub fn worktree(&self) -> crate::worktree::Worktree<'_> {
+        crate::worktree::Worktree::new(&self.repo)
     }
 
     /// This worktree's private folder for local files (sessions, caches); never shared.

@@ -312,6 +312,23 @@ impl Store {
         Ok(self.repo.find_tree(root.write()?)?)
     }
 
+    /// The root tree without milestone `id`'s folder.
+    fn drop_folder(
+        &self,
+        snapshot: &Snapshot<'_>,
+        id: &MilestoneId,
+    ) -> Result<Tree<'_>, StoreError> {
+        let old_milestones = snapshot.milestones_tree()?;
+        let mut milestones = self.repo.treebuilder(old_milestones.as_ref())?;
+        if milestones.get(id.as_str())?.is_some() {
+            milestones.remove(id.as_str())?;
+        }
+        let milestones = milestones.write()?;
+        let mut root = self.repo.treebuilder(Some(snapshot.tree()))?;
+        root.insert(MILESTONES, milestones, FileMode::Tree.into())?;
+        Ok(self.repo.find_tree(root.write()?)?)
+    }
+
     /// Applies `op` with `rule` to the state in `snapshot`, writing the objects of the
     /// new state; returns what the rule decided and the new root tree (the old one when
     /// nothing changed). Shared by ordinary writes and by merge replay, so both build
@@ -350,6 +367,10 @@ impl Store {
         }
         let tree = match (op.milestone(), &source) {
             (Some(id), Some((_, folder))) => self.put_folder(snapshot, id, *folder)?,
+            // A milestone that leaves the state (`rm`): its folder goes.
+            (Some(id), None) if current.is_some() && applied.files.is_none() => {
+                self.drop_folder(snapshot, id)?
+            }
             _ => self.write_tree(snapshot, op.milestone(), current.as_ref(), &applied)?,
         };
         Ok((applied, tree.id()))
@@ -421,8 +442,10 @@ impl Store {
         let old_folder = snapshot.milestone_tree(id)?;
         let mut folder = self.repo.treebuilder(old_folder.as_ref())?;
         if before.map(|b| &b.definition) != Some(&after.definition) {
-            let text = yaml::to_string(&after.definition)
-                .map_err(|e| StoreError::Encode(format!("{DEFINITION}: {e}")))?;
+            let text = yaml::to_string(&after.definition).map_err(|e| StoreError::Encode {
+                what: DEFINITION,
+                source: e.into(),
+            })?;
             folder.insert(DEFINITION, self.repo.blob(text.as_bytes())?, blob_mode())?;
         }
         if before.and_then(|b| b.state.as_ref()) != after.state.as_ref() {
@@ -447,8 +470,10 @@ impl Store {
                 old,
                 sessions,
                 |id, s| {
-                    let text = serde_json::to_string_pretty(s)
-                        .map_err(|e| StoreError::Encode(format!("session: {e}")))?;
+                    let text = serde_json::to_string_pretty(s).map_err(|e| StoreError::Encode {
+                        what: "a session",
+                        source: e.into(),
+                    })?;
                     Ok((format!("{id}.json"), text + "\n"))
                 },
             )?;
@@ -462,8 +487,10 @@ impl Store {
                 old,
                 approvals,
                 |id, a| {
-                    let text = yaml::to_string(a)
-                        .map_err(|e| StoreError::Encode(format!("approval: {e}")))?;
+                    let text = yaml::to_string(a).map_err(|e| StoreError::Encode {
+                        what: "an approval request",
+                        source: e.into(),
+                    })?;
                     Ok((format!("{id}.yaml"), text))
                 },
             )?;
@@ -478,14 +505,8 @@ fn blob_mode() -> i32 {
 }
 
 /// A growing, jittered pause, so that writers who collided do not collide again in
-/// lockstep. The jitter comes from the clock's nanoseconds and the process id, which
-/// differ between the processes that collide.
+/// lockstep.
 fn backoff(attempt: u32) -> Duration {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let seed = nanos ^ std::process::id().wrapping_mul(2_654_435_761);
-    let ceiling_ms = 1u32 << attempt.min(5);
-    Duration::from_micros(u64::from(seed % (ceiling_ms * 1000)))
+    let ceiling_micros = 1000u64 << attempt.min(5);
+    Duration::from_micros(fastrand::u64(..ceiling_micros))
 }

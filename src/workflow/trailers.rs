@@ -6,7 +6,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{Event, Milestone, MilestoneId, TaskId, TaskMove, TaskStatus, TrailerAction};
+use crate::model::{
+    Event, EventKind, Milestone, MilestoneId, TaskId, TaskMove, TaskStatus, TrailerAction,
+};
 
 /// Lines git itself writes into a trailer block; one of them lets a block hold some
 /// lines that are not trailers (git's `git_generated_prefixes`).
@@ -139,7 +141,9 @@ pub fn apply_moves(milestone: &mut Milestone, moves: &[TaskMove]) -> Vec<Event> 
     let id = milestone.id.to_string();
     let mut events = Vec::new();
     for m in moves {
-        let Some(task) = milestone.task_mut(&m.task) else {
+        // A task renamed since the commit was written still answers to its old id.
+        let resolved = milestone.resolve_task(&m.task).clone();
+        let Some(task) = milestone.task_mut(&resolved) else {
             continue;
         };
         let Some(new) = moved_status(task.status, m.action) else {
@@ -147,16 +151,15 @@ pub fn apply_moves(milestone: &mut Milestone, moves: &[TaskMove]) -> Vec<Event> 
         };
         let previous = task.status;
         task.status = new;
-        events.push(Event::new(
-            "task_status_changed",
+        events.push(Event::of(
             &id,
-            serde_json::json!({
-                "task_id": m.task,
-                "previous_status": previous,
-                "new_status": new,
-                "trailer": m.action.key(),
-                "commit": m.commit,
-            }),
+            EventKind::TaskStatusChanged {
+                task_id: resolved,
+                previous_status: previous,
+                new_status: new,
+                trailer: Some(m.action.key().to_string()),
+                commit: Some(m.commit.clone()),
+            },
         ));
     }
     events

@@ -14,6 +14,7 @@ mod discovery;
 mod edit;
 mod event_index;
 mod events;
+mod everyday;
 #[path = "../../fuzz/src/checks.rs"]
 mod fuzz_checks;
 #[path = "../../fuzz/src/graph.rs"]
@@ -27,10 +28,12 @@ mod init;
 mod integrity;
 mod migrate;
 mod milestones;
+mod pictures;
 mod readback_props;
 mod recovery;
 mod refusals;
 mod sessions;
+mod snapshots;
 mod state;
 mod store;
 mod sync;

@@ -1,9 +1,8 @@
 //! Operations on a milestone's definition: create, replace, add a task, set its status.
 
-use serde_json::json;
-
 use crate::model::{
-    validate, Event, Milestone, MilestoneFiles, MilestoneId, PutReason, Task, TaskId, TaskStatus,
+    validate, Event, EventKind, Milestone, MilestoneFiles, MilestoneId, PutReason, Task, TaskId,
+    TaskStatus,
 };
 
 use super::{existing, Applied, Rejection};
@@ -28,10 +27,12 @@ pub(super) fn new_milestone(
     definition.description = description.map(str::to_string);
     definition.due = due.map(str::to_string);
     Ok(Applied {
-        events: vec![Event::new(
-            "milestone_created",
+        events: vec![Event::of(
             milestone.as_str(),
-            json!({ "title": definition.title, "due": definition.due }),
+            EventKind::MilestoneCreated {
+                title: definition.title.clone(),
+                due: definition.due.clone(),
+            },
         )],
         summary: format!("{milestone}: create"),
         files: Some(MilestoneFiles {
@@ -64,20 +65,19 @@ pub(super) fn put_milestone(
         }
         _ => {}
     }
-    let (event_type, verb) = match (&current, reason) {
-        (_, PutReason::Edit) | (Some(_), PutReason::Replace) => ("milestone_modified", "edit"),
-        _ => ("milestone_imported", "import"),
+    let tasks = definition.tasks.len();
+    let (event, verb) = match (&current, reason) {
+        (_, PutReason::Edit) | (Some(_), PutReason::Replace) => {
+            (EventKind::MilestoneModified { tasks }, "edit")
+        }
+        _ => (EventKind::MilestoneImported { tasks }, "import"),
     };
     let (state, sessions, approvals) = match current {
         Some(f) => (f.state, f.sessions, f.approvals),
         None => (None, None, None),
     };
     Ok(Applied {
-        events: vec![Event::new(
-            event_type,
-            id.as_str(),
-            json!({ "tasks": definition.tasks.len() }),
-        )],
+        events: vec![Event::of(id.as_str(), event)],
         summary: format!("{id}: {verb}"),
         files: Some(MilestoneFiles {
             definition: definition.clone(),
@@ -96,6 +96,7 @@ pub(super) fn add_task(
     task: &TaskId,
     title: &str,
     kiro: bool,
+    points: Option<f64>,
 ) -> Result<Applied, Rejection> {
     let mut files = existing(current, milestone)?;
     if files.definition.task(task).is_some() {
@@ -104,15 +105,19 @@ pub(super) fn add_task(
             task: task.clone(),
         });
     }
-    files
-        .definition
-        .tasks
-        .push(Task::new(task.clone(), title.to_string(), kiro));
+    crate::workflow::points::check(points)?;
+    let mut added = Task::new(task.clone(), title.to_string(), kiro);
+    added.points = points;
+    files.definition.tasks.push(added);
     Ok(Applied {
-        events: vec![Event::new(
-            "task_added",
+        events: vec![Event::of(
             milestone.as_str(),
-            json!({ "task_id": task, "title": title, "kiro_workflow": kiro }),
+            EventKind::TaskAdded {
+                task_id: task.clone(),
+                title: title.to_string(),
+                kiro_workflow: kiro,
+                points,
+            },
         )],
         summary: format!("{milestone}: add task {task}"),
         files: Some(files),
@@ -139,10 +144,15 @@ pub(super) fn set_task_status(
     let previous = entry.status;
     entry.status = status;
     Ok(Applied {
-        events: vec![Event::new(
-            "task_status_changed",
+        events: vec![Event::of(
             milestone.as_str(),
-            json!({ "task_id": task, "previous_status": previous, "new_status": status }),
+            EventKind::TaskStatusChanged {
+                task_id: task.clone(),
+                previous_status: previous,
+                new_status: status,
+                trailer: None,
+                commit: None,
+            },
         )],
         summary: format!("{milestone}: task {task} {previous} → {status}"),
         files: Some(files),
@@ -192,18 +202,27 @@ mod tests {
 
     #[test]
     fn add_task_appends_and_refuses_a_duplicate() {
-        let applied = add_task(Some(with_tasks(&["a"])), &mid(), &tid("b"), "B", true).unwrap();
+        let applied =
+            add_task(Some(with_tasks(&["a"])), &mid(), &tid("b"), "B", true, None).unwrap();
         assert_eq!(applied.events[0].data["kiro_workflow"], true);
+        assert!(applied.events[0].data.get("points").is_none());
         let files = applied.files.unwrap();
         assert_eq!(files.definition.tasks[1].title, "B");
         assert!(files.definition.tasks[1].workflow().is_some());
         assert!(matches!(
-            add_task(Some(files), &mid(), &tid("a"), "", false),
+            add_task(Some(files.clone()), &mid(), &tid("a"), "", false, None),
             Err(Rejection::TaskExists { .. })
         ));
         assert!(matches!(
-            add_task(None, &mid(), &tid("a"), "", false),
+            add_task(None, &mid(), &tid("a"), "", false, None),
             Err(Rejection::NoSuchMilestone(_))
+        ));
+        let sized = add_task(Some(files.clone()), &mid(), &tid("c"), "", false, Some(3.0)).unwrap();
+        assert_eq!(sized.events[0].data["points"], 3.0);
+        assert_eq!(sized.files.unwrap().definition.tasks[2].points, Some(3.0));
+        assert!(matches!(
+            add_task(Some(files), &mid(), &tid("c"), "", false, Some(-1.0)),
+            Err(Rejection::Invalid(_))
         ));
     }
 

@@ -2,9 +2,8 @@
 //! The store reads the files, calls [`apply`], and writes what it returns.
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
-use crate::model::{Event, MilestoneFiles, MilestoneId, Op, PutReason, TaskId};
+use crate::model::{Event, EventKind, MilestoneFiles, MilestoneId, Op, PutReason};
 
 use super::import;
 use super::progress::{display_percentage, milestone_progress, MilestoneStatus};
@@ -13,79 +12,18 @@ mod hook;
 mod milestone;
 mod phase;
 mod record;
+mod removal;
 mod session;
 #[cfg(test)]
 mod testing;
 
-/// Event types the tool itself records; `event add` may not forge them.
-pub const BUILT_IN_EVENT_TYPES: &[&str] = &[
-    "milestone_created",
-    "milestone_imported",
-    "milestone_modified",
-    "task_added",
-    "task_status_changed",
-    "status_updated",
-    "milestone_completed",
-    "state_saved",
-    "state_restored",
-    "state_recovered",
-    "state_cleaned",
-    "checkpoint_created",
-    "session_created",
-    "session_ended",
-    "kiro_phase_updated",
-    "kiro_phase_transition",
-    "kiro_approval_requested",
-    "kiro_approval_granted",
-    "kiro_approval_rejected",
-    "kiro_approval_decided",
-    "commit",
-    "merge",
-    "checkout",
-    "rewrite",
-];
+pub use crate::model::event_kind::BUILT_IN_EVENT_TYPES;
 
 /// The most rewritten commits a session keeps (the newest): a rebase of a long branch
 /// must not grow the session's file without bound.
 pub const MAX_SESSION_REWRITES: usize = 1000;
 
-/// The error returned by [`apply`]: the operation does not fit the current state.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum Rejection {
-    /// The milestone does not exist.
-    #[error("no milestone {0}")]
-    NoSuchMilestone(MilestoneId),
-    /// The milestone exists already.
-    #[error("milestone {0} already exists")]
-    MilestoneExists(MilestoneId),
-    /// The task does not exist.
-    #[error("milestone {milestone} has no task {task}")]
-    NoSuchTask {
-        /// The milestone.
-        milestone: MilestoneId,
-        /// The missing task.
-        task: TaskId,
-    },
-    /// The task exists already.
-    #[error("milestone {milestone} already has a task {task}")]
-    TaskExists {
-        /// The milestone.
-        milestone: MilestoneId,
-        /// The existing task.
-        task: TaskId,
-    },
-    /// A checkpoint of that name exists already.
-    #[error("milestone {milestone} already has a checkpoint {name:?}")]
-    CheckpointExists {
-        /// The milestone.
-        milestone: MilestoneId,
-        /// The taken name.
-        name: String,
-    },
-    /// A value is not acceptable.
-    #[error("{0}")]
-    Invalid(String),
-}
+pub use super::rejection::Rejection;
 
 /// What applying an operation gives.
 #[derive(Debug, Clone, PartialEq)]
@@ -146,7 +84,13 @@ pub fn apply_with_source(
             task,
             title,
             kiro,
-        } => milestone::add_task(current, milestone, task, title, *kiro)?,
+            points,
+        } => milestone::add_task(current, milestone, task, title, *kiro, *points)?,
+        Op::SetTaskPoints {
+            milestone,
+            task,
+            points,
+        } => super::points::set_points(current, milestone, task, *points)?,
         Op::SetTaskStatus {
             milestone,
             task,
@@ -241,6 +185,13 @@ pub fn apply_with_source(
             approvals,
         } => import::import_approvals(current, milestone, approvals)?,
         Op::ImportEvents { events } => import::import_events(events)?,
+        Op::RemoveMilestone { milestone } => removal::remove_milestone(current, milestone)?,
+        Op::RemoveTask { milestone, task } => removal::remove_task(current, milestone, task)?,
+        Op::RenameTask {
+            milestone,
+            task,
+            new_task,
+        } => removal::rename_task(current, milestone, task, new_task)?,
     };
     if applied.changed {
         add_status_events(&mut applied, before);
@@ -302,11 +253,18 @@ pub fn replay(
             }
         }
         Op::AddTask {
-            task, title, kiro, ..
+            task,
+            title,
+            kiro,
+            points,
+            ..
         } => {
             if let Some(existing) = merged.task_mut(task) {
                 if !title.is_empty() {
                     existing.title = title.clone();
+                }
+                if points.is_some() {
+                    existing.points = *points;
                 }
                 if *kiro && existing.kiro_workflow.is_none() {
                     existing.kiro_workflow = Some(Default::default());
@@ -349,21 +307,21 @@ fn add_status_events(applied: &mut Applied, before: Option<super::MilestoneProgr
         .first()
         .map(|e| e.event_type.clone())
         .unwrap_or_default();
-    applied.events.push(Event::new(
-        "status_updated",
+    applied.events.push(Event::of(
         &milestone,
-        json!({
-            "old_status": before.status,
-            "new_status": after.status,
-            "progress_percentage": display_percentage(after.percentage),
-            "trigger_event": trigger,
-        }),
+        EventKind::StatusUpdated {
+            old_status: before.status,
+            new_status: after.status,
+            progress_percentage: display_percentage(after.percentage),
+            trigger_event: trigger,
+        },
     ));
     if after.status == MilestoneStatus::Completed && before.status != MilestoneStatus::Completed {
-        applied.events.push(Event::new(
-            "milestone_completed",
+        applied.events.push(Event::of(
             &milestone,
-            json!({ "total_tasks": after.total_tasks }),
+            EventKind::MilestoneCompleted {
+                total_tasks: after.total_tasks,
+            },
         ));
     }
 }
@@ -437,6 +395,7 @@ mod tests {
                     task: tid("a"),
                     title: String::new(),
                     kiro: false,
+                    points: None,
                 },
             ),
             (
@@ -565,6 +524,7 @@ mod tests {
             task: tid("a"),
             title: "titled".into(),
             kiro: true,
+            points: None,
         };
         let merged = replay(Some(existing.clone()), None, &add, at()).unwrap();
         let definition = merged.files.unwrap().definition;

@@ -1,13 +1,14 @@
 //! Operations that record on a milestone without touching its tasks: saved state,
 //! custom events, checkpoints, restores and cleanup.
 
-use chrono::DateTime;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::model::{
-    event::check_event_type, Event, MilestoneFiles, MilestoneId, RestoreSource, SessionStatus,
+    event::check_event_type, Event, EventKind, MilestoneFiles, MilestoneId, RestoreSource,
+    SessionStatus,
 };
 
+use super::super::retention::session_expired;
 use super::{existing, short, Applied, Rejection, BUILT_IN_EVENT_TYPES};
 
 /// `Op::SaveState`: the state document replaces the saved one.
@@ -19,10 +20,11 @@ pub(super) fn save_state(
     let mut files = existing(current, milestone)?;
     files.state = Some(state.clone());
     Ok(Applied {
-        events: vec![Event::new(
-            "state_saved",
+        events: vec![Event::of(
             milestone.as_str(),
-            json!({ "state_file": format!("milestones/{milestone}/state.json") }),
+            EventKind::StateSaved {
+                state_file: format!("milestones/{milestone}/state.json"),
+            },
         )],
         summary: format!("{milestone}: save state"),
         files: Some(files),
@@ -40,9 +42,7 @@ pub(super) fn add_event(
 ) -> Result<Applied, Rejection> {
     check_event_type(event_type).map_err(Rejection::Invalid)?;
     if BUILT_IN_EVENT_TYPES.contains(&event_type) {
-        return Err(Rejection::Invalid(format!(
-            "{event_type:?} is recorded by git-milestone itself; choose another event type"
-        )));
+        return Err(Rejection::BuiltInEventType(event_type.to_string()));
     }
     let files = existing(current, milestone)?;
     Ok(Applied {
@@ -62,14 +62,13 @@ pub(super) fn create_checkpoint(
 ) -> Result<Applied, Rejection> {
     let files = existing(current, milestone)?;
     Ok(Applied {
-        events: vec![Event::new(
-            "checkpoint_created",
+        events: vec![Event::of(
             milestone.as_str(),
-            json!({
-                "checkpoint_name": name,
-                "commit": commit,
-                "tag": format!("refs/tags/milestone/{milestone}/{name}"),
-            }),
+            EventKind::CheckpointCreated {
+                checkpoint_name: name.to_string(),
+                commit: commit.to_string(),
+                tag: format!("refs/tags/milestone/{milestone}/{name}"),
+            },
         )],
         summary: format!("{milestone}: checkpoint {name}"),
         files: Some(files),
@@ -84,25 +83,27 @@ pub(super) fn restore(
     commit: &str,
     why: &RestoreSource,
 ) -> Result<Applied, Rejection> {
-    let restored = source.ok_or_else(|| {
-        Rejection::Invalid(format!(
-            "milestone {milestone} did not exist at commit {commit}"
-        ))
+    let restored = source.ok_or_else(|| Rejection::NotAtCommit {
+        milestone: milestone.clone(),
+        commit: commit.to_string(),
     })?;
     let (event, summary) = match why {
         RestoreSource::Checkpoint { name } => (
-            Event::new(
-                "state_restored",
+            Event::of(
                 milestone.as_str(),
-                json!({ "checkpoint_name": name, "commit": commit }),
+                EventKind::StateRestored {
+                    checkpoint_name: name.clone(),
+                    commit: commit.to_string(),
+                },
             ),
             format!("{milestone}: restore checkpoint {name}"),
         ),
         RestoreSource::Recover => (
-            Event::new(
-                "state_recovered",
+            Event::of(
                 milestone.as_str(),
-                json!({ "commit": commit }),
+                EventKind::StateRecovered {
+                    commit: commit.to_string(),
+                },
             ),
             format!("{milestone}: recover from {}", short(commit)),
         ),
@@ -132,46 +133,35 @@ pub(super) fn cleanup(
         .filter(|s| {
             s.ended_at
                 .as_deref()
-                .is_some_and(|end| ended_before(end, cutoff))
+                .is_some_and(|end| session_expired(end, cutoff))
         })
         .map(|s| s.session_id.to_string())
         .collect();
     sessions.retain(|id, _| !removed.contains(&id.to_string()));
     Ok(Applied {
-        events: vec![Event::new(
-            "state_cleaned",
-            milestone.as_str(),
-            json!({
-                "retention_days": retention_days,
-                "removed_sessions": removed,
-                "removed_checkpoints": checkpoints,
-            }),
-        )],
         summary: format!(
             "{milestone}: clean up {} sessions, {} checkpoints",
             removed.len(),
             checkpoints.len()
         ),
         changed: !removed.is_empty() || !checkpoints.is_empty(),
+        events: vec![Event::of(
+            milestone.as_str(),
+            EventKind::StateCleaned {
+                retention_days,
+                removed_sessions: removed,
+                removed_checkpoints: checkpoints.to_vec(),
+            },
+        )],
         files: Some(files),
     })
-}
-
-/// Whether the RFC 3339 time `end` is before `cutoff`; an unreadable time is kept.
-fn ended_before(end: &str, cutoff: &str) -> bool {
-    match (
-        DateTime::parse_from_rfc3339(end),
-        DateTime::parse_from_rfc3339(cutoff),
-    ) {
-        (Ok(end), Ok(cutoff)) => end < cutoff,
-        _ => false,
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::testing::{mid, session, types, with_tasks};
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn save_state_replaces_the_document() {
@@ -190,10 +180,12 @@ mod tests {
         let applied = add_event(files(), &mid(), "deploy", &json!({"env": "prod"})).unwrap();
         assert_eq!(types(&applied), ["deploy"]);
         assert_eq!(applied.events[0].data["env"], "prod");
-        for bad in ["milestone_completed", "has space", ""] {
+        for bad in ["has space", ""] {
             let refused = add_event(files(), &mid(), bad, &Value::Null);
             assert!(matches!(refused, Err(Rejection::Invalid(_))), "{bad:?}");
         }
+        let forged = add_event(files(), &mid(), "milestone_completed", &Value::Null);
+        assert!(matches!(forged, Err(Rejection::BuiltInEventType(_))));
     }
 
     #[test]
@@ -208,7 +200,7 @@ mod tests {
         let why = RestoreSource::Checkpoint { name: "v1".into() };
         assert!(matches!(
             restore(None, &mid(), "abc", &why),
-            Err(Rejection::Invalid(_))
+            Err(Rejection::NotAtCommit { .. })
         ));
         let applied = restore(Some(with_tasks(&["a"])), &mid(), "abc", &why).unwrap();
         assert_eq!(types(&applied), ["state_restored"]);
@@ -244,11 +236,5 @@ mod tests {
         assert_eq!(left.len(), 2);
         let again = cleanup(Some(with_tasks(&[])), &mid(), 30, cutoff, &[]).unwrap();
         assert!(!again.changed);
-    }
-
-    #[test]
-    fn an_unreadable_end_time_is_kept() {
-        assert!(!ended_before("yesterday", "2026-02-01T00:00:00Z"));
-        assert!(ended_before("2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z"));
     }
 }

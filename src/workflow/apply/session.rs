@@ -1,9 +1,7 @@
 //! Operations that start and end a work session.
 
-use serde_json::json;
-
 use crate::model::{
-    Event, MilestoneFiles, MilestoneId, Session, SessionCommit, SessionId, SessionStatus,
+    Event, EventKind, MilestoneFiles, MilestoneId, Session, SessionCommit, SessionId, SessionStatus,
 };
 
 use super::{existing, Applied, Rejection};
@@ -17,21 +15,17 @@ pub(super) fn start_session(
     let mut files = existing(current, milestone)?;
     let sessions = files.sessions.get_or_insert_with(Default::default);
     if sessions.contains_key(&session.session_id) {
-        return Err(Rejection::Invalid(format!(
-            "session {} exists already",
-            session.session_id
-        )));
+        return Err(Rejection::SessionExists(session.session_id.clone()));
     }
     sessions.insert(session.session_id.clone(), session.clone());
     Ok(Applied {
-        events: vec![Event::new(
-            "session_created",
+        events: vec![Event::of(
             milestone.as_str(),
-            json!({
-                "session_id": session.session_id,
-                "git_branch": session.git_branch,
-                "head": session.head,
-            }),
+            EventKind::SessionCreated {
+                session_id: session.session_id.clone(),
+                git_branch: session.git_branch.clone(),
+                head: session.head.clone(),
+            },
         )],
         summary: format!("{milestone}: start session {}", session.session_id),
         files: Some(files),
@@ -53,23 +47,24 @@ pub(super) fn end_session(
         .sessions
         .as_mut()
         .and_then(|s| s.get_mut(session))
-        .ok_or_else(|| {
-            Rejection::Invalid(format!("milestone {milestone} has no session {session}"))
+        .ok_or_else(|| Rejection::NoSuchSession {
+            milestone: milestone.clone(),
+            session: session.clone(),
         })?;
     if record.status != SessionStatus::Active {
-        return Err(Rejection::Invalid(format!(
-            "session {session} has already ended"
-        )));
+        return Err(Rejection::SessionEnded(session.clone()));
     }
     record.status = SessionStatus::Completed;
     record.ended_at = Some(stamp.to_string());
     record.end_head = head.map(str::to_string);
     record.commits = commits.to_vec();
     Ok(Applied {
-        events: vec![Event::new(
-            "session_ended",
+        events: vec![Event::of(
             milestone.as_str(),
-            json!({ "session_id": session, "commits": commits.len() }),
+            EventKind::SessionEnded {
+                session_id: session.clone(),
+                commits: commits.len(),
+            },
         )],
         summary: format!("{milestone}: end session {session}"),
         files: Some(files),
@@ -92,7 +87,7 @@ mod tests {
         assert_eq!(applied.events[0].data["git_branch"], "main");
         assert!(matches!(
             start_session(applied.files, &s),
-            Err(Rejection::Invalid(_))
+            Err(Rejection::SessionExists(_))
         ));
     }
 
@@ -108,9 +103,9 @@ mod tests {
         assert_eq!(record.ended_at.as_deref(), Some(STAMP));
         assert_eq!(record.end_head.as_deref(), Some("h"));
         let again = end_session(Some(files), &mid(), &id, None, &[], STAMP);
-        assert!(matches!(again, Err(Rejection::Invalid(_))));
+        assert!(matches!(again, Err(Rejection::SessionEnded(_))));
         let unknown = SessionId::new("zz").unwrap();
         let missing = end_session(Some(with_tasks(&[])), &mid(), &unknown, None, &[], STAMP);
-        assert!(matches!(missing, Err(Rejection::Invalid(_))));
+        assert!(matches!(missing, Err(Rejection::NoSuchSession { .. })));
     }
 }
