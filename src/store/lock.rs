@@ -89,8 +89,10 @@ impl super::Store {
     /// lock is dropped: two syncs would otherwise race on the fetched refs.
     pub fn lock_sync(&self) -> Result<FileLock, super::StoreError> {
         let path = self.repo().commondir().join("milestone-sync.lock");
-        FileLock::acquire(&path)
-            .map_err(|e| super::StoreError::Local(format!("cannot lock {}: {e}", path.display())))
+        FileLock::acquire(&path).map_err(|source| super::StoreError::Local {
+            what: "lock milestone-sync.lock",
+            source,
+        })
     }
 }
 
