@@ -119,7 +119,7 @@ fn id(name: &str) -> MilestoneId {
 }
 
 fn task(n: usize) -> TaskId {
-    TaskId::new(&format!("t{n}")).unwrap()
+    TaskId::new(format!("t{n}")).unwrap()
 }
 
 /// A valid operation of a small vocabulary (ids from small pools, so they meet).
@@ -137,6 +137,7 @@ fn operation(b: &mut Bytes<'_>) -> Op {
             task: task(b.below(3)),
             title: format!("task {}", b.byte()),
             kiro: false,
+            points: None,
         },
         2 => Op::SetTaskStatus {
             milestone,
