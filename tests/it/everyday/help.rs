@@ -101,7 +101,7 @@ fn the_man_pages_have_the_manual_sections_and_hooks_install_explains_trailers() 
             ".SH HOOKS AND TRAILERS",
             ".SH SYNC",
             ".SH CONFIGURATION",
-            ".SH FILES",
+            ".SH FILES AND REFS",
             ".SH EXAMPLES",
             ".SH EXTRA",
             ".SH VERSION",
