@@ -162,7 +162,7 @@ mod tests {
             "HOOKS AND TRAILERS",
             "SYNC",
             "CONFIGURATION",
-            "FILES",
+            "FILES AND REFS",
             "EXAMPLES",
         ] {
             assert!(page.contains(&format!(".SH {title}\n")), "{title}");
