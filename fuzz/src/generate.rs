@@ -442,6 +442,7 @@ pub fn op(u: &mut Unstructured<'_>) -> Result<Op> {
             milestone: m,
             task: task_id(u)?,
             status: *u.choose(&TaskStatus::ALL)?,
+            reason: maybe(u, text)?,
         },
         5 => Op::SaveState {
             milestone: m,
@@ -494,6 +495,7 @@ pub fn op(u: &mut Unstructured<'_>) -> Result<Op> {
             milestone: m,
             task: task_id(u)?,
             by: by(u)?,
+            nonce: maybe(u, text)?,
         },
         13 => Op::DecideApproval {
             approval: approval_id(u, &m)?,
@@ -506,6 +508,7 @@ pub fn op(u: &mut Unstructured<'_>) -> Result<Op> {
         14 => Op::Monitor {
             milestone: m,
             by: by(u)?,
+            nonce: maybe(u, text)?,
         },
         15 => Op::Merge {
             ours: commit_id(u)?,

@@ -124,6 +124,7 @@ impl From<Rejection> for CliError {
                 "choose another name; `git milestone checkpoint list {milestone}` lists the taken ones"
             )),
             Rejection::Invalid(_) => error,
+            Rejection::Gate { hint, .. } => error.hint(hint),
         }
     }
 }

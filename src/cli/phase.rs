@@ -63,7 +63,8 @@ pub struct ListArgs {
 /// `approval approve|reject`.
 #[derive(Debug, Args)]
 pub struct DecideArgs {
-    /// The request's id (see `approval list`).
+    /// The request's id (see `approval list`), or its readable part without the
+    /// unique suffix when only one request has it.
     pub approval: String,
     /// The approver role you decide as.
     #[arg(long)]
@@ -99,6 +100,19 @@ fn parse_phase_status(value: &str) -> Result<PhaseStatus, CliError> {
     })
 }
 
+/// The unique part of the ids of the approval requests an operation may open: six hex
+/// digits of the wall clock's nanoseconds, this process and `salt`, made once here and
+/// kept in the operation, so that two clones asking offline never make the same id
+/// and every replay makes the one made here.
+fn new_nonce(salt: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let seed = format!("{nanos}:{}:{salt}", std::process::id());
+    sha1_smol::Sha1::from(seed).digest().to_string()[..6].to_string()
+}
+
 fn who(store: &Store) -> Result<String, CliError> {
     let (name, email) = store.identity()?;
     Ok(format!("{name} <{email}>"))
@@ -126,10 +140,12 @@ pub fn run_phase(out: &Output, command: PhaseCommand) -> Result<(), CliError> {
             let milestone = milestone_id(&args.milestone)?;
             let task = task_id(&args.task)?;
             let store = open_store()?;
+            let by = who(&store)?;
             let outcome = store.transact(Op::AdvancePhase {
+                nonce: Some(new_nonce(&format!("{by} {milestone}/{task}"))),
                 milestone: milestone.clone(),
                 task: task.clone(),
-                by: who(&store)?,
+                by,
             })?;
             out.outcome(&outcome, &describe(&outcome))
         }
@@ -160,8 +176,12 @@ fn describe(outcome: &crate::store::Outcome) -> String {
                     d["to_phase"].as_str().unwrap_or("")
                 ),
                 "kiro_approval_granted" => format!("Task {task}: approval granted"),
+                "kiro_approval_superseded" => format!(
+                    "Task {task}: approval {} is superseded",
+                    d["approval_id"].as_str().unwrap_or("")
+                ),
                 "kiro_approval_rejected" => format!(
-                    "Task {task}: approval rejected by {}; the phase is blocked (`phase advance` asks again)",
+                    "Task {task}: approval rejected by {}; the phase is blocked (complete it again with `phase set`, then `phase advance` asks again)",
                     join(&d["rejected_by"])
                 ),
                 "kiro_approval_decided" if !d["pending"].as_array().is_none_or(|a| a.is_empty()) => {
@@ -261,6 +281,7 @@ fn list(out: &Output, args: ListArgs) -> Result<(), CliError> {
         let detail = match r.status {
             Decision::Pending if r.open_to_anyone => "waiting for anyone".to_string(),
             Decision::Pending => format!("waiting for {}", r.pending_roles().join(", ")),
+            Decision::Superseded => "superseded (its task moved on)".to_string(),
             other => other.as_str().to_string(),
         };
         out.line(format!(
@@ -285,13 +306,23 @@ fn decide(out: &Output, args: DecideArgs, decision: Decision) -> Result<(), CliE
     let store = open_store()?;
     // A milestone that cannot be read cannot hold the request being decided; its
     // error is for the commands that read it.
-    let owners: Vec<MilestoneId> = requests(&store, None)?
-        .0
-        .into_iter()
+    let all = requests(&store, None)?.0;
+    let mut owners: Vec<(MilestoneId, String)> = all
+        .iter()
         .filter(|r| r.id == args.approval)
-        .map(|r| r.milestone_id)
+        .map(|r| (r.milestone_id.clone(), r.id.clone()))
         .collect();
-    let milestone = match owners.as_slice() {
+    if owners.is_empty() {
+        // Like an abbreviated commit id: the readable part of an id, without its
+        // unique suffix, names the request when only one has it.
+        let prefix = format!("{}-", args.approval);
+        owners = all
+            .iter()
+            .filter(|r| r.id.starts_with(&prefix))
+            .map(|r| (r.milestone_id.clone(), r.id.clone()))
+            .collect();
+    }
+    let (milestone, approval) = match owners.as_slice() {
         [one] => one.clone(),
         [] => {
             return Err(
@@ -299,16 +330,19 @@ fn decide(out: &Output, args: DecideArgs, decision: Decision) -> Result<(), CliE
                     .hint("`git milestone approval list --pending` lists the open ones"),
             )
         }
-        _ => {
+        several => {
+            let ids: Vec<&str> = several.iter().map(|(_, id)| id.as_str()).collect();
             return Err(CliError::user(format!(
-                "{} names requests of several milestones",
-                args.approval
-            )))
+                "{} names several requests: {}",
+                args.approval,
+                ids.join(", ")
+            ))
+            .hint("give the whole id"));
         }
     };
     let outcome = store.transact(Op::DecideApproval {
         milestone,
-        approval: args.approval.clone(),
+        approval: approval.clone(),
         role: args.role.clone(),
         decision,
         comment: args.comment,
@@ -316,7 +350,7 @@ fn decide(out: &Output, args: DecideArgs, decision: Decision) -> Result<(), CliE
     })?;
     let verb = decision.as_str();
     let text = [
-        format!("{} {verb} {}.", args.role, args.approval),
+        format!("{} {verb} {approval}.", args.role),
         describe(&outcome),
     ]
     .join("\n");
@@ -334,6 +368,7 @@ pub fn monitor(out: &Output, args: MonitorArgs) -> Result<(), CliError> {
     let mut unreadable = Unreadable::default();
     for milestone in milestones {
         let Some(outcome) = unreadable.check(store.transact(Op::Monitor {
+            nonce: Some(new_nonce(&format!("{by} {milestone}"))),
             milestone: milestone.clone(),
             by: by.clone(),
         }))?

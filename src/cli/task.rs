@@ -15,8 +15,20 @@ pub enum TaskCommand {
     Set(SetArgs),
     /// Mark a task in progress.
     Start(TaskArgs),
-    /// Mark a task completed.
+    /// Mark a task completed. A workflow task completes through its execute phase
+    /// (`phase set`, `phase advance`); --force --reason overrides that, on record.
     Complete(TaskArgs),
+}
+
+/// Forcing a workflow task's status past its phases.
+#[derive(Debug, Args)]
+pub struct Override {
+    /// Set the status of a workflow task directly, past its gates (needs --reason).
+    #[arg(long, requires = "reason")]
+    pub force: bool,
+    /// Why the gates are overridden; kept in the task's events.
+    #[arg(long, requires = "force", value_name = "TEXT")]
+    pub reason: Option<String>,
 }
 
 /// `task add`.
@@ -41,6 +53,8 @@ pub struct TaskArgs {
     pub milestone: String,
     /// The task.
     pub task: String,
+    #[command(flatten)]
+    pub force: Override,
 }
 
 /// `task set`.
@@ -52,6 +66,8 @@ pub struct SetArgs {
     pub task: String,
     /// pending, in_progress, completed or blocked.
     pub status: String,
+    #[command(flatten)]
+    pub force: Override,
 }
 
 pub fn run(out: &Output, command: TaskCommand) -> Result<(), CliError> {
@@ -59,10 +75,22 @@ pub fn run(out: &Output, command: TaskCommand) -> Result<(), CliError> {
         TaskCommand::Add(args) => add(out, args),
         TaskCommand::Set(args) => {
             let status = args.status.parse().map_err(CliError::user)?;
-            set(out, &args.milestone, &args.task, status)
+            set(out, &args.milestone, &args.task, status, args.force)
         }
-        TaskCommand::Start(args) => set(out, &args.milestone, &args.task, TaskStatus::InProgress),
-        TaskCommand::Complete(args) => set(out, &args.milestone, &args.task, TaskStatus::Completed),
+        TaskCommand::Start(args) => set(
+            out,
+            &args.milestone,
+            &args.task,
+            TaskStatus::InProgress,
+            args.force,
+        ),
+        TaskCommand::Complete(args) => set(
+            out,
+            &args.milestone,
+            &args.task,
+            TaskStatus::Completed,
+            args.force,
+        ),
     }
 }
 
@@ -78,13 +106,25 @@ fn add(out: &Output, args: AddArgs) -> Result<(), CliError> {
     out.outcome(&outcome, &format!("Added task {task} to {milestone}."))
 }
 
-fn set(out: &Output, milestone: &str, task: &str, status: TaskStatus) -> Result<(), CliError> {
+fn set(
+    out: &Output,
+    milestone: &str,
+    task: &str,
+    status: TaskStatus,
+    force: Override,
+) -> Result<(), CliError> {
     let milestone = milestone_id(milestone)?;
     let task = task_id(task)?;
+    let reason = force.reason.filter(|_| force.force);
+    if reason.as_deref().is_some_and(|r| r.trim().is_empty()) {
+        return Err(CliError::usage("--reason is empty")
+            .hint("say why the gates are overridden: --reason \"…\""));
+    }
     let outcome = open_store()?.transact(Op::SetTaskStatus {
         milestone: milestone.clone(),
         task: task.clone(),
         status,
+        reason,
     })?;
     out.outcome(&outcome, &format!("Task {milestone}/{task} is {status}."))
 }

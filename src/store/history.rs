@@ -6,6 +6,7 @@ use git2::{Oid, Sort};
 use super::message;
 use super::{Store, StoreError};
 use crate::model::{Event, EventRecord};
+use crate::workflow::trailers::MovesSeen;
 
 /// Which events to return.
 #[derive(Debug, Clone, Default)]
@@ -39,6 +40,16 @@ impl EventFilter {
                 .since
                 .is_none_or(|since| at.is_some_and(|at| at >= since))
     }
+}
+
+/// Whether `record` is shown, in timeline order: a commit's trailer moves a task once
+/// (see [`MovesSeen`]).
+fn once(seen: &mut MovesSeen, record: &EventRecord) -> bool {
+    seen.first(
+        &record.event_type,
+        record.milestone_id.as_deref(),
+        &record.data,
+    )
 }
 
 /// The event as users see it: an event with its own timestamp (an imported record)
@@ -169,12 +180,15 @@ impl Store {
         filter: &EventFilter,
         mut visit: impl FnMut(&str) -> bool,
     ) -> Result<(), StoreError> {
+        let mut seen = MovesSeen::default();
         let indexed = self.scan_index_at(from, filter, |json, exact| {
-            // A key that did not settle the filter, and a time filter (the event's
-            // own timestamp decides exactly), send us to the JSON.
-            if !exact || filter.since.is_some() {
+            // A key that did not settle the filter, a time filter (the event's own
+            // timestamp decides exactly), and a trailer's move (shown once) send us to
+            // the JSON.
+            let is_move = json.contains("\"trailer\":");
+            if !exact || filter.since.is_some() || is_move {
                 match serde_json::from_str::<EventRecord>(json) {
-                    Ok(record) if filter.accepts(&record) => {}
+                    Ok(record) if filter.accepts(&record) && once(&mut seen, &record) => {}
                     _ => return None,
                 }
             }
@@ -184,7 +198,7 @@ impl Store {
             return Ok(());
         }
         for keyed in self.keyed_events(from, None)? {
-            if filter.accepts(&keyed.record) {
+            if filter.accepts(&keyed.record) && once(&mut seen, &keyed.record) {
                 let json = serde_json::to_string(&keyed.record)
                     .map_err(|e| StoreError::Encode(format!("event: {e}")))?;
                 if !visit(&json) {
@@ -204,15 +218,19 @@ impl Store {
         filter: &EventFilter,
         mut visit: impl FnMut(EventRecord) -> bool,
     ) -> Result<(), StoreError> {
+        let mut seen = MovesSeen::default();
         let indexed = self.scan_index_at(from, filter, |json, _| {
             let record = serde_json::from_str::<EventRecord>(json).ok()?;
-            filter.accepts(&record).then(|| visit(record))
+            (filter.accepts(&record) && once(&mut seen, &record)).then(|| visit(record))
         })?;
         if indexed {
             return Ok(());
         }
         for keyed in self.keyed_events(from, None)? {
-            if filter.accepts(&keyed.record) && !visit(keyed.record) {
+            if filter.accepts(&keyed.record)
+                && once(&mut seen, &keyed.record)
+                && !visit(keyed.record)
+            {
                 break;
             }
         }

@@ -2,6 +2,7 @@
 //! clock (time is passed in).
 
 pub mod apply;
+pub mod gates;
 pub mod import;
 pub mod phases;
 pub mod progress;

@@ -116,6 +116,7 @@ fn op_for(action: &Action, by: &str) -> Option<(usize, Op)> {
                 milestone: m(i),
                 task: t(j),
                 status: TaskStatus::ALL[*s as usize],
+                reason: None,
             },
         ),
         Action::Event(r, i) => (
@@ -139,6 +140,7 @@ fn op_for(action: &Action, by: &str) -> Option<(usize, Op)> {
                 milestone: m(i),
                 task: t(j),
                 by: by.to_string(),
+                nonce: None,
             },
         ),
         Action::Sync(_) => return None,

@@ -6,6 +6,7 @@ use crate::model::{
     validate, Event, Milestone, MilestoneFiles, MilestoneId, PutReason, Task, TaskId, TaskStatus,
 };
 
+use super::super::gates;
 use super::{existing, Applied, Rejection};
 
 /// `Op::NewMilestone`: a milestone that does not exist yet, with empty sessions and
@@ -127,6 +128,7 @@ pub(super) fn set_task_status(
     milestone: &MilestoneId,
     task: &TaskId,
     status: TaskStatus,
+    reason: Option<&str>,
 ) -> Result<Applied, Rejection> {
     let mut files = existing(current, milestone)?;
     let entry = files
@@ -136,14 +138,30 @@ pub(super) fn set_task_status(
             milestone: milestone.clone(),
             task: task.clone(),
         })?;
+    gates::check_task_status(milestone.as_str(), entry, status, reason)?;
     let previous = entry.status;
     entry.status = status;
-    Ok(Applied {
-        events: vec![Event::new(
-            "task_status_changed",
+    let mut events = vec![Event::new(
+        "task_status_changed",
+        milestone.as_str(),
+        json!({ "task_id": task, "previous_status": previous, "new_status": status }),
+    )];
+    if let Some(reason) = reason.filter(|_| gates::is_workflow_task(entry) && previous != status) {
+        // Forced past the gates: on record, for `events`, `approval show` and reports.
+        events[0].data["override"] = json!({ "reason": reason });
+        events.push(Event::new(
+            "kiro_workflow_overridden",
             milestone.as_str(),
-            json!({ "task_id": task, "previous_status": previous, "new_status": status }),
-        )],
+            json!({
+                "task_id": task,
+                "previous_status": previous,
+                "new_status": status,
+                "reason": reason,
+            }),
+        ));
+    }
+    Ok(Applied {
+        events,
         summary: format!("{milestone}: task {task} {previous} → {status}"),
         files: Some(files),
         changed: previous != status,
@@ -214,6 +232,7 @@ mod tests {
             &mid(),
             &tid("a"),
             TaskStatus::InProgress,
+            None,
         )
         .unwrap();
         assert_eq!(applied.events[0].data["previous_status"], "pending");
@@ -223,7 +242,8 @@ mod tests {
                 Some(with_tasks(&[])),
                 &mid(),
                 &tid("a"),
-                TaskStatus::Pending
+                TaskStatus::Pending,
+                None
             ),
             Err(Rejection::NoSuchTask { .. })
         ));

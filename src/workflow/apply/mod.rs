@@ -39,6 +39,8 @@ pub const BUILT_IN_EVENT_TYPES: &[&str] = &[
     "kiro_approval_granted",
     "kiro_approval_rejected",
     "kiro_approval_decided",
+    "kiro_approval_superseded",
+    "kiro_workflow_overridden",
     "commit",
     "merge",
     "checkout",
@@ -85,6 +87,14 @@ pub enum Rejection {
     /// A value is not acceptable.
     #[error("{0}")]
     Invalid(String),
+    /// A workflow gate refuses the move; `hint` names the commands that make it.
+    #[error("{message}")]
+    Gate {
+        /// What is refused and why.
+        message: String,
+        /// What to do instead.
+        hint: String,
+    },
 }
 
 /// What applying an operation gives.
@@ -151,7 +161,8 @@ pub fn apply_with_source(
             milestone,
             task,
             status,
-        } => milestone::set_task_status(current, milestone, task, *status)?,
+            reason,
+        } => milestone::set_task_status(current, milestone, task, *status, reason.as_deref())?,
         Op::SaveState { milestone, state } => record::save_state(current, milestone, state)?,
         Op::AddEvent {
             milestone,
@@ -198,7 +209,8 @@ pub fn apply_with_source(
             milestone,
             task,
             by,
-        } => phase::advance_phase(current, milestone, task, by, &stamp)?,
+            nonce,
+        } => phase::advance_phase(current, milestone, task, (by, nonce.as_deref()), &stamp)?,
         Op::DecideApproval {
             milestone,
             approval,
@@ -216,7 +228,11 @@ pub fn apply_with_source(
             };
             phase::decide_approval(current, milestone, ballot, &stamp)?
         }
-        Op::Monitor { milestone, by } => phase::monitor(current, milestone, by, &stamp)?,
+        Op::Monitor {
+            milestone,
+            by,
+            nonce,
+        } => phase::monitor(current, milestone, (by, nonce.as_deref()), &stamp)?,
         Op::RecordCommit { .. }
         | Op::RecordMerge { .. }
         | Op::SessionBranch { .. }
@@ -380,6 +396,7 @@ mod tests {
             milestone: mid(),
             task: tid(task),
             status,
+            reason: None,
         }
     }
 
