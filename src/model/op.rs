@@ -405,6 +405,7 @@ impl Op {
         matches!(
             self,
             Op::AdvancePhase { .. }
+                | Op::SetPhase { .. }
                 | Op::DecideApproval { .. }
                 | Op::Monitor { .. }
                 | Op::ImportApprovals { .. }

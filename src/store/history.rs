@@ -46,6 +46,7 @@ impl EventFilter {
 /// (see [`MovesSeen`]).
 fn once(seen: &mut MovesSeen, record: &EventRecord) -> bool {
     seen.first(
+        &record.commit,
         &record.event_type,
         record.milestone_id.as_deref(),
         &record.data,
@@ -185,10 +186,12 @@ impl Store {
             // A key that did not settle the filter, a time filter (the event's own
             // timestamp decides exactly), and a trailer's move (shown once) send us to
             // the JSON.
-            let is_move = json.contains("\"trailer\":");
+            let is_move = json.contains("\"trailer\":")
+                || json.contains("\"event_type\":\"status_updated\"")
+                || json.contains("\"event_type\":\"milestone_completed\"");
             if !exact || filter.since.is_some() || is_move {
                 match serde_json::from_str::<EventRecord>(json) {
-                    Ok(record) if filter.accepts(&record) && once(&mut seen, &record) => {}
+                    Ok(record) if once(&mut seen, &record) && filter.accepts(&record) => {}
                     _ => return None,
                 }
             }
@@ -198,7 +201,7 @@ impl Store {
             return Ok(());
         }
         for keyed in self.keyed_events(from, None)? {
-            if filter.accepts(&keyed.record) && once(&mut seen, &keyed.record) {
+            if once(&mut seen, &keyed.record) && filter.accepts(&keyed.record) {
                 let json = serde_json::to_string(&keyed.record)
                     .map_err(|e| StoreError::Encode(format!("event: {e}")))?;
                 if !visit(&json) {
@@ -221,14 +224,14 @@ impl Store {
         let mut seen = MovesSeen::default();
         let indexed = self.scan_index_at(from, filter, |json, _| {
             let record = serde_json::from_str::<EventRecord>(json).ok()?;
-            (filter.accepts(&record) && once(&mut seen, &record)).then(|| visit(record))
+            (once(&mut seen, &record) && filter.accepts(&record)).then(|| visit(record))
         })?;
         if indexed {
             return Ok(());
         }
         for keyed in self.keyed_events(from, None)? {
-            if filter.accepts(&keyed.record)
-                && once(&mut seen, &keyed.record)
+            if once(&mut seen, &keyed.record)
+                && filter.accepts(&keyed.record)
                 && !visit(keyed.record)
             {
                 break;

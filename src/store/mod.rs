@@ -4,6 +4,7 @@
 
 mod bulk;
 pub mod checkpoint;
+mod clash;
 mod error;
 mod history;
 mod identity;
@@ -11,6 +12,7 @@ mod index;
 pub mod local;
 pub mod merge;
 pub mod message;
+mod overridden;
 mod pack;
 mod snapshot;
 mod transact;

@@ -2,8 +2,10 @@
 //! clock (time is passed in).
 
 pub mod apply;
+pub mod checkpoints;
 pub mod gates;
 pub mod import;
+pub mod overrides;
 pub mod phases;
 pub mod progress;
 pub mod trailers;

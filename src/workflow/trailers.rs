@@ -173,34 +173,58 @@ pub fn apply_moves(milestone: &mut Milestone, moves: &[TaskMove]) -> Vec<Event> 
 /// The task moves caused by commits' trailers already seen, in timeline order. One
 /// commit's trailer moves a task once: when the committer's hook and a teammate's
 /// post-merge hook both applied it, both clones recorded the move, and after a sync
-/// the timeline shows the first in merge order only, the same in every clone.
+/// the timeline shows the first in merge order only, the same in every clone. The
+/// status events of an operation whose moves were all seen before go with them.
 #[derive(Debug, Default)]
-pub struct MovesSeen(std::collections::HashSet<(String, String, String, String)>);
+pub struct MovesSeen {
+    seen: std::collections::HashSet<(String, String, String, String)>,
+    /// The operation being read, and whether it had a move seen before and a new one.
+    operation: String,
+    repeated: bool,
+    new: bool,
+}
 
 impl MovesSeen {
-    /// Whether an event is shown: false for a trailer's move of a task whose
-    /// (commit, task, trailer) came before.
+    /// Whether an event of operation `commit` is shown: false for a trailer's move of a
+    /// task whose (commit, task, trailer) came before, and for the status events
+    /// that only such moves caused.
     pub fn first(
         &mut self,
+        commit: &str,
         event_type: &str,
         milestone: Option<&str>,
         data: &serde_json::Value,
     ) -> bool {
+        if self.operation != commit {
+            self.operation = commit.to_string();
+            self.repeated = false;
+            self.new = false;
+        }
+        if matches!(event_type, "status_updated" | "milestone_completed") {
+            return !self.repeated || self.new;
+        }
         if event_type != "task_status_changed" {
             return true;
         }
         let field = |name: &str| data.get(name).and_then(|v| v.as_str());
-        let (Some(commit), Some(task), Some(trailer)) =
+        let (Some(cause), Some(task), Some(trailer)) =
             (field("commit"), field("task_id"), field("trailer"))
         else {
+            self.new = true;
             return true;
         };
-        self.0.insert((
-            commit.to_string(),
+        let first = self.seen.insert((
+            cause.to_string(),
             milestone.unwrap_or_default().to_string(),
             task.to_string(),
             trailer.to_string(),
-        ))
+        ));
+        if first {
+            self.new = true;
+        } else {
+            self.repeated = true;
+        }
+        first
     }
 }
 
@@ -454,26 +478,37 @@ mod tests {
         let mut seen = MovesSeen::default();
         let moved = |commit: &str, task: &str, trailer: &str| serde_json::json!({"task_id": task, "commit": commit, "trailer": trailer, "new_status": "completed"});
         let by_hand = serde_json::json!({"task_id": "k", "new_status": "completed"});
-        let kind = "task_status_changed";
-        assert!(seen.first(kind, Some("m"), &moved("c1", "k", "Completes")));
+        let (kind, status) = ("task_status_changed", "status_updated");
+        let none = serde_json::Value::Null;
+        assert!(seen.first("op1", kind, Some("m"), &moved("c1", "k", "Completes")));
+        assert!(seen.first("op1", status, Some("m"), &none));
+        // The teammate's copy, and the status change it caused, are not shown again.
+        assert!(!seen.first("op2", kind, Some("m"), &moved("c1", "k", "Completes")));
+        assert!(!seen.first("op2", status, Some("m"), &none));
+        assert!(!seen.first("op2", "milestone_completed", Some("m"), &none));
         assert!(
-            !seen.first(kind, Some("m"), &moved("c1", "k", "Completes")),
-            "the teammate's copy"
+            seen.first("op2", "merge", Some("m"), &none),
+            "its own event stays"
         );
+        // An operation with a new move keeps its status events.
+        assert!(!seen.first("op3", kind, Some("m"), &moved("c1", "k", "Completes")));
         assert!(
-            seen.first(kind, Some("m"), &moved("c1", "k", "Task")),
+            seen.first("op3", kind, Some("m"), &moved("c1", "k", "Task")),
             "another trailer"
         );
+        assert!(seen.first("op3", status, Some("m"), &none));
         assert!(
-            seen.first(kind, Some("m"), &moved("c2", "k", "Completes")),
+            seen.first("op4", kind, Some("m"), &moved("c2", "k", "Completes")),
             "another commit"
         );
         assert!(
-            seen.first(kind, Some("n"), &moved("c1", "k", "Completes")),
+            seen.first("op4", kind, Some("n"), &moved("c1", "k", "Completes")),
             "another milestone"
         );
-        assert!(seen.first(kind, Some("m"), &by_hand) && seen.first(kind, Some("m"), &by_hand));
-        assert!(seen.first("commit", Some("m"), &moved("c1", "k", "Completes")));
+        assert!(
+            seen.first("op5", kind, Some("m"), &by_hand)
+                && seen.first("op6", kind, Some("m"), &by_hand)
+        );
     }
 
     #[test]

@@ -27,6 +27,7 @@ mod milestones;
 mod readback_props;
 mod recovery;
 mod refusals;
+mod semantics;
 mod sessions;
 mod state;
 mod store;

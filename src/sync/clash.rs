@@ -1,0 +1,59 @@
+//! Two clones made a checkpoint of one name: resolved the same way in every clone, by
+//! merge order (see [`crate::workflow::checkpoints`]), and reported to both users.
+
+use git2::Oid;
+use serde::Serialize;
+
+use crate::store::{Store, StoreError};
+use crate::workflow::checkpoints::{ours_keeps_the_name, renamed};
+
+/// What became of one checkpoint name made in two clones.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckpointClash {
+    /// `<milestone>/<name>`.
+    pub checkpoint: String,
+    /// The commit the name now points at everywhere.
+    pub kept_commit: String,
+    /// Whether it is ours (made in this clone, or adopted before).
+    pub kept_ours: bool,
+    /// The name the other checkpoint has now, `<milestone>/<name>-<short commit>`;
+    /// none when both were of one commit.
+    pub renamed_to: Option<String>,
+}
+
+/// Resolves the clash of checkpoint `short` (`<milestone>/<name>`): `local` is the tag
+/// here, `remote` the one fetched. The later one in merge order is copied to its new
+/// name; the ref of the name points at the earlier one.
+pub fn resolve(
+    store: &Store,
+    short: &str,
+    local: Oid,
+    remote: Oid,
+) -> Result<CheckpointClash, StoreError> {
+    let (milestone, name) = short.split_once('/').unwrap_or(("", short));
+    let ours = store.checkpoint_order(local)?;
+    let theirs = store.checkpoint_order(remote)?;
+    let kept_ours = ours_keeps_the_name(&ours, &theirs);
+    let (winner, loser, loser_tag) = if kept_ours {
+        (&ours, &theirs, remote)
+    } else {
+        (&theirs, &ours, local)
+    };
+    let renamed_to = renamed(name, loser, winner).map(|new| format!("{milestone}/{new}"));
+    if let Some(new) = &renamed_to {
+        store.copy_checkpoint(loser_tag, &format!("refs/tags/milestone/{new}"))?;
+    }
+    if !kept_ours {
+        store.set_checkpoint(
+            &format!("refs/tags/milestone/{short}"),
+            remote,
+            "milestone: checkpoint name kept by the earlier one",
+        )?;
+    }
+    Ok(CheckpointClash {
+        checkpoint: short.to_string(),
+        kept_commit: winner.commit.clone(),
+        kept_ours,
+        renamed_to,
+    })
+}
