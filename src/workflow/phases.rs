@@ -136,7 +136,34 @@ pub fn set_phase(
     if status != PhaseStatus::NotStarted {
         start_task_if_pending(&mut files.definition, task, &mut events);
     }
+    reopen_if_execute_undone(&mut files.definition, task, phase, status, &mut events);
     Ok(events)
+}
+
+/// A completed workflow task whose execute phase is set back to anything but done is
+/// in progress again: it is completed only while its execute phase is.
+fn reopen_if_execute_undone(
+    definition: &mut Milestone,
+    task: &TaskId,
+    phase: Phase,
+    status: PhaseStatus,
+    events: &mut Vec<Event>,
+) {
+    if phase != Phase::Execute || ready_to_advance(status) {
+        return;
+    }
+    let milestone = definition.id.to_string();
+    if let Some(entry) = definition.task_mut(task) {
+        if entry.status == TaskStatus::Completed {
+            entry.status = TaskStatus::InProgress;
+            events.push(task_status_event(
+                &milestone,
+                task,
+                TaskStatus::Completed,
+                TaskStatus::InProgress,
+            ));
+        }
+    }
 }
 
 /// Whether a task's current phase is ready to move on (completed or approved).
@@ -769,6 +796,22 @@ mod tests {
             Err(Rejection::Gate { .. })
         ));
         assert_eq!(f, before);
+    }
+
+    #[test]
+    fn undoing_execute_reopens_a_completed_task() {
+        let mut f = files(&[]);
+        let w = f.definition.tasks[0].kiro_workflow.as_mut().unwrap();
+        w.current_phase = Phase::Execute;
+        f.definition.tasks[0].status = TaskStatus::Completed;
+        set_phase(&mut f, &t(), Phase::Design, PhaseStatus::InProgress, AT).unwrap();
+        assert_eq!(
+            f.definition.tasks[0].status,
+            TaskStatus::Completed,
+            "not execute"
+        );
+        set_phase(&mut f, &t(), Phase::Execute, PhaseStatus::InProgress, AT).unwrap();
+        assert_eq!(f.definition.tasks[0].status, TaskStatus::InProgress);
     }
 
     #[test]

@@ -28,6 +28,7 @@ mod readback_props;
 mod recovery;
 mod refusals;
 mod semantics;
+mod semantics_props;
 mod sessions;
 mod state;
 mod store;
