@@ -110,13 +110,17 @@ impl From<Rejection> for CliError {
     fn from(rejection: Rejection) -> Self {
         let error = CliError::user(rejection.to_string());
         match rejection {
-            Rejection::NoSuchMilestone(_) => {
-                error.hint("`git milestone list` shows the milestones; `git milestone new <id>` creates one")
-            }
+            Rejection::NoSuchMilestone(id) => super::suggest::missing_milestone(&id)
+                .into_iter()
+                .fold(error, CliError::hint)
+                .hint("`git milestone list` shows the milestones; `git milestone new <id>` creates one"),
             Rejection::MilestoneExists(id) => error.hint(format!(
                 "choose another id, or change it with `git milestone edit {id}`"
             )),
-            Rejection::NoSuchTask { milestone, .. } => error.hint(format!(
+            Rejection::NoSuchTask { milestone, task } => super::suggest::missing_task(&milestone, &task)
+                .into_iter()
+                .fold(error, CliError::hint)
+                .hint(format!(
                 "`git milestone show {milestone}` lists its tasks; `git milestone task add {milestone} <id>` adds one"
             )),
             Rejection::TaskExists { .. } => error.hint("choose another task id"),
@@ -137,10 +141,12 @@ impl From<StoreError> for CliError {
             StoreError::NotARepository(_) => CliError::user(message)
                 .hint("run this inside a git repository, or use `git -C <dir> milestone …`"),
             StoreError::NotInitialized => {
-                CliError::user(message).hint("run `git milestone init` first")
+                CliError::user(message).hint(super::suggest::not_initialized())
             }
             StoreError::UnknownFormat { .. } => CliError::user(message)
                 .hint("it was written by another version of git-milestone; install a version that reads it"),
+            StoreError::NewerFormat { .. } => CliError::user(message)
+                .hint("nothing was written; install a newer git-milestone, then run `git milestone sync` again"),
             StoreError::Corrupt {
                 ref path,
                 ref commit,

@@ -1,6 +1,7 @@
 //! The command line: clap definitions, one module per command group, text and JSON
 //! rendering. Never builds a git tree; that is the store's job.
 
+mod approval_show;
 mod checkpoint;
 mod completion;
 mod demo;
@@ -13,12 +14,16 @@ mod migrate;
 mod milestone;
 mod output;
 mod phase;
+mod removed;
 mod session;
 mod state;
+mod suggest;
 mod sync;
 mod task;
+mod time;
 mod view;
 mod watch;
+mod when;
 
 use clap::{Parser, Subcommand};
 
@@ -51,7 +56,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create refs/milestones in this repository (safe to run again).
-    Init,
+    Init(milestone::InitArgs),
     /// Create a milestone.
     New(milestone::NewArgs),
     /// Bring in a milestone YAML file, or migrate a reference .milestones/ folder.
@@ -61,7 +66,10 @@ pub enum Command {
     /// Edit a milestone's YAML in your editor; validated before anything is written.
     Edit(milestone::IdArgs),
     /// List milestones with their status and progress.
-    List,
+    List(milestone::ListArgs),
+    /// Remove a milestone: gone from `list` and `status`; history, `--at` and its
+    /// checkpoints keep it (`checkpoint restore` brings it back).
+    Rm(milestone::IdArgs),
     /// Show a milestone with its tasks.
     Show(milestone::ReadArgs),
     /// A dashboard of all milestones, or one milestone's progress.
@@ -134,12 +142,13 @@ pub enum Command {
 pub fn run(cli: Cli) -> Result<(), CliError> {
     let out = Output::new(cli.json, cli.quiet, cli.color, !cli.no_pager);
     match cli.command {
-        Command::Init => milestone::init(&out),
+        Command::Init(args) => milestone::init(&out, args),
         Command::New(args) => milestone::new(&out, args),
         Command::Import(args) => milestone::import(&out, args),
         Command::Export(args) => milestone::export(&out, args),
         Command::Edit(args) => edit::edit(&out, args),
-        Command::List => milestone::list(&out),
+        Command::List(args) => milestone::list(&out, args),
+        Command::Rm(args) => milestone::remove(&out, args),
         Command::Show(args) => milestone::show(&out, args),
         Command::Status(args) => milestone::status(&out, args),
         Command::Task(command) => task::run(&out, command),

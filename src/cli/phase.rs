@@ -2,7 +2,9 @@
 
 use clap::{Args, Subcommand};
 
-use crate::model::{ApprovalRequest, Decision, MilestoneId, Op, Phase, PhaseStatus};
+use crate::model::{
+    ApprovalRequest, Decision, EventKind, MilestoneId, Op, Phase, PhaseStatus, TaskStatus,
+};
 use crate::store::{Parts, Store};
 
 use super::{milestone_id, open_store, task_id, CliError, Output, Unreadable};
@@ -48,6 +50,8 @@ pub enum ApprovalCommand {
     Approve(DecideArgs),
     /// Reject a request as one of its approver roles.
     Reject(DecideArgs),
+    /// Show one request: the transition, who asked and when, each role's decision.
+    Show(super::approval_show::ShowArgs),
 }
 
 /// `approval list`.
@@ -100,16 +104,16 @@ fn parse_phase_status(value: &str) -> Result<PhaseStatus, CliError> {
     })
 }
 
-/// The unique part of the ids of the approval requests an operation may open: six hex
-/// digits of the wall clock's nanoseconds, this process and `salt`, made once here and
-/// kept in the operation, so that two clones asking offline never make the same id
-/// and every replay makes the one made here.
-fn new_nonce(salt: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let seed = format!("{nanos}:{}:{salt}", std::process::id());
+/// The unique part of the ids of the approval requests an operation may open, made
+/// once here and kept in the operation, so that every replay makes the same ids. Six
+/// hex digits of a hash of what only this command has together: the tip it builds on,
+/// who asks, when, and for what. Two clones asking offline differ in at least one, so
+/// they never make the same id; the same command in the same state (a test with a
+/// fixed clock) makes the same one.
+fn new_nonce(store: &Store, by: &str, what: &str) -> String {
+    let tip = store.tip().map(|t| t.to_string()).unwrap_or_default();
+    let now = crate::clock::format_time(crate::clock::now());
+    let seed = format!("{tip}\n{by}\n{now}\n{what}");
     sha1_smol::Sha1::from(seed).digest().to_string()[..6].to_string()
 }
 
@@ -142,7 +146,7 @@ pub fn run_phase(out: &Output, command: PhaseCommand) -> Result<(), CliError> {
             let store = open_store()?;
             let by = who(&store)?;
             let outcome = store.transact(Op::AdvancePhase {
-                nonce: Some(new_nonce(&format!("{by} {milestone}/{task}"))),
+                nonce: Some(new_nonce(&store, &by, &format!("{milestone}/{task}"))),
                 milestone: milestone.clone(),
                 task: task.clone(),
                 by,
@@ -160,67 +164,61 @@ fn describe(outcome: &crate::store::Outcome) -> String {
     let lines: Vec<String> = applied
         .events
         .iter()
-        .filter_map(|e| {
-            let d = &e.data;
-            let task = d["task_id"].as_str().unwrap_or("");
-            Some(match e.event_type.as_str() {
-                "kiro_approval_requested" => format!(
-                    "Task {task}: approval requested for {} as {} (approvers: {})",
-                    d["transition"].as_str().unwrap_or(""),
-                    d["approval_id"].as_str().unwrap_or(""),
-                    join(&d["approvers"]).if_empty("anyone")
-                ),
-                "kiro_phase_transition" => format!(
-                    "Task {task}: {} → {}",
-                    d["from_phase"].as_str().unwrap_or(""),
-                    d["to_phase"].as_str().unwrap_or("")
-                ),
-                "kiro_approval_granted" => format!("Task {task}: approval granted"),
-                "kiro_approval_superseded" => format!(
-                    "Task {task}: approval {} is superseded",
-                    d["approval_id"].as_str().unwrap_or("")
-                ),
-                "kiro_approval_rejected" => format!(
-                    "Task {task}: approval rejected by {}; the phase is blocked (complete it again with `phase set`, then `phase advance` asks again)",
-                    join(&d["rejected_by"])
-                ),
-                "kiro_approval_decided" if !d["pending"].as_array().is_none_or(|a| a.is_empty()) => {
-                    format!("Recorded; still to decide: {}", join(&d["pending"]))
-                }
-                "task_status_changed" if d["new_status"] == "completed" => {
-                    format!("Task {task} is completed.")
-                }
-                _ => return None,
-            })
-        })
+        .filter_map(|e| describe_event(e.kind()?))
         .collect();
     lines.join("\n")
 }
 
-fn join(value: &serde_json::Value) -> String {
-    value
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
-        .unwrap_or_default()
-}
-
-trait IfEmpty {
-    fn if_empty(self, fallback: &str) -> String;
-}
-
-impl IfEmpty for String {
-    fn if_empty(self, fallback: &str) -> String {
-        if self.is_empty() {
-            fallback.to_string()
-        } else {
-            self
+/// The line a workflow event gets in a write's text output, if any.
+fn describe_event(kind: EventKind) -> Option<String> {
+    Some(match kind {
+        EventKind::KiroApprovalRequested {
+            task_id,
+            approval_id,
+            transition,
+            approvers,
+            ..
+        } => {
+            let approvers = match approvers.is_empty() {
+                true => "anyone".to_string(),
+                false => approvers.join(", "),
+            };
+            format!(
+                "Task {task_id}: approval requested for {transition} as {approval_id} (approvers: {approvers})"
+            )
         }
-    }
+        EventKind::KiroPhaseTransition {
+            task_id,
+            from_phase,
+            to_phase,
+            ..
+        } => format!("Task {task_id}: {from_phase} → {to_phase}"),
+        EventKind::KiroApprovalGranted { task_id, .. } => {
+            format!("Task {task_id}: approval granted")
+        }
+        EventKind::KiroApprovalSuperseded {
+            task_id,
+            approval_id,
+            ..
+        } => format!("Task {task_id}: approval {approval_id} is superseded"),
+        EventKind::KiroApprovalRejected {
+            task_id,
+            rejected_by,
+            ..
+        } => format!(
+            "Task {task_id}: approval rejected by {}; the phase is blocked (complete it again with `phase set`, then `phase advance` asks again)",
+            rejected_by.join(", ")
+        ),
+        EventKind::KiroApprovalDecided { pending, .. } if !pending.is_empty() => {
+            format!("Recorded; still to decide: {}", pending.join(", "))
+        }
+        EventKind::TaskStatusChanged {
+            task_id,
+            new_status: TaskStatus::Completed,
+            ..
+        } => format!("Task {task_id} is completed."),
+        _ => return None,
+    })
 }
 
 /// Every approval request at the tip, of one milestone or all, and the milestones
@@ -253,9 +251,15 @@ fn requests(
     Ok((all, unreadable))
 }
 
+/// Every readable request of every milestone, oldest first.
+pub fn all_requests(store: &Store) -> Result<Vec<ApprovalRequest>, CliError> {
+    Ok(requests(store, None)?.0)
+}
+
 pub fn run_approval(out: &Output, command: ApprovalCommand) -> Result<(), CliError> {
     match command {
         ApprovalCommand::List(args) => list(out, args),
+        ApprovalCommand::Show(args) => super::approval_show::show(out, args),
         ApprovalCommand::Approve(args) => decide(out, args, Decision::Approved),
         ApprovalCommand::Reject(args) => decide(out, args, Decision::Rejected),
     }
@@ -368,7 +372,7 @@ pub fn monitor(out: &Output, args: MonitorArgs) -> Result<(), CliError> {
     let mut unreadable = Unreadable::default();
     for milestone in milestones {
         let Some(outcome) = unreadable.check(store.transact(Op::Monitor {
-            nonce: Some(new_nonce(&format!("{by} {milestone}"))),
+            nonce: Some(new_nonce(&store, &by, milestone.as_str())),
             milestone: milestone.clone(),
             by: by.clone(),
         }))?

@@ -14,10 +14,25 @@ pub enum TaskCommand {
     /// Set a task's status: pending, in_progress, completed or blocked.
     Set(SetArgs),
     /// Mark a task in progress.
-    Start(TaskArgs),
+    Start(StatusArgs),
     /// Mark a task completed. A workflow task completes through its execute phase
     /// (`phase set`, `phase advance`); --force --reason overrides that, on record.
-    Complete(TaskArgs),
+    Complete(StatusArgs),
+    /// Remove a task from its milestone (history keeps it).
+    Rm(TaskArgs),
+    /// Give a task a new id; commands and trailers naming the old id still find it.
+    Mv(MvArgs),
+}
+
+/// `task mv`.
+#[derive(Debug, Args)]
+pub struct MvArgs {
+    /// The milestone.
+    pub milestone: String,
+    /// The task's id now.
+    pub task: String,
+    /// Its new id: letters, digits, '.', '_', '-'.
+    pub new_id: String,
 }
 
 /// Forcing a workflow task's status past its phases.
@@ -49,6 +64,15 @@ pub struct AddArgs {
 /// Arguments naming one task.
 #[derive(Debug, Args)]
 pub struct TaskArgs {
+    /// The milestone.
+    pub milestone: String,
+    /// The task.
+    pub task: String,
+}
+
+/// `task start|complete`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
     /// The milestone.
     pub milestone: String,
     /// The task.
@@ -91,7 +115,34 @@ pub fn run(out: &Output, command: TaskCommand) -> Result<(), CliError> {
             TaskStatus::Completed,
             args.force,
         ),
+        TaskCommand::Rm(args) => remove(out, args),
+        TaskCommand::Mv(args) => rename(out, args),
     }
+}
+
+fn remove(out: &Output, args: TaskArgs) -> Result<(), CliError> {
+    let milestone = milestone_id(&args.milestone)?;
+    let task = task_id(&args.task)?;
+    let outcome = open_store()?.transact(Op::RemoveTask {
+        milestone: milestone.clone(),
+        task: task.clone(),
+    })?;
+    out.outcome(&outcome, &format!("Removed task {task} from {milestone}."))
+}
+
+fn rename(out: &Output, args: MvArgs) -> Result<(), CliError> {
+    let milestone = milestone_id(&args.milestone)?;
+    let task = task_id(&args.task)?;
+    let new_task = task_id(&args.new_id)?;
+    let outcome = open_store()?.transact(Op::RenameTask {
+        milestone: milestone.clone(),
+        task: task.clone(),
+        new_task: new_task.clone(),
+    })?;
+    out.outcome(
+        &outcome,
+        &format!("Renamed task {task} of {milestone} to {new_task}."),
+    )
 }
 
 fn add(out: &Output, args: AddArgs) -> Result<(), CliError> {

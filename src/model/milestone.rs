@@ -39,6 +39,10 @@ pub struct Milestone {
     /// Weights and approval gates of the four-phase workflow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kiro_configuration: Option<KiroConfiguration>,
+    /// Tasks renamed by `task mv`: old id → new id, so trailers and commands naming
+    /// the old id keep finding the task.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub renamed_tasks: BTreeMap<TaskId, TaskId>,
     /// Fields this version does not interpret.
     #[serde(flatten)]
     pub extra: Extra,
@@ -54,6 +58,7 @@ impl Milestone {
             due: None,
             tasks: Vec::new(),
             kiro_configuration: None,
+            renamed_tasks: BTreeMap::new(),
             extra: Extra::new(),
         }
     }
@@ -66,6 +71,15 @@ impl Milestone {
     /// The task with this id, mutable.
     pub fn task_mut(&mut self, id: &TaskId) -> Option<&mut Task> {
         self.tasks.iter_mut().find(|t| &t.id == id)
+    }
+
+    /// The id the task once called `id` has now: `id` itself when a task has it,
+    /// else where `task mv` took it (renames are kept flattened, one step each).
+    pub fn resolve_task<'a>(&'a self, id: &'a TaskId) -> &'a TaskId {
+        if self.task(id).is_some() {
+            return id;
+        }
+        self.renamed_tasks.get(id).unwrap_or(id)
     }
 }
 
@@ -404,4 +418,33 @@ pub struct ApprovalGate {
     /// Fields this version does not interpret.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+/// A milestone's derived status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MilestoneStatus {
+    /// Nothing has progressed.
+    Planned,
+    /// Some task has progressed.
+    InProgress,
+    /// Every task (at least one) is completed.
+    Completed,
+}
+
+impl MilestoneStatus {
+    /// The name users and JSON see.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MilestoneStatus::Planned => "planned",
+            MilestoneStatus::InProgress => "in_progress",
+            MilestoneStatus::Completed => "completed",
+        }
+    }
+}
+
+impl fmt::Display for MilestoneStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }

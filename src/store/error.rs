@@ -19,6 +19,14 @@ pub enum StoreError {
         /// What this version reads.
         expected: &'static str,
     },
+    /// A fetched commit was written by a newer version of this tool.
+    #[error("commit {commit} was written by a newer git-milestone (format {format}); upgrade")]
+    NewerFormat {
+        /// The commit.
+        commit: String,
+        /// The format it claims.
+        format: String,
+    },
     /// A stored file cannot be read.
     #[error("{path} at commit {commit} cannot be read: {detail}")]
     Corrupt {

@@ -9,6 +9,7 @@ mod error;
 mod history;
 mod identity;
 mod index;
+mod integrity;
 pub mod local;
 pub mod merge;
 pub mod message;
@@ -25,7 +26,8 @@ pub use bulk::{BulkError, BulkOutcome, BulkProgress, BulkStep, NewTag};
 pub use checkpoint::Checkpoint;
 pub use error::StoreError;
 pub use history::EventFilter;
-pub use merge::{MergeKind, MergeResult};
+pub use integrity::{Checked, Ignored, MAX_OPERATION_BYTES};
+pub use merge::{MergeKind, MergeResult, MAX_LAMPORT_STEP};
 pub use snapshot::{Parts, Snapshot};
 pub use transact::Outcome;
 
@@ -64,6 +66,11 @@ impl Store {
     /// The underlying repository.
     pub fn repo(&self) -> &Repository {
         &self.repo
+    }
+
+    /// The worktree this store was opened from: its branch, HEAD and commits.
+    pub fn worktree(&self) -> crate::worktree::Worktree<'_> {
+        crate::worktree::Worktree::new(&self.repo)
     }
 
     /// This worktree's private folder for local files (sessions, caches); never shared.

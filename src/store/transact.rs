@@ -258,7 +258,17 @@ impl Store {
         else {
             return Ok(None);
         };
-        let oid = Oid::from_str(commit).map_err(|_| StoreError::UnknownRevision(commit.clone()))?;
+        let unknown = || StoreError::UnknownRevision(commit.clone());
+        let oid = Oid::from_str(commit).map_err(|_| unknown())?;
+        if !self.is_commit(oid) {
+            return Err(unknown());
+        }
+        // Only a state this history went through comes back: a commit made elsewhere
+        // could hold anything.
+        let at_commit = now.commit();
+        if oid != at_commit && !self.repo.graph_descendant_of(at_commit, oid)? {
+            return Err(StoreError::NotInHistory(commit.clone()));
+        }
         let snapshot = self.snapshot_at(oid)?;
         let (Some(mut files), Some(folder)) = (
             snapshot.milestone_with(milestone, Parts::ALL)?,
@@ -322,6 +332,23 @@ impl Store {
         Ok(self.repo.find_tree(root.write()?)?)
     }
 
+    /// The root tree without milestone `id`'s folder.
+    fn drop_folder(
+        &self,
+        snapshot: &Snapshot<'_>,
+        id: &MilestoneId,
+    ) -> Result<Tree<'_>, StoreError> {
+        let old_milestones = snapshot.milestones_tree()?;
+        let mut milestones = self.repo.treebuilder(old_milestones.as_ref())?;
+        if milestones.get(id.as_str())?.is_some() {
+            milestones.remove(id.as_str())?;
+        }
+        let milestones = milestones.write()?;
+        let mut root = self.repo.treebuilder(Some(snapshot.tree()))?;
+        root.insert(MILESTONES, milestones, FileMode::Tree.into())?;
+        Ok(self.repo.find_tree(root.write()?)?)
+    }
+
     /// Applies `op` with `rule` to the state in `snapshot`, writing the objects of the
     /// new state; returns what the rule decided and the new root tree (the old one when
     /// nothing changed). Shared by ordinary writes and by merge replay, so both build
@@ -360,6 +387,10 @@ impl Store {
         }
         let tree = match (op.milestone(), &source) {
             (Some(id), Some((_, folder))) => self.put_folder(snapshot, id, *folder)?,
+            // A milestone that leaves the state (`rm`): its folder goes.
+            (Some(id), None) if current.is_some() && applied.files.is_none() => {
+                self.drop_folder(snapshot, id)?
+            }
             _ => self.write_tree(snapshot, op.milestone(), current.as_ref(), &applied)?,
         };
         Ok((applied, tree.id()))
@@ -488,14 +519,8 @@ fn blob_mode() -> i32 {
 }
 
 /// A growing, jittered pause, so that writers who collided do not collide again in
-/// lockstep. The jitter comes from the clock's nanoseconds and the process id, which
-/// differ between the processes that collide.
+/// lockstep.
 fn backoff(attempt: u32) -> Duration {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let seed = nanos ^ std::process::id().wrapping_mul(2_654_435_761);
-    let ceiling_ms = 1u32 << attempt.min(5);
-    Duration::from_micros(u64::from(seed % (ceiling_ms * 1000)))
+    let ceiling_micros = 1000u64 << attempt.min(5);
+    Duration::from_micros(fastrand::u64(..ceiling_micros))
 }

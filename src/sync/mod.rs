@@ -13,7 +13,8 @@ mod clash;
 
 pub use clash::CheckpointClash;
 
-use crate::store::{MergeKind, Store, StoreError, REF};
+use crate::model::EventKind;
+use crate::store::{Ignored, MergeKind, Store, StoreError, REF};
 use crate::workflow::overrides::Override;
 
 /// The name `refs/milestones` has on remotes. git's receive-pack refuses to update
@@ -101,6 +102,8 @@ pub struct SyncReport {
     pub overridden: Vec<Override>,
     /// Our tip afterwards.
     pub tip: Option<String>,
+    /// Fetched commits not taken as state (their operations were replayed), and why.
+    pub ignored: Vec<Ignored>,
 }
 
 /// Fetches, merges and (unless `push` is false) pushes `refs/milestones` with `remote`.
@@ -121,6 +124,7 @@ pub fn sync(
         let advertised = ls_remote(store, remote)?;
         let fetched = fetch(store, remote, &prefix, &advertised)?;
         let cleaned = cleaned_checkpoints(store)?;
+        report.ignored.clear();
         report.tags_fetched += adopt_tags(store, &prefix, &advertised, &cleaned, &mut report)?;
         // What teammates pushed into this repository is merged too.
         let pushed_here = store.repo().refname_to_id(WIRE_REF).ok();
@@ -140,10 +144,21 @@ pub fn sync(
         }
         let mut merged_tip = ours;
         for tip in incoming {
+            // A ref can name a tree or a blob: nothing to take from it.
+            if !store.is_commit(tip) {
+                report.ignored.push(Ignored {
+                    commit: tip.to_string(),
+                    author: String::new(),
+                    reason: "it is not a commit".to_string(),
+                });
+                continue;
+            }
             if merged_tip != Some(tip) {
                 progress("Merging");
             }
+            // The store checks every incoming commit before anything is taken.
             let result = store.merge_tips(merged_tip, tip)?;
+            report.ignored.extend(result.ignored.iter().cloned());
             if let (MergeKind::Merged, Some(ours)) = (result.kind, merged_tip) {
                 report
                     .overridden
@@ -335,6 +350,14 @@ fn adopt_tags(
             continue;
         }
         let fetched = repo.refname_to_id(&format!("{prefix}/tags/{short}")).ok();
+        if let Some(reason) = fetched.and_then(|t| store.check_checkpoint_tag(t)) {
+            report.ignored.push(Ignored {
+                commit: id.clone(),
+                author: String::new(),
+                reason: format!("checkpoint {short}: {reason}"),
+            });
+            continue;
+        }
         match repo.refname_to_id(name) {
             Ok(existing) if existing == target => {}
             Ok(existing) if fetched == Some(target) => {
@@ -370,13 +393,13 @@ fn cleaned_checkpoints(store: &Store) -> Result<std::collections::HashSet<String
         ..Default::default()
     };
     store.for_each_event(tip, &filter, |event| {
-        let milestone = event.milestone_id.unwrap_or_default();
-        for name in event.data["removed_checkpoints"]
-            .as_array()
-            .into_iter()
-            .flatten()
+        let milestone = event.milestone_id.as_deref().unwrap_or_default();
+        if let Some(EventKind::StateCleaned {
+            removed_checkpoints,
+            ..
+        }) = event.kind()
         {
-            if let Some(name) = name.as_str() {
+            for name in removed_checkpoints {
                 cleaned.insert(format!("{milestone}/{name}"));
             }
         }

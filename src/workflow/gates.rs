@@ -4,11 +4,9 @@
 //! only while its task still waits at the request's phase, and a request id is unique
 //! across clones. Pure functions; the operations in [`super::apply`] call them.
 
-use serde_json::json;
-
 use crate::model::{
-    ApprovalRequest, Decision, Event, MilestoneFiles, Phase, PhaseStatus, Task, TaskId, TaskStatus,
-    TrailerAction,
+    ApprovalRequest, Decision, Event, EventKind, MilestoneFiles, Phase, PhaseStatus, Task, TaskId,
+    TaskStatus, TrailerAction,
 };
 
 use super::Rejection;
@@ -146,14 +144,13 @@ pub fn supersede(files: &mut MilestoneFiles, task: &TaskId, phase: Phase, at: &s
         }
         request.status = Decision::Superseded;
         request.decided_at = Some(at.to_string());
-        events.push(Event::new(
-            "kiro_approval_superseded",
+        events.push(Event::of(
             &milestone,
-            json!({
-                "task_id": task,
-                "approval_id": request.id,
-                "transition": request.transition(),
-            }),
+            EventKind::KiroApprovalSuperseded {
+                task_id: task.clone(),
+                approval_id: request.id.clone(),
+                transition: request.transition(),
+            },
         ));
     }
     events

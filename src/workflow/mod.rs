@@ -3,11 +3,13 @@
 
 pub mod apply;
 pub mod checkpoints;
+pub mod due;
 pub mod gates;
 pub mod import;
 pub mod overrides;
 pub mod phases;
 pub mod progress;
+pub mod retention;
 pub mod trailers;
 
 pub use apply::{apply, apply_with_source, replay, Applied, Rejection};

@@ -6,7 +6,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{Event, Milestone, MilestoneId, TaskId, TaskMove, TaskStatus, TrailerAction};
+use crate::model::{
+    Event, EventKind, Milestone, MilestoneId, TaskId, TaskMove, TaskStatus, TrailerAction,
+};
 
 use super::gates;
 
@@ -143,7 +145,9 @@ pub fn apply_moves(milestone: &mut Milestone, moves: &[TaskMove]) -> Vec<Event> 
     let id = milestone.id.to_string();
     let mut events = Vec::new();
     for m in moves {
-        let Some(task) = milestone.task_mut(&m.task) else {
+        // A task renamed since the commit was written still answers to its old id.
+        let resolved = milestone.resolve_task(&m.task).clone();
+        let Some(task) = milestone.task_mut(&resolved) else {
             continue;
         };
         if gates::trailer_bypass(task, m.action).is_some() {
@@ -154,17 +158,17 @@ pub fn apply_moves(milestone: &mut Milestone, moves: &[TaskMove]) -> Vec<Event> 
         };
         let previous = task.status;
         task.status = new;
-        events.push(Event::new(
-            "task_status_changed",
+        events.push(Event::of(
             &id,
-            serde_json::json!({
-                "task_id": m.task,
-                "previous_status": previous,
-                "new_status": new,
-                "trailer": m.action.key(),
-                "target": format!("{id}/{}", m.task),
-                "commit": m.commit,
-            }),
+            EventKind::TaskStatusChanged {
+                target: Some(format!("{id}/{resolved}")),
+                task_id: resolved,
+                previous_status: previous,
+                new_status: new,
+                trailer: Some(m.action.key().to_string()),
+                commit: Some(m.commit.clone()),
+                forced: None,
+            },
         ));
     }
     events
@@ -243,7 +247,7 @@ pub fn warnings(
             let Some(definition) = definition else {
                 return Some(format!("{trailer} ignored: there is no milestone {id}"));
             };
-            let Some(task) = definition.task(&m.task) else {
+            let Some(task) = definition.task(definition.resolve_task(&m.task)) else {
                 return Some(format!(
                     "{trailer} ignored: milestone {id} has no task {}",
                     m.task

@@ -14,6 +14,7 @@ mod discovery;
 mod edit;
 mod event_index;
 mod events;
+mod everyday;
 #[path = "../../fuzz/src/checks.rs"]
 mod fuzz_checks;
 mod fuzz_regressions;
@@ -22,6 +23,7 @@ mod hooks;
 mod identity;
 mod import_export;
 mod init;
+mod integrity;
 mod migrate;
 mod milestones;
 mod readback_props;

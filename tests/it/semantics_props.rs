@@ -14,7 +14,7 @@ use git_milestone::model::{
     Decision, MilestoneFiles, MilestoneId, Op, Phase, PhaseStatus, RestoreSource, TaskId, TaskMove,
     TaskStatus, TrailerAction,
 };
-use git_milestone::store::{Outcome, Parts, Store, StoreError};
+use git_milestone::store::{Parts, Store, StoreError};
 use git_milestone::sync;
 use proptest::prelude::*;
 

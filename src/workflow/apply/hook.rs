@@ -2,11 +2,9 @@
 //! share one shape (an event on the session, if the session is this milestone's, then
 //! the task moves of the trailers); only the event differs by kind.
 
-use serde_json::json;
-
 use crate::model::{
-    BranchSwitch, Event, MilestoneFiles, MilestoneId, Op, RewriteKind, RewrittenCommit, Session,
-    SessionId, SessionStatus, TaskMove,
+    BranchSwitch, Event, EventKind, MilestoneFiles, MilestoneId, Op, RewriteKind, RewrittenCommit,
+    Session, SessionId, SessionStatus, TaskMove,
 };
 
 use super::super::trailers::apply_moves;
@@ -88,10 +86,13 @@ fn commit_seen(
     subject: &str,
 ) -> (Option<Event>, String) {
     let event = in_session.then(|| {
-        Event::new(
-            "commit",
+        Event::of(
             milestone.as_str(),
-            json!({ "commit": commit, "branch": branch, "subject": subject }),
+            EventKind::Commit {
+                commit: commit.to_string(),
+                branch: branch.to_string(),
+                subject: subject.to_string(),
+            },
         )
     });
     let summary = format!("{milestone}: commit {} {subject}", short(commit));
@@ -109,16 +110,15 @@ fn merge_seen(
     total: usize,
 ) -> (Option<Event>, String) {
     let event = in_session.then(|| {
-        Event::new(
-            "merge",
+        Event::of(
             milestone.as_str(),
-            json!({
-                "head": head,
-                "branch": branch,
-                "squash": squash,
-                "commits": commits,
-                "total": total,
-            }),
+            EventKind::Merge {
+                head: head.to_string(),
+                branch: branch.to_string(),
+                squash,
+                commits: commits.to_vec(),
+                total,
+            },
         )
     });
     let what = if squash { "squash merge" } else { "merge" };
@@ -147,15 +147,14 @@ fn checkout_seen(
         head: head.map(str::to_string),
         at: stamp.to_string(),
     });
-    let event = Event::new(
-        "checkout",
+    let event = Event::of(
         milestone.as_str(),
-        json!({
-            "session_id": session,
-            "previous_branch": previous,
-            "branch": branch,
-            "head": head,
-        }),
+        EventKind::Checkout {
+            session_id: session.clone(),
+            previous_branch: previous,
+            branch: branch.to_string(),
+            head: head.map(str::to_string),
+        },
     );
     (Some(event), summary)
 }
@@ -182,14 +181,20 @@ fn rewrite_seen(
         }));
     let excess = record.rewrites.len().saturating_sub(MAX_SESSION_REWRITES);
     record.rewrites.drain(..excess);
-    let commits: Vec<_> = rewrites
+    let commits = rewrites
         .iter()
-        .map(|r| json!({ "old": r.old, "new": r.new }))
+        .map(|r| RewrittenCommit {
+            kind: None,
+            ..r.clone()
+        })
         .collect();
-    let event = Event::new(
-        "rewrite",
+    let event = Event::of(
         milestone.as_str(),
-        json!({ "kind": kind, "commits": commits, "total": total }),
+        EventKind::Rewrite {
+            kind,
+            commits,
+            total,
+        },
     );
     (Some(event), summary)
 }
@@ -199,14 +204,8 @@ fn rewrite_seen(
 fn hook_applied(files: MilestoneFiles, events: Vec<Event>, summary: String) -> Applied {
     let moved: Vec<String> = events
         .iter()
-        .filter(|e| e.event_type == "task_status_changed")
-        .map(|e| {
-            format!(
-                "{} → {}",
-                e.data["task_id"].as_str().unwrap_or(""),
-                e.data["new_status"].as_str().unwrap_or("")
-            )
-        })
+        .filter_map(Event::task_moved)
+        .map(|(task, status)| format!("{task} → {status}"))
         .collect();
     let summary = if moved.is_empty() {
         summary

@@ -1,9 +1,8 @@
 //! Operations on a milestone's definition: create, replace, add a task, set its status.
 
-use serde_json::json;
-
 use crate::model::{
-    validate, Event, Milestone, MilestoneFiles, MilestoneId, PutReason, Task, TaskId, TaskStatus,
+    validate, Event, EventKind, Forced, Milestone, MilestoneFiles, MilestoneId, PutReason, Task,
+    TaskId, TaskStatus,
 };
 
 use super::super::gates;
@@ -29,10 +28,12 @@ pub(super) fn new_milestone(
     definition.description = description.map(str::to_string);
     definition.due = due.map(str::to_string);
     Ok(Applied {
-        events: vec![Event::new(
-            "milestone_created",
+        events: vec![Event::of(
             milestone.as_str(),
-            json!({ "title": definition.title, "due": definition.due }),
+            EventKind::MilestoneCreated {
+                title: definition.title.clone(),
+                due: definition.due.clone(),
+            },
         )],
         summary: format!("{milestone}: create"),
         files: Some(MilestoneFiles {
@@ -65,20 +66,19 @@ pub(super) fn put_milestone(
         }
         _ => {}
     }
-    let (event_type, verb) = match (&current, reason) {
-        (_, PutReason::Edit) | (Some(_), PutReason::Replace) => ("milestone_modified", "edit"),
-        _ => ("milestone_imported", "import"),
+    let tasks = definition.tasks.len();
+    let (event, verb) = match (&current, reason) {
+        (_, PutReason::Edit) | (Some(_), PutReason::Replace) => {
+            (EventKind::MilestoneModified { tasks }, "edit")
+        }
+        _ => (EventKind::MilestoneImported { tasks }, "import"),
     };
     let (state, sessions, approvals) = match current {
         Some(f) => (f.state, f.sessions, f.approvals),
         None => (None, None, None),
     };
     Ok(Applied {
-        events: vec![Event::new(
-            event_type,
-            id.as_str(),
-            json!({ "tasks": definition.tasks.len() }),
-        )],
+        events: vec![Event::of(id.as_str(), event)],
         summary: format!("{id}: {verb}"),
         files: Some(MilestoneFiles {
             definition: definition.clone(),
@@ -110,10 +110,13 @@ pub(super) fn add_task(
         .tasks
         .push(Task::new(task.clone(), title.to_string(), kiro));
     Ok(Applied {
-        events: vec![Event::new(
-            "task_added",
+        events: vec![Event::of(
             milestone.as_str(),
-            json!({ "task_id": task, "title": title, "kiro_workflow": kiro }),
+            EventKind::TaskAdded {
+                task_id: task.clone(),
+                title: title.to_string(),
+                kiro_workflow: kiro,
+            },
         )],
         summary: format!("{milestone}: add task {task}"),
         files: Some(files),
@@ -141,23 +144,31 @@ pub(super) fn set_task_status(
     gates::check_task_status(milestone.as_str(), entry, status, reason)?;
     let previous = entry.status;
     entry.status = status;
-    let mut events = vec![Event::new(
-        "task_status_changed",
+    let forced = reason
+        .filter(|_| gates::is_workflow_task(entry) && previous != status)
+        .map(str::to_string);
+    let mut events = vec![Event::of(
         milestone.as_str(),
-        json!({ "task_id": task, "previous_status": previous, "new_status": status }),
+        EventKind::TaskStatusChanged {
+            task_id: task.clone(),
+            previous_status: previous,
+            new_status: status,
+            trailer: None,
+            target: None,
+            commit: None,
+            forced: forced.clone().map(|reason| Forced { reason }),
+        },
     )];
-    if let Some(reason) = reason.filter(|_| gates::is_workflow_task(entry) && previous != status) {
+    if let Some(reason) = forced {
         // Forced past the gates: on record, for `events`, `approval show` and reports.
-        events[0].data["override"] = json!({ "reason": reason });
-        events.push(Event::new(
-            "kiro_workflow_overridden",
+        events.push(Event::of(
             milestone.as_str(),
-            json!({
-                "task_id": task,
-                "previous_status": previous,
-                "new_status": status,
-                "reason": reason,
-            }),
+            EventKind::KiroWorkflowOverridden {
+                task_id: task.clone(),
+                previous_status: previous,
+                new_status: status,
+                reason,
+            },
         ));
     }
     Ok(Applied {

@@ -2,9 +2,8 @@
 //! The store reads the files, calls [`apply`], and writes what it returns.
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
-use crate::model::{Event, MilestoneFiles, MilestoneId, Op, PutReason, TaskId};
+use crate::model::{Event, EventKind, MilestoneFiles, MilestoneId, Op, PutReason, TaskId};
 
 use super::import;
 use super::progress::{display_percentage, milestone_progress, MilestoneStatus};
@@ -13,39 +12,12 @@ mod hook;
 mod milestone;
 mod phase;
 mod record;
+mod removal;
 mod session;
 #[cfg(test)]
 mod testing;
 
-/// Event types the tool itself records; `event add` may not forge them.
-pub const BUILT_IN_EVENT_TYPES: &[&str] = &[
-    "milestone_created",
-    "milestone_imported",
-    "milestone_modified",
-    "task_added",
-    "task_status_changed",
-    "status_updated",
-    "milestone_completed",
-    "state_saved",
-    "state_restored",
-    "state_recovered",
-    "state_cleaned",
-    "checkpoint_created",
-    "session_created",
-    "session_ended",
-    "kiro_phase_updated",
-    "kiro_phase_transition",
-    "kiro_approval_requested",
-    "kiro_approval_granted",
-    "kiro_approval_rejected",
-    "kiro_approval_decided",
-    "kiro_approval_superseded",
-    "kiro_workflow_overridden",
-    "commit",
-    "merge",
-    "checkout",
-    "rewrite",
-];
+pub use crate::model::event_kind::BUILT_IN_EVENT_TYPES;
 
 /// The most rewritten commits a session keeps (the newest): a rebase of a long branch
 /// must not grow the session's file without bound.
@@ -257,6 +229,13 @@ pub fn apply_with_source(
             approvals,
         } => import::import_approvals(current, milestone, approvals)?,
         Op::ImportEvents { events } => import::import_events(events)?,
+        Op::RemoveMilestone { milestone } => removal::remove_milestone(current, milestone)?,
+        Op::RemoveTask { milestone, task } => removal::remove_task(current, milestone, task)?,
+        Op::RenameTask {
+            milestone,
+            task,
+            new_task,
+        } => removal::rename_task(current, milestone, task, new_task)?,
     };
     if applied.changed {
         add_status_events(&mut applied, before);
@@ -365,21 +344,21 @@ fn add_status_events(applied: &mut Applied, before: Option<super::MilestoneProgr
         .first()
         .map(|e| e.event_type.clone())
         .unwrap_or_default();
-    applied.events.push(Event::new(
-        "status_updated",
+    applied.events.push(Event::of(
         &milestone,
-        json!({
-            "old_status": before.status,
-            "new_status": after.status,
-            "progress_percentage": display_percentage(after.percentage),
-            "trigger_event": trigger,
-        }),
+        EventKind::StatusUpdated {
+            old_status: before.status,
+            new_status: after.status,
+            progress_percentage: display_percentage(after.percentage),
+            trigger_event: trigger,
+        },
     ));
     if after.status == MilestoneStatus::Completed && before.status != MilestoneStatus::Completed {
-        applied.events.push(Event::new(
-            "milestone_completed",
+        applied.events.push(Event::of(
             &milestone,
-            json!({ "total_tasks": after.total_tasks }),
+            EventKind::MilestoneCompleted {
+                total_tasks: after.total_tasks,
+            },
         ));
     }
 }

@@ -1,9 +1,7 @@
 //! Operations that start and end a work session.
 
-use serde_json::json;
-
 use crate::model::{
-    Event, MilestoneFiles, MilestoneId, Session, SessionCommit, SessionId, SessionStatus,
+    Event, EventKind, MilestoneFiles, MilestoneId, Session, SessionCommit, SessionId, SessionStatus,
 };
 
 use super::{existing, Applied, Rejection};
@@ -24,14 +22,13 @@ pub(super) fn start_session(
     }
     sessions.insert(session.session_id.clone(), session.clone());
     Ok(Applied {
-        events: vec![Event::new(
-            "session_created",
+        events: vec![Event::of(
             milestone.as_str(),
-            json!({
-                "session_id": session.session_id,
-                "git_branch": session.git_branch,
-                "head": session.head,
-            }),
+            EventKind::SessionCreated {
+                session_id: session.session_id.clone(),
+                git_branch: session.git_branch.clone(),
+                head: session.head.clone(),
+            },
         )],
         summary: format!("{milestone}: start session {}", session.session_id),
         files: Some(files),
@@ -66,10 +63,12 @@ pub(super) fn end_session(
     record.end_head = head.map(str::to_string);
     record.commits = commits.to_vec();
     Ok(Applied {
-        events: vec![Event::new(
-            "session_ended",
+        events: vec![Event::of(
             milestone.as_str(),
-            json!({ "session_id": session, "commits": commits.len() }),
+            EventKind::SessionEnded {
+                session_id: session.clone(),
+                commits: commits.len(),
+            },
         )],
         summary: format!("{milestone}: end session {session}"),
         files: Some(files),
