@@ -117,18 +117,43 @@ pub fn sync(out: &Output, args: SyncArgs) -> Result<(), CliError> {
     for noop in &report.noops {
         out.note(format!("  no-op: {noop}"))?;
     }
-    for o in &report.overridden {
-        out.note(format!(
-            "  overridden: {} {}: kept {} ({}), dropped {} ({})",
-            o.milestone_id, o.what, o.kept, o.kept_by, o.dropped, o.dropped_by
-        ))?;
-    }
+    overridden_lines(out, &report)?;
     if report.tags_fetched > 0 {
         out.note(format!("  {} checkpoint(s) came in", report.tags_fetched))?;
     }
     for tag in &report.tag_conflicts {
         out.note(format!("  checkpoint {tag} differs on {remote}; kept ours"))?;
     }
+    clash_lines(out, &report)?;
+    if args.no_push {
+        out.note("Not pushed (--no-push).")
+    } else if report.pushed {
+        out.note(format!(
+            "To {remote}: pushed refs/milestones{}.",
+            if report.tags_pushed > 0 {
+                format!(" and {} checkpoint(s)", report.tags_pushed)
+            } else {
+                String::new()
+            }
+        ))
+    } else {
+        out.note(format!("To {remote}: already up to date."))
+    }
+}
+
+/// What the merges overrode: every value both sides set, and which one was kept.
+fn overridden_lines(out: &Output, report: &sync::SyncReport) -> Result<(), CliError> {
+    for o in &report.overridden {
+        out.note(format!(
+            "  overridden: {} {}: kept {} ({}), dropped {} ({})",
+            o.milestone_id, o.what, o.kept, o.kept_by, o.dropped, o.dropped_by
+        ))?;
+    }
+    Ok(())
+}
+
+/// Checkpoint names made in two clones: which keeps the name, and the other's new one.
+fn clash_lines(out: &Output, report: &sync::SyncReport) -> Result<(), CliError> {
     for clash in &report.checkpoint_clashes {
         let short = clash.kept_commit.get(..12).unwrap_or(&clash.kept_commit);
         let whose = if clash.kept_ours {
@@ -145,18 +170,5 @@ pub fn sync(out: &Output, args: SyncArgs) -> Result<(), CliError> {
             clash.checkpoint
         ))?;
     }
-    if args.no_push {
-        out.note("Not pushed (--no-push).")
-    } else if report.pushed {
-        out.note(format!(
-            "To {remote}: pushed refs/milestones{}.",
-            if report.tags_pushed > 0 {
-                format!(" and {} checkpoint(s)", report.tags_pushed)
-            } else {
-                String::new()
-            }
-        ))
-    } else {
-        out.note(format!("To {remote}: already up to date."))
-    }
+    Ok(())
 }

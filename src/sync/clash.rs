@@ -5,7 +5,7 @@ use git2::Oid;
 use serde::Serialize;
 
 use crate::store::{Store, StoreError};
-use crate::workflow::checkpoints::{ours_keeps_the_name, renamed};
+use crate::workflow::checkpoints::{ours_keeps_the_name, renamed, renamed_from};
 
 /// What became of one checkpoint name made in two clones.
 #[derive(Debug, Clone, Serialize)]
@@ -56,4 +56,30 @@ pub fn resolve(
         kept_ours,
         renamed_to,
     })
+}
+
+/// When checkpoint `short`, just adopted, is the other clone's copy of one whose name
+/// this clone kept (`<name>-<short commit>`): the clash, as the other clone resolved
+/// it, to tell this clone's user too.
+pub fn gave_way(
+    store: &Store,
+    short: &str,
+    adopted: Oid,
+) -> Result<Option<CheckpointClash>, StoreError> {
+    let commit = store.checkpoint_order(adopted)?.commit;
+    let Some(base) = renamed_from(short, &commit) else {
+        return Ok(None);
+    };
+    let Ok(kept) = store
+        .repo()
+        .refname_to_id(&format!("refs/tags/milestone/{base}"))
+    else {
+        return Ok(None);
+    };
+    Ok(Some(CheckpointClash {
+        checkpoint: base.to_string(),
+        kept_commit: store.checkpoint_order(kept)?.commit,
+        kept_ours: true,
+        renamed_to: Some(short.to_string()),
+    }))
 }

@@ -372,6 +372,9 @@ fn adopt_tags(
                     repo.reference(name, target, false, "milestone: checkpoint from sync")
                         .map_err(StoreError::from)?;
                     adopted += 1;
+                    report
+                        .checkpoint_clashes
+                        .extend(clash::gave_way(store, short, target)?);
                 }
             }
         }

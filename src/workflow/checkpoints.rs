@@ -30,6 +30,14 @@ pub fn renamed(name: &str, loser: &CheckpointOrder, winner: &CheckpointOrder) ->
         .then(|| format!("{name}-{}", loser.commit.get(..7).unwrap_or(&loser.commit)))
 }
 
+/// The name a checkpoint had before [`renamed`] gave it `name`, when `name` is
+/// `<name>-<first 7 of commit>`: how a clone that kept the name learns, when the
+/// other's copy arrives, that there was a clash.
+pub fn renamed_from<'a>(name: &'a str, commit: &str) -> Option<&'a str> {
+    let (base, short) = name.rsplit_once('-')?;
+    (short.len() == 7 && commit.starts_with(short) && !base.is_empty()).then_some(base)
+}
+
 /// Whether a checkpoint of this name is shared by `sync`: automatic `pre-restore-*`
 /// checkpoints stay in the clone that made them unless `push_automatic`.
 pub fn is_shared(name: &str, push_automatic: bool) -> bool {
@@ -78,6 +86,19 @@ mod tests {
         assert_eq!(renamed("x", &b, &a).as_deref(), Some("x-0123456"));
         let same = order(2, "t", "abcdef0123", "2");
         assert_eq!(renamed("x", &same, &a), None);
+    }
+
+    #[test]
+    fn a_renamed_copy_names_the_checkpoint_it_gave_way_to() {
+        assert_eq!(renamed_from("x-0123456", "0123456789"), Some("x"));
+        assert_eq!(renamed_from("m/x-y-0123456", "0123456789"), Some("m/x-y"));
+        assert_eq!(
+            renamed_from("x-0123456", "abcdef0123"),
+            None,
+            "not its commit"
+        );
+        assert_eq!(renamed_from("release-2026", "2026aaaaaa"), None);
+        assert_eq!(renamed_from("x", "0123456789"), None);
     }
 
     #[test]

@@ -443,6 +443,29 @@ fn item07_checkpoint_names_resolve_the_same_everywhere() {
         renamed.as_str()
     );
 
+    // The other order: the clone that keeps the name syncs first; it is told when
+    // the other's renamed copy arrives.
+    alice.ok(&["checkpoint", "create", "m", "y"]);
+    bob.ok(&["event", "add", "m", "note"]);
+    bob.ok(&["checkpoint", "create", "m", "y"]);
+    assert_eq!(clashes(&alice.sync()), 0);
+    let told_bob = bob.sync();
+    assert_eq!(
+        told_bob["checkpoint_clashes"][0]["kept_ours"], false,
+        "{told_bob:#}"
+    );
+    let told_alice = alice.sync();
+    assert_eq!(
+        told_alice["checkpoint_clashes"][0]["checkpoint"], "m/y",
+        "{told_alice:#}"
+    );
+    assert_eq!(told_alice["checkpoint_clashes"][0]["kept_ours"], true);
+    assert_eq!(
+        told_alice["checkpoint_clashes"][0]["renamed_to"],
+        told_bob["checkpoint_clashes"][0]["renamed_to"]
+    );
+    assert_same_everywhere(&people);
+
     // An automatic checkpoint stays in the clone that made it.
     bob.ok(&["checkpoint", "restore", "m", "x"]);
     bob.sync();
