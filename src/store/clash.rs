@@ -27,12 +27,12 @@ impl Store {
     /// very same object. A lightweight tag is copied as it is.
     pub fn copy_checkpoint(&self, tag: Oid, name: &str) -> Result<Oid, StoreError> {
         let object = self.repo.find_object(tag, None)?;
-        let copy = match object.kind() {
-            Some(ObjectType::Tag) => {
-                let tag = object.peel_to_tag()?;
-                let tagger = tag.tagger().ok_or_else(|| {
-                    StoreError::Local(format!("checkpoint tag {} names no tagger", tag.id()))
-                })?;
+        let tag = match object.kind() {
+            Some(ObjectType::Tag) => Some(object.peel_to_tag()?),
+            _ => None,
+        };
+        let copy = match tag.as_ref().and_then(|t| Some((t, t.tagger()?))) {
+            Some((tag, tagger)) => {
                 let short = name.strip_prefix("refs/tags/").unwrap_or(name);
                 let target = tag.target()?;
                 match self
@@ -45,10 +45,18 @@ impl Store {
                     Err(e) => return Err(e.into()),
                 }
             }
-            _ => {
-                self.repo
-                    .reference(name, tag, false, "milestone: checkpoint renamed")?;
-                tag
+            // A lightweight tag, or one without a tagger: the name points at the same
+            // object.
+            None => {
+                if let Err(e) =
+                    self.repo
+                        .reference(name, object.id(), false, "milestone: checkpoint renamed")
+                {
+                    if e.code() != ErrorCode::Exists {
+                        return Err(e.into());
+                    }
+                }
+                object.id()
             }
         };
         Ok(copy)

@@ -252,8 +252,11 @@ impl Store {
         }
         for keyed in self.keyed_events(from, None)? {
             if once(&mut seen, &keyed.record) && filter.accepts(&keyed.record) {
-                let json = serde_json::to_string(&keyed.record)
-                    .map_err(|e| StoreError::Encode(format!("event: {e}")))?;
+                let json =
+                    serde_json::to_string(&keyed.record).map_err(|e| StoreError::Encode {
+                        what: "an event",
+                        source: e.into(),
+                    })?;
                 if !visit(&json) {
                     break;
                 }
@@ -324,9 +327,10 @@ impl Store {
             Ok(()) => Ok(true),
             // An index that cannot be read is bypassed, never trusted; past the first
             // event that would repeat events, so it is an error then.
-            Err(e) if visited > 0 => Err(StoreError::Local(format!(
-                "cannot read the event index: {e}"
-            ))),
+            Err(source) if visited > 0 => Err(StoreError::Local {
+                what: "read the event index",
+                source,
+            }),
             Err(_) => Ok(false),
         }
     }

@@ -15,7 +15,10 @@ pub mod merge;
 pub mod message;
 mod overridden;
 mod pack;
+mod progress;
+mod session_place;
 mod snapshot;
+mod system_ident;
 mod transact;
 
 use std::path::{Path, PathBuf};
@@ -28,6 +31,7 @@ pub use error::StoreError;
 pub use history::EventFilter;
 pub use integrity::{Checked, Ignored, MAX_OPERATION_BYTES};
 pub use merge::{MergeKind, MergeResult, MAX_LAMPORT_STEP};
+pub use progress::ProgressHistory;
 pub use snapshot::{Parts, Snapshot};
 pub use transact::Outcome;
 

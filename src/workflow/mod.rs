@@ -2,13 +2,16 @@
 //! clock (time is passed in).
 
 pub mod apply;
+pub mod burnup;
 pub mod checkpoints;
 pub mod due;
 pub mod gates;
 pub mod import;
 pub mod overrides;
 pub mod phases;
+pub mod points;
 pub mod progress;
+pub mod rejection;
 pub mod retention;
 pub mod trailers;
 

@@ -83,9 +83,10 @@ fn workflow_mut<'a>(
         })?;
     match entry.kiro_workflow.as_mut().filter(|w| w.enabled) {
         Some(workflow) => Ok(workflow),
-        None => Err(Rejection::Invalid(format!(
-            "task {task} of {milestone} does not follow the design → spec → task → execute workflow (add it with `task add --kiro`)"
-        ))),
+        None => Err(Rejection::NotAWorkflowTask {
+            milestone,
+            task: task.clone(),
+        }),
     }
 }
 
@@ -213,10 +214,12 @@ pub fn advance(
             .find(|r| r.task_id == *task && r.from_phase == from && r.status == Decision::Pending)
             .map(|r| r.id.clone())
             .unwrap_or_default();
-        return Err(Rejection::Invalid(format!(
-            "task {task} is waiting for approval {pending} of {from} → {}; decide it with `git milestone approval approve|reject {pending} --role <role>`",
-            from.next().map_or("done", |p| p.as_str())
-        )));
+        return Err(Rejection::WaitingForApproval {
+            task: task.clone(),
+            approval: pending,
+            from,
+            to: from.next(),
+        });
     }
     gates::check_advance(milestone.as_str(), task, from, state.status)?;
     let mut events = Vec::new();
@@ -374,14 +377,17 @@ pub fn decide(
     if decision == Decision::Pending {
         return Err(Rejection::Invalid("a decision is approve or reject".into()));
     }
-    let missing = || {
-        Rejection::Invalid(format!(
-            "milestone {milestone} has no approval request {approval}"
-        ))
+    let missing = || Rejection::NoSuchApproval {
+        milestone: files.definition.id.clone(),
+        approval: approval.to_string(),
     };
     let found = files.approvals.as_ref().and_then(|a| a.get(approval));
     gates::check_decision(files, found.ok_or_else(missing)?)?;
-    let request = approvals(files).get_mut(approval).ok_or_else(missing)?;
+    let missing = Rejection::NoSuchApproval {
+        milestone: files.definition.id.clone(),
+        approval: approval.to_string(),
+    };
+    let request = approvals(files).get_mut(approval).ok_or(missing)?;
     let decided = |a: &mut Approver| {
         a.status = decision;
         a.decided_by = Some(by.to_string());
@@ -396,16 +402,18 @@ pub fn decide(
     } else {
         let roles: Vec<String> = request.approvers.iter().map(|a| a.role.clone()).collect();
         let Some(approver) = request.approvers.iter_mut().find(|a| a.role == role) else {
-            return Err(Rejection::Invalid(format!(
-                "{role:?} is not an approver of {approval}; its approvers are: {}",
-                roles.join(", ")
-            )));
+            return Err(Rejection::NotAnApprover {
+                approval: approval.to_string(),
+                role: role.to_string(),
+                approvers: roles,
+            });
         };
         if approver.status != Decision::Pending {
-            return Err(Rejection::Invalid(format!(
-                "{role} has already {} {approval}",
-                approver.status.as_str()
-            )));
+            return Err(Rejection::AlreadyDecided {
+                approval: approval.to_string(),
+                role: role.to_string(),
+                decision: approver.status,
+            });
         }
         decided(approver);
     }

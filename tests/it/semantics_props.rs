@@ -119,12 +119,14 @@ impl Team {
                 task: task("k"),
                 title: String::new(),
                 kiro: true,
+                points: None,
             },
             Op::AddTask {
                 milestone: m(),
                 task: task("p"),
                 title: String::new(),
                 kiro: false,
+                points: None,
             },
         ] {
             first.transact(op).unwrap();

@@ -7,6 +7,10 @@ mod approvals;
 mod due;
 mod filters;
 mod guidance;
+mod help;
+mod identity;
+mod layout;
+mod privacy;
 mod removal;
 
 use std::ffi::OsStr;
