@@ -237,8 +237,9 @@ impl Store {
             // A key that did not settle the filter, a filter on the record itself (its
             // time, its author), and a trailer's move (shown once) send us to the JSON.
             let is_move = json.contains("\"trailer\":")
-                || json.contains("\"event_type\":\"status_updated\"")
-                || json.contains("\"event_type\":\"milestone_completed\"");
+                || (seen.may_drop_status()
+                    && (json.contains("\"event_type\":\"status_updated\"")
+                        || json.contains("\"event_type\":\"milestone_completed\"")));
             if !exact || filter.reads_record() || is_move {
                 match serde_json::from_str::<EventRecord>(json) {
                     Ok(record) if once(&mut seen, &record) && filter.accepts(&record) => {}

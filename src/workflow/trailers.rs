@@ -189,6 +189,12 @@ pub struct MovesSeen {
 }
 
 impl MovesSeen {
+    /// Whether a status event read next could be one to leave out: the last move read
+    /// was a repeat. Lets a reader skip parsing status events otherwise.
+    pub fn may_drop_status(&self) -> bool {
+        self.repeated && !self.new
+    }
+
     /// Whether an event of operation `commit` is shown: false for a trailer's move of a
     /// task whose (commit, task, trailer) came before, and for the status events
     /// that only such moves caused.
@@ -488,6 +494,7 @@ mod tests {
         assert!(seen.first("op1", status, Some("m"), &none));
         // The teammate's copy, and the status change it caused, are not shown again.
         assert!(!seen.first("op2", kind, Some("m"), &moved("c1", "k", "Completes")));
+        assert!(seen.may_drop_status(), "what follows may go too");
         assert!(!seen.first("op2", status, Some("m"), &none));
         assert!(!seen.first("op2", "milestone_completed", Some("m"), &none));
         assert!(
@@ -500,6 +507,7 @@ mod tests {
             seen.first("op3", kind, Some("m"), &moved("c1", "k", "Task")),
             "another trailer"
         );
+        assert!(!seen.may_drop_status());
         assert!(seen.first("op3", status, Some("m"), &none));
         assert!(
             seen.first("op4", kind, Some("m"), &moved("c2", "k", "Completes")),
