@@ -109,7 +109,7 @@ pub fn new(out: &Output, args: NewArgs) -> Result<(), CliError> {
 }
 
 /// Reads a milestone YAML file in the reference format: derived fields are dropped,
-/// and a file without `id` takes its name from the file's stem.
+/// and a file without `id` is refused (its name is no id: it is not guessed).
 pub fn read_milestone_file(path: &std::path::Path) -> Result<Milestone, CliError> {
     let shown = path.display();
     let text = std::fs::read_to_string(path)
@@ -118,8 +118,17 @@ pub fn read_milestone_file(path: &std::path::Path) -> Result<Milestone, CliError
                 "give a milestone YAML file (`git milestone export <m>` writes one), `-` for standard input, or a .milestones/ folder",
             )
         })?;
-    parse_milestone_yaml(&text, path.file_stem().and_then(|s| s.to_str()))
-        .map_err(|problem| CliError::user(format!("{shown}: {problem}")))
+    parse_milestone_yaml(&text, None).map_err(|problem| {
+        let error = match problem.line {
+            Some(line) => CliError::user(format!("{shown}:{line}: {}", problem.message)),
+            None => CliError::user(format!("{shown}: {problem}")),
+        };
+        if problem.message.starts_with("missing field `id`") {
+            error.hint("add the milestone's id as the file's first line, for example `id: v1.0`")
+        } else {
+            error
+        }
+    })
 }
 
 /// The most `import -` reads: a pipe has no size to check up front, and a runaway

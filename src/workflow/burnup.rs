@@ -169,6 +169,8 @@ pub fn reading(event_type: &str, data: &Value) -> Reading {
         | EventKind::KiroApprovalDecided { .. }
         | EventKind::KiroApprovalIgnored { .. }
         | EventKind::TrustChanged { .. }
+        | EventKind::KiroApprovalSuperseded { .. }
+        | EventKind::KiroWorkflowOverridden { .. }
         | EventKind::Commit { .. }
         | EventKind::Merge { .. }
         | EventKind::Checkout { .. }
