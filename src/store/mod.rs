@@ -10,6 +10,7 @@ mod identity;
 mod index;
 mod integrity;
 pub mod local;
+pub mod lock;
 pub mod merge;
 pub mod message;
 mod pack;

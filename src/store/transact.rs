@@ -7,6 +7,7 @@ use git2::{ErrorCode, FileMode, Oid, Tree};
 
 use super::identity::{signature, Role};
 use super::layout::{APPROVALS, DEFINITION, FORMAT_FILE, MILESTONES, SESSIONS, STATE};
+use super::lock::RefGuard;
 use super::message::{self, OpRecord};
 use super::signed::{create_commit, SignedBy};
 use super::{Parts, Snapshot, Store, StoreError, FORMAT, REF};
@@ -19,6 +20,10 @@ use crate::yaml;
 /// re-applies the operation to the new tip, so nobody's work is lost; the bound only
 /// stops a livelock.
 const MAX_ATTEMPTS: u32 = 200;
+
+/// The guard file that writers of ours hold while they move the ref (see
+/// [`RefGuard`]), beside the ref in the common git dir.
+const REF_GUARD: &str = "milestone-ref.lock";
 
 /// A ref update holds the lock for milliseconds; one this old was left by a process
 /// that died.
@@ -75,7 +80,7 @@ impl Store {
         let log = format!("milestone: {}", applied.summary);
         let mut attempt = 0;
         loop {
-            match self.repo.reference(REF, commit, false, &log) {
+            match self.guarded(|| self.repo.reference(REF, commit, false, &log)) {
                 Ok(_) => break,
                 // Another `init` won the race; its ref is as good as ours.
                 Err(e) if e.code() == ErrorCode::Exists => return Ok(Outcome::AlreadyInitialized),
@@ -93,6 +98,23 @@ impl Store {
         }
         self.start_reflog(commit, &log)?;
         Ok(Outcome::Committed { commit, applied })
+    }
+
+    /// Runs `update` (a move of `refs/milestones`) holding the ref guard, after taking
+    /// over git's `.lock` when the guard shows that a writer of ours died holding it.
+    fn guarded<T>(
+        &self,
+        update: impl FnOnce() -> Result<T, git2::Error>,
+    ) -> Result<T, git2::Error> {
+        let guard = RefGuard::acquire(&self.repo.commondir().join(REF_GUARD)).ok();
+        if guard.as_ref().is_some_and(|g| g.died_updating) {
+            let _ = std::fs::remove_file(self.repo.commondir().join(format!("{REF}.lock")));
+        }
+        let result = update();
+        if let Some(guard) = guard {
+            guard.finish();
+        }
+        result
     }
 
     /// Fails when the ref's lock file has been there far longer than any update takes:
@@ -129,10 +151,10 @@ impl Store {
     /// Moves `refs/milestones` from `from` (absent: the ref must not exist) to `to`;
     /// false when it had moved meanwhile.
     pub fn advance_ref(&self, from: Option<Oid>, to: Oid, log: &str) -> Result<bool, StoreError> {
-        let result = match from {
+        let result = self.guarded(|| match from {
             Some(from) => self.repo.reference_matching(REF, to, true, from, log),
             None => self.repo.reference(REF, to, false, log),
-        };
+        });
         match result {
             Ok(_) if from.is_none() => self.start_reflog(to, log).map(|_| true),
             Ok(_) => Ok(true),
@@ -189,7 +211,7 @@ impl Store {
                 signing.as_ref(),
             )?;
             let log = format!("milestone: {}", applied.summary);
-            match self.repo.reference_matching(REF, commit, true, tip, &log) {
+            match self.guarded(|| self.repo.reference_matching(REF, commit, true, tip, &log)) {
                 Ok(_) => return Ok(Outcome::Committed { commit, applied }),
                 // Another process moved the ref (or holds its lock) between our read
                 // and our write: read the new tip and apply the operation again.

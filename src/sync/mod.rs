@@ -108,6 +108,8 @@ pub fn sync(
         ..SyncReport::default()
     };
     let prefix = tracking_prefix(remote);
+    // Another sync of this repository runs to its end first.
+    let _one_at_a_time = store.lock_sync()?;
     for _ in 0..MAX_ROUNDS {
         progress(&format!("Fetching refs/milestones from {remote}"));
         let advertised = ls_remote(store, remote)?;
