@@ -180,19 +180,28 @@ pub fn events(out: &Output, args: EventsArgs) -> Result<(), CliError> {
         return print_events(out, &events);
     }
     // Signed operations are marked as `git log --format=%G?` marks them: G for a
-    // good signature, B for a bad one.
-    let mut marks = std::collections::HashMap::new();
-    for e in &events {
-        let mark = marks.entry(e.commit.clone()).or_insert_with(|| {
-            let signer = git2::Oid::from_str(&e.commit)
-                .map(|id| store.signer_of(id, None))
-                .unwrap_or(crate::model::Signer::Unsigned);
-            match signer {
+    // good signature, B for one that does not check out (an OpenPGP key is checked
+    // against the trust list's keys).
+    let mut commits: Vec<git2::Oid> = events
+        .iter()
+        .filter_map(|e| git2::Oid::from_str(&e.commit).ok())
+        .collect();
+    commits.sort();
+    commits.dedup();
+    let marks: std::collections::HashMap<String, &str> = commits
+        .iter()
+        .zip(store.signers_of(&commits, store.trust()?.as_ref()))
+        .map(|(commit, signer)| {
+            let mark = match signer {
                 crate::model::Signer::Key { .. } => " G",
                 crate::model::Signer::Bad { .. } => " B",
                 crate::model::Signer::Unsigned => "",
-            }
-        });
+            };
+            (commit.to_string(), mark)
+        })
+        .collect();
+    for e in &events {
+        let mark = marks.get(&e.commit).copied().unwrap_or("");
         let line = event_line(out, e);
         out.line(match line.split_once(' ') {
             Some((commit, rest)) if !mark.is_empty() => format!("{commit}{mark} {rest}"),

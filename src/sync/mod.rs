@@ -178,14 +178,7 @@ pub fn sync(
                     r.reason.as_deref().unwrap_or("")
                 )
             }));
-            let mut unauthorized: Vec<(Oid, String)> = result
-                .unauthorized()
-                .filter_map(|r| Some((Oid::from_str(&r.commit).ok()?, r.reason.clone()?)))
-                .collect();
-            if result.kind == MergeKind::FastForward {
-                unauthorized.extend(store.decisions_not_counted(merged_tip, tip)?);
-            }
-            report_unauthorized(store, merged_tip, unauthorized, &mut report.ignored)?;
+            report_unauthorized(store, merged_tip, tip, &result, &mut report.ignored)?;
             merged_tip = Some(result.tip);
         }
         let Some(merged_tip) = merged_tip else {
@@ -231,9 +224,18 @@ pub fn sync(
 fn report_unauthorized(
     store: &Store,
     ours: Option<Oid>,
-    unauthorized: Vec<(Oid, String)>,
+    theirs: Oid,
+    result: &crate::store::MergeResult,
     ignored: &mut Vec<Ignored>,
 ) -> Result<(), SyncError> {
+    let mut unauthorized: Vec<(Oid, String)> = result
+        .unauthorized()
+        .filter_map(|r| Some((Oid::from_str(&r.commit).ok()?, r.reason.clone()?)))
+        .collect();
+    // Taken as it is, a history's decisions were not replayed here: their records say.
+    if result.kind == MergeKind::FastForward {
+        unauthorized.extend(store.decisions_not_counted(ours, theirs)?);
+    }
     for (commit, reason) in unauthorized {
         let local = match ours {
             Some(ours) => {
