@@ -371,11 +371,14 @@ fn approval(u: &mut Unstructured<'_>, milestone: &MilestoneId) -> Result<Approva
                 decided_by: maybe(u, text)?,
                 decided_at: maybe(u, stamp)?,
                 comments: maybe(u, text)?,
+                verification: None,
+                key: None,
             })
         })?,
         open_to_anyone: u.arbitrary()?,
         criteria: list(u, 2, text)?,
         deliverables: list(u, 2, text)?,
+        ignored: Vec::new(),
     })
 }
 

@@ -340,7 +340,15 @@ impl Store {
         }
         let snapshot = Snapshot::of_tree(&self.repo, self.repo.find_tree(before)?, commit.id())?;
         let at = operation_time(&record.at, commit);
-        let applied = self.apply_to_tree(&snapshot, &record.op, at, &|_| Ok(()), workflow::replay);
+        let signed_by = super::SignedBy::Commit(commit.id());
+        let applied = self.apply_to_tree(
+            &snapshot,
+            &record.op,
+            at,
+            &|_| Ok(()),
+            workflow::replay,
+            signed_by,
+        );
         let (applied, state) = match applied {
             Ok(result) => result,
             Err(e) if super::merge::is_noop(&e) => {

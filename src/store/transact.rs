@@ -9,6 +9,7 @@ use super::identity::{signature, Role};
 use super::layout::{APPROVALS, DEFINITION, FORMAT_FILE, MILESTONES, SESSIONS, STATE};
 use super::lock::RefGuard;
 use super::message::{self, OpRecord};
+use super::signed::{create_commit, SignedBy};
 use super::{Parts, Snapshot, Store, StoreError, FORMAT, REF};
 use crate::clock;
 use crate::model::{MilestoneFiles, MilestoneId, Op};
@@ -73,7 +74,9 @@ impl Store {
         let mut root = self.repo.treebuilder(None)?;
         root.insert(FORMAT_FILE, format, FileMode::Blob.into())?;
         let tree = self.repo.find_tree(root.write()?)?;
-        let commit = self.write_commit(&tree, &[], Op::Init, &applied, at, 1)?;
+        let signing = self.signing()?;
+        let commit =
+            self.write_commit(&tree, &[], Op::Init, &applied, (at, 1), signing.as_ref())?;
         let log = format!("milestone: {}", applied.summary);
         let mut attempt = 0;
         loop {
@@ -180,6 +183,7 @@ impl Store {
         precondition: impl Fn(Option<&MilestoneFiles>) -> Result<(), Rejection>,
     ) -> Result<Outcome, StoreError> {
         let at = clock::now();
+        let signing = self.signing()?;
         let mut attempt = 0;
         while attempt < MAX_ATTEMPTS {
             let tip = self.tip()?;
@@ -190,6 +194,7 @@ impl Store {
                 at,
                 &precondition,
                 workflow::apply_with_source,
+                SignedBy::Writer(signing.as_ref()),
             )?;
             if !applied.changed {
                 return Ok(Outcome::Unchanged { applied });
@@ -197,7 +202,14 @@ impl Store {
             let tree = self.repo.find_tree(tree)?;
             let parent = self.repo.find_commit(tip)?;
             let lamport = message::next_lamport([self.lamport(&parent)?]);
-            let commit = self.write_commit(&tree, &[&parent], op.clone(), &applied, at, lamport)?;
+            let commit = self.write_commit(
+                &tree,
+                &[&parent],
+                op.clone(),
+                &applied,
+                (at, lamport),
+                signing.as_ref(),
+            )?;
             let log = format!("milestone: {}", applied.summary);
             match self.guarded(|| self.repo.reference_matching(REF, commit, true, tip, &log)) {
                 Ok(_) => return Ok(Outcome::Committed { commit, applied }),
@@ -340,7 +352,11 @@ impl Store {
         at: DateTime<Utc>,
         precondition: &dyn Fn(Option<&MilestoneFiles>) -> Result<(), Rejection>,
         rule: ApplyRule,
+        signed_by: SignedBy<'_>,
     ) -> Result<(Applied, Oid), StoreError> {
+        if let Op::Trust(change) = op {
+            return self.apply_trust_change(snapshot, change, signed_by);
+        }
         let current = match op.milestone() {
             // A restore must work on a milestone that cannot be read: it is how a
             // broken milestone gets repaired.
@@ -356,12 +372,22 @@ impl Store {
         };
         precondition(current.as_ref())?;
         let source = self.restore_source(op, snapshot.commit())?;
-        let applied = rule(
-            current.clone(),
-            source.as_ref().map(|(files, _)| files.clone()),
-            op,
-            at,
-        )?;
+        let restored = source.as_ref().map(|(files, _)| files.clone());
+        let applied = if matches!(op, Op::DecideApproval { .. }) {
+            // Whether a decision counts depends on the trust list and the signature.
+            let trust = snapshot.trust()?;
+            let signer = self.signer(signed_by, trust.as_ref())?;
+            workflow::trust::apply_decision(
+                current.clone(),
+                op,
+                trust.as_ref(),
+                &signer,
+                &clock::format_time(at),
+                |files| rule(files, restored, op, at),
+            )?
+        } else {
+            rule(current.clone(), restored, op, at)?
+        };
         if !applied.changed {
             return Ok((applied, snapshot.tree().id()));
         }
@@ -399,8 +425,8 @@ impl Store {
         parents: &[&git2::Commit<'_>],
         op: Op,
         applied: &Applied,
-        at: DateTime<Utc>,
-        lamport: u64,
+        (at, lamport): (DateTime<Utc>, u64),
+        signing: Option<&crate::sign::Settings>,
     ) -> Result<Oid, StoreError> {
         let author = signature(&self.repo, Role::Author, at)?;
         let committer = signature(&self.repo, Role::Committer, at)?;
@@ -417,9 +443,9 @@ impl Store {
             events: applied.events.clone(),
         };
         let text = message::encode(&applied.summary, &record);
-        Ok(self
-            .repo
-            .commit(None, &author, &committer, &text, tree, parents)?)
+        create_commit(
+            &self.repo, &author, &committer, &text, tree, parents, signing,
+        )
     }
 
     /// The new root tree: only the entries of the touched milestone are rewritten, so

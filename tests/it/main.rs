@@ -40,5 +40,6 @@ mod sync;
 mod sync_props;
 mod sync_resilience;
 mod tasks;
+mod trust;
 mod watch;
 mod workflow;
