@@ -68,9 +68,14 @@ pub fn trailers(message: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The `Task:` and `Completes:` trailers of a message (keys in any case), in order.
-/// A value that is not `[<m>/]<t>` with valid ids is ignored: a trailer that cannot
-/// name a task cannot move one.
+/// The most `Task:`/`Completes:` trailers one commit moves tasks with; the rest are
+/// ignored. No real commit comes near it, and a message of 100,000 trailers stalled
+/// every hook and merge that read it.
+pub const MAX_TRAILERS_PER_COMMIT: usize = 100;
+
+/// The `Task:` and `Completes:` trailers of a message (keys in any case), in order,
+/// the first [`MAX_TRAILERS_PER_COMMIT`] of them. A value that is not `[<m>/]<t>`
+/// with valid ids is ignored: a trailer that cannot name a task cannot move one.
 pub fn task_trailers(message: &str) -> Vec<TaskTrailer> {
     trailers(message)
         .into_iter()
@@ -92,6 +97,7 @@ pub fn task_trailers(message: &str) -> Vec<TaskTrailer> {
                 action,
             })
         })
+        .take(MAX_TRAILERS_PER_COMMIT)
         .collect()
 }
 
@@ -433,6 +439,17 @@ mod tests {
                 ("api".to_string(), TrailerAction::Complete, "c2"),
             ]
         );
+    }
+
+    #[test]
+    fn one_commit_moves_at_most_a_hundred_tasks() {
+        let mut message = String::from("many\n\n");
+        for n in 0..150 {
+            message.push_str(&format!("Completes: m/t{n}\n"));
+        }
+        let found = task_trailers(&message);
+        assert_eq!(found.len(), MAX_TRAILERS_PER_COMMIT);
+        assert_eq!(found[99].task.as_str(), "t99");
     }
 
     #[test]
