@@ -127,6 +127,40 @@ impl From<Rejection> for CliError {
             Rejection::CheckpointExists { milestone, .. } => error.hint(format!(
                 "choose another name; `git milestone checkpoint list {milestone}` lists the taken ones"
             )),
+            Rejection::NotAWorkflowTask { milestone, .. } => error.hint(format!(
+                "only tasks added with --kiro have phases: `git milestone task add {milestone} <id> --kiro`"
+            )),
+            Rejection::WaitingForApproval { approval, .. } => error
+                .hint(format!(
+                    "decide it with `git milestone approval approve|reject {approval} --role <role>`"
+                ))
+                .hint("`git milestone approval list --pending` shows who is still to decide"),
+            Rejection::NoSuchApproval { milestone, .. } => error.hint(format!(
+                "`git milestone approval list {milestone}` lists its requests"
+            )),
+            Rejection::RequestClosed { .. } => error.hint(
+                "nothing is left to decide; `git milestone approval list --pending` lists the open requests",
+            ),
+            Rejection::NotAnApprover { approvers, .. } => error.hint(format!(
+                "decide as one of its roles, e.g. `--role {}`",
+                approvers.first().map_or("<role>", String::as_str)
+            )),
+            Rejection::AlreadyDecided { .. } => error.hint(
+                "each role decides once; `git milestone approval list` shows who is still to decide",
+            ),
+            Rejection::SessionExists(_) => error.hint("nothing was written; run the command again"),
+            Rejection::NoSuchSession { milestone, .. } => error.hint(format!(
+                "`git milestone session list {milestone}` lists its sessions"
+            )),
+            Rejection::SessionEnded(_) => {
+                error.hint("start a new one with `git milestone session start <milestone>`")
+            }
+            Rejection::BuiltInEventType(_) => error.hint(
+                "choose another event type: the built-in ones are recorded by the commands themselves",
+            ),
+            Rejection::NotAtCommit { .. } => error.hint(
+                "`git log refs/milestones` lists the commits; choose one where the milestone existed",
+            ),
             Rejection::Invalid(_) => error,
         }
     }
@@ -163,16 +197,16 @@ impl From<StoreError> for CliError {
                 };
                 error.hint(format!("look at it with `git show {commit}:{path}`"))
             }
-            StoreError::Local(_) => CliError::user(message),
+            StoreError::Local { .. } | StoreError::LocalFile { .. } => CliError::user(message),
             StoreError::StaleLock { ref path, .. } => {
                 let fix = format!("if no git or git-milestone command is running, remove it: rm '{path}'");
                 CliError::user(message).hint(fix).hint("nothing was written")
             }
-            StoreError::Encode(_) => CliError {
+            StoreError::Encode { .. } => CliError {
                 kind: ErrorKind::Internal,
                 ..CliError::user(message)
             },
-            StoreError::NoIdentity(_) => CliError::user(message)
+            StoreError::NoIdentity | StoreError::BogusEmail(_) | StoreError::UnusableIdentity(_) => CliError::user(message)
                 .hint("tell git who you are:")
                 .hint("  git config --global user.name \"Your Name\"")
                 .hint("  git config --global user.email you@example.com"),

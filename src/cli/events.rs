@@ -46,7 +46,8 @@ pub struct EventsArgs {
     #[arg(long, value_name = "PATTERN")]
     pub author: Option<String>,
     /// At most this many events.
-    #[arg(long, short = 'n', default_value_t = 50, value_name = "N")]
+    #[arg(long, short = 'n', default_value_t = 50, value_name = "N",
+          value_parser = super::usage::count::<usize>, allow_negative_numbers = true)]
     pub limit: usize,
     /// Oldest first.
     #[arg(long)]
@@ -99,8 +100,11 @@ fn when(
 ) -> Result<Option<chrono::DateTime<chrono::Utc>>, CliError> {
     value
         .map(|text| {
-            super::when::parse_when(text, crate::clock::now())
-                .map_err(|e| CliError::user(format!("--{flag}: {e}")))
+            super::when::parse_when(text, crate::clock::now()).map_err(|e| {
+                CliError::user(format!("--{flag}: {e}")).hint(format!(
+                    "for example `--{flag} 2.weeks.ago` or `--{flag} \"2026-01-01 12:00\"`"
+                ))
+            })
         })
         .transpose()
 }

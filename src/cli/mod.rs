@@ -11,10 +11,12 @@ pub mod error;
 mod events;
 pub mod help;
 mod hooks;
+pub mod manual;
 mod migrate;
 mod milestone;
 mod output;
 mod phase;
+pub mod reference;
 mod removed;
 mod report;
 mod session;
@@ -23,6 +25,7 @@ mod suggest;
 mod sync;
 mod task;
 mod time;
+mod usage;
 mod view;
 mod watch;
 mod when;
@@ -136,6 +139,15 @@ pub enum Command {
     #[command(subcommand, hide = true, name = "__complete")]
     Complete(completion::CompleteCommand),
 }
+
+impl Cli {
+    /// The definition, for rendering a usage error.
+    fn command_for_errors() -> clap::Command {
+        <Cli as clap::CommandFactory>::command()
+    }
+}
+
+pub use usage::tidy as tidy_usage_error;
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<(), CliError> {
@@ -266,14 +278,18 @@ fn open_store() -> Result<crate::store::Store, CliError> {
     Ok(store)
 }
 
+/// What an id may be, for the hint of an invalid one.
+const ID_RULE: &str =
+    "ids are 1 to 64 of A-Z a-z 0-9 . _ -, not starting with '.' or '-', without '..'";
+
 /// Parses a milestone id argument with a clear message.
 fn milestone_id(value: &str) -> Result<crate::model::MilestoneId, CliError> {
-    crate::model::MilestoneId::new(value).map_err(|e| CliError::user(e.to_string()))
+    crate::model::MilestoneId::new(value).map_err(|e| CliError::user(e.to_string()).hint(ID_RULE))
 }
 
 /// Parses a task id argument with a clear message.
 fn task_id(value: &str) -> Result<crate::model::TaskId, CliError> {
-    crate::model::TaskId::new(value).map_err(|e| CliError::user(e.to_string()))
+    crate::model::TaskId::new(value).map_err(|e| CliError::user(e.to_string()).hint(ID_RULE))
 }
 
 #[cfg(test)]

@@ -236,8 +236,11 @@ impl Store {
         }
         for keyed in self.keyed_events(from, None)? {
             if filter.accepts(&keyed.record) {
-                let json = serde_json::to_string(&keyed.record)
-                    .map_err(|e| StoreError::Encode(format!("event: {e}")))?;
+                let json =
+                    serde_json::to_string(&keyed.record).map_err(|e| StoreError::Encode {
+                        what: "an event",
+                        source: e.into(),
+                    })?;
                 if !visit(&json) {
                     break;
                 }
@@ -304,9 +307,10 @@ impl Store {
             Ok(()) => Ok(true),
             // An index that cannot be read is bypassed, never trusted; past the first
             // event that would repeat events, so it is an error then.
-            Err(e) if visited > 0 => Err(StoreError::Local(format!(
-                "cannot read the event index: {e}"
-            ))),
+            Err(source) if visited > 0 => Err(StoreError::Local {
+                what: "read the event index",
+                source,
+            }),
             Err(_) => Ok(false),
         }
     }

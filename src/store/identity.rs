@@ -1,4 +1,5 @@
-//! Who makes an operation: the git identity, resolved the way `git commit` does.
+//! Who makes an operation: the git identity, resolved the way `git commit` does
+//! (settings and environment first, then what the system says, see `system_ident`).
 
 use git2::{Config, Repository, Signature, Time};
 
@@ -19,9 +20,9 @@ pub fn signature(
     role: Role,
     time: chrono::DateTime<chrono::Utc>,
 ) -> Result<Signature<'static>, StoreError> {
-    let (env, section) = match role {
-        Role::Author => ("AUTHOR", "author"),
-        Role::Committer => ("COMMITTER", "committer"),
+    let (env, section, time) = match role {
+        Role::Author => ("AUTHOR", "author", crate::clock::author_time(time)),
+        Role::Committer => ("COMMITTER", "committer", time),
     };
     // The configuration is only read when the environment does not say who it is.
     let config = std::cell::OnceCell::new();
@@ -34,14 +35,25 @@ pub fn signature(
             .or_else(|| config_value(config(), &format!("{section}.{field}")))
             .or_else(|| config_value(config(), &format!("user.{field}")))
     };
-    match (lookup("name"), lookup("email")) {
+    let (name, email) = (lookup("name"), lookup("email"));
+    // Where the settings are silent, guess as git does, unless told not to.
+    let guess = name.is_none() || email.is_none();
+    let config_only =
+        guess && crate::config::get_bool(config(), "user.useConfigOnly") == Some(true);
+    let email = match email {
+        Some(email) => Some(email),
+        None => match super::system_ident::email() {
+            Ok(email) if !config_only || std::env::var_os("EMAIL").is_some() => Some(email),
+            Ok(_) => None,
+            Err(bogus) if !config_only => return Err(StoreError::BogusEmail(bogus)),
+            Err(_) => None,
+        },
+    };
+    let name = name.or_else(|| (!config_only).then(super::system_ident::name).flatten());
+    match (name, email) {
         (Some(name), Some(email)) => Signature::new(&name, &email, &Time::new(time.timestamp(), 0))
-            .map_err(|e| {
-                StoreError::NoIdentity(format!("your git identity is not usable: {}", e.message()))
-            }),
-        _ => Err(StoreError::NoIdentity(
-            "no git identity is configured, and every operation is recorded with one".into(),
-        )),
+            .map_err(StoreError::UnusableIdentity),
+        _ => Err(StoreError::NoIdentity),
     }
 }
 

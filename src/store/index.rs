@@ -187,7 +187,10 @@ impl Store {
                         len,
                     },
                 )
-                .map_err(|e| StoreError::Local(format!("cannot write the event index: {e}")))?;
+                .map_err(|source| StoreError::Local {
+                    what: "write the event index",
+                    source,
+                })?;
                 Ok(Some(path))
             }
             // The index is a cache: if it cannot be written, read the history instead.

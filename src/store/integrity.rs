@@ -179,11 +179,9 @@ impl Store {
                 .open(self.states_path())?;
             std::io::Write::write_all(&mut file, lines.as_bytes())
         };
-        write().map_err(|e| {
-            StoreError::Local(format!(
-                "cannot write {}: {e}",
-                self.states_path().display()
-            ))
+        write().map_err(|source| StoreError::LocalFile {
+            path: self.states_path(),
+            source,
         })
     }
 

@@ -14,7 +14,9 @@ pub mod merge;
 pub mod message;
 mod pack;
 mod progress;
+mod session_place;
 mod snapshot;
+mod system_ident;
 mod transact;
 
 use std::path::{Path, PathBuf};

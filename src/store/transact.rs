@@ -420,8 +420,10 @@ impl Store {
         let old_folder = snapshot.milestone_tree(id)?;
         let mut folder = self.repo.treebuilder(old_folder.as_ref())?;
         if before.map(|b| &b.definition) != Some(&after.definition) {
-            let text = yaml::to_string(&after.definition)
-                .map_err(|e| StoreError::Encode(format!("{DEFINITION}: {e}")))?;
+            let text = yaml::to_string(&after.definition).map_err(|e| StoreError::Encode {
+                what: DEFINITION,
+                source: e.into(),
+            })?;
             folder.insert(DEFINITION, self.repo.blob(text.as_bytes())?, blob_mode())?;
         }
         if before.and_then(|b| b.state.as_ref()) != after.state.as_ref() {
@@ -446,8 +448,10 @@ impl Store {
                 old,
                 sessions,
                 |id, s| {
-                    let text = serde_json::to_string_pretty(s)
-                        .map_err(|e| StoreError::Encode(format!("session: {e}")))?;
+                    let text = serde_json::to_string_pretty(s).map_err(|e| StoreError::Encode {
+                        what: "a session",
+                        source: e.into(),
+                    })?;
                     Ok((format!("{id}.json"), text + "\n"))
                 },
             )?;
@@ -461,8 +465,10 @@ impl Store {
                 old,
                 approvals,
                 |id, a| {
-                    let text = yaml::to_string(a)
-                        .map_err(|e| StoreError::Encode(format!("approval: {e}")))?;
+                    let text = yaml::to_string(a).map_err(|e| StoreError::Encode {
+                        what: "an approval request",
+                        source: e.into(),
+                    })?;
                     Ok((format!("{id}.yaml"), text))
                 },
             )?;

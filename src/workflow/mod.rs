@@ -8,6 +8,7 @@ pub mod import;
 pub mod phases;
 pub mod points;
 pub mod progress;
+pub mod rejection;
 pub mod retention;
 pub mod trailers;
 

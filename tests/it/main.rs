@@ -31,6 +31,7 @@ mod readback_props;
 mod recovery;
 mod refusals;
 mod sessions;
+mod snapshots;
 mod state;
 mod store;
 mod sync;

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::model::{Event, EventKind, MilestoneFiles, MilestoneId, Op, PutReason, TaskId};
+use crate::model::{Event, EventKind, MilestoneFiles, MilestoneId, Op, PutReason};
 
 use super::import;
 use super::progress::{display_percentage, milestone_progress, MilestoneStatus};
@@ -23,43 +23,7 @@ pub use crate::model::event_kind::BUILT_IN_EVENT_TYPES;
 /// must not grow the session's file without bound.
 pub const MAX_SESSION_REWRITES: usize = 1000;
 
-/// The error returned by [`apply`]: the operation does not fit the current state.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum Rejection {
-    /// The milestone does not exist.
-    #[error("no milestone {0}")]
-    NoSuchMilestone(MilestoneId),
-    /// The milestone exists already.
-    #[error("milestone {0} already exists")]
-    MilestoneExists(MilestoneId),
-    /// The task does not exist.
-    #[error("milestone {milestone} has no task {task}")]
-    NoSuchTask {
-        /// The milestone.
-        milestone: MilestoneId,
-        /// The missing task.
-        task: TaskId,
-    },
-    /// The task exists already.
-    #[error("milestone {milestone} already has a task {task}")]
-    TaskExists {
-        /// The milestone.
-        milestone: MilestoneId,
-        /// The existing task.
-        task: TaskId,
-    },
-    /// A checkpoint of that name exists already.
-    #[error("milestone {milestone} already has a checkpoint {name:?}")]
-    CheckpointExists {
-        /// The milestone.
-        milestone: MilestoneId,
-        /// The taken name.
-        name: String,
-    },
-    /// A value is not acceptable.
-    #[error("{0}")]
-    Invalid(String),
-}
+pub use super::rejection::Rejection;
 
 /// What applying an operation gives.
 #[derive(Debug, Clone, PartialEq)]

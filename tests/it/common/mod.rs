@@ -35,12 +35,16 @@ pub fn hermetic(program: impl AsRef<OsStr>, home: &Path) -> Command {
         .env("GIT_COMMITTER_NAME", COMMITTER_NAME)
         .env("GIT_COMMITTER_EMAIL", COMMITTER_EMAIL)
         .env("LC_ALL", "C")
+        // Text output shows local times, as git does; pin the zone.
+        .env("TZ", "UTC")
         .stdin(Stdio::null());
     cmd
 }
 
-/// Removes the identity variables [`hermetic`] sets.
+/// Removes the identity variables [`hermetic`] sets, and turns off guessing one from
+/// the system (`user.useConfigOnly`), which would depend on the machine's host name.
 pub fn without_identity(cmd: &mut Command) -> &mut Command {
+    cmd.env("GIT_CONFIG_PARAMETERS", "'user.useConfigOnly'='true'");
     for var in [
         "GIT_AUTHOR_NAME",
         "GIT_AUTHOR_EMAIL",
@@ -133,7 +137,13 @@ pub struct TestRepo {
     pub home: PathBuf,
     /// The repository: its work tree, or the git dir of a bare repository.
     pub path: PathBuf,
+    /// The fixed clock of [`TestRepo::with_fixed_clock`]: seconds since the epoch of the
+    /// next command, `git` and `git milestone` alike; none: the real clock.
+    clock: Option<std::sync::atomic::AtomicI64>,
 }
+
+/// When a repository's fixed clock starts: 2026-01-01T00:00:00Z.
+pub const CLOCK_START: i64 = 1_767_225_600;
 
 impl TestRepo {
     /// A repository with `refs/milestones` initialized.
@@ -167,7 +177,32 @@ impl TestRepo {
         }
         cmd.arg(&path).current_dir(&root);
         expect_ok(&output_of(&mut cmd, None), "git init");
-        TestRepo { tmp, home, path }
+        TestRepo {
+            tmp,
+            home,
+            path,
+            clock: None,
+        }
+    }
+
+    /// A repository with `refs/milestones` initialized whose commands all run on a
+    /// fixed clock: it starts at [`CLOCK_START`] and moves one second per command, so
+    /// that times and commit ids in the output are the same on every run.
+    pub fn with_fixed_clock() -> Self {
+        let mut repo = Self::uninitialized();
+        repo.clock = Some(std::sync::atomic::AtomicI64::new(CLOCK_START));
+        repo.ok(["init"]);
+        repo
+    }
+
+    /// Sets the next tick of the fixed clock on `cmd` (as git reads it).
+    fn tick(&self, cmd: &mut Command) {
+        if let Some(clock) = &self.clock {
+            let now = clock.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let date = format!("@{now} +0000");
+            cmd.env("GIT_COMMITTER_DATE", &date)
+                .env("GIT_AUTHOR_DATE", &date);
+        }
     }
 
     /// The temporary folder everything lives in (for sibling folders).
@@ -186,6 +221,7 @@ impl TestRepo {
     pub fn cmd(&self) -> Command {
         let mut cmd = hermetic(BIN, &self.home);
         cmd.current_dir(&self.path);
+        self.tick(&mut cmd);
         cmd
     }
 
@@ -278,6 +314,7 @@ impl TestRepo {
     pub fn git_cmd(&self) -> Command {
         let mut cmd = hermetic("git", &self.home);
         cmd.current_dir(&self.path);
+        self.tick(&mut cmd);
         cmd
     }
 
@@ -470,7 +507,12 @@ impl TestRepo {
         let mut cmd = hermetic("git", &home);
         cmd.args(["clone", "-q", url]).arg(&path).current_dir(&root);
         expect_ok(&output_of(&mut cmd, None), "git clone");
-        TestRepo { tmp, home, path }
+        TestRepo {
+            tmp,
+            home,
+            path,
+            clock: None,
+        }
     }
 
     /// Writes an executable shell script `name` with `body` and returns its path.

@@ -7,6 +7,11 @@ mod approvals;
 mod due;
 mod filters;
 mod guidance;
+mod help;
+mod hints;
+mod identity;
+mod layout;
+mod privacy;
 mod removal;
 
 use std::ffi::OsStr;
