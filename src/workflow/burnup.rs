@@ -173,6 +173,8 @@ fn typed_reading(kind: EventKind) -> Reading {
         | EventKind::KiroApprovalGranted { .. }
         | EventKind::KiroApprovalRejected { .. }
         | EventKind::KiroApprovalDecided { .. }
+        | EventKind::KiroApprovalIgnored { .. }
+        | EventKind::TrustChanged { .. }
         | EventKind::Commit { .. }
         | EventKind::Merge { .. }
         | EventKind::Checkout { .. }
