@@ -201,6 +201,9 @@ fn describe_event(kind: EventKind) -> Option<String> {
             approval_id,
             ..
         } => format!("Task {task_id}: approval {approval_id} is superseded"),
+        EventKind::KiroApprovalIgnored { reason, .. } => format!(
+            "Recorded, but it does not count: {reason} (`git milestone trust list` and `roles list` show who may decide)"
+        ),
         EventKind::KiroApprovalRejected {
             task_id,
             rejected_by,
@@ -288,6 +291,10 @@ fn list(out: &Output, args: ListArgs) -> Result<(), CliError> {
             Decision::Superseded => "superseded (its task moved on)".to_string(),
             other => other.as_str().to_string(),
         };
+        let detail = match r.ignored.len() {
+            0 => detail,
+            n => format!("{detail} ({n} decision(s) not counted)"),
+        };
         out.line(format!(
             "{:<40} {}/{}  {}  {detail}",
             r.id,
@@ -303,6 +310,19 @@ fn list(out: &Output, args: ListArgs) -> Result<(), CliError> {
 pub fn request_json(r: &ApprovalRequest) -> serde_json::Value {
     let mut value = serde_json::to_value(r).unwrap_or_default();
     value["transition"] = serde_json::Value::from(r.transition());
+    // Each decision says how it stands against the trust list; one made before
+    // decisions were checked was not signed.
+    if let Some(approvers) = value["approvers"].as_array_mut() {
+        for (approver, stored) in approvers.iter_mut().zip(&r.approvers) {
+            if stored.status == Decision::Pending {
+                continue;
+            }
+            let verification = stored.verification.map_or("unsigned", |v| v.as_str());
+            approver["verification"] = serde_json::Value::from(verification);
+            approver["key"] = serde_json::json!(stored.key);
+        }
+    }
+    value["ignored"] = serde_json::to_value(&r.ignored).unwrap_or_default();
     value
 }
 

@@ -169,6 +169,8 @@ pub fn reading(event_type: &str, data: &Value) -> Reading {
         | EventKind::KiroApprovalDecided { .. }
         | EventKind::KiroApprovalSuperseded { .. }
         | EventKind::KiroWorkflowOverridden { .. }
+        | EventKind::KiroApprovalIgnored { .. }
+        | EventKind::TrustChanged { .. }
         | EventKind::Commit { .. }
         | EventKind::Merge { .. }
         | EventKind::Checkout { .. }

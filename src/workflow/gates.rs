@@ -266,6 +266,7 @@ mod tests {
             open_to_anyone: true,
             criteria: Vec::new(),
             deliverables: Vec::new(),
+            ignored: Default::default(),
         };
         let files = MilestoneFiles {
             definition,

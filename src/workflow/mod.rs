@@ -14,6 +14,7 @@ pub mod progress;
 pub mod rejection;
 pub mod retention;
 pub mod trailers;
+pub mod trust;
 
 pub use apply::{apply, apply_with_source, replay, Applied, Rejection};
 pub use progress::{

@@ -131,4 +131,7 @@ pub enum Rejection {
         /// What to do instead.
         hint: String,
     },
+    /// The trust list does not allow the operation's author to make it.
+    #[error("{0}")]
+    NotAuthorized(String),
 }
