@@ -137,7 +137,7 @@ pub fn new(out: &Output, args: NewArgs) -> Result<(), CliError> {
 }
 
 /// Reads a milestone YAML file in the reference format: derived fields are dropped,
-/// and a file without `id` takes its name from the file's stem.
+/// and a file without `id` is refused (its name is no id: it is not guessed).
 pub fn read_milestone_file(path: &std::path::Path, max_size: u64) -> Result<Milestone, CliError> {
     let shown = path.display();
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
@@ -153,8 +153,17 @@ pub fn read_milestone_file(path: &std::path::Path, max_size: u64) -> Result<Mile
                 "give a milestone YAML file (`git milestone export <m>` writes one), `-` for standard input, or a .milestones/ folder",
             )
         })?;
-    parse_milestone_yaml(&text, path.file_stem().and_then(|s| s.to_str()))
-        .map_err(|problem| CliError::user(format!("{shown}: {problem}")))
+    parse_milestone_yaml(&text, None).map_err(|problem| {
+        let error = match problem.line {
+            Some(line) => CliError::user(format!("{shown}:{line}: {}", problem.message)),
+            None => CliError::user(format!("{shown}: {problem}")),
+        };
+        if problem.message.starts_with("missing field `id`") {
+            error.hint("add the milestone's id as the file's first line, for example `id: v1.0`")
+        } else {
+            error
+        }
+    })
 }
 
 /// The most `import -` reads: a pipe has no size to check up front, and a runaway

@@ -9,8 +9,13 @@ use std::process::{Command, Stdio};
 use git2::Oid;
 use serde::Serialize;
 
+mod clash;
+
+pub use clash::CheckpointClash;
+
 use crate::model::EventKind;
 use crate::store::{Ignored, MergeKind, Store, StoreError, REF};
+use crate::workflow::overrides::Override;
 
 /// The name `refs/milestones` has on remotes. git's receive-pack refuses to update
 /// one-level refs such as `refs/milestones` ("funny ref"), so what is shared lives one
@@ -87,8 +92,14 @@ pub struct SyncReport {
     pub tags_fetched: usize,
     /// Checkpoint tags that went out.
     pub tags_pushed: usize,
-    /// Checkpoint tags that exist on both sides with different targets (kept ours).
+    /// Checkpoint tags that exist on both sides with different targets and could not
+    /// be resolved (kept ours).
     pub tag_conflicts: Vec<String>,
+    /// Checkpoint names made in both clones: which keeps the name, and the other's
+    /// new name, the same in every clone.
+    pub checkpoint_clashes: Vec<CheckpointClash>,
+    /// Each value both sides set: which one the merge kept, which it dropped, by whom.
+    pub overridden: Vec<Override>,
     /// Our tip afterwards.
     pub tip: Option<String>,
     /// Fetched commits not taken as state (their operations were replayed), and why.
@@ -116,14 +127,7 @@ pub fn sync(
         let fetched = fetch(store, remote, &prefix, &advertised)?;
         let cleaned = cleaned_checkpoints(store)?;
         report.ignored.clear();
-        report.tags_fetched += adopt_tags(
-            store,
-            &prefix,
-            &advertised,
-            &cleaned,
-            &mut report.tag_conflicts,
-            &mut report.ignored,
-        )?;
+        report.tags_fetched += adopt_tags(store, &prefix, &advertised, &cleaned, &mut report)?;
         // What teammates pushed into this repository is merged too.
         let pushed_here = store.repo().refname_to_id(WIRE_REF).ok();
         let theirs = fetched.wire;
@@ -157,6 +161,11 @@ pub fn sync(
             // The store checks every incoming commit before anything is taken.
             let result = store.merge_tips(merged_tip, tip)?;
             report.ignored.extend(result.ignored.iter().cloned());
+            if let (MergeKind::Merged, Some(ours)) = (result.kind, merged_tip) {
+                report
+                    .overridden
+                    .extend(store.overridden(ours, tip, &result.resolved)?);
+            }
             report.fetched |= result.kind != MergeKind::UpToDate;
             report.fast_forward |= result.kind == MergeKind::FastForward;
             report.merged |= result.kind == MergeKind::Merged;
@@ -169,14 +178,7 @@ pub fn sync(
                     r.reason.as_deref().unwrap_or("")
                 )
             }));
-            let mut unauthorized: Vec<(Oid, String)> = result
-                .unauthorized()
-                .filter_map(|r| Some((Oid::from_str(&r.commit).ok()?, r.reason.clone()?)))
-                .collect();
-            if result.kind == MergeKind::FastForward {
-                unauthorized.extend(store.decisions_not_counted(merged_tip, tip)?);
-            }
-            report_unauthorized(store, merged_tip, unauthorized, &mut report.ignored)?;
+            report_unauthorized(store, merged_tip, tip, &result, &mut report.ignored)?;
             merged_tip = Some(result.tip);
         }
         let Some(merged_tip) = merged_tip else {
@@ -189,7 +191,7 @@ pub fn sync(
             continue;
         }
         report.tip = Some(merged_tip.to_string());
-        let tags = local_tags_missing_on(store, &advertised)?;
+        let tags = local_tags_to_push(store, &advertised, &report.checkpoint_clashes)?;
         if !push || (theirs == Some(merged_tip) && tags.is_empty()) {
             return Ok(report);
         }
@@ -222,9 +224,18 @@ pub fn sync(
 fn report_unauthorized(
     store: &Store,
     ours: Option<Oid>,
-    unauthorized: Vec<(Oid, String)>,
+    theirs: Oid,
+    result: &crate::store::MergeResult,
     ignored: &mut Vec<Ignored>,
 ) -> Result<(), SyncError> {
+    let mut unauthorized: Vec<(Oid, String)> = result
+        .unauthorized()
+        .filter_map(|r| Some((Oid::from_str(&r.commit).ok()?, r.reason.clone()?)))
+        .collect();
+    // Taken as it is, a history's decisions were not replayed here: their records say.
+    if result.kind == MergeKind::FastForward {
+        unauthorized.extend(store.decisions_not_counted(ours, theirs)?);
+    }
     for (commit, reason) in unauthorized {
         let local = match ours {
             Some(ours) => {
@@ -384,8 +395,7 @@ fn adopt_tags(
     prefix: &str,
     advertised: &BTreeMap<String, String>,
     cleaned: &std::collections::HashSet<String>,
-    conflicts: &mut Vec<String>,
-    ignored: &mut Vec<Ignored>,
+    report: &mut SyncReport,
 ) -> Result<usize, SyncError> {
     let repo = store.repo();
     let mut adopted = 0;
@@ -401,7 +411,7 @@ fn adopt_tags(
         }
         let fetched = repo.refname_to_id(&format!("{prefix}/tags/{short}")).ok();
         if let Some(reason) = fetched.and_then(|t| store.check_checkpoint_tag(t)) {
-            ignored.push(Ignored {
+            report.ignored.push(Ignored {
                 commit: id.clone(),
                 author: String::new(),
                 reason: format!("checkpoint {short}: {reason}"),
@@ -410,13 +420,21 @@ fn adopt_tags(
         }
         match repo.refname_to_id(name) {
             Ok(existing) if existing == target => {}
-            Ok(_) => conflicts.push(short.to_string()),
+            Ok(existing) if fetched == Some(target) => {
+                let clash = clash::resolve(store, short, existing, target)?;
+                adopted += usize::from(!clash.kept_ours);
+                report.checkpoint_clashes.push(clash);
+            }
+            Ok(_) => report.tag_conflicts.push(short.to_string()),
             Err(_) => {
                 // Only adopt what the fetch really brought.
-                if repo.refname_to_id(&format!("{prefix}/tags/{short}")).ok() == Some(target) {
+                if fetched == Some(target) {
                     repo.reference(name, target, false, "milestone: checkpoint from sync")
                         .map_err(StoreError::from)?;
                     adopted += 1;
+                    report
+                        .checkpoint_clashes
+                        .extend(clash::gave_way(store, short, target)?);
                 }
             }
         }
@@ -453,24 +471,44 @@ fn cleaned_checkpoints(store: &Store) -> Result<std::collections::HashSet<String
     Ok(cleaned)
 }
 
-fn local_tags_missing_on(
+/// The checkpoint tags to push, each with whether it replaces the remote's: those the
+/// remote lacks, and those whose name ours keeps after a clash (the remote holds the
+/// other). Automatic `pre-restore-*` checkpoints stay here unless
+/// `milestone.pushAutoCheckpoints` is true.
+fn local_tags_to_push(
     store: &Store,
     advertised: &BTreeMap<String, String>,
-) -> Result<Vec<String>, SyncError> {
-    let mut missing = Vec::new();
+    clashes: &[CheckpointClash],
+) -> Result<Vec<(String, bool)>, SyncError> {
+    let config = store.repo().config().ok();
+    let push_automatic =
+        crate::config::get_bool(config.as_ref(), "milestone.pushAutoCheckpoints") == Some(true);
+    let mut to_push = Vec::new();
     for reference in store
         .repo()
         .references_glob("refs/tags/milestone/*")
         .map_err(StoreError::from)?
     {
         let reference = reference.map_err(StoreError::from)?;
-        if let Some(name) = reference.name() {
-            if !advertised.contains_key(name) {
-                missing.push(name.to_string());
+        let (Some(name), Some(id)) = (reference.name(), reference.target()) else {
+            continue;
+        };
+        let short = &name["refs/tags/milestone/".len()..];
+        let checkpoint = short.rsplit('/').next().unwrap_or(short);
+        if !crate::workflow::checkpoints::is_shared(checkpoint, push_automatic) {
+            continue;
+        }
+        match advertised.get(name) {
+            None => to_push.push((name.to_string(), false)),
+            Some(theirs) if *theirs != id.to_string() => {
+                if clashes.iter().any(|c| c.kept_ours && c.checkpoint == short) {
+                    to_push.push((name.to_string(), true));
+                }
             }
+            Some(_) => {}
         }
     }
-    Ok(missing)
+    Ok(to_push)
 }
 
 enum Pushed {
@@ -482,9 +520,12 @@ fn push_refs(
     store: &Store,
     remote: &str,
     with_ref: bool,
-    tags: &[String],
+    tags: &[(String, bool)],
 ) -> Result<Pushed, SyncError> {
-    let mut refspecs: Vec<String> = tags.iter().map(|t| format!("{t}:{t}")).collect();
+    let mut refspecs: Vec<String> = tags
+        .iter()
+        .map(|(t, replace)| format!("{}{t}:{t}", if *replace { "+" } else { "" }))
+        .collect();
     if with_ref {
         refspecs.insert(0, format!("{REF}:{WIRE_REF}"));
     }
