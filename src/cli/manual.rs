@@ -43,7 +43,6 @@ pub const SECTIONS: &[Section] = &[
             "Settings are read from git config with git's precedence (git -c key=value milestone ..., then the repository, global and system files):",
             "milestone.remote: the remote sync uses when none is given (default origin).",
             "milestone.retentionDays: how many days cleanup keeps ended sessions and automatic checkpoints (default 7).",
-            "milestone.pushAutoCheckpoints: true to have sync push the automatic pre-restore-* checkpoints too (default false: they stay in this clone).",
             "milestone.color: auto, always or never (default: color.ui, else auto). NO_COLOR turns colors off, --color overrides both.",
             "milestone.sign: true to sign operation commits (else commit.gpgSign decides), with gpg.format, user.signingKey, gpg.program and gpg.ssh.program as for git commit; false turns signing off.",
             "milestone.pushAutoCheckpoints: true to push the automatic pre-restore-* checkpoints with sync (default false: they stay in this clone; checkpoints you create are always pushed).",
