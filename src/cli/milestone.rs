@@ -180,23 +180,22 @@ pub fn export(out: &Output, args: ReadArgs) -> Result<(), CliError> {
     out.line(text.trim_end())
 }
 
-/// Every readable milestone at the tip, sorted by id, and those that cannot be read:
-/// one broken milestone must not hide the others.
-fn all_milestones(store: &Store) -> Result<(Vec<Milestone>, Unreadable), CliError> {
+/// The summary of every readable milestone at the tip, sorted by id, and the
+/// milestones that cannot be read: one broken milestone must not hide the others.
+fn all_summaries(store: &Store) -> Result<(Vec<view::SummaryView>, Unreadable), CliError> {
     let snapshot = store.snapshot()?;
-    let mut milestones = Vec::new();
+    let mut summaries = Vec::new();
     let mut unreadable = Unreadable::default();
-    for id in snapshot.milestone_ids()? {
-        if let Some(Some(files)) = unreadable.check(snapshot.milestone(&id))? {
-            milestones.push(files.definition);
+    for read in store.milestone_summaries(&snapshot)? {
+        if let Some(summary) = unreadable.check(read)? {
+            summaries.push(view::summary_view(summary));
         }
     }
-    Ok((milestones, unreadable))
+    Ok((summaries, unreadable))
 }
 
 pub fn list(out: &Output) -> Result<(), CliError> {
-    let (milestones, broken) = all_milestones(&open_store()?)?;
-    let summaries: Vec<_> = milestones.iter().map(view::summary).collect();
+    let (summaries, broken) = all_summaries(&open_store()?)?;
     if out.json {
         out.json_value(&summaries)?;
         return broken.finish();
@@ -337,8 +336,7 @@ pub fn status(out: &Output, args: StatusArgs) -> Result<(), CliError> {
 }
 
 fn dashboard(out: &Output) -> Result<(), CliError> {
-    let (milestones, broken) = all_milestones(&open_store()?)?;
-    let summaries: Vec<_> = milestones.iter().map(view::summary).collect();
+    let (summaries, broken) = all_summaries(&open_store()?)?;
     if out.json {
         out.json_value(&summaries)?;
         return broken.finish();

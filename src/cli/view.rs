@@ -3,7 +3,8 @@
 use serde::Serialize;
 
 use crate::model::{KiroWorkflow, Milestone, MilestoneFiles, Task};
-use crate::workflow::{display_percentage, milestone_progress, task_progress, MilestoneStatus};
+use crate::workflow::summary::{summarize, MilestoneSummary};
+use crate::workflow::{display_percentage, task_progress, MilestoneStatus};
 
 /// `progress` of a milestone.
 #[derive(Debug, Serialize)]
@@ -66,18 +67,22 @@ pub struct DetailView<'a> {
 
 /// The summary of `milestone`.
 pub fn summary(milestone: &Milestone) -> SummaryView {
-    let progress = milestone_progress(milestone);
+    summary_view(summarize(milestone))
+}
+
+/// The view of a milestone's summary, as computed or as cached.
+pub fn summary_view(summary: MilestoneSummary) -> SummaryView {
     SummaryView {
-        id: milestone.id.to_string(),
-        title: milestone.title.clone(),
-        status: progress.status,
+        id: summary.id,
+        title: summary.title,
+        status: summary.status,
         progress: ProgressView {
-            percentage: display_percentage(progress.percentage),
-            exact: progress.percentage,
-            completed_tasks: progress.completed_tasks,
-            total_tasks: progress.total_tasks,
+            percentage: display_percentage(summary.percentage),
+            exact: summary.percentage,
+            completed_tasks: summary.completed_tasks,
+            total_tasks: summary.total_tasks,
         },
-        due: milestone.due.clone(),
+        due: summary.due,
     }
 }
 

@@ -13,6 +13,7 @@ pub mod merge;
 pub mod message;
 mod pack;
 mod snapshot;
+mod summary;
 mod transact;
 
 use std::path::{Path, PathBuf};

@@ -5,6 +5,7 @@ pub mod apply;
 pub mod import;
 pub mod phases;
 pub mod progress;
+pub mod summary;
 pub mod trailers;
 
 pub use apply::{apply, apply_with_source, replay, Applied, Rejection};

@@ -30,6 +30,7 @@ mod refusals;
 mod sessions;
 mod state;
 mod store;
+mod summary_cache;
 mod sync;
 mod sync_props;
 mod sync_resilience;
