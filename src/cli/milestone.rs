@@ -1,5 +1,6 @@
 //! `init`, `new`, `import`, `export`, `list`, `show`, `status`.
 
+use std::fmt::Write;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -203,17 +204,17 @@ pub fn list(out: &Output) -> Result<(), CliError> {
     if summaries.is_empty() && broken.is_empty() {
         return out.note("No milestones yet; create one with `git milestone new <id>`.");
     }
-    for s in summaries {
-        out.line(
-            format!(
-                "{:<16} {} {}  {}",
-                s.id,
-                out.status(s.status.as_str(), 11),
-                out.bar(s.progress.percentage),
-                s.title
-            )
-            .trim_end(),
-        )?;
+    // One write for the whole listing: a thousand lines are a thousand writes otherwise.
+    let mut text = String::new();
+    for s in &summaries {
+        let status = out.status(s.status.as_str(), 11);
+        let bar = out.bar(s.progress.percentage);
+        let line = format!("{:<16} {status} {bar}  {}", s.id, s.title);
+        text.push_str(line.trim_end());
+        text.push('\n');
+    }
+    if !text.is_empty() {
+        out.line(text.trim_end_matches('\n'))?;
     }
     broken.finish()
 }
@@ -358,20 +359,22 @@ fn dashboard(out: &Output) -> Result<(), CliError> {
         count("planned")
     ))?;
     out.line("")?;
+    let mut text = String::new();
     for s in &summaries {
-        let due = s
-            .due
-            .as_deref()
-            .map(|d| format!("  due {d}"))
-            .unwrap_or_default();
-        out.line(format!(
-            "{:<16} {}  {} {}/{} tasks{due}",
+        let due = s.due.as_deref().map(|d| format!("  due {d}"));
+        let _ = writeln!(
+            text,
+            "{:<16} {}  {} {}/{} tasks{}",
             s.id,
             out.bar(s.progress.percentage),
             out.status(s.status.as_str(), 11),
             s.progress.completed_tasks,
             s.progress.total_tasks,
-        ))?;
+            due.unwrap_or_default(),
+        );
+    }
+    if !text.is_empty() {
+        out.line(text.trim_end_matches('\n'))?;
     }
     broken.finish()
 }

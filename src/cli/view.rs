@@ -118,13 +118,20 @@ pub fn detail(files: &MilestoneFiles) -> DetailView<'_> {
 /// A text progress bar: `[#######-------------]  35%`.
 pub fn progress_bar(percentage: u32) -> String {
     const WIDTH: usize = 20;
+    const HASHES: &str = "####################";
+    const DASHES: &str = "--------------------";
     let filled = (percentage.min(100) as usize * WIDTH) / 100;
-    format!(
-        "[{}{}] {:>3}%",
-        "#".repeat(filled),
-        "-".repeat(WIDTH - filled),
-        percentage
-    )
+    // Built by hand: a listing draws one per milestone.
+    let mut bar = String::with_capacity(WIDTH + 8);
+    bar.push('[');
+    bar.push_str(&HASHES[..filled]);
+    bar.push_str(&DASHES[filled..]);
+    bar.push_str("] ");
+    let digits = percentage.to_string();
+    bar.push_str(&"   "[digits.len().min(3)..]);
+    bar.push_str(&digits);
+    bar.push('%');
+    bar
 }
 
 /// One line of a task in text output.
@@ -159,5 +166,7 @@ mod tests {
         assert_eq!(progress_bar(0), "[--------------------]   0%");
         assert_eq!(progress_bar(35), "[#######-------------]  35%");
         assert_eq!(progress_bar(100), "[####################] 100%");
+        assert_eq!(progress_bar(7), "[#-------------------]   7%");
+        assert_eq!(progress_bar(250), "[####################] 250%");
     }
 }

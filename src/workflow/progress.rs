@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::model::{KiroConfiguration, Milestone, Phase, PhaseStatus, Task, TaskStatus};
 
@@ -65,7 +65,7 @@ pub fn task_progress(task: &Task, config: Option<&KiroConfiguration>) -> f64 {
 }
 
 /// A milestone's derived status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MilestoneStatus {
     /// Nothing has progressed.

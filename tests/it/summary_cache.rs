@@ -24,7 +24,11 @@ fn listings_are_the_same_with_and_without_the_cache() {
     repo.ok(["task", "complete", "m2", "x"]);
     let first = listings(&repo);
     let text = std::fs::read_to_string(cache_file(&repo)).expect("the first listing writes it");
-    assert_eq!(text.lines().count(), 3, "a header and one line per milestone: {text}");
+    assert_eq!(
+        text.lines().count(),
+        3,
+        "a header and one line per milestone: {text}"
+    );
     let second = listings(&repo);
     assert_eq!(first, second);
     assert_eq!(first.0[0]["progress"]["exact"], 50.0);
@@ -79,14 +83,27 @@ fn a_damaged_or_foreign_cache_file_changes_nothing() {
         .to_string();
     for damaged in [
         "\u{0}\u{1}garbage".to_string(),
-        format!("{header}\n{tree}\tnot json\n"),
-        format!("{header}\n{tree}\t{{\"id\":\"m1\"}}\n"),
-        format!("git-milestone summaries 0 0.0.0\n{tree}\t{{\"id\":\"m1\",\"title\":\"old\",\"due\":null,\"percentage\":1.0,\"completed_tasks\":9,\"total_tasks\":9,\"status\":\"completed\"}}\n"),
+        format!("{header}\n{tree}\tnot a summary\n"),
+        format!("{header}\n{tree}\tm1\tcompleted\n"),
+        format!("{header}\n{tree}\tm1\tcompleted\tmany\t1\t2\t\tTitle\n"),
+        format!("git-milestone summaries 0 0.0.0\n{tree}\tm1\tcompleted\t100\t9\t9\t\told\n"),
     ] {
         std::fs::write(&path, &damaged).unwrap();
-        assert_eq!(listings(&repo), expected, "with a cache file of {damaged:?}");
+        assert_eq!(
+            listings(&repo),
+            expected,
+            "with a cache file of {damaged:?}"
+        );
         let rewritten = std::fs::read_to_string(&path).unwrap();
         assert!(rewritten.starts_with(&header), "rebuilt: {rewritten}");
+        assert!(
+            rewritten
+                .lines()
+                .nth(1)
+                .unwrap()
+                .starts_with(&format!("{tree}\tm1\t")),
+            "rebuilt: {rewritten}"
+        );
     }
 }
 
@@ -108,7 +125,10 @@ fn a_cache_that_cannot_be_written_is_bypassed() {
         .filter_map(|e| e.ok())
         .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
         .collect();
-    assert!(leftovers.is_empty(), "no temporary files left: {leftovers:?}");
+    assert!(
+        leftovers.is_empty(),
+        "no temporary files left: {leftovers:?}"
+    );
 }
 
 #[test]
@@ -117,11 +137,17 @@ fn a_milestone_damaged_after_it_was_cached_is_reported_and_the_others_listed() {
     repo.milestone_with_tasks("m1", &["a"]);
     repo.milestone_with_tasks("m2", &["b"]);
     repo.ok(["list"]);
-    repo.commit_with_plumbing(&[("milestones/m1/milestone.yaml", "tasks: [unclosed\n")], "damage");
+    repo.commit_with_plumbing(
+        &[("milestones/m1/milestone.yaml", "tasks: [unclosed\n")],
+        "damage",
+    );
     let output = repo.run(["list"]);
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stdout.contains("m2") && !stdout.contains("Milestone m1"), "{stdout}");
+    assert!(
+        stdout.contains("m2") && !stdout.contains("Milestone m1"),
+        "{stdout}"
+    );
     assert!(stderr.contains("milestones/m1/milestone.yaml"), "{stderr}");
 }
