@@ -15,4 +15,5 @@ pub mod model;
 pub mod store;
 pub mod sync;
 pub mod workflow;
+pub mod worktree;
 pub mod yaml;

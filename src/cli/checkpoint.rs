@@ -3,8 +3,9 @@
 use clap::{Args, Subcommand};
 
 use crate::clock;
-use crate::model::{MilestoneId, Op, RestoreSource};
+use crate::model::{EventKind, MilestoneId, Op, RestoreSource};
 use crate::store::{Outcome, Store, StoreError};
+use crate::workflow::retention;
 
 use super::{milestone_id, open_store, CliError, Output, Unreadable};
 
@@ -255,14 +256,14 @@ pub fn cleanup(out: &Output, args: CleanupArgs) -> Result<(), CliError> {
         Some(m) => vec![milestone_id(m)?],
         None => store.snapshot()?.milestone_ids()?,
     };
-    let cutoff = clock::now() - chrono::Duration::days(i64::from(retention_days));
+    let cutoff = retention::cutoff(clock::now(), retention_days);
     let mut reports = Vec::new();
     let mut unreadable = Unreadable::default();
     for milestone in milestones {
         let old_checkpoints: Vec<String> = store
             .checkpoints(Some(&milestone))?
             .into_iter()
-            .filter(|c| c.is_automatic() && c.created().is_some_and(|t| t < cutoff))
+            .filter(|c| retention::checkpoint_expired(c.is_automatic(), c.created(), cutoff))
             .map(|c| c.name)
             .collect();
         let Some(outcome) = unreadable.check(store.transact(Op::Cleanup {
@@ -278,12 +279,18 @@ pub fn cleanup(out: &Output, args: CleanupArgs) -> Result<(), CliError> {
             for name in &old_checkpoints {
                 store.delete_checkpoint(&milestone, name)?;
             }
-            let data = &applied.events[0].data;
-            reports.push(serde_json::json!({
-                "milestone_id": milestone.as_str(),
-                "removed_sessions": data["removed_sessions"],
-                "removed_checkpoints": data["removed_checkpoints"],
-            }));
+            if let Some(EventKind::StateCleaned {
+                removed_sessions,
+                removed_checkpoints,
+                ..
+            }) = applied.events.first().and_then(|e| e.kind())
+            {
+                reports.push(serde_json::json!({
+                    "milestone_id": milestone.as_str(),
+                    "removed_sessions": removed_sessions,
+                    "removed_checkpoints": removed_checkpoints,
+                }));
+            }
         }
     }
     if out.json {

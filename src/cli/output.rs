@@ -6,8 +6,10 @@ use std::cell::RefCell;
 use std::io::{IsTerminal, Write};
 use std::process::{Child, Command, Stdio};
 
+use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 
+use crate::model::EventKind;
 use crate::store::Outcome;
 
 use super::CliError;
@@ -24,7 +26,7 @@ pub enum ColorChoice {
     Never,
 }
 
-/// The colors the output uses, as ANSI SGR codes.
+/// The colors the output uses.
 #[derive(Debug, Clone, Copy)]
 pub enum Paint {
     /// Done.
@@ -42,14 +44,13 @@ pub enum Paint {
 }
 
 impl Paint {
-    fn code(self) -> &'static str {
+    fn style(self) -> Style {
         match self {
-            Paint::Green => "32",
-            Paint::Yellow => "33",
-            Paint::Red => "31",
-            Paint::Commit => "33",
-            Paint::Dim => "2",
-            Paint::Bold => "1",
+            Paint::Green => AnsiColor::Green.on_default(),
+            Paint::Yellow | Paint::Commit => AnsiColor::Yellow.on_default(),
+            Paint::Red => AnsiColor::Red.on_default(),
+            Paint::Dim => Style::new().dimmed(),
+            Paint::Bold => Style::new().bold(),
         }
     }
 
@@ -148,7 +149,8 @@ impl Output {
     /// `text` in `paint`, when coloring.
     pub fn paint(&self, text: impl AsRef<str>, paint: Paint) -> String {
         if self.colored() {
-            format!("\x1b[{}m{}\x1b[0m", paint.code(), text.as_ref())
+            let style = paint.style();
+            format!("{style}{}{style:#}", text.as_ref())
         } else {
             text.as_ref().to_string()
         }
@@ -279,7 +281,7 @@ impl Output {
             Outcome::Committed { applied, .. } => {
                 self.note(text)?;
                 for event in &applied.events {
-                    if event.event_type == "milestone_completed" {
+                    if let Some(EventKind::MilestoneCompleted { .. }) = event.kind() {
                         let id = event.milestone_id.as_deref().unwrap_or("");
                         let done = format!("Milestone {id} is completed.");
                         self.note(self.paint(done, Paint::Green))?;

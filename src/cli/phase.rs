@@ -2,7 +2,9 @@
 
 use clap::{Args, Subcommand};
 
-use crate::model::{ApprovalRequest, Decision, MilestoneId, Op, Phase, PhaseStatus};
+use crate::model::{
+    ApprovalRequest, Decision, EventKind, MilestoneId, Op, Phase, PhaseStatus, TaskStatus,
+};
 use crate::store::{Parts, Store};
 
 use super::{milestone_id, open_store, task_id, CliError, Output, Unreadable};
@@ -144,63 +146,56 @@ fn describe(outcome: &crate::store::Outcome) -> String {
     let lines: Vec<String> = applied
         .events
         .iter()
-        .filter_map(|e| {
-            let d = &e.data;
-            let task = d["task_id"].as_str().unwrap_or("");
-            Some(match e.event_type.as_str() {
-                "kiro_approval_requested" => format!(
-                    "Task {task}: approval requested for {} as {} (approvers: {})",
-                    d["transition"].as_str().unwrap_or(""),
-                    d["approval_id"].as_str().unwrap_or(""),
-                    join(&d["approvers"]).if_empty("anyone")
-                ),
-                "kiro_phase_transition" => format!(
-                    "Task {task}: {} → {}",
-                    d["from_phase"].as_str().unwrap_or(""),
-                    d["to_phase"].as_str().unwrap_or("")
-                ),
-                "kiro_approval_granted" => format!("Task {task}: approval granted"),
-                "kiro_approval_rejected" => format!(
-                    "Task {task}: approval rejected by {}; the phase is blocked (`phase advance` asks again)",
-                    join(&d["rejected_by"])
-                ),
-                "kiro_approval_decided" if !d["pending"].as_array().is_none_or(|a| a.is_empty()) => {
-                    format!("Recorded; still to decide: {}", join(&d["pending"]))
-                }
-                "task_status_changed" if d["new_status"] == "completed" => {
-                    format!("Task {task} is completed.")
-                }
-                _ => return None,
-            })
-        })
+        .filter_map(|e| describe_event(e.kind()?))
         .collect();
     lines.join("\n")
 }
 
-fn join(value: &serde_json::Value) -> String {
-    value
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
-        .unwrap_or_default()
-}
-
-trait IfEmpty {
-    fn if_empty(self, fallback: &str) -> String;
-}
-
-impl IfEmpty for String {
-    fn if_empty(self, fallback: &str) -> String {
-        if self.is_empty() {
-            fallback.to_string()
-        } else {
-            self
+/// The line a workflow event gets in a write's text output, if any.
+fn describe_event(kind: EventKind) -> Option<String> {
+    Some(match kind {
+        EventKind::KiroApprovalRequested {
+            task_id,
+            approval_id,
+            transition,
+            approvers,
+            ..
+        } => {
+            let approvers = match approvers.is_empty() {
+                true => "anyone".to_string(),
+                false => approvers.join(", "),
+            };
+            format!(
+                "Task {task_id}: approval requested for {transition} as {approval_id} (approvers: {approvers})"
+            )
         }
-    }
+        EventKind::KiroPhaseTransition {
+            task_id,
+            from_phase,
+            to_phase,
+            ..
+        } => format!("Task {task_id}: {from_phase} → {to_phase}"),
+        EventKind::KiroApprovalGranted { task_id, .. } => {
+            format!("Task {task_id}: approval granted")
+        }
+        EventKind::KiroApprovalRejected {
+            task_id,
+            rejected_by,
+            ..
+        } => format!(
+            "Task {task_id}: approval rejected by {}; the phase is blocked (`phase advance` asks again)",
+            rejected_by.join(", ")
+        ),
+        EventKind::KiroApprovalDecided { pending, .. } if !pending.is_empty() => {
+            format!("Recorded; still to decide: {}", pending.join(", "))
+        }
+        EventKind::TaskStatusChanged {
+            task_id,
+            new_status: TaskStatus::Completed,
+            ..
+        } => format!("Task {task_id} is completed."),
+        _ => return None,
+    })
 }
 
 /// Every approval request at the tip, of one milestone or all, and the milestones

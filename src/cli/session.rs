@@ -4,7 +4,6 @@ use clap::{Args, Subcommand};
 
 use crate::clock;
 use crate::model::{Op, Session, SessionId, SessionStatus};
-use crate::store::local::host_name;
 use crate::store::{Outcome, Store};
 
 use super::{milestone_id, open_store, CliError, Output, Unreadable};
@@ -81,19 +80,6 @@ fn active_current(store: &Store) -> Result<Option<Session>, CliError> {
     }
 }
 
-fn new_session_id() -> SessionId {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let salt = (nanos ^ std::process::id().wrapping_mul(2_654_435_761)) & 0xffff;
-    let id = format!(
-        "session-{}-{salt:04x}",
-        clock::now().format("%Y%m%d-%H%M%S")
-    );
-    SessionId::new(id).expect("a generated session id is valid")
-}
-
 fn start(out: &Output, args: StartArgs) -> Result<(), CliError> {
     let milestone = milestone_id(&args.milestone)?;
     let store = open_store()?;
@@ -104,27 +90,9 @@ fn start(out: &Output, args: StartArgs) -> Result<(), CliError> {
         ))
         .hint("end it first with `git milestone session end`"));
     }
-    let (branch, head) = store.head_info();
-    let identity = store.identity()?;
-    let session = Session {
-        session_id: new_session_id(),
-        milestone_id: milestone.clone(),
-        status: SessionStatus::Active,
-        created_at: clock::format_time(clock::now()),
-        ended_at: None,
-        user: identity.0,
-        email: identity.1,
-        host: host_name(),
-        working_directory: std::env::current_dir()
-            .map(|d| d.display().to_string())
-            .unwrap_or_default(),
-        git_branch: branch,
-        head: head.map(|h| h.to_string()),
-        end_head: None,
-        commits: Vec::new(),
-        branches: Vec::new(),
-        rewrites: Vec::new(),
-    };
+    let session = store
+        .worktree()
+        .new_session(&milestone, store.identity()?, clock::now());
     let id = session.session_id.clone();
     let outcome = store.transact(Op::StartSession {
         session: Box::new(session),
@@ -158,8 +126,9 @@ fn end(out: &Output, args: EndArgs) -> Result<(), CliError> {
         .head
         .as_deref()
         .and_then(|h| git2::Oid::from_str(h).ok());
-    let end_head = store.branch_tip(&session.git_branch);
-    let commits = store.commits_between(start, end_head)?;
+    let worktree = store.worktree();
+    let end_head = worktree.branch_tip(&session.git_branch);
+    let commits = worktree.commits_between(start, end_head)?;
     let outcome = store.transact(Op::EndSession {
         milestone: session.milestone_id.clone(),
         session: session.session_id.clone(),

@@ -14,9 +14,9 @@ use super::HookName;
 use crate::model::{
     MilestoneId, Op, RewriteKind, RewrittenCommit, Session, SessionId, SessionStatus, TaskMove,
 };
-use crate::store::local::GitCommit;
 use crate::store::{Outcome, Store, StoreError};
 use crate::workflow::trailers;
+use crate::worktree::GitCommit;
 
 /// The most commit ids one operation lists (a merge, a rebase); the rest are counted.
 const MAX_LISTED_COMMITS: usize = 1000;
@@ -92,17 +92,13 @@ fn write(store: &Store, ops: Vec<Op>) -> Recorded {
         match store.transact(op) {
             Ok(Outcome::Committed { applied, .. }) => {
                 recorded.operations += 1;
-                for e in applied
-                    .events
-                    .iter()
-                    .filter(|e| e.event_type == "task_status_changed")
-                {
-                    recorded.moved.push(format!(
-                        "{}/{} → {}",
-                        e.milestone_id.as_deref().unwrap_or(""),
-                        e.data["task_id"].as_str().unwrap_or(""),
-                        e.data["new_status"].as_str().unwrap_or("")
-                    ));
+                for e in &applied.events {
+                    if let Some((task, status)) = e.task_moved() {
+                        let milestone = e.milestone_id.as_deref().unwrap_or("");
+                        recorded
+                            .moved
+                            .push(format!("{milestone}/{task} → {status}"));
+                    }
                 }
             }
             Ok(_) => {}
@@ -199,20 +195,25 @@ impl Context<'_> {
             None => {
                 // A rebase commits each picked commit; post-rewrite records the rebase
                 // whole.
-                if self.store.rebase_in_progress() {
+                if self.store.worktree().rebase_in_progress() {
                     return Ok(Vec::new());
                 }
-                let (branch, Some(head)) = self.store.head_info() else {
+                let (branch, Some(head)) = self.store.worktree().head_info() else {
                     return Ok(Vec::new());
                 };
                 (branch, head)
             }
         };
-        let commit = self.store.git_commit(head)?;
+        let commit = self.store.worktree().git_commit(head)?;
         if commit.parents > 1 {
             // A merge concluded by `git commit` (after conflicts) runs post-commit, not
             // post-merge: it is recorded as the merge it is.
-            let hide: Vec<Oid> = self.store.first_parent(head)?.into_iter().collect();
+            let hide: Vec<Oid> = self
+                .store
+                .worktree()
+                .first_parent(head)?
+                .into_iter()
+                .collect();
             return self.merge(&hide, head, branch, false);
         }
         let Some(touched) = self.touched(std::slice::from_ref(&commit))? else {
@@ -229,24 +230,30 @@ impl Context<'_> {
     }
 
     fn post_merge(&self, squash: bool) -> Result<Vec<Op>, StoreError> {
-        let (branch, Some(head)) = self.store.head_info() else {
+        let (branch, Some(head)) = self.store.worktree().head_info() else {
             return Ok(Vec::new());
         };
         if squash {
             // HEAD did not move; the squashed commits are listed in SQUASH_MSG.
             let commits: Vec<GitCommit> = self
                 .store
+                .worktree()
                 .squashed_commits()
                 .into_iter()
                 .take(MAX_READ_COMMITS)
-                .map(|id| self.store.git_commit(id))
+                .map(|id| self.store.worktree().git_commit(id))
                 .collect::<Result<_, _>>()?;
             let total = commits.len();
             return self.merge_ops(&commits, total, head, branch, true);
         }
-        let hide: Vec<Oid> = match self.store.orig_head() {
+        let hide: Vec<Oid> = match self.store.worktree().orig_head() {
             Some(orig) => vec![orig],
-            None => self.store.first_parent(head)?.into_iter().collect(),
+            None => self
+                .store
+                .worktree()
+                .first_parent(head)?
+                .into_iter()
+                .collect(),
         };
         self.merge(&hide, head, branch, false)
     }
@@ -262,9 +269,12 @@ impl Context<'_> {
         if hide.contains(&head) {
             return Ok(Vec::new());
         }
-        let (commits, total) =
-            self.store
-                .git_commits_between(hide, head, MAX_READ_COMMITS, MAX_READ_COMMITS)?;
+        let (commits, total) = self.store.worktree().git_commits_between(
+            hide,
+            head,
+            MAX_READ_COMMITS,
+            MAX_READ_COMMITS,
+        )?;
         self.merge_ops(&commits, total, head, branch, squash)
     }
 
@@ -300,10 +310,10 @@ impl Context<'_> {
     }
 
     fn post_checkout(&self) -> Result<Vec<Op>, StoreError> {
-        if self.session_id.is_none() || self.store.rebase_in_progress() {
+        if self.session_id.is_none() || self.store.worktree().rebase_in_progress() {
             return Ok(Vec::new());
         }
-        let (branch, head) = self.store.head_info();
+        let (branch, head) = self.store.worktree().head_info();
         // A detached HEAD is not a branch to work on (a rebase detaches it too).
         if branch == "none" {
             return Ok(Vec::new());
@@ -337,7 +347,7 @@ impl Context<'_> {
             .iter()
             .filter(|(_, new)| seen.insert(*new))
             .take(MAX_READ_COMMITS)
-            .filter_map(|(_, new)| self.store.git_commit(*new).ok())
+            .filter_map(|(_, new)| self.store.worktree().git_commit(*new).ok())
             .collect();
         let Some(touched) = self.touched(&new_commits)? else {
             return Ok(Vec::new());

@@ -21,10 +21,10 @@ use crate::model::{ApprovalRequest, Milestone, MilestoneId, Session};
 
 use super::approvals::parse_approval;
 use super::events::{parse_log, LogEvent};
-use super::milestone::parse_milestone_yaml;
 use super::sessions::parse_session;
 use super::states::{backup_kind, backup_milestone, parse_envelope, Backup, SavedState};
 use super::{Invalid, Problem};
+use crate::exchange::parse_milestone_yaml;
 
 /// A value and the file it came from, relative to the folder (`active/m1.yaml`).
 #[derive(Debug, Clone, PartialEq)]

@@ -6,7 +6,6 @@ pub mod approvals;
 pub mod events;
 pub mod folder;
 pub mod imported;
-pub mod milestone;
 pub mod plan;
 pub mod problem;
 pub mod sessions;

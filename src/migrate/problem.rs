@@ -3,38 +3,7 @@
 
 use std::fmt;
 
-/// Why a document was refused, with the line when it is known.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct Invalid {
-    /// The line (from 1) the problem is on, if known.
-    pub line: Option<usize>,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl Invalid {
-    /// A problem of the whole document.
-    pub fn new(message: impl Into<String>) -> Self {
-        Invalid {
-            line: None,
-            message: message.into(),
-        }
-    }
-
-    /// A problem on `line`.
-    pub fn at(line: usize, message: impl Into<String>) -> Self {
-        Invalid {
-            line: Some(line),
-            message: message.into(),
-        }
-    }
-
-    /// A JSON document serde_json refused, at the line it names.
-    pub fn json(e: &serde_json::Error) -> Self {
-        Invalid::at(e.line().max(1), format!("not valid JSON: {e}"))
-    }
-}
+pub use crate::exchange::Invalid;
 
 /// A problem of one file (or line) of the folder.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -405,3 +405,32 @@ pub struct ApprovalGate {
     #[serde(flatten)]
     pub extra: Extra,
 }
+
+/// A milestone's derived status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MilestoneStatus {
+    /// Nothing has progressed.
+    Planned,
+    /// Some task has progressed.
+    InProgress,
+    /// Every task (at least one) is completed.
+    Completed,
+}
+
+impl MilestoneStatus {
+    /// The name users and JSON see.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MilestoneStatus::Planned => "planned",
+            MilestoneStatus::InProgress => "in_progress",
+            MilestoneStatus::Completed => "completed",
+        }
+    }
+}
+
+impl fmt::Display for MilestoneStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

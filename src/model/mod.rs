@@ -3,6 +3,7 @@
 
 pub mod approval;
 pub mod event;
+pub mod event_kind;
 pub mod id;
 pub mod milestone;
 pub mod op;
@@ -11,10 +12,11 @@ pub mod validate;
 
 pub use approval::{ApprovalRequest, Approver, Decision};
 pub use event::{Event, EventRecord};
+pub use event_kind::EventKind;
 pub use id::{InvalidId, MilestoneId, TaskId};
 pub use milestone::{
-    ApprovalGate, KiroConfiguration, KiroWorkflow, Milestone, Phase, PhaseState, PhaseStatus,
-    PhaseWeights, Phases, Task, TaskStatus,
+    ApprovalGate, KiroConfiguration, KiroWorkflow, Milestone, MilestoneStatus, Phase, PhaseState,
+    PhaseStatus, PhaseWeights, Phases, Task, TaskStatus,
 };
 pub use op::{Op, PutReason, Resolution, RestoreSource, TaskMove, TrailerAction};
 pub use session::{

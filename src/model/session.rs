@@ -24,6 +24,15 @@ impl SessionId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The id of a session starting at `now`: `session-<date>-<time>-<salt>`, the salt
+    /// telling apart sessions started in the same second (in other clones too).
+    pub fn starting_at(now: chrono::DateTime<chrono::Utc>, salt: u16) -> SessionId {
+        SessionId(format!(
+            "session-{}-{salt:04x}",
+            now.format("%Y%m%d-%H%M%S")
+        ))
+    }
 }
 
 impl TryFrom<String> for SessionId {

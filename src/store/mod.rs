@@ -65,6 +65,11 @@ impl Store {
         &self.repo
     }
 
+    /// The worktree this store was opened from: its branch, HEAD and commits.
+    pub fn worktree(&self) -> crate::worktree::Worktree<'_> {
+        crate::worktree::Worktree::new(&self.repo)
+    }
+
     /// This worktree's private folder for local files (sessions, caches); never shared.
     pub fn local_dir(&self) -> PathBuf {
         self.repo.path().join("milestone")

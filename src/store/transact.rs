@@ -443,14 +443,8 @@ fn blob_mode() -> i32 {
 }
 
 /// A growing, jittered pause, so that writers who collided do not collide again in
-/// lockstep. The jitter comes from the clock's nanoseconds and the process id, which
-/// differ between the processes that collide.
+/// lockstep.
 fn backoff(attempt: u32) -> Duration {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let seed = nanos ^ std::process::id().wrapping_mul(2_654_435_761);
-    let ceiling_ms = 1u32 << attempt.min(5);
-    Duration::from_micros(u64::from(seed % (ceiling_ms * 1000)))
+    let ceiling_micros = 1000u64 << attempt.min(5);
+    Duration::from_micros(fastrand::u64(..ceiling_micros))
 }

@@ -9,6 +9,7 @@ use std::process::{Command, Stdio};
 use git2::Oid;
 use serde::Serialize;
 
+use crate::model::EventKind;
 use crate::store::{MergeKind, Store, StoreError, REF};
 
 /// The name `refs/milestones` has on remotes. git's receive-pack refuses to update
@@ -354,13 +355,13 @@ fn cleaned_checkpoints(store: &Store) -> Result<std::collections::HashSet<String
         ..Default::default()
     };
     store.for_each_event(tip, &filter, |event| {
-        let milestone = event.milestone_id.unwrap_or_default();
-        for name in event.data["removed_checkpoints"]
-            .as_array()
-            .into_iter()
-            .flatten()
+        let milestone = event.milestone_id.as_deref().unwrap_or_default();
+        if let Some(EventKind::StateCleaned {
+            removed_checkpoints,
+            ..
+        }) = event.kind()
         {
-            if let Some(name) = name.as_str() {
+            for name in removed_checkpoints {
                 cleaned.insert(format!("{milestone}/{name}"));
             }
         }

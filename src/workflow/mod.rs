@@ -5,6 +5,7 @@ pub mod apply;
 pub mod import;
 pub mod phases;
 pub mod progress;
+pub mod retention;
 pub mod summary;
 pub mod trailers;
 

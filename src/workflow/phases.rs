@@ -3,11 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::json;
-
 use crate::model::{
-    ApprovalRequest, Approver, Decision, Event, KiroConfiguration, Milestone, MilestoneFiles,
-    Phase, PhaseStatus, TaskId, TaskStatus,
+    ApprovalRequest, Approver, Decision, Event, EventKind, KiroConfiguration, Milestone,
+    MilestoneFiles, Phase, PhaseStatus, TaskId, TaskStatus,
 };
 
 use super::Rejection;
@@ -61,15 +59,14 @@ fn set_phase_status(
         PhaseStatus::Blocked | PhaseStatus::WaitingApproval => state.blocked_at = stamp,
         PhaseStatus::NotStarted => {}
     }
-    Ok(Event::new(
-        "kiro_phase_updated",
+    Ok(Event::of(
         &milestone,
-        json!({
-            "task_id": task,
-            "phase": phase,
-            "status": status,
-            "previous_status": previous,
-        }),
+        EventKind::KiroPhaseUpdated {
+            task_id: task.clone(),
+            phase,
+            status,
+            previous_status: previous,
+        },
     ))
 }
 
@@ -109,10 +106,15 @@ fn start_task_if_pending(definition: &mut Milestone, task: &TaskId, events: &mut
 }
 
 fn task_status_event(milestone: &str, task: &TaskId, from: TaskStatus, to: TaskStatus) -> Event {
-    Event::new(
-        "task_status_changed",
+    Event::of(
         milestone,
-        json!({ "task_id": task, "previous_status": from, "new_status": to }),
+        EventKind::TaskStatusChanged {
+            task_id: task.clone(),
+            previous_status: from,
+            new_status: to,
+            trailer: None,
+            commit: None,
+        },
     )
 }
 
@@ -198,17 +200,16 @@ pub fn advance(
     let gated = approval_required(state.approval_required, config.as_ref(), from, to);
     if gated && state.status != PhaseStatus::Approved {
         let request = new_request(files, task, from, to, at, by, config.as_ref());
-        events.push(Event::new(
-            "kiro_approval_requested",
+        events.push(Event::of(
             milestone.as_str(),
-            json!({
-                "task_id": task,
-                "approval_id": request.id,
-                "transition": request.transition(),
-                "from_phase": from,
-                "to_phase": to,
-                "approvers": request.approvers.iter().map(|a| &a.role).collect::<Vec<_>>(),
-            }),
+            EventKind::KiroApprovalRequested {
+                task_id: task.clone(),
+                approval_id: request.id.clone(),
+                transition: request.transition(),
+                from_phase: from,
+                to_phase: to,
+                approvers: request.approvers.iter().map(|a| a.role.clone()).collect(),
+            },
         ));
         approvals(files).insert(request.id.clone(), request);
         events.push(set_phase_status(
@@ -245,15 +246,14 @@ fn move_to(
 ) -> Result<Vec<Event>, Rejection> {
     let milestone = files.definition.id.to_string();
     workflow_mut(&mut files.definition, task)?.current_phase = to;
-    let mut events = vec![Event::new(
-        "kiro_phase_transition",
+    let mut events = vec![Event::of(
         &milestone,
-        json!({
-            "task_id": task,
-            "from_phase": from,
-            "to_phase": to,
-            "transition_type": transition_type,
-        }),
+        EventKind::KiroPhaseTransition {
+            task_id: task.clone(),
+            from_phase: from,
+            to_phase: to,
+            transition_type: transition_type.to_string(),
+        },
     )];
     events.push(set_phase_status(
         &mut files.definition,
@@ -368,19 +368,23 @@ pub fn decide(
         decided(approver);
     }
     let request = request.clone();
-    let mut events = vec![Event::new(
-        "kiro_approval_decided",
+    let pending: Vec<String> = request
+        .pending_roles()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    let mut events = vec![Event::of(
         &milestone,
-        json!({
-            "approval_id": approval,
-            "task_id": request.task_id,
-            "role": role,
-            "decision": decision,
-            "comments": comment,
-            "pending": request.pending_roles(),
-        }),
+        EventKind::KiroApprovalDecided {
+            approval_id: approval.to_string(),
+            task_id: request.task_id.clone(),
+            role: role.to_string(),
+            decision,
+            comments: comment.map(str::to_string),
+            pending: pending.clone(),
+        },
     )];
-    if !request.pending_roles().is_empty() {
+    if !pending.is_empty() {
         return Ok(events);
     }
     let rejected_by: Vec<&str> = request
@@ -400,15 +404,14 @@ pub fn decide(
     }
     let task = &request.task_id;
     if outcome == Decision::Rejected {
-        events.push(Event::new(
-            "kiro_approval_rejected",
+        events.push(Event::of(
             &milestone,
-            json!({
-                "task_id": task,
-                "approval_id": approval,
-                "transition": request.transition(),
-                "rejected_by": rejected_by,
-            }),
+            EventKind::KiroApprovalRejected {
+                task_id: task.clone(),
+                approval_id: approval.to_string(),
+                transition: request.transition(),
+                rejected_by: rejected_by.iter().map(|r| r.to_string()).collect(),
+            },
         ));
         events.push(set_phase_status(
             &mut files.definition,
@@ -419,10 +422,13 @@ pub fn decide(
         )?);
         return Ok(events);
     }
-    events.push(Event::new(
-        "kiro_approval_granted",
+    events.push(Event::of(
         &milestone,
-        json!({ "task_id": task, "approval_id": approval, "transition": request.transition() }),
+        EventKind::KiroApprovalGranted {
+            task_id: task.clone(),
+            approval_id: approval.to_string(),
+            transition: request.transition(),
+        },
     ));
     events.push(set_phase_status(
         &mut files.definition,

@@ -1,10 +1,6 @@
 //! Derived values: task progress, milestone progress and status. Computed on read from
 //! the stored facts, so they never disagree with them and never conflict in a merge.
 
-use std::fmt;
-
-use serde::Serialize;
-
 use crate::model::{KiroConfiguration, Milestone, Phase, PhaseStatus, Task, TaskStatus};
 
 /// Phase weights used where `kiro_configuration.phase_weights` sets none. The
@@ -64,34 +60,7 @@ pub fn task_progress(task: &Task, config: Option<&KiroConfiguration>) -> f64 {
     weighted / total_weight
 }
 
-/// A milestone's derived status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MilestoneStatus {
-    /// Nothing has progressed.
-    Planned,
-    /// Some task has progressed.
-    InProgress,
-    /// Every task (at least one) is completed.
-    Completed,
-}
-
-impl MilestoneStatus {
-    /// The name users and JSON see.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MilestoneStatus::Planned => "planned",
-            MilestoneStatus::InProgress => "in_progress",
-            MilestoneStatus::Completed => "completed",
-        }
-    }
-}
-
-impl fmt::Display for MilestoneStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::model::MilestoneStatus;
 
 /// A milestone's derived progress.
 #[derive(Debug, Clone, Copy, PartialEq)]

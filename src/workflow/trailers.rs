@@ -6,7 +6,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{Event, Milestone, MilestoneId, TaskId, TaskMove, TaskStatus, TrailerAction};
+use crate::model::{
+    Event, EventKind, Milestone, MilestoneId, TaskId, TaskMove, TaskStatus, TrailerAction,
+};
 
 /// Lines git itself writes into a trailer block; one of them lets a block hold some
 /// lines that are not trailers (git's `git_generated_prefixes`).
@@ -147,16 +149,15 @@ pub fn apply_moves(milestone: &mut Milestone, moves: &[TaskMove]) -> Vec<Event> 
         };
         let previous = task.status;
         task.status = new;
-        events.push(Event::new(
-            "task_status_changed",
+        events.push(Event::of(
             &id,
-            serde_json::json!({
-                "task_id": m.task,
-                "previous_status": previous,
-                "new_status": new,
-                "trailer": m.action.key(),
-                "commit": m.commit,
-            }),
+            EventKind::TaskStatusChanged {
+                task_id: m.task.clone(),
+                previous_status: previous,
+                new_status: new,
+                trailer: Some(m.action.key().to_string()),
+                commit: Some(m.commit.clone()),
+            },
         ));
     }
     events

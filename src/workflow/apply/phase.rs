@@ -1,0 +1,171 @@
+//! Operations of the four-phase workflow: set a phase, advance, decide, monitor. The
+//! rules themselves are in [`super::super::phases`]; these wrap them as operations.
+
+use crate::model::{Decision, MilestoneFiles, MilestoneId, Phase, PhaseStatus, TaskId};
+
+use super::super::phases;
+use super::{existing, Applied, Rejection};
+
+/// One approver's decision, as `Op::DecideApproval` carries it.
+pub(super) struct Ballot<'a> {
+    /// The request.
+    pub approval: &'a str,
+    /// The deciding role.
+    pub role: &'a str,
+    /// Approved or rejected.
+    pub decision: Decision,
+    /// An optional comment.
+    pub comment: Option<&'a str>,
+    /// Who decided ("Name <email>").
+    pub by: &'a str,
+}
+
+/// `Op::SetPhase`: one phase's status, as given.
+pub(super) fn set_phase(
+    current: Option<MilestoneFiles>,
+    milestone: &MilestoneId,
+    task: &TaskId,
+    phase: Phase,
+    status: PhaseStatus,
+    stamp: &str,
+) -> Result<Applied, Rejection> {
+    let mut files = existing(current, milestone)?;
+    let events = phases::set_phase(&mut files, task, phase, status, stamp)?;
+    Ok(Applied {
+        events,
+        summary: format!("{milestone}: task {task} phase {phase} → {status}"),
+        files: Some(files),
+        changed: true,
+    })
+}
+
+/// `Op::AdvancePhase`: the task's next phase, or an approval request.
+pub(super) fn advance_phase(
+    current: Option<MilestoneFiles>,
+    milestone: &MilestoneId,
+    task: &TaskId,
+    by: &str,
+    stamp: &str,
+) -> Result<Applied, Rejection> {
+    let mut files = existing(current, milestone)?;
+    let events = phases::advance(&mut files, task, stamp, by, "manual")?;
+    Ok(Applied {
+        summary: format!("{milestone}: task {task} advance"),
+        changed: !events.is_empty(),
+        events,
+        files: Some(files),
+    })
+}
+
+/// `Op::DecideApproval`: one role's decision on a request.
+pub(super) fn decide_approval(
+    current: Option<MilestoneFiles>,
+    milestone: &MilestoneId,
+    ballot: Ballot<'_>,
+    stamp: &str,
+) -> Result<Applied, Rejection> {
+    let mut files = existing(current, milestone)?;
+    let Ballot {
+        approval,
+        role,
+        decision,
+        comment,
+        by,
+    } = ballot;
+    let events = phases::decide(&mut files, approval, role, decision, comment, by, stamp)?;
+    Ok(Applied {
+        events,
+        summary: format!("{milestone}: {role} {} {approval}", decision.as_str()),
+        files: Some(files),
+        changed: true,
+    })
+}
+
+/// `Op::Monitor`: every transition that is ready; nothing ready changes nothing.
+pub(super) fn monitor(
+    current: Option<MilestoneFiles>,
+    milestone: &MilestoneId,
+    by: &str,
+    stamp: &str,
+) -> Result<Applied, Rejection> {
+    let mut files = existing(current, milestone)?;
+    let events = phases::monitor(&mut files, stamp, by)?;
+    Ok(Applied {
+        summary: format!("{milestone}: monitor"),
+        changed: !events.is_empty(),
+        events,
+        files: Some(files),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{mid, tid, types, with_tasks};
+    use super::*;
+    use crate::model::{Task, TaskStatus};
+
+    const STAMP: &str = "2026-01-01T00:00:00.000Z";
+
+    fn with_workflow() -> MilestoneFiles {
+        let mut files = with_tasks(&[]);
+        files
+            .definition
+            .tasks
+            .push(Task::new(tid("w"), String::new(), true));
+        files
+    }
+
+    #[test]
+    fn set_phase_starts_a_pending_task() {
+        let applied = set_phase(
+            Some(with_workflow()),
+            &mid(),
+            &tid("w"),
+            Phase::Design,
+            PhaseStatus::Completed,
+            STAMP,
+        )
+        .unwrap();
+        assert_eq!(
+            types(&applied),
+            ["kiro_phase_updated", "task_status_changed"]
+        );
+        assert_eq!(applied.summary, "m1: task w phase design → completed");
+        let task = &applied.files.unwrap().definition.tasks[0];
+        assert_eq!(task.status, TaskStatus::InProgress);
+    }
+
+    #[test]
+    fn advance_of_a_gated_phase_asks_for_approval() {
+        let files = set_phase(
+            Some(with_workflow()),
+            &mid(),
+            &tid("w"),
+            Phase::Design,
+            PhaseStatus::Completed,
+            STAMP,
+        )
+        .unwrap()
+        .files;
+        let applied = advance_phase(files, &mid(), &tid("w"), "A <a@x>", STAMP).unwrap();
+        assert!(applied.changed);
+        assert!(types(&applied).contains(&"kiro_approval_requested"));
+        let approvals = applied.files.unwrap().approvals.unwrap();
+        let request = approvals.values().next().unwrap();
+        let ballot = Ballot {
+            approval: &request.id,
+            role: "anyone",
+            decision: Decision::Pending,
+            comment: None,
+            by: "B <b@x>",
+        };
+        assert!(decide_approval(Some(with_workflow()), &mid(), ballot, STAMP).is_err());
+    }
+
+    #[test]
+    fn monitor_with_nothing_ready_changes_nothing() {
+        let applied = monitor(Some(with_workflow()), &mid(), "A <a@x>", STAMP).unwrap();
+        assert!(!applied.changed);
+        assert!(monitor(None, &mid(), "A <a@x>", STAMP).is_err());
+    }
+}
