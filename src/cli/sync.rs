@@ -34,14 +34,24 @@ pub fn sync(out: &Output, args: SyncArgs) -> Result<(), CliError> {
     let report =
         sync::sync(&store, &remote, !args.no_push, &mut progress).map_err(|e| match e {
             SyncError::Store(e) => CliError::from(e),
+            SyncError::Git { ref stderr, .. } if refused_credentials(stderr) => {
+                CliError::user(e.to_string()).hint(format!(
+                    "{remote} refused the credentials: git's credential helper \
+                     (`git config credential.helper`) or your ssh key supplies them; \
+                     nothing was written; check with `git fetch {remote}`"
+                ))
+            }
             SyncError::Git { .. } => CliError::user(e.to_string()).hint(format!(
                 "check the remote with `git remote -v` and that `git fetch {remote}` works"
             )),
             SyncError::NothingToSync(_) => {
                 CliError::user(e.to_string()).hint("run `git milestone init` first")
             }
-            SyncError::Contention { .. } => CliError::user(e.to_string())
-                .hint("nothing was lost; run `git milestone sync` again"),
+            SyncError::Contention { .. } => CliError::user(e.to_string()).hint(format!(
+                "nothing was lost; run `git milestone sync` again, or give it longer with \
+                 `git config milestone.syncTimeout <seconds>` (default {})",
+                sync::DEFAULT_TIMEOUT_SECS
+            )),
         })?;
     if out.json {
         return out.json_value(&report);
@@ -81,4 +91,17 @@ pub fn sync(out: &Output, args: SyncArgs) -> Result<(), CliError> {
     } else {
         out.note(format!("To {remote}: already up to date."))
     }
+}
+
+/// Whether git's message says the server did not accept who we are.
+fn refused_credentials(stderr: &str) -> bool {
+    [
+        "Authentication failed",
+        "Permission denied (publickey",
+        "could not read Username",
+        "could not read Password",
+        "403 Forbidden",
+    ]
+    .iter()
+    .any(|sign| stderr.contains(sign))
 }

@@ -26,7 +26,7 @@ pub use error::StoreError;
 pub use history::EventFilter;
 pub use merge::{MergeKind, MergeResult};
 pub use snapshot::{Parts, Snapshot};
-pub use transact::Outcome;
+pub use transact::{jitter, Outcome};
 
 /// The ref that holds everything.
 pub const REF: &str = "refs/milestones";

@@ -18,9 +18,9 @@ use crate::store::{MergeKind, Store, StoreError, REF};
 /// (a teammate's clone used as a remote).
 pub const WIRE_REF: &str = "refs/meta/milestones";
 
-/// How often a push rejected because the remote moved is answered by fetching and
-/// merging again.
-const MAX_ROUNDS: u32 = 5;
+mod retry;
+
+pub use retry::DEFAULT_TIMEOUT_SECS;
 
 /// Where fetched state is kept: outside `refs/heads` and `refs/remotes` (branch
 /// listings stay clean) and outside `refs/milestones/` (git cannot create refs below
@@ -56,13 +56,15 @@ pub enum SyncError {
     /// Neither side has anything.
     #[error("neither this repository nor {0} has refs/milestones")]
     NothingToSync(String),
-    /// The remote kept moving.
-    #[error("{remote} kept moving while pushing ({rounds} rounds)")]
+    /// The remote kept moving until the time limit.
+    #[error("{remote} kept moving while pushing ({rounds} rounds in {seconds} s)")]
     Contention {
         /// The remote.
         remote: String,
         /// Rounds tried.
         rounds: u32,
+        /// Seconds spent.
+        seconds: u64,
     },
 }
 
@@ -91,6 +93,9 @@ pub struct SyncReport {
     pub tag_conflicts: Vec<String>,
     /// Our tip afterwards.
     pub tip: Option<String>,
+    /// Rounds after the first: the remote (or our ref) moved between our fetch and
+    /// our update, and we fetched and merged again.
+    pub retries: u32,
 }
 
 /// Fetches, merges and (unless `push` is false) pushes `refs/milestones` with `remote`.
@@ -106,7 +111,9 @@ pub fn sync(
         ..SyncReport::default()
     };
     let prefix = tracking_prefix(remote);
-    for _ in 0..MAX_ROUNDS {
+    let mut retry = retry::Retry::new(retry::timeout(store.repo().config().ok().as_ref()));
+    loop {
+        report.retries = retry.retries;
         progress(&format!("Fetching refs/milestones from {remote}"));
         let advertised = ls_remote(store, remote)?;
         let fetched = fetch(store, remote, &prefix, &advertised)?;
@@ -161,7 +168,10 @@ pub fn sync(
         if Some(merged_tip) != ours
             && !store.advance_ref(ours, merged_tip, &format!("milestone: sync with {remote}"))?
         {
-            continue;
+            if retry.pause() {
+                continue;
+            }
+            break;
         }
         report.tip = Some(merged_tip.to_string());
         let tags = local_tags_missing_on(store, &advertised)?;
@@ -181,13 +191,20 @@ pub fn sync(
                 );
                 return Ok(report);
             }
-            // The remote moved since we fetched: fetch and merge again.
-            Pushed::Rejected => progress(&format!("{remote} moved meanwhile; merging again")),
+            // The remote moved since we fetched: fetch and merge again, after a pause
+            // that keeps us out of step with whoever beat us.
+            Pushed::Rejected => {
+                progress(&format!("{remote} moved meanwhile; merging again"));
+                if !retry.pause() {
+                    break;
+                }
+            }
         }
     }
     Err(SyncError::Contention {
         remote: remote.to_string(),
-        rounds: MAX_ROUNDS,
+        rounds: retry.retries + 1,
+        seconds: retry.elapsed_secs(),
     })
 }
 
