@@ -115,8 +115,7 @@ pub fn sync(
     loop {
         report.retries = retry.retries;
         progress(&format!("Fetching refs/milestones from {remote}"));
-        let advertised = ls_remote(store, remote)?;
-        let fetched = fetch(store, remote, &prefix, &advertised)?;
+        let (fetched, advertised) = fetch(store, remote, &prefix)?;
         let cleaned = cleaned_checkpoints(store)?;
         report.tags_fetched += adopt_tags(
             store,
@@ -248,28 +247,6 @@ fn failed(args: &[&str], stderr: String) -> SyncError {
     }
 }
 
-/// What the remote has: ref name → id, for refs/milestones and checkpoint tags.
-fn ls_remote(store: &Store, remote: &str) -> Result<BTreeMap<String, String>, SyncError> {
-    let args = [
-        "ls-remote",
-        "--",
-        remote,
-        REF,
-        WIRE_REF,
-        "refs/tags/milestone/*",
-    ];
-    let (ok, stdout, stderr) = git(store, &args, false)?;
-    if !ok {
-        return Err(failed(&args, stderr));
-    }
-    Ok(stdout
-        .lines()
-        .filter_map(|line| line.split_once('\t'))
-        .filter(|(_, name)| !name.ends_with("^{}"))
-        .map(|(id, name)| (name.to_string(), id.to_string()))
-        .collect())
-}
-
 /// The remote's tips, fetched.
 struct Fetched {
     /// Its shared `refs/meta/milestones`.
@@ -278,47 +255,61 @@ struct Fetched {
     direct: Option<Oid>,
 }
 
-/// Fetches what the remote advertised into the tracking namespace.
+/// Fetches the remote's milestone refs and checkpoint tags into the tracking
+/// namespace, in one connection, and returns its tips and what it has (ref name →
+/// id). Glob refspecs take what exists and nothing else, and `--prune` drops what the
+/// remote no longer has, so the tracking refs afterwards are exactly what the remote
+/// advertised; git's negotiation sends only the objects we lack, so a round after a
+/// rejected push costs what is new since the last one.
 fn fetch(
     store: &Store,
     remote: &str,
     prefix: &str,
-    advertised: &BTreeMap<String, String>,
-) -> Result<Fetched, SyncError> {
-    let mut fetched = Fetched {
-        wire: None,
-        direct: None,
-    };
-    if advertised.is_empty() {
-        return Ok(fetched);
-    }
-    let mut refspecs = Vec::new();
-    if advertised.contains_key(WIRE_REF) {
-        refspecs.push(format!("+{WIRE_REF}:{prefix}/milestones"));
-    }
-    if advertised.contains_key(REF) {
-        refspecs.push(format!("+{REF}:{prefix}/direct"));
-    }
-    if advertised
-        .keys()
-        .any(|k| k.starts_with("refs/tags/milestone/"))
-    {
-        refspecs.push(format!("+refs/tags/milestone/*:{prefix}/tags/*"));
-    }
-    let mut args = vec!["fetch", "--no-tags", "--no-write-fetch-head", "--", remote];
+) -> Result<(Fetched, BTreeMap<String, String>), SyncError> {
+    let refspecs = [
+        format!("+{WIRE_REF}*:{prefix}/milestones*"),
+        format!("+{REF}*:{prefix}/direct*"),
+        format!("+refs/tags/milestone/*:{prefix}/tags/*"),
+    ];
+    let mut args = vec![
+        "fetch",
+        "--no-tags",
+        "--no-write-fetch-head",
+        "--prune",
+        "--",
+        remote,
+    ];
     args.extend(refspecs.iter().map(String::as_str));
     let (ok, _, stderr) = git(store, &args, true)?;
     if !ok {
         return Err(failed(&args, stderr));
     }
-    let tip = |name: &str| store.repo().refname_to_id(&format!("{prefix}/{name}")).ok();
-    if advertised.contains_key(WIRE_REF) {
-        fetched.wire = tip("milestones");
+    let mut advertised = BTreeMap::new();
+    let tracked = store
+        .repo()
+        .references_glob(&format!("{prefix}/*"))
+        .map_err(StoreError::from)?;
+    for reference in tracked {
+        let reference = reference.map_err(StoreError::from)?;
+        let (Some(name), Some(id)) = (reference.name(), reference.target()) else {
+            continue;
+        };
+        let remote_name = match &name[prefix.len()..] {
+            "/milestones" => WIRE_REF.to_string(),
+            "/direct" => REF.to_string(),
+            rest => match rest.strip_prefix("/tags/") {
+                Some(tag) => format!("refs/tags/milestone/{tag}"),
+                None => continue,
+            },
+        };
+        advertised.insert(remote_name, id.to_string());
     }
-    if advertised.contains_key(REF) {
-        fetched.direct = tip("direct");
-    }
-    Ok(fetched)
+    let tip = |name: &str| advertised.get(name).and_then(|id| Oid::from_str(id).ok());
+    let fetched = Fetched {
+        wire: tip(WIRE_REF),
+        direct: tip(REF),
+    };
+    Ok((fetched, advertised))
 }
 
 /// Creates the checkpoint tags that came in and that we do not have; a tag we have

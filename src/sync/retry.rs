@@ -8,9 +8,12 @@ use std::time::{Duration, Instant};
 
 /// How long sync tries by default, in seconds (`milestone.syncTimeout`).
 pub const DEFAULT_TIMEOUT_SECS: u64 = 60;
-/// The first pause's ceiling; each round doubles it up to [`MAX_PAUSE`].
-const FIRST_PAUSE: Duration = Duration::from_millis(20);
-const MAX_PAUSE: Duration = Duration::from_secs(2);
+/// The first pause's ceiling; each round doubles it up to [`MAX_PAUSE`]. The ceiling
+/// stays low: a clone that lost many times must not wait longer than one that just
+/// won, or the same clones keep winning (with 8 clones and a 2 s ceiling, one clone
+/// lost 27 rounds in a row while the others pushed).
+const FIRST_PAUSE: Duration = Duration::from_millis(10);
+const MAX_PAUSE: Duration = Duration::from_millis(160);
 
 /// The rounds of one sync, and the time they may take.
 pub(super) struct Retry {
@@ -71,6 +74,7 @@ mod tests {
         assert_eq!(ceiling(0), FIRST_PAUSE);
         assert_eq!(ceiling(1), FIRST_PAUSE * 2);
         assert_eq!(ceiling(3), FIRST_PAUSE * 8);
+        assert_eq!(ceiling(4), MAX_PAUSE);
         assert_eq!(ceiling(7), MAX_PAUSE);
         assert_eq!(ceiling(u32::MAX), MAX_PAUSE);
     }

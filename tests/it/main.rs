@@ -36,6 +36,7 @@ mod sync;
 mod sync_props;
 mod sync_resilience;
 mod tasks;
+mod team;
 mod transports;
 mod watch;
 mod workflow;
