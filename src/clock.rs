@@ -1,14 +1,23 @@
-//! The one place that reads the clock. Like git, it honours `GIT_COMMITTER_DATE`, so
-//! tests and `demo` can fix time.
+//! The one place that reads the clock. Like git, it honours `GIT_COMMITTER_DATE` (and
+//! `GIT_AUTHOR_DATE` for the author's time), so tests and `demo` can fix time.
 
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 
 /// The time of the operation being made.
 pub fn now() -> DateTime<Utc> {
-    std::env::var("GIT_COMMITTER_DATE")
+    from_env("GIT_COMMITTER_DATE").unwrap_or_else(Utc::now)
+}
+
+/// The author's time of an operation made at `now`: `GIT_AUTHOR_DATE` when set, as
+/// `git commit` does.
+pub fn author_time(now: DateTime<Utc>) -> DateTime<Utc> {
+    from_env("GIT_AUTHOR_DATE").unwrap_or(now)
+}
+
+fn from_env(variable: &str) -> Option<DateTime<Utc>> {
+    std::env::var(variable)
         .ok()
         .and_then(|value| parse_git_date(&value))
-        .unwrap_or_else(Utc::now)
 }
 
 /// Parses the date formats git accepts in `GIT_COMMITTER_DATE`: `@<seconds> [±hhmm]`,

@@ -66,7 +66,8 @@ pub struct CleanupArgs {
     pub milestone: Option<String>,
     /// Keep what is younger than this many days (default: `milestone.retentionDays`
     /// from git config, else 7).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = super::usage::count::<u32>,
+          allow_negative_numbers = true)]
     pub retention_days: Option<u32>,
 }
 
@@ -141,8 +142,11 @@ fn restore(out: &Output, args: RestoreArgs) -> Result<(), CliError> {
             "`git milestone checkpoint list {milestone}` lists them"
         )));
     };
-    let safety = pre_restore_checkpoint(&store, &milestone, &args.name)?;
-    out.note(format!("Saved the current version as checkpoint {safety}."))?;
+    // A removed milestone has no current version to keep: the restore brings it back.
+    if store.snapshot()?.has_milestone(&milestone)? {
+        let safety = pre_restore_checkpoint(&store, &milestone, &args.name)?;
+        out.note(format!("Saved the current version as checkpoint {safety}."))?;
+    }
     let outcome = store.transact(Op::Restore {
         milestone: milestone.clone(),
         commit: checkpoint.commit.clone(),

@@ -110,19 +110,57 @@ impl From<Rejection> for CliError {
     fn from(rejection: Rejection) -> Self {
         let error = CliError::user(rejection.to_string());
         match rejection {
-            Rejection::NoSuchMilestone(_) => {
-                error.hint("`git milestone list` shows the milestones; `git milestone new <id>` creates one")
-            }
+            Rejection::NoSuchMilestone(id) => super::suggest::missing_milestone(&id)
+                .into_iter()
+                .fold(error, CliError::hint)
+                .hint("`git milestone list` shows the milestones; `git milestone new <id>` creates one"),
             Rejection::MilestoneExists(id) => error.hint(format!(
                 "choose another id, or change it with `git milestone edit {id}`"
             )),
-            Rejection::NoSuchTask { milestone, .. } => error.hint(format!(
+            Rejection::NoSuchTask { milestone, task } => super::suggest::missing_task(&milestone, &task)
+                .into_iter()
+                .fold(error, CliError::hint)
+                .hint(format!(
                 "`git milestone show {milestone}` lists its tasks; `git milestone task add {milestone} <id>` adds one"
             )),
             Rejection::TaskExists { .. } => error.hint("choose another task id"),
             Rejection::CheckpointExists { milestone, .. } => error.hint(format!(
                 "choose another name; `git milestone checkpoint list {milestone}` lists the taken ones"
             )),
+            Rejection::NotAWorkflowTask { milestone, .. } => error.hint(format!(
+                "only tasks added with --kiro have phases: `git milestone task add {milestone} <id> --kiro`"
+            )),
+            Rejection::WaitingForApproval { approval, .. } => error
+                .hint(format!(
+                    "decide it with `git milestone approval approve|reject {approval} --role <role>`"
+                ))
+                .hint("`git milestone approval list --pending` shows who is still to decide"),
+            Rejection::NoSuchApproval { milestone, .. } => error.hint(format!(
+                "`git milestone approval list {milestone}` lists its requests"
+            )),
+            Rejection::RequestClosed { .. } => error.hint(
+                "nothing is left to decide; `git milestone approval list --pending` lists the open requests",
+            ),
+            Rejection::NotAnApprover { approvers, .. } => error.hint(format!(
+                "decide as one of its roles, e.g. `--role {}`",
+                approvers.first().map_or("<role>", String::as_str)
+            )),
+            Rejection::AlreadyDecided { .. } => error.hint(
+                "each role decides once; `git milestone approval list` shows who is still to decide",
+            ),
+            Rejection::SessionExists(_) => error.hint("nothing was written; run the command again"),
+            Rejection::NoSuchSession { milestone, .. } => error.hint(format!(
+                "`git milestone session list {milestone}` lists its sessions"
+            )),
+            Rejection::SessionEnded(_) => {
+                error.hint("start a new one with `git milestone session start <milestone>`")
+            }
+            Rejection::BuiltInEventType(_) => error.hint(
+                "choose another event type: the built-in ones are recorded by the commands themselves",
+            ),
+            Rejection::NotAtCommit { .. } => error.hint(
+                "`git log refs/milestones` lists the commits; choose one where the milestone existed",
+            ),
             Rejection::Invalid(_) => error,
         }
     }
@@ -136,10 +174,12 @@ impl From<StoreError> for CliError {
             StoreError::NotARepository(_) => CliError::user(message)
                 .hint("run this inside a git repository, or use `git -C <dir> milestone …`"),
             StoreError::NotInitialized => {
-                CliError::user(message).hint("run `git milestone init` first")
+                CliError::user(message).hint(super::suggest::not_initialized())
             }
             StoreError::UnknownFormat { .. } => CliError::user(message)
                 .hint("it was written by another version of git-milestone; install a version that reads it"),
+            StoreError::NewerFormat { .. } => CliError::user(message)
+                .hint("nothing was written; install a newer git-milestone, then run `git milestone sync` again"),
             StoreError::Corrupt {
                 ref path,
                 ref commit,
@@ -157,16 +197,16 @@ impl From<StoreError> for CliError {
                 };
                 error.hint(format!("look at it with `git show {commit}:{path}`"))
             }
-            StoreError::Local(_) => CliError::user(message),
+            StoreError::Local { .. } | StoreError::LocalFile { .. } => CliError::user(message),
             StoreError::StaleLock { ref path, .. } => {
                 let fix = format!("if no git or git-milestone command is running, remove it: rm '{path}'");
                 CliError::user(message).hint(fix).hint("nothing was written")
             }
-            StoreError::Encode(_) => CliError {
+            StoreError::Encode { .. } => CliError {
                 kind: ErrorKind::Internal,
                 ..CliError::user(message)
             },
-            StoreError::NoIdentity(_) => CliError::user(message)
+            StoreError::NoIdentity | StoreError::UnusableIdentity(_) => CliError::user(message)
                 .hint("tell git who you are:")
                 .hint("  git config --global user.name \"Your Name\"")
                 .hint("  git config --global user.email you@example.com"),

@@ -2,7 +2,7 @@
 
 use clap::{Args, Subcommand};
 
-use crate::model::{validate, EventRecord, Op};
+use crate::model::{EventRecord, Op};
 use crate::store::EventFilter;
 
 use super::output::Paint;
@@ -35,11 +35,19 @@ pub struct EventsArgs {
     /// Only events of this type.
     #[arg(long = "type", value_name = "TYPE")]
     pub event_type: Option<String>,
-    /// Only events at or after this date (YYYY-MM-DD) or time (RFC 3339).
-    #[arg(long, value_name = "DATE")]
+    /// Only events at or after this time, as `git log` takes it: 2026-01-01,
+    /// "2026-01-01 12:00", yesterday, 2.weeks.ago.
+    #[arg(long, value_name = "WHEN", alias = "after")]
     pub since: Option<String>,
+    /// Only events at or before this time (the forms of --since).
+    #[arg(long, value_name = "WHEN", alias = "before")]
+    pub until: Option<String>,
+    /// Only events by users whose name contains this text (ignoring case).
+    #[arg(long, value_name = "PATTERN")]
+    pub author: Option<String>,
     /// At most this many events.
-    #[arg(long, short = 'n', default_value_t = 50, value_name = "N")]
+    #[arg(long, short = 'n', default_value_t = 50, value_name = "N",
+          value_parser = super::usage::count::<usize>, allow_negative_numbers = true)]
     pub limit: usize,
     /// Oldest first.
     #[arg(long)]
@@ -54,6 +62,16 @@ pub struct EventsArgs {
 pub struct TimelineArgs {
     /// Only this milestone's events.
     pub milestone: Option<String>,
+    /// Only events at or after this time, as `git log` takes it: 2026-01-01,
+    /// "2026-01-01 12:00", yesterday, 2.weeks.ago.
+    #[arg(long, value_name = "WHEN", alias = "after")]
+    pub since: Option<String>,
+    /// Only events at or before this time (the forms of --since).
+    #[arg(long, value_name = "WHEN", alias = "before")]
+    pub until: Option<String>,
+    /// Only events by users whose name contains this text (ignoring case).
+    #[arg(long, value_name = "PATTERN")]
+    pub author: Option<String>,
 }
 
 pub fn run_event(out: &Output, command: EventCommand) -> Result<(), CliError> {
@@ -75,6 +93,34 @@ pub fn run_event(out: &Output, command: EventCommand) -> Result<(), CliError> {
     )
 }
 
+/// The time a `--since` / `--until` value names, or a clear error.
+fn when(
+    flag: &str,
+    value: Option<&str>,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, CliError> {
+    value
+        .map(|text| {
+            super::when::parse_when(text, crate::clock::now())
+                .map_err(|e| CliError::user(format!("--{flag}: {e}")))
+        })
+        .transpose()
+}
+
+/// The filter of `events` and `timeline`: milestone, times and author.
+fn filter_of(
+    milestone: Option<String>,
+    since: Option<&str>,
+    until: Option<&str>,
+    author: Option<String>,
+) -> Result<EventFilter, CliError> {
+    Ok(EventFilter {
+        since: when("since", since)?,
+        until: when("until", until)?,
+        author,
+        ..filter(milestone)?
+    })
+}
+
 pub fn filter(milestone: Option<String>) -> Result<EventFilter, CliError> {
     let milestone = match milestone {
         Some(m) => Some(milestone_id(&m)?.to_string()),
@@ -86,25 +132,33 @@ pub fn filter(milestone: Option<String>) -> Result<EventFilter, CliError> {
     })
 }
 
-/// Refuses a milestone that does not exist, so that a typo is not answered with an
-/// empty log.
+/// Refuses a milestone that does not exist and never did, so that a typo is not
+/// answered with an empty log; a removed milestone's log is still there.
 pub fn check_exists(store: &crate::store::Store, filter: &EventFilter) -> Result<(), CliError> {
     if let Some(m) = &filter.milestone {
         let id = milestone_id(m)?;
         if !store.snapshot()?.has_milestone(&id)? {
-            return Err(crate::workflow::Rejection::NoSuchMilestone(id).into());
+            let removal = EventFilter {
+                milestone: Some(id.to_string()),
+                event_type: Some("milestone_removed".into()),
+                ..EventFilter::default()
+            };
+            if store.events(store.tip()?, &removal, Some(1))?.is_empty() {
+                return Err(crate::workflow::Rejection::NoSuchMilestone(id).into());
+            }
         }
     }
     Ok(())
 }
 
 pub fn events(out: &Output, args: EventsArgs) -> Result<(), CliError> {
-    let mut filter = filter(args.milestone)?;
+    let mut filter = filter_of(
+        args.milestone,
+        args.since.as_deref(),
+        args.until.as_deref(),
+        args.author,
+    )?;
     filter.event_type = args.event_type;
-    filter.since = match &args.since {
-        Some(since) => Some(validate::parse_date_or_time(since).map_err(CliError::user)?),
-        None => None,
-    };
     let store = open_store()?;
     let from = match &args.at {
         Some(rev) => {
@@ -123,7 +177,12 @@ pub fn events(out: &Output, args: EventsArgs) -> Result<(), CliError> {
 }
 
 pub fn timeline(out: &Output, args: TimelineArgs) -> Result<(), CliError> {
-    let filter = filter(args.milestone)?;
+    let filter = filter_of(
+        args.milestone,
+        args.since.as_deref(),
+        args.until.as_deref(),
+        args.author,
+    )?;
     let store = open_store()?;
     check_exists(&store, &filter)?;
     out.page(store.repo().config().ok().as_ref());
@@ -176,11 +235,12 @@ pub fn event_line(out: &Output, e: &EventRecord) -> String {
         data => data.to_string(),
     };
     format!(
-        "{} {} {:<10} {:<22} {data}",
+        "{} {} {:<10} {:<22} {}  {data}",
         out.paint(e.commit.get(..7).unwrap_or(&e.commit), Paint::Commit),
-        e.timestamp,
+        super::time::short_time(&e.timestamp),
         e.milestone_id.as_deref().unwrap_or("-"),
         e.event_type,
+        e.user,
     )
     .trim_end()
     .to_string()

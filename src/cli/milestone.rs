@@ -1,6 +1,5 @@
 //! `init`, `new`, `import`, `export`, `list`, `show`, `status`.
 
-use std::fmt::Write;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -51,8 +50,9 @@ pub struct NewArgs {
 /// `import`.
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// A milestone YAML file in the reference format, or a reference `.milestones/`
-    /// folder to migrate (milestones, states, events, sessions, checkpoints, approvals).
+    /// A milestone YAML file in the reference format, `-` for standard input, or a
+    /// reference `.milestones/` folder to migrate (milestones, states, events,
+    /// sessions, checkpoints, approvals).
     pub path: PathBuf,
     /// Replace a milestone of the same id instead of refusing.
     #[arg(long)]
@@ -70,8 +70,23 @@ pub struct StatusArgs {
     pub milestone: Option<String>,
 }
 
-pub fn init(out: &Output) -> Result<(), CliError> {
+/// `init`.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Create refs/milestones even in a bare repository.
+    #[arg(long)]
+    pub bare: bool,
+}
+
+pub fn init(out: &Output, args: InitArgs) -> Result<(), CliError> {
     let store = open_store()?;
+    // A bare repository is usually the team's remote, where `sync` keeps the
+    // milestones under refs/meta/milestones; a refs/milestones there is read by nobody.
+    if store.repo().is_bare() && !args.bare && store.tip().is_err() {
+        return Err(CliError::user("this is a bare repository, usually a remote: milestones reach it with `git milestone sync` from a clone")
+            .hint("in a clone of it: `git milestone init`, then `git milestone sync` pushes them here")
+            .hint("to keep milestones in this bare repository itself: `git milestone init --bare`"));
+    }
     let outcome = store.init()?;
     out.outcome(&outcome, "Initialized refs/milestones.")
 }
@@ -101,11 +116,43 @@ pub fn read_milestone_file(path: &std::path::Path) -> Result<Milestone, CliError
         .map_err(|problem| CliError::user(format!("{shown}: {problem}")))
 }
 
-pub fn import(out: &Output, args: ImportArgs) -> Result<(), CliError> {
-    if args.path.is_dir() {
-        return super::migrate::import_folder(out, args);
+/// The most `import -` reads: a pipe has no size to check up front, and a runaway
+/// producer must not fill the memory.
+const MAX_STDIN_BYTES: u64 = 16 << 20;
+
+/// Reads a milestone YAML document from standard input (`import -`); with no file
+/// name to take it from, the document must have its `id`.
+fn read_milestone_stdin() -> Result<Milestone, CliError> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::io::stdin()
+        .take(MAX_STDIN_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| CliError::user(format!("cannot read standard input: {e}")))?;
+    if text.len() as u64 > MAX_STDIN_BYTES {
+        return Err(CliError::user(format!(
+            "standard input holds more than {} bytes, more than a milestone file may",
+            MAX_STDIN_BYTES
+        )));
     }
-    let definition = read_milestone_file(&args.path)?;
+    if text.trim().is_empty() {
+        return Err(CliError::user("standard input is empty: nothing to import")
+            .hint("pipe a milestone's YAML in, for example `git milestone export v1.0 | git milestone import -`"));
+    }
+    parse_milestone_yaml(&text, None).map_err(|problem| {
+        CliError::user(format!("standard input: {problem}"))
+            .hint("a milestone read from standard input needs its `id:` field")
+    })
+}
+
+pub fn import(out: &Output, args: ImportArgs) -> Result<(), CliError> {
+    let definition = if args.path.as_os_str() == "-" {
+        read_milestone_stdin()?
+    } else if args.path.is_dir() {
+        return super::migrate::import_folder(out, args);
+    } else {
+        read_milestone_file(&args.path)?
+    };
     let id = definition.id.clone();
     let store = open_store()?;
     let reason = if args.replace {
@@ -195,28 +242,91 @@ fn all_summaries(store: &Store) -> Result<(Vec<view::SummaryView>, Unreadable), 
     Ok((summaries, unreadable))
 }
 
-pub fn list(out: &Output) -> Result<(), CliError> {
-    let (summaries, broken) = all_summaries(&open_store()?)?;
+/// `list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Also list removed milestones (`git milestone rm`), with the commit that still
+    /// holds each.
+    #[arg(long)]
+    pub all: bool,
+}
+
+pub fn list(out: &Output, args: ListArgs) -> Result<(), CliError> {
+    let store = open_store()?;
+    let (summaries, broken) = all_summaries(&store)?;
+    let removed = if args.all {
+        let current: Vec<&str> = summaries.iter().map(|s| s.id.as_str()).collect();
+        super::removed::removed_milestones(&store, &current)?
+    } else {
+        Vec::new()
+    };
     if out.json {
-        out.json_value(&summaries)?;
+        let mut values =
+            serde_json::to_value(&summaries).map_err(|e| CliError::user(e.to_string()))?;
+        if let Some(list) = values.as_array_mut() {
+            list.extend(removed.iter().map(super::removed::RemovedMilestone::json));
+        }
+        out.json_value(&values)?;
         return broken.finish();
     }
-    if summaries.is_empty() && broken.is_empty() {
+    if summaries.is_empty() && removed.is_empty() && broken.is_empty() {
         return out.note("No milestones yet; create one with `git milestone new <id>`.");
     }
     // One write for the whole listing: a thousand lines are a thousand writes otherwise.
     let mut text = String::new();
     for s in &summaries {
-        let status = out.status(s.status.as_str(), 11);
-        let bar = out.bar(s.progress.percentage);
-        let line = format!("{:<16} {status} {bar}  {}", s.id, s.title);
-        text.push_str(line.trim_end());
+        text.push_str(&milestone_line(out, s));
+        text.push('\n');
+    }
+    for r in &removed {
+        text.push_str(&r.line(out));
         text.push('\n');
     }
     if !text.is_empty() {
         out.line(text.trim_end_matches('\n'))?;
     }
     broken.finish()
+}
+
+/// `rm`.
+pub fn remove(out: &Output, args: IdArgs) -> Result<(), CliError> {
+    let id = milestone_id(&args.milestone)?;
+    let store = open_store()?;
+    let outcome = store.transact(Op::RemoveMilestone {
+        milestone: id.clone(),
+    })?;
+    let before = match &outcome {
+        Outcome::Committed { commit, .. } => format!("{}^", &commit.to_string()[..12]),
+        _ => "<commit>".into(),
+    };
+    out.outcome(
+        &outcome,
+        &format!(
+            "Removed milestone {id}; `git milestone show {id} --at {before}` still shows it, and `git milestone list --all` lists it."
+        ),
+    )
+}
+
+/// One milestone on one line, the same in `list`, `status` and `status <m>`: id,
+/// progress, status, tasks, due date (or how late), title.
+fn milestone_line(out: &Output, s: &view::SummaryView) -> String {
+    let mut line = format!(
+        "{:<16} {}  {} {}/{} tasks",
+        s.id,
+        out.bar(s.progress.percentage),
+        out.status(s.status.as_str(), 11),
+        s.progress.completed_tasks,
+        s.progress.total_tasks,
+    );
+    if let Some(due) = view::due_text(out, s) {
+        line.push_str("  ");
+        line.push_str(&due);
+    }
+    if !s.title.is_empty() {
+        line.push_str("  ");
+        line.push_str(&s.title);
+    }
+    line
 }
 
 pub fn show(out: &Output, args: ReadArgs) -> Result<(), CliError> {
@@ -243,7 +353,7 @@ pub fn show(out: &Output, args: ReadArgs) -> Result<(), CliError> {
         s.progress.completed_tasks,
         s.progress.total_tasks
     ))?;
-    if let Some(due) = &m.due {
+    if let Some(due) = view::due_text(out, s) {
         out.line(format!("Due:      {due}"))?;
     }
     out.line(format!(
@@ -323,15 +433,8 @@ pub fn status(out: &Output, args: StatusArgs) -> Result<(), CliError> {
     if out.json {
         return out.json_value(&detail);
     }
-    let s = &detail.summary;
-    out.line(format!(
-        "{} {}  {}  {}/{} tasks completed",
-        m.id,
-        out.bar(s.progress.percentage),
-        out.status(s.status.as_str(), 0),
-        s.progress.completed_tasks,
-        s.progress.total_tasks
-    ))?;
+    out.line(milestone_line(out, &detail.summary))?;
+    out.line("")?;
     print_tasks(out, m)?;
     print_pending_approvals(out, &files)
 }
@@ -352,26 +455,18 @@ fn dashboard(out: &Output) -> Result<(), CliError> {
             .count()
     };
     out.line(format!(
-        "milestones: {}, {} completed, {} in progress, {} planned",
+        "milestones: {}, {} completed, {} in progress, {} planned, {} overdue",
         summaries.len(),
         count("completed"),
         count("in_progress"),
-        count("planned")
+        count("planned"),
+        summaries.iter().filter(|s| s.overdue).count()
     ))?;
     out.line("")?;
     let mut text = String::new();
     for s in &summaries {
-        let due = s.due.as_deref().map(|d| format!("  due {d}"));
-        let _ = writeln!(
-            text,
-            "{:<16} {}  {} {}/{} tasks{}",
-            s.id,
-            out.bar(s.progress.percentage),
-            out.status(s.status.as_str(), 11),
-            s.progress.completed_tasks,
-            s.progress.total_tasks,
-            due.unwrap_or_default(),
-        );
+        text.push_str(&milestone_line(out, s));
+        text.push('\n');
     }
     if !text.is_empty() {
         out.line(text.trim_end_matches('\n'))?;

@@ -1,6 +1,8 @@
 //! The command line: clap definitions, one module per command group, text and JSON
 //! rendering. Never builds a git tree; that is the store's job.
 
+mod approval_show;
+mod chart;
 mod checkpoint;
 mod completion;
 mod demo;
@@ -9,16 +11,24 @@ pub mod error;
 mod events;
 pub mod help;
 mod hooks;
+pub mod manual;
 mod migrate;
 mod milestone;
 mod output;
 mod phase;
+pub mod reference;
+mod removed;
+mod report;
 mod session;
 mod state;
+mod suggest;
 mod sync;
 mod task;
+mod time;
+mod usage;
 mod view;
 mod watch;
+mod when;
 
 use clap::{Parser, Subcommand};
 
@@ -51,7 +61,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create refs/milestones in this repository (safe to run again).
-    Init,
+    Init(milestone::InitArgs),
     /// Create a milestone.
     New(milestone::NewArgs),
     /// Bring in a milestone YAML file, or migrate a reference .milestones/ folder.
@@ -61,7 +71,10 @@ pub enum Command {
     /// Edit a milestone's YAML in your editor; validated before anything is written.
     Edit(milestone::IdArgs),
     /// List milestones with their status and progress.
-    List,
+    List(milestone::ListArgs),
+    /// Remove a milestone: gone from `list` and `status`; history, `--at` and its
+    /// checkpoints keep it (`checkpoint restore` brings it back).
+    Rm(milestone::IdArgs),
     /// Show a milestone with its tasks.
     Show(milestone::ReadArgs),
     /// A dashboard of all milestones, or one milestone's progress.
@@ -87,6 +100,10 @@ pub enum Command {
     Approval(phase::ApprovalCommand),
     /// Perform every ready phase transition of the workflow tasks.
     Monitor(phase::MonitorArgs),
+    /// A milestone's burn-up chart in the terminal, with a forecast.
+    Chart(chart::ChartArgs),
+    /// Write a static HTML site of the milestones' progress (charts, approvals, events).
+    Report(report::ReportArgs),
     /// Tag, list and restore versions of a milestone.
     #[command(subcommand)]
     Checkpoint(checkpoint::CheckpointCommand),
@@ -123,16 +140,26 @@ pub enum Command {
     Complete(completion::CompleteCommand),
 }
 
+impl Cli {
+    /// The definition, for rendering a usage error.
+    fn command_for_errors() -> clap::Command {
+        <Cli as clap::CommandFactory>::command()
+    }
+}
+
+pub use usage::tidy as tidy_usage_error;
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<(), CliError> {
     let out = Output::new(cli.json, cli.quiet, cli.color, !cli.no_pager);
     match cli.command {
-        Command::Init => milestone::init(&out),
+        Command::Init(args) => milestone::init(&out, args),
         Command::New(args) => milestone::new(&out, args),
         Command::Import(args) => milestone::import(&out, args),
         Command::Export(args) => milestone::export(&out, args),
         Command::Edit(args) => edit::edit(&out, args),
-        Command::List => milestone::list(&out),
+        Command::List(args) => milestone::list(&out, args),
+        Command::Rm(args) => milestone::remove(&out, args),
         Command::Show(args) => milestone::show(&out, args),
         Command::Status(args) => milestone::status(&out, args),
         Command::Task(command) => task::run(&out, command),
@@ -143,6 +170,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Phase(command) => phase::run_phase(&out, command),
         Command::Approval(command) => phase::run_approval(&out, command),
         Command::Monitor(args) => phase::monitor(&out, args),
+        Command::Chart(args) => chart::chart(&out, args),
+        Command::Report(args) => report::report(&out, args),
         Command::Checkpoint(command) => checkpoint::run(&out, command),
         Command::Recover(args) => checkpoint::recover(&out, args),
         Command::Session(command) => session::run(&out, command),

@@ -50,6 +50,8 @@ pub enum ApprovalCommand {
     Approve(DecideArgs),
     /// Reject a request as one of its approver roles.
     Reject(DecideArgs),
+    /// Show one request: the transition, who asked and when, each role's decision.
+    Show(super::approval_show::ShowArgs),
 }
 
 /// `approval list`.
@@ -228,9 +230,15 @@ fn requests(
     Ok((all, unreadable))
 }
 
+/// Every readable request of every milestone, oldest first.
+pub fn all_requests(store: &Store) -> Result<Vec<ApprovalRequest>, CliError> {
+    Ok(requests(store, None)?.0)
+}
+
 pub fn run_approval(out: &Output, command: ApprovalCommand) -> Result<(), CliError> {
     match command {
         ApprovalCommand::List(args) => list(out, args),
+        ApprovalCommand::Show(args) => super::approval_show::show(out, args),
         ApprovalCommand::Approve(args) => decide(out, args, Decision::Approved),
         ApprovalCommand::Reject(args) => decide(out, args, Decision::Rejected),
     }

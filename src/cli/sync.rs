@@ -18,13 +18,53 @@ pub struct SyncArgs {
     pub no_push: bool,
 }
 
+/// Refuses a remote name that is not configured, in one line, with the remotes that
+/// are; a URL or a path is left to git.
+fn check_remote(repo: &git2::Repository, remote: &str, from_config: bool) -> Result<(), CliError> {
+    let is_name = !remote.contains(['/', ':', '\\']) && remote != "." && remote != "..";
+    if !is_name || repo.find_remote(remote).is_ok() {
+        return Ok(());
+    }
+    let names: Vec<String> = repo
+        .remotes()
+        .map(|r| r.iter().flatten().map(str::to_string).collect())
+        .unwrap_or_default();
+    let origin = if from_config {
+        " (the name comes from git config milestone.remote)"
+    } else {
+        ""
+    };
+    let error = CliError::user(format!("no remote named {remote}{origin}"));
+    Err(if names.is_empty() {
+        error.hint("this repository has no remotes; add one with `git remote add origin <url>`")
+    } else {
+        error.hint(format!("the remotes are: {}", names.join(", ")))
+    })
+}
+
+/// What git said, without its `fatal:`/`error:` prefixes, on one line.
+fn git_says(stderr: &str) -> String {
+    let lines: Vec<&str> = stderr
+        .lines()
+        .map(|l| {
+            l.trim()
+                .trim_start_matches("fatal: ")
+                .trim_start_matches("error: ")
+        })
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines.first().copied().unwrap_or("git failed").to_string()
+}
+
 pub fn sync(out: &Output, args: SyncArgs) -> Result<(), CliError> {
     let store = open_store()?;
-    let remote = match args.remote {
-        Some(remote) => remote,
-        None => crate::config::get(store.repo().config().ok().as_ref(), "milestone.remote")
-            .unwrap_or_else(|| "origin".to_string()),
-    };
+    let configured = crate::config::get(store.repo().config().ok().as_ref(), "milestone.remote");
+    let from_config = args.remote.is_none() && configured.is_some();
+    let remote = args
+        .remote
+        .or(configured)
+        .unwrap_or_else(|| "origin".to_string());
+    check_remote(store.repo(), &remote, from_config)?;
     let show_progress = !out.json && !out.quiet && std::io::stderr().is_terminal();
     let mut progress = |step: &str| {
         if show_progress {
@@ -34,16 +74,21 @@ pub fn sync(out: &Output, args: SyncArgs) -> Result<(), CliError> {
     let report =
         sync::sync(&store, &remote, !args.no_push, &mut progress).map_err(|e| match e {
             SyncError::Store(e) => CliError::from(e),
-            SyncError::Git { ref stderr, .. } if refused_credentials(stderr) => {
-                CliError::user(e.to_string()).hint(format!(
-                    "{remote} refused the credentials: git's credential helper \
-                     (`git config credential.helper`) or your ssh key supplies them; \
-                     nothing was written; check with `git fetch {remote}`"
-                ))
+            SyncError::Git { ref stderr, .. } => {
+                let hint = if refused_credentials(stderr) {
+                    format!(
+                        "{remote} refused the credentials: git's credential helper \
+                         (`git config credential.helper`) or your ssh key supplies them; \
+                         nothing was written; check with `git fetch {remote}`"
+                    )
+                } else {
+                    format!(
+                        "check the remote with `git remote -v` and that `git fetch {remote}` works"
+                    )
+                };
+                CliError::user(format!("cannot sync with {remote}: {}", git_says(stderr)))
+                    .hint(hint)
             }
-            SyncError::Git { .. } => CliError::user(e.to_string()).hint(format!(
-                "check the remote with `git remote -v` and that `git fetch {remote}` works"
-            )),
             SyncError::NothingToSync(_) => {
                 CliError::user(e.to_string()).hint("run `git milestone init` first")
             }
@@ -68,6 +113,18 @@ pub fn sync(out: &Output, args: SyncArgs) -> Result<(), CliError> {
         "nothing new".to_string()
     };
     out.note(format!("From {remote}: {came_in}."))?;
+    for ignored in &report.ignored {
+        out.note(format!(
+            "  ignored: commit {} by {}: {}",
+            &ignored.commit[..ignored.commit.len().min(12)],
+            if ignored.author.is_empty() {
+                "unknown"
+            } else {
+                &ignored.author
+            },
+            ignored.reason
+        ))?;
+    }
     for noop in &report.noops {
         out.note(format!("  no-op: {noop}"))?;
     }

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::model::{KiroWorkflow, Milestone, MilestoneFiles, Task};
+use crate::workflow::due::due_state;
 use crate::workflow::summary::{summarize, MilestoneSummary};
 use crate::workflow::{display_percentage, task_progress, MilestoneStatus};
 
@@ -32,6 +33,10 @@ pub struct SummaryView {
     pub progress: ProgressView,
     /// Due date, if any.
     pub due: Option<String>,
+    /// Past its due day and not completed.
+    pub overdue: bool,
+    /// Whole days to the due day (negative once past); null without a due date.
+    pub days_left: Option<i64>,
 }
 
 /// A task in `show`.
@@ -72,7 +77,10 @@ pub fn summary(milestone: &Milestone) -> SummaryView {
 
 /// The view of a milestone's summary, as computed or as cached.
 pub fn summary_view(summary: MilestoneSummary) -> SummaryView {
+    let due = due_state(summary.due.as_deref(), summary.status, crate::clock::now());
     SummaryView {
+        overdue: due.is_some_and(|d| d.overdue),
+        days_left: due.map(|d| d.days_left),
         id: summary.id,
         title: summary.title,
         status: summary.status,
@@ -113,6 +121,29 @@ pub fn detail(files: &MilestoneFiles) -> DetailView<'_> {
             .map(super::phase::request_json)
             .collect(),
     }
+}
+
+/// How the due date reads in text: `due 2026-12-31 (in 26 days)`, or `overdue` in
+/// git's warning color (yellow) and how late.
+pub fn due_text(out: &super::Output, summary: &SummaryView) -> Option<String> {
+    let due = summary.due.as_deref()?;
+    let day = due.get(..10).unwrap_or(due);
+    Some(match summary.days_left {
+        _ if summary.overdue => {
+            let late = -summary.days_left.unwrap_or(0);
+            let days = if late == 1 { "day" } else { "days" };
+            format!(
+                "{} (due {day}, {late} {days} late)",
+                out.paint("overdue", super::output::Paint::Yellow)
+            )
+        }
+        Some(0) => format!("due {day} (today)"),
+        Some(1) => format!("due {day} (tomorrow)"),
+        Some(n) if n > 1 && summary.status != MilestoneStatus::Completed => {
+            format!("due {day} (in {n} days)")
+        }
+        _ => format!("due {day}"),
+    })
 }
 
 /// A text progress bar: `[#######-------------]  35%`.

@@ -39,6 +39,10 @@ pub struct Milestone {
     /// Weights and approval gates of the four-phase workflow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kiro_configuration: Option<KiroConfiguration>,
+    /// Tasks renamed by `task mv`: old id → new id, so trailers and commands naming
+    /// the old id keep finding the task.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub renamed_tasks: BTreeMap<TaskId, TaskId>,
     /// Fields this version does not interpret.
     #[serde(flatten)]
     pub extra: Extra,
@@ -54,6 +58,7 @@ impl Milestone {
             due: None,
             tasks: Vec::new(),
             kiro_configuration: None,
+            renamed_tasks: BTreeMap::new(),
             extra: Extra::new(),
         }
     }
@@ -66,6 +71,15 @@ impl Milestone {
     /// The task with this id, mutable.
     pub fn task_mut(&mut self, id: &TaskId) -> Option<&mut Task> {
         self.tasks.iter_mut().find(|t| &t.id == id)
+    }
+
+    /// The id the task once called `id` has now: `id` itself when a task has it,
+    /// else where `task mv` took it (renames are kept flattened, one step each).
+    pub fn resolve_task<'a>(&'a self, id: &'a TaskId) -> &'a TaskId {
+        if self.task(id).is_some() {
+            return id;
+        }
+        self.renamed_tasks.get(id).unwrap_or(id)
     }
 }
 
@@ -83,6 +97,9 @@ pub struct Task {
     /// The four-phase workflow, for tasks that follow it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kiro_workflow: Option<KiroWorkflow>,
+    /// The task's size, for progress weighed by points; none counts as 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points: Option<f64>,
     /// Fields this version does not interpret.
     #[serde(flatten)]
     pub extra: Extra,
@@ -96,8 +113,14 @@ impl Task {
             title,
             status: TaskStatus::Pending,
             kiro_workflow: kiro.then(KiroWorkflow::default),
+            points: None,
             extra: Extra::new(),
         }
+    }
+
+    /// The task's weight when progress is weighed by points: its points, else 1.
+    pub fn weight(&self) -> f64 {
+        self.points.unwrap_or(1.0)
     }
 
     /// The workflow if the task follows it (present and enabled).

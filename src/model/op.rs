@@ -49,6 +49,19 @@ pub enum Op {
         /// Whether it follows design → spec → task → execute.
         #[serde(default)]
         kiro: bool,
+        /// Its size, for progress weighed by points.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        points: Option<f64>,
+    },
+    /// Sets or clears a task's points.
+    SetTaskPoints {
+        /// The milestone.
+        milestone: MilestoneId,
+        /// The task.
+        task: TaskId,
+        /// The new size; none clears it (the task counts 1 again).
+        #[serde(default)]
+        points: Option<f64>,
     },
     /// Sets a task's status.
     SetTaskStatus {
@@ -167,6 +180,11 @@ pub enum Op {
         base: Option<String>,
         /// The operations replayed, in order, and what became of each.
         resolved: Vec<Resolution>,
+        /// Fetched commits whose tree or events their operation does not produce: not
+        /// taken as state (their operations are replayed), their recorded events not
+        /// shown; the events their replay caused are this merge's.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        ignored: Vec<String>,
     },
     /// Removes ended sessions and automatic checkpoints older than the retention.
     Cleanup {
@@ -254,6 +272,28 @@ pub enum Op {
         /// What the new commits' trailers ask for this milestone.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         moves: Vec<TaskMove>,
+    },
+    /// Removes a milestone from the current state; its history, `--at` and its
+    /// checkpoints keep it.
+    RemoveMilestone {
+        /// The milestone.
+        milestone: MilestoneId,
+    },
+    /// Removes a task from its milestone.
+    RemoveTask {
+        /// The milestone.
+        milestone: MilestoneId,
+        /// The task.
+        task: TaskId,
+    },
+    /// Gives a task a new id; the old one keeps resolving to it.
+    RenameTask {
+        /// The milestone.
+        milestone: MilestoneId,
+        /// The task's id now.
+        task: TaskId,
+        /// Its new id.
+        new_task: TaskId,
     },
     // The operations below migrate a reference `.milestones/` folder. They bring in
     // what the reference recorded, so they cause no events of their own.
@@ -397,6 +437,7 @@ impl Op {
                 | Op::DecideApproval { .. }
                 | Op::Monitor { .. }
                 | Op::ImportApprovals { .. }
+                | Op::RenameTask { .. }
         )
     }
 
@@ -424,6 +465,7 @@ impl Op {
             Op::NewMilestone { milestone, .. }
             | Op::AddTask { milestone, .. }
             | Op::SetTaskStatus { milestone, .. }
+            | Op::SetTaskPoints { milestone, .. }
             | Op::SaveState { milestone, .. }
             | Op::AddEvent { milestone, .. }
             | Op::CreateCheckpoint { milestone, .. }
@@ -437,7 +479,10 @@ impl Op {
             | Op::RecordCommit { milestone, .. }
             | Op::RecordMerge { milestone, .. }
             | Op::SessionBranch { milestone, .. }
-            | Op::RecordRewrite { milestone, .. } => Some(milestone),
+            | Op::RecordRewrite { milestone, .. }
+            | Op::RemoveMilestone { milestone }
+            | Op::RemoveTask { milestone, .. }
+            | Op::RenameTask { milestone, .. } => Some(milestone),
             Op::ImportState { milestone, .. }
             | Op::ImportSessions { milestone, .. }
             | Op::ImportApprovals { milestone, .. } => Some(milestone),

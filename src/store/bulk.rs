@@ -169,7 +169,11 @@ impl Store {
         let mut outcome = BulkOutcome::default();
         for (index, step) in steps.into_iter().enumerate() {
             let (Some(head), Some(tree)) = (chain.head, chain.tree) else {
-                return Err(StoreError::Encode("a chain without a head".into()).into());
+                return Err(StoreError::Encode {
+                    what: "a chain of operations",
+                    source: "the chain has no head".into(),
+                }
+                .into());
             };
             let snapshot = Snapshot::of_tree(&staging.repo, staging.repo.find_tree(tree)?, head)?;
             let (applied, new_tree) = staging

@@ -126,7 +126,10 @@ impl Store {
             let Some((milestone_id, name)) = full[TAG_PREFIX.len()..].split_once('/') else {
                 continue;
             };
-            let commit = reference.peel_to_commit()?;
+            // A tag that names no commit (a blob pushed by hand) is no checkpoint.
+            let Ok(commit) = reference.peel_to_commit() else {
+                continue;
+            };
             let (created, created_by, message) = match reference.peel_to_tag() {
                 Ok(tag) => {
                     let tagger = tag.tagger();

@@ -19,6 +19,14 @@ pub enum StoreError {
         /// What this version reads.
         expected: &'static str,
     },
+    /// A fetched commit was written by a newer version of this tool.
+    #[error("commit {commit} was written by a newer git-milestone (format {format}); upgrade")]
+    NewerFormat {
+        /// The commit.
+        commit: String,
+        /// The format it claims.
+        format: String,
+    },
     /// A stored file cannot be read.
     #[error("{path} at commit {commit} cannot be read: {detail}")]
     Corrupt {
@@ -32,8 +40,11 @@ pub enum StoreError {
         last_readable: Option<String>,
     },
     /// No git identity to record the operation with.
-    #[error("{0}")]
-    NoIdentity(String),
+    #[error("no git identity is configured, and every operation is recorded with one")]
+    NoIdentity,
+    /// The configured git identity cannot make a signature.
+    #[error("your git identity is not usable: {}", .0.message())]
+    UnusableIdentity(#[source] git2::Error),
     /// The operation does not fit the current state.
     #[error(transparent)]
     Rejected(#[from] Rejection),
@@ -58,11 +69,32 @@ pub enum StoreError {
     #[error("{0:?} is not a commit of refs/milestones")]
     NotInHistory(String),
     /// A file of this worktree's own could not be read or written.
-    #[error("{0}")]
-    Local(String),
+    #[error("cannot {what}: {source}")]
+    Local {
+        /// What was being done ("write the event index").
+        what: &'static str,
+        /// Why it failed.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file of this worktree's own could not be written.
+    #[error("cannot write {}: {source}", path.display())]
+    LocalFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why it failed.
+        #[source]
+        source: std::io::Error,
+    },
     /// A value could not be encoded for storage (a bug).
-    #[error("cannot encode {0}")]
-    Encode(String),
+    #[error("cannot encode {what}: {source}")]
+    Encode {
+        /// What was being encoded.
+        what: &'static str,
+        /// Why it failed.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// libgit2 failed.
     #[error("git: {}", .0.message())]
     Git(#[from] git2::Error),

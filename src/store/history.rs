@@ -1,5 +1,7 @@
 //! The event log: the history of the ref, read back from the operations' messages.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use git2::{Oid, Sort};
 
@@ -16,6 +18,10 @@ pub struct EventFilter {
     pub event_type: Option<String>,
     /// Only those at or after this time.
     pub since: Option<DateTime<Utc>>,
+    /// Only those at or before this time.
+    pub until: Option<DateTime<Utc>>,
+    /// Only those whose user contains this text, ignoring case (`git log --author`).
+    pub author: Option<String>,
 }
 
 impl EventFilter {
@@ -38,6 +44,19 @@ impl EventFilter {
             && self
                 .since
                 .is_none_or(|since| at.is_some_and(|at| at >= since))
+            && self
+                .until
+                .is_none_or(|until| at.is_some_and(|at| at <= until))
+            && self
+                .author
+                .as_ref()
+                .is_none_or(|pattern| record.user.to_lowercase().contains(&pattern.to_lowercase()))
+    }
+
+    /// Whether the filter looks into the event itself (its time, its user), beyond
+    /// what the index key says.
+    fn reads_record(&self) -> bool {
+        self.since.is_some() || self.until.is_some() || self.author.is_some()
     }
 }
 
@@ -66,6 +85,26 @@ pub(super) fn record_of(
         user,
         commit: commit.to_string(),
     }
+}
+
+/// The commits whose recorded events are not shown: those a merge lists as ignored
+/// (fetched, and not what their operation gives), unless that merge is itself listed.
+pub(super) fn ignored_commits<'h>(
+    headers: impl Iterator<Item = (Oid, &'h message::RecordHeader)> + Clone,
+) -> HashSet<Oid> {
+    let listed = |skip: &HashSet<Oid>| -> HashSet<Oid> {
+        headers
+            .clone()
+            .filter(|(oid, _)| !skip.contains(oid))
+            .flat_map(|(_, h)| h.op.ignored.iter())
+            .filter_map(|c| Oid::from_str(c).ok())
+            .collect()
+    };
+    let all = listed(&HashSet::new());
+    if all.is_empty() {
+        return all;
+    }
+    listed(&all)
 }
 
 impl Store {
@@ -97,12 +136,24 @@ impl Store {
             // An earlier tip that is gone (history replaced, then gc) hides nothing.
             let _ = walk.hide(seen);
         }
+        // Newest first: a merge is seen before the commits it lists.
+        let mut ignored = HashSet::new();
         for oid in walk {
             let oid = oid?;
             let commit = self.repo.find_commit(oid)?;
             let Some(mut header) = message::decode_header(commit.message().unwrap_or("")) else {
                 continue;
             };
+            if ignored.contains(&oid) {
+                continue;
+            }
+            ignored.extend(
+                header
+                    .op
+                    .ignored
+                    .iter()
+                    .filter_map(|c| Oid::from_str(c).ok()),
+            );
             let user = commit.author().name().unwrap_or("").to_string();
             for event in std::mem::take(&mut header.events).into_iter().rev() {
                 let record = record_of(event, &header, &user, oid);
@@ -172,7 +223,7 @@ impl Store {
         let indexed = self.scan_index_at(from, filter, |json, exact| {
             // A key that did not settle the filter, and a time filter (the event's
             // own timestamp decides exactly), send us to the JSON.
-            if !exact || filter.since.is_some() {
+            if !exact || filter.reads_record() {
                 match serde_json::from_str::<EventRecord>(json) {
                     Ok(record) if filter.accepts(&record) => {}
                     _ => return None,
@@ -185,8 +236,11 @@ impl Store {
         }
         for keyed in self.keyed_events(from, None)? {
             if filter.accepts(&keyed.record) {
-                let json = serde_json::to_string(&keyed.record)
-                    .map_err(|e| StoreError::Encode(format!("event: {e}")))?;
+                let json =
+                    serde_json::to_string(&keyed.record).map_err(|e| StoreError::Encode {
+                        what: "an event",
+                        source: e.into(),
+                    })?;
                 if !visit(&json) {
                     break;
                 }
@@ -253,9 +307,10 @@ impl Store {
             Ok(()) => Ok(true),
             // An index that cannot be read is bypassed, never trusted; past the first
             // event that would repeat events, so it is an error then.
-            Err(e) if visited > 0 => Err(StoreError::Local(format!(
-                "cannot read the event index: {e}"
-            ))),
+            Err(source) if visited > 0 => Err(StoreError::Local {
+                what: "read the event index",
+                source,
+            }),
             Err(_) => Ok(false),
         }
     }
@@ -268,6 +323,8 @@ mod tests {
 
     fn header() -> message::RecordHeader {
         message::RecordHeader {
+            v: 1,
+            op: Default::default(),
             lamport: 3,
             at: "2026-02-01T00:00:00.000Z".into(),
             session: Some("importer-session".into()),

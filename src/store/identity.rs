@@ -19,9 +19,9 @@ pub fn signature(
     role: Role,
     time: chrono::DateTime<chrono::Utc>,
 ) -> Result<Signature<'static>, StoreError> {
-    let (env, section) = match role {
-        Role::Author => ("AUTHOR", "author"),
-        Role::Committer => ("COMMITTER", "committer"),
+    let (env, section, time) = match role {
+        Role::Author => ("AUTHOR", "author", crate::clock::author_time(time)),
+        Role::Committer => ("COMMITTER", "committer", time),
     };
     // The configuration is only read when the environment does not say who it is.
     let config = std::cell::OnceCell::new();
@@ -36,12 +36,8 @@ pub fn signature(
     };
     match (lookup("name"), lookup("email")) {
         (Some(name), Some(email)) => Signature::new(&name, &email, &Time::new(time.timestamp(), 0))
-            .map_err(|e| {
-                StoreError::NoIdentity(format!("your git identity is not usable: {}", e.message()))
-            }),
-        _ => Err(StoreError::NoIdentity(
-            "no git identity is configured, and every operation is recorded with one".into(),
-        )),
+            .map_err(StoreError::UnusableIdentity),
+        _ => Err(StoreError::NoIdentity),
     }
 }
 

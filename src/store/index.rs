@@ -88,14 +88,22 @@ impl Store {
         if let Some(hide) = hide {
             walk.hide(hide)?;
         }
-        let mut keyed = Vec::new();
+        let mut headers = Vec::new();
         for oid in walk {
             let oid = oid?;
             let commit = self.repo.find_commit(oid)?;
-            let Some(mut header) = message::decode_header(commit.message().unwrap_or("")) else {
+            let Some(header) = message::decode_header(commit.message().unwrap_or("")) else {
                 continue;
             };
             let user = commit.author().name().unwrap_or("").to_string();
+            headers.push((oid, header, user));
+        }
+        let ignored = super::history::ignored_commits(headers.iter().map(|(o, h, _)| (*o, h)));
+        let mut keyed = Vec::new();
+        for (oid, mut header, user) in headers {
+            if ignored.contains(&oid) {
+                continue;
+            }
             let commit_id = oid.to_string();
             let events = std::mem::take(&mut header.events);
             for (position, event) in events.into_iter().enumerate() {
@@ -108,6 +116,25 @@ impl Store {
         }
         keyed.sort_by(|a, b| a.key.cmp(&b.key));
         Ok(keyed)
+    }
+
+    /// Whether a commit reachable from `tip` and not from `old` lists ignored commits.
+    fn lists_ignored(&self, tip: Oid, old: Oid) -> Result<bool, StoreError> {
+        let mut walk = self.repo.revwalk()?;
+        walk.push(tip)?;
+        walk.hide(old)?;
+        for oid in walk {
+            let commit = self.repo.find_commit(oid?)?;
+            if commit.parent_count() < 2 && !commit.message().unwrap_or("").contains("\"ignored\"")
+            {
+                continue;
+            }
+            let header = message::decode_header(commit.message().unwrap_or(""));
+            if header.is_some_and(|h| !h.op.ignored.is_empty()) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     fn index_paths(&self) -> (PathBuf, PathBuf, PathBuf) {
@@ -160,7 +187,10 @@ impl Store {
                         len,
                     },
                 )
-                .map_err(|e| StoreError::Local(format!("cannot write the event index: {e}")))?;
+                .map_err(|source| StoreError::Local {
+                    what: "write the event index",
+                    source,
+                })?;
                 Ok(Some(path))
             }
             // The index is a cache: if it cannot be written, read the history instead.
@@ -183,6 +213,13 @@ impl Store {
             .write(true)
             .open(path)?
             .set_len(valid_len)?;
+        // A merge that ignores fetched commits hides events the index may hold.
+        if self
+            .lists_ignored(tip, old)
+            .map_err(std::io::Error::other)?
+        {
+            return self.rebuild_index(path, tip);
+        }
         let new = self
             .keyed_events(tip, Some(old))
             .map_err(std::io::Error::other)?;

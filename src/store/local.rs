@@ -25,7 +25,10 @@ impl Store {
             std::fs::write(&temp, format!("{id}\n"))?;
             std::fs::rename(&temp, dir.join(CURRENT_SESSION))
         };
-        write().map_err(|e| StoreError::Local(format!("cannot record the current session: {e}")))
+        write().map_err(|source| StoreError::Local {
+            what: "record the current session",
+            source,
+        })
     }
 
     /// Forgets this worktree's current session.
@@ -33,9 +36,10 @@ impl Store {
         match std::fs::remove_file(self.local_dir().join(CURRENT_SESSION)) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(StoreError::Local(format!(
-                "cannot clear the current session: {e}"
-            ))),
+            Err(source) => Err(StoreError::Local {
+                what: "clear the current session",
+                source,
+            }),
         }
     }
 }

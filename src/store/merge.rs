@@ -1,17 +1,22 @@
 //! Merging two histories of `refs/milestones` by replaying operations: from the merge
-//! base (or the empty state), every operation of both sides, sorted by
-//! `(lamport, at, commit id)`, re-applied in that order. Any two clones that have the
-//! same operations compute the same tree, and every operation stays in history.
+//! base (or the empty state), every operation of both sides, each after the operations
+//! it was made on, concurrent ones by `(lamport, at, commit id)`, re-applied in that
+//! order. Any two clones that have the same operations compute the same tree, and every
+//! operation stays in history.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use git2::{FileMode, Oid, Sort};
+use git2::{Commit, FileMode, Oid, Sort};
 
 use super::identity::{signature, Role};
+use super::integrity::{operation_time, Checked, Ignored, MAX_OPERATION_BYTES};
 use super::message::{self, OpRecord};
 use super::transact::ApplyRule;
 use super::{Snapshot, Store, StoreError, FORMAT};
 use crate::clock;
-use crate::model::{Op, Resolution};
+use crate::model::{Event, Op, Resolution};
 use crate::workflow;
 
 /// How two tips were joined.
@@ -34,6 +39,8 @@ pub struct MergeResult {
     pub kind: MergeKind,
     /// What the replay did with each operation (empty unless merged).
     pub resolved: Vec<Resolution>,
+    /// Fetched commits not taken as state, and why.
+    pub ignored: Vec<Ignored>,
 }
 
 impl MergeResult {
@@ -46,115 +53,282 @@ impl MergeResult {
 /// One operation found on either side.
 struct Replayed {
     commit: Oid,
-    lamport: u64,
-    at: String,
-    op: Op,
+    record: OpRecord,
+    time: DateTime<Utc>,
+    author: String,
 }
+
+/// What replaying the operations of a range gives.
+pub(super) struct Replay {
+    /// The resulting state.
+    pub tree: Oid,
+    /// What became of each operation, in replay order.
+    pub resolved: Vec<Resolution>,
+    /// The range's failed commits that no merge in it settled yet, sorted.
+    pub ignored: Vec<String>,
+    /// The events the replay of those commits' operations caused.
+    pub events: Vec<Event>,
+}
+
+/// The commits between a merge base and the tips, in replay order.
+struct Range {
+    operations: Vec<Replayed>,
+    /// Every commit of the range, parents first.
+    commits: Vec<Oid>,
+    /// Failed commits that a sound merge in the range already settled.
+    settled: HashSet<Oid>,
+}
+
+/// Whether a replay turns this error into a recorded no-op: an operation that no
+/// longer fits (a transition from a phase that has moved on, a milestone broken on
+/// one side, a restore of a commit that is not there) never stops a merge.
+pub(super) fn is_noop(e: &StoreError) -> bool {
+    matches!(
+        e,
+        StoreError::Rejected(_)
+            | StoreError::Corrupt { .. }
+            | StoreError::UnknownRevision(_)
+            | StoreError::NotInHistory(_)
+    )
+}
+
+/// How far beyond its parents' lamport an operation's own counts when ordering
+/// concurrent operations. A clock is written by whoever pushes; a jump past this is
+/// clamped, the same way in every clone, so one forged value cannot put an operation
+/// ahead of all concurrent work for ever.
+pub const MAX_LAMPORT_STEP: u64 = 1 << 20;
 
 impl Store {
     /// Joins `ours` (absent before the first sync of a clone) with `theirs`, writing a
-    /// merge commit when both have moved. No ref is moved.
+    /// merge commit when both have moved, or when what came in does not hold as it is
+    /// (see [`Store::check_incoming`]). No ref is moved.
     pub fn merge_tips(&self, ours: Option<Oid>, theirs: Oid) -> Result<MergeResult, StoreError> {
-        let result = |tip, kind| MergeResult {
+        let result = |tip, kind, ignored| MergeResult {
             tip,
             kind,
             resolved: Vec::new(),
+            ignored,
         };
-        let Some(ours) = ours else {
-            return Ok(result(theirs, MergeKind::FastForward));
+        if let Some(ours) = ours {
+            if ours == theirs || self.repo.graph_descendant_of(ours, theirs)? {
+                return Ok(result(ours, MergeKind::UpToDate, Vec::new()));
+            }
+        }
+        let mut checked = self.check_incoming(ours, theirs)?;
+        let behind = match ours {
+            Some(ours) => self.repo.graph_descendant_of(theirs, ours)?,
+            None => true,
         };
-        if ours == theirs || self.repo.graph_descendant_of(ours, theirs)? {
-            return Ok(result(ours, MergeKind::UpToDate));
+        if behind && checked.sound(theirs) {
+            self.remember_states(&checked)?;
+            return Ok(result(theirs, MergeKind::FastForward, checked.ignored));
         }
-        if self.repo.graph_descendant_of(theirs, ours)? {
-            return Ok(result(theirs, MergeKind::FastForward));
-        }
-        let base = self.repo.merge_base(ours, theirs).ok();
-        let operations = self.operations_since(&[ours, theirs], base)?;
-        let mut tree = match base {
-            Some(base) => self.repo.find_commit(base)?.tree_id(),
+        let base = match ours {
+            Some(ours) => self.repo.merge_base(ours, theirs).ok(),
+            None => None,
+        };
+        let start = match base {
+            Some(base) => self.state_of(&checked, base)?,
             None => self.empty_state()?,
         };
-        let mut resolved = Vec::with_capacity(operations.len());
-        for operation in operations {
+        let parents: Vec<Oid> = ours.into_iter().chain([theirs]).collect();
+        let replay = self.replay_range(&parents, base, start, &mut checked)?;
+        let tip = self.write_merge_commit(ours, theirs, base, &replay)?;
+        self.remember_states(&checked)?;
+        Ok(MergeResult {
+            tip,
+            kind: MergeKind::Merged,
+            resolved: replay.resolved,
+            ignored: checked.ignored,
+        })
+    }
+
+    /// Replays on `start` (the state at `base`) every operation reachable from `tips`
+    /// and not from `base`, in replay order. Shared by merging and by checking a
+    /// fetched merge, so both compute the same state.
+    pub(super) fn replay_range(
+        &self,
+        tips: &[Oid],
+        base: Option<Oid>,
+        start: Oid,
+        checked: &mut Checked,
+    ) -> Result<Replay, StoreError> {
+        let range = self.operations_since(tips, base, checked)?;
+        self.check_local(&range.commits, checked)?;
+        let unsettled = |c: &Oid| checked.bad.contains(c) && !range.settled.contains(c);
+        let mut tree = start;
+        let mut resolved = Vec::with_capacity(range.operations.len());
+        let mut events = Vec::new();
+        for operation in &range.operations {
             let snapshot =
                 Snapshot::of_tree(&self.repo, self.repo.find_tree(tree)?, operation.commit)?;
-            let at = DateTime::parse_from_rfc3339(&operation.at)
-                .map(|t| t.with_timezone(&Utc))
-                .unwrap_or_else(|_| clock::now());
             let rule: ApplyRule = workflow::replay;
+            let op = &operation.record.op;
             let (outcome, reason) =
-                match self.apply_to_tree(&snapshot, &operation.op, at, &|_| Ok(()), rule) {
-                    Ok((applied, new_tree)) if applied.changed => {
+                match self.apply_to_tree(&snapshot, op, operation.time, &|_| Ok(()), rule) {
+                    Ok((applied, new_tree)) => {
+                        if unsettled(&operation.commit) {
+                            events.extend(
+                                applied
+                                    .events
+                                    .iter()
+                                    .map(|e| recorded_elsewhere(e.clone(), operation)),
+                            );
+                        }
+                        let changed = applied.changed;
                         tree = new_tree;
-                        ("applied", None)
+                        (if changed { "applied" } else { "unchanged" }, None)
                     }
-                    Ok(_) => ("unchanged", None),
-                    // An operation that no longer fits (a transition from a phase that
-                    // has moved on, a milestone broken on one side) is recorded, never
-                    // an error: the other operations still merge.
-                    Err(
-                        e @ (StoreError::Rejected(_)
-                        | StoreError::Corrupt { .. }
-                        | StoreError::UnknownRevision(_)
-                        | StoreError::NotInHistory(_)),
-                    ) => ("no-op", Some(e.to_string())),
+                    Err(e) if is_noop(&e) => ("no-op", Some(e.to_string())),
                     Err(e) => return Err(e),
                 };
             resolved.push(Resolution {
                 commit: operation.commit.to_string(),
-                op: operation.op.type_name(),
+                op: op.type_name(),
                 outcome: outcome.to_string(),
                 reason,
             });
         }
-        let tip = self.write_merge_commit(ours, theirs, base, tree, &resolved)?;
-        Ok(MergeResult {
-            tip,
-            kind: MergeKind::Merged,
+        let mut ignored: Vec<String> = range
+            .commits
+            .iter()
+            .filter(|c| unsettled(c))
+            .map(Oid::to_string)
+            .collect();
+        ignored.sort();
+        Ok(Replay {
+            tree,
             resolved,
+            ignored,
+            events,
         })
     }
 
-    /// The operations reachable from `tips` and not from `base`, in replay order.
-    /// Merge commits are skipped (their sides' operations are all in the walk), and so
-    /// are commits this tool did not write.
+    /// The operations reachable from `tips` and not from `base`, in replay order: an
+    /// operation comes after the operations it was made on (its parents), whatever
+    /// clock it claims; among those that are ready, the lowest (clamped) lamport, then
+    /// time, then commit id goes first. Merge commits carry no operation of their own
+    /// (their sides' are all in the range), and neither do commits this tool did not
+    /// write.
     fn operations_since(
         &self,
         tips: &[Oid],
         base: Option<Oid>,
-    ) -> Result<Vec<Replayed>, StoreError> {
+        checked: &Checked,
+    ) -> Result<Range, StoreError> {
         let mut walk = self.repo.revwalk()?;
-        walk.set_sorting(Sort::NONE)?;
+        walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
         for tip in tips {
             walk.push(*tip)?;
         }
         if let Some(base) = base {
             walk.hide(base)?;
         }
-        let mut operations = Vec::new();
+        let mut nodes: HashMap<Oid, Node> = HashMap::new();
+        let mut settled = HashSet::new();
+        let mut commits = Vec::new();
         for oid in walk {
             let commit = self.repo.find_commit(oid?)?;
-            if commit.parent_count() > 1 {
-                continue;
+            commits.push(commit.id());
+            let node = self.node(&commit)?;
+            if let Some(listed) = &node.settles {
+                if !checked.bad.contains(&commit.id()) {
+                    settled.extend(listed.iter().filter_map(|c| Oid::from_str(c).ok()));
+                }
             }
-            let Some(record) = message::decode(commit.message().unwrap_or("")) else {
-                continue;
-            };
-            if matches!(record.op, Op::Init | Op::Merge { .. }) {
-                continue;
-            }
-            operations.push(Replayed {
-                commit: commit.id(),
-                lamport: record.lamport,
-                at: record.at,
-                op: record.op,
-            });
+            nodes.insert(commit.id(), node);
         }
-        operations.sort_by(|a, b| {
-            (a.lamport, &a.at, a.commit.as_bytes()).cmp(&(b.lamport, &b.at, b.commit.as_bytes()))
-        });
-        Ok(operations)
+        let operations = self.causal_order(nodes)?;
+        Ok(Range {
+            operations,
+            commits,
+            settled,
+        })
+    }
+
+    fn node(&self, commit: &Commit<'_>) -> Result<Node, StoreError> {
+        let text = commit.message().unwrap_or("");
+        let record = (text.len() <= MAX_OPERATION_BYTES)
+            .then(|| message::decode(text))
+            .flatten();
+        let claimed = match &record {
+            Some(record) => record.lamport,
+            None => self.lamport(commit)?,
+        };
+        let settles = match &record {
+            Some(OpRecord {
+                op: Op::Merge { ignored, .. },
+                ..
+            }) => Some(ignored.clone()),
+            _ => None,
+        };
+        let replayed = record
+            .filter(|r| commit.parent_count() <= 1 && !matches!(r.op, Op::Init | Op::Merge { .. }))
+            .map(|record| Replayed {
+                commit: commit.id(),
+                time: operation_time(&record.at, commit),
+                author: commit.author().name().unwrap_or("").to_string(),
+                record,
+            });
+        Ok(Node {
+            parents: commit.parent_ids().collect(),
+            claimed,
+            settles,
+            replayed,
+        })
+    }
+
+    /// Orders the range parents first (Kahn's algorithm), picking among the ready
+    /// commits by clamped lamport, time, commit id.
+    fn causal_order(&self, mut nodes: HashMap<Oid, Node>) -> Result<Vec<Replayed>, StoreError> {
+        let mut children: HashMap<Oid, Vec<Oid>> = HashMap::new();
+        let mut waiting: HashMap<Oid, usize> = HashMap::new();
+        let mut ready = BinaryHeap::new();
+        let mut keys = HashMap::new();
+        for (oid, node) in &nodes {
+            let mut highest = 0;
+            let mut inside = 0;
+            for parent in &node.parents {
+                match nodes.get(parent) {
+                    Some(p) => {
+                        inside += 1;
+                        highest = highest.max(p.claimed);
+                        children.entry(*parent).or_default().push(*oid);
+                    }
+                    None => {
+                        let parent = self.repo.find_commit(*parent)?;
+                        highest = highest.max(self.lamport(&parent)?);
+                    }
+                }
+            }
+            let lamport = node.claimed.min(highest.saturating_add(MAX_LAMPORT_STEP));
+            let at = node
+                .replayed
+                .as_ref()
+                .map(|r| r.record.at.clone())
+                .unwrap_or_default();
+            let key = Reverse((lamport, at, *oid));
+            if inside == 0 {
+                ready.push(key);
+            } else {
+                waiting.insert(*oid, inside);
+                keys.insert(*oid, key);
+            }
+        }
+        let mut order = Vec::with_capacity(nodes.len());
+        while let Some(Reverse((_, _, oid))) = ready.pop() {
+            if let Some(replayed) = nodes.get_mut(&oid).and_then(|n| n.replayed.take()) {
+                order.push(replayed);
+            }
+            for child in children.remove(&oid).unwrap_or_default() {
+                let left = waiting.get_mut(&child).expect("every child waits");
+                *left -= 1;
+                if *left == 0 {
+                    ready.push(keys.remove(&child).expect("every waiting child has a key"));
+                }
+            }
+        }
+        Ok(order)
     }
 
     /// The tree of a store with nothing in it, as `init` writes it.
@@ -167,42 +341,77 @@ impl Store {
 
     fn write_merge_commit(
         &self,
-        ours: Oid,
+        ours: Option<Oid>,
         theirs: Oid,
         base: Option<Oid>,
-        tree: Oid,
-        resolved: &[Resolution],
+        replay: &Replay,
     ) -> Result<Oid, StoreError> {
-        let ours_commit = self.repo.find_commit(ours)?;
-        let theirs_commit = self.repo.find_commit(theirs)?;
-        let lamport =
-            message::next_lamport([self.lamport(&ours_commit)?, self.lamport(&theirs_commit)?]);
+        let parents = ours
+            .into_iter()
+            .chain([theirs])
+            .map(|c| self.repo.find_commit(c))
+            .collect::<Result<Vec<_>, _>>()?;
+        let lamports = parents
+            .iter()
+            .map(|c| self.lamport(c))
+            .collect::<Result<Vec<_>, _>>()?;
+        let lamport = message::next_lamport(lamports);
         let at = clock::now();
-        let noops = resolved.iter().filter(|r| r.outcome == "no-op").count();
-        let summary = format!("merge {} operations ({} no-ops)", resolved.len(), noops);
+        let noops = replay
+            .resolved
+            .iter()
+            .filter(|r| r.outcome == "no-op")
+            .count();
+        let summary = format!(
+            "merge {} operations ({} no-ops)",
+            replay.resolved.len(),
+            noops
+        );
         let record = OpRecord {
             v: message::VERSION,
             lamport,
             at: clock::format_time(at),
             session: None,
             op: Op::Merge {
-                ours: ours.to_string(),
+                ours: ours.map(|o| o.to_string()).unwrap_or_default(),
                 theirs: theirs.to_string(),
                 base: base.map(|b| b.to_string()),
-                resolved: resolved.to_vec(),
+                resolved: replay.resolved.clone(),
+                ignored: replay.ignored.clone(),
             },
-            events: Vec::new(),
+            events: replay.events.clone(),
         };
         let author = signature(&self.repo, Role::Author, at)?;
         let committer = signature(&self.repo, Role::Committer, at)?;
-        let tree = self.repo.find_tree(tree)?;
+        let tree = self.repo.find_tree(replay.tree)?;
+        let parents: Vec<&Commit<'_>> = parents.iter().collect();
         Ok(self.repo.commit(
             None,
             &author,
             &committer,
             &message::encode(&summary, &record),
             &tree,
-            &[&ours_commit, &theirs_commit],
+            &parents,
         )?)
     }
+}
+
+/// A commit of a range, for ordering it.
+struct Node {
+    parents: Vec<Oid>,
+    claimed: u64,
+    /// A merge's list of the failed commits it settled.
+    settles: Option<Vec<String>>,
+    replayed: Option<Replayed>,
+}
+
+/// An event of a failed commit's replayed operation, as the merge that replayed it
+/// records it: with the operation's own time, author and session.
+fn recorded_elsewhere(mut event: Event, operation: &Replayed) -> Event {
+    if event.timestamp.is_none() {
+        event.timestamp = Some(clock::format_time(operation.time));
+        event.user = Some(operation.author.clone());
+        event.session_id = operation.record.session.clone();
+    }
+    event
 }

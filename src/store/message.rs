@@ -29,6 +29,9 @@ pub struct OpRecord {
 /// which may be large (a whole milestone) or from a newer version.
 #[derive(Debug, Clone, Deserialize)]
 pub struct RecordHeader {
+    /// See [`OpRecord::v`].
+    #[serde(default = "first_version")]
+    pub v: u32,
     /// See [`OpRecord::lamport`].
     pub lamport: u64,
     /// See [`OpRecord::at`].
@@ -39,6 +42,34 @@ pub struct RecordHeader {
     /// See [`OpRecord::events`].
     #[serde(default)]
     pub events: Vec<Event>,
+    /// The part of the operation that readers of events need.
+    #[serde(default)]
+    pub op: OpHeader,
+}
+
+/// What readers of events take from an operation without decoding all of it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct OpHeader {
+    /// A merge's commits whose recorded events are not to be shown (see
+    /// [`Op::Merge`]).
+    #[serde(default)]
+    pub ignored: Vec<String>,
+}
+
+fn first_version() -> u32 {
+    1
+}
+
+/// The document version a message claims, read before anything else so that an
+/// operation of a newer version is recognized as such rather than as garbage.
+pub fn version(message: &str) -> Option<u32> {
+    #[derive(Deserialize)]
+    struct Probe {
+        v: u32,
+    }
+    serde_json::from_str::<Probe>(body(message)?)
+        .ok()
+        .map(|p| p.v)
 }
 
 /// The lamport clock of an operation whose parents have the clocks `parents`: one

@@ -23,14 +23,19 @@ pub(super) fn write_pack(
     source: &Odb<'_>,
     objects: &[Oid],
 ) -> Result<(), StoreError> {
-    let count = u32::try_from(objects.len())
-        .map_err(|_| StoreError::Encode("a pack of more than 2^32 objects".into()))?;
+    let count = u32::try_from(objects.len()).map_err(|e| StoreError::Encode {
+        what: "a pack of more than 2^32 objects",
+        source: e.into(),
+    })?;
     let mut writer = target.packwriter()?;
     let mut out = Hashing {
         inner: &mut writer,
         sha: sha1_smol::Sha1::new(),
     };
-    let io = |e: std::io::Error| StoreError::Encode(format!("the pack: {e}"));
+    let io = |e: std::io::Error| StoreError::Encode {
+        what: "the pack",
+        source: e.into(),
+    };
     out.write_all(b"PACK").map_err(io)?;
     out.write_all(&2u32.to_be_bytes()).map_err(io)?;
     out.write_all(&count.to_be_bytes()).map_err(io)?;
@@ -58,7 +63,12 @@ fn entry_header(kind: ObjectType, size: usize) -> Result<Vec<u8>, StoreError> {
         ObjectType::Tree => 2,
         ObjectType::Blob => 3,
         ObjectType::Tag => 4,
-        other => return Err(StoreError::Encode(format!("a {other} object in a pack"))),
+        other => {
+            return Err(StoreError::Encode {
+                what: "an object in a pack",
+                source: format!("a pack holds no {other} objects").into(),
+            })
+        }
     };
     let mut header = Vec::with_capacity(10);
     let mut rest = size >> 4;

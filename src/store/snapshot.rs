@@ -120,9 +120,10 @@ impl<'r> Snapshot<'r> {
         let Some(tree) = self.milestone_tree(id)? else {
             return Ok(None);
         };
-        match parse_milestone(self.repo, &tree, id, parts)? {
+        match parse_milestone(self.repo, &tree, id, parts) {
             Ok(files) => Ok(Some(files)),
-            Err(broken) => Err(StoreError::Corrupt {
+            Err(Unparsed::Git(e)) => Err(e.into()),
+            Err(Unparsed::Broken(broken)) => Err(StoreError::Corrupt {
                 path: layout::path(id.as_str(), &broken.file),
                 commit: self.commit.to_string(),
                 detail: broken.detail,
@@ -200,73 +201,71 @@ fn milestone_tree<'r>(
     Ok(tree)
 }
 
-/// Parses a milestone's folder. The outer error is git failing; the inner one a file
-/// that is there but cannot be read.
+/// Why a milestone's folder could not be parsed: git failed, or a file is there but
+/// cannot be read.
+enum Unparsed {
+    Git(git2::Error),
+    Broken(Broken),
+}
+
+impl From<git2::Error> for Unparsed {
+    fn from(e: git2::Error) -> Self {
+        Unparsed::Git(e)
+    }
+}
+
+fn broken(file: &str, detail: impl Into<String>) -> Unparsed {
+    Unparsed::Broken(Broken {
+        file: file.to_string(),
+        detail: detail.into(),
+    })
+}
+
+/// Parses a milestone's folder.
 fn parse_milestone(
     repo: &Repository,
     tree: &Tree<'_>,
     id: &MilestoneId,
     parts: Parts,
-) -> Result<Result<MilestoneFiles, Broken>, StoreError> {
-    let broken = |file: &str, detail: String| Broken {
-        file: file.to_string(),
-        detail,
-    };
-    let definition_text = match read_text(repo, tree, DEFINITION)? {
-        Some(Ok(text)) => text,
-        Some(Err(detail)) => return Ok(Err(broken(DEFINITION, detail))),
-        None => return Ok(Err(broken(DEFINITION, "the file is missing".into()))),
-    };
-    let definition: Milestone = match yaml::from_str(&definition_text) {
-        Ok(m) => m,
-        Err(e) => return Ok(Err(broken(DEFINITION, e.to_string()))),
-    };
+) -> Result<MilestoneFiles, Unparsed> {
+    let definition_text = read_text(repo, tree, DEFINITION)?
+        .ok_or_else(|| broken(DEFINITION, "the file is missing"))?;
+    let definition: Milestone =
+        yaml::from_str(&definition_text).map_err(|e| broken(DEFINITION, e.to_string()))?;
     if &definition.id != id {
         let detail = format!("it names milestone {:?}", definition.id.as_str());
-        return Ok(Err(broken(DEFINITION, detail)));
+        return Err(broken(DEFINITION, detail));
     }
     let state = match read_text(repo, tree, STATE)? {
-        Some(Ok(text)) => match serde_json::from_str(&text) {
-            Ok(state) => Some(state),
-            Err(e) => return Ok(Err(broken(STATE, e.to_string()))),
-        },
-        Some(Err(detail)) => return Ok(Err(broken(STATE, detail))),
+        Some(text) => Some(serde_json::from_str(&text).map_err(|e| broken(STATE, e.to_string()))?),
         None => None,
     };
     let sessions = if parts.sessions {
-        let read = read_folder(repo, tree, SESSIONS, |bytes| {
+        Some(read_folder(repo, tree, SESSIONS, |bytes| {
             serde_json::from_slice::<Session>(bytes)
                 .map(|s| (s.session_id.clone(), s))
                 .map_err(|e| e.to_string())
-        })?;
-        match read {
-            Ok(sessions) => Some(sessions),
-            Err(b) => return Ok(Err(b)),
-        }
+        })?)
     } else {
         None
     };
     let approvals = if parts.approvals {
-        let read = read_folder(repo, tree, APPROVALS, |bytes| {
+        Some(read_folder(repo, tree, APPROVALS, |bytes| {
             let text =
                 std::str::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())?;
             yaml::from_str::<ApprovalRequest>(text)
                 .map(|a| (a.id.clone(), a))
                 .map_err(|e| e.to_string())
-        })?;
-        match read {
-            Ok(approvals) => Some(approvals),
-            Err(b) => return Ok(Err(b)),
-        }
+        })?)
     } else {
         None
     };
-    Ok(Ok(MilestoneFiles {
+    Ok(MilestoneFiles {
         definition,
         state,
         sessions,
         approvals,
-    }))
+    })
 }
 
 /// Reads every file of the folder `name` with `parse`, keyed as it says.
@@ -275,40 +274,30 @@ fn read_folder<K: Ord, V>(
     tree: &Tree<'_>,
     name: &str,
     parse: impl Fn(&[u8]) -> Result<(K, V), String>,
-) -> Result<Result<BTreeMap<K, V>, Broken>, StoreError> {
+) -> Result<BTreeMap<K, V>, Unparsed> {
     let mut items = BTreeMap::new();
     let Some(entry) = tree.get_name(name) else {
-        return Ok(Ok(items));
+        return Ok(items);
     };
     let folder = entry.to_object(repo)?.peel_to_tree()?;
     for entry in folder.iter() {
         let blob = entry.to_object(repo)?.peel_to_blob()?;
-        match parse(blob.content()) {
-            Ok((key, value)) => {
-                items.insert(key, value);
-            }
-            Err(detail) => {
-                let file = format!("{name}/{}", entry.name().unwrap_or(""));
-                return Ok(Err(Broken { file, detail }));
-            }
-        }
+        let (key, value) = parse(blob.content())
+            .map_err(|detail| broken(&format!("{name}/{}", entry.name().unwrap_or("")), detail))?;
+        items.insert(key, value);
     }
-    Ok(Ok(items))
+    Ok(items)
 }
 
-/// The text of `name` in `tree`: `None` if absent, an inner error if not UTF-8.
-fn read_text(
-    repo: &Repository,
-    tree: &Tree<'_>,
-    name: &str,
-) -> Result<Option<Result<String, String>>, StoreError> {
+/// The text of `name` in `tree`, `None` if absent; a file that is not UTF-8 is broken.
+fn read_text(repo: &Repository, tree: &Tree<'_>, name: &str) -> Result<Option<String>, Unparsed> {
     let Some(entry) = tree.get_name(name) else {
         return Ok(None);
     };
     let blob = entry.to_object(repo)?.peel_to_blob()?;
-    Ok(Some(
-        String::from_utf8(blob.content().to_vec()).map_err(|_| "it is not UTF-8 text".to_string()),
-    ))
+    let text = String::from_utf8(blob.content().to_vec())
+        .map_err(|_| broken(name, "it is not UTF-8 text"))?;
+    Ok(Some(text))
 }
 
 /// The newest commit before `from` where milestone `id` can be read, walking back
@@ -334,8 +323,10 @@ pub(super) fn last_readable(
         if !tried.insert(tree.id()) {
             continue;
         }
-        if parse_milestone(repo, &tree, id, Parts::ALL)?.is_ok() {
-            return Ok(Some(oid));
+        match parse_milestone(repo, &tree, id, Parts::ALL) {
+            Ok(_) => return Ok(Some(oid)),
+            Err(Unparsed::Git(e)) => return Err(e.into()),
+            Err(Unparsed::Broken(_)) => {}
         }
     }
     Ok(None)

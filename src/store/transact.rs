@@ -243,14 +243,27 @@ impl Store {
     }
 
     /// For a restore, the milestone's files and folder at the commit it restores.
-    fn restore_source(&self, op: &Op) -> Result<Option<(MilestoneFiles, Oid)>, StoreError> {
+    fn restore_source(
+        &self,
+        op: &Op,
+        at_commit: Oid,
+    ) -> Result<Option<(MilestoneFiles, Oid)>, StoreError> {
         let Op::Restore {
             milestone, commit, ..
         } = op
         else {
             return Ok(None);
         };
-        let oid = Oid::from_str(commit).map_err(|_| StoreError::UnknownRevision(commit.clone()))?;
+        let unknown = || StoreError::UnknownRevision(commit.clone());
+        let oid = Oid::from_str(commit).map_err(|_| unknown())?;
+        if !self.is_commit(oid) {
+            return Err(unknown());
+        }
+        // Only a state this history went through comes back: a commit made elsewhere
+        // could hold anything.
+        if oid != at_commit && !self.repo.graph_descendant_of(at_commit, oid)? {
+            return Err(StoreError::NotInHistory(commit.clone()));
+        }
         let snapshot = self.snapshot_at(oid)?;
         let (Some(files), Some(folder)) = (
             snapshot.milestone_with(milestone, Parts::ALL)?,
@@ -271,6 +284,23 @@ impl Store {
         let old_milestones = snapshot.milestones_tree()?;
         let mut milestones = self.repo.treebuilder(old_milestones.as_ref())?;
         milestones.insert(id.as_str(), folder, FileMode::Tree.into())?;
+        let milestones = milestones.write()?;
+        let mut root = self.repo.treebuilder(Some(snapshot.tree()))?;
+        root.insert(MILESTONES, milestones, FileMode::Tree.into())?;
+        Ok(self.repo.find_tree(root.write()?)?)
+    }
+
+    /// The root tree without milestone `id`'s folder.
+    fn drop_folder(
+        &self,
+        snapshot: &Snapshot<'_>,
+        id: &MilestoneId,
+    ) -> Result<Tree<'_>, StoreError> {
+        let old_milestones = snapshot.milestones_tree()?;
+        let mut milestones = self.repo.treebuilder(old_milestones.as_ref())?;
+        if milestones.get(id.as_str())?.is_some() {
+            milestones.remove(id.as_str())?;
+        }
         let milestones = milestones.write()?;
         let mut root = self.repo.treebuilder(Some(snapshot.tree()))?;
         root.insert(MILESTONES, milestones, FileMode::Tree.into())?;
@@ -303,7 +333,7 @@ impl Store {
             None => None,
         };
         precondition(current.as_ref())?;
-        let source = self.restore_source(op)?;
+        let source = self.restore_source(op, snapshot.commit())?;
         let applied = rule(
             current.clone(),
             source.as_ref().map(|(files, _)| files.clone()),
@@ -315,6 +345,10 @@ impl Store {
         }
         let tree = match (op.milestone(), &source) {
             (Some(id), Some((_, folder))) => self.put_folder(snapshot, id, *folder)?,
+            // A milestone that leaves the state (`rm`): its folder goes.
+            (Some(id), None) if current.is_some() && applied.files.is_none() => {
+                self.drop_folder(snapshot, id)?
+            }
             _ => self.write_tree(snapshot, op.milestone(), current.as_ref(), &applied)?,
         };
         Ok((applied, tree.id()))
@@ -386,8 +420,10 @@ impl Store {
         let old_folder = snapshot.milestone_tree(id)?;
         let mut folder = self.repo.treebuilder(old_folder.as_ref())?;
         if before.map(|b| &b.definition) != Some(&after.definition) {
-            let text = yaml::to_string(&after.definition)
-                .map_err(|e| StoreError::Encode(format!("{DEFINITION}: {e}")))?;
+            let text = yaml::to_string(&after.definition).map_err(|e| StoreError::Encode {
+                what: DEFINITION,
+                source: e.into(),
+            })?;
             folder.insert(DEFINITION, self.repo.blob(text.as_bytes())?, blob_mode())?;
         }
         if before.and_then(|b| b.state.as_ref()) != after.state.as_ref() {
@@ -412,8 +448,10 @@ impl Store {
                 old,
                 sessions,
                 |id, s| {
-                    let text = serde_json::to_string_pretty(s)
-                        .map_err(|e| StoreError::Encode(format!("session: {e}")))?;
+                    let text = serde_json::to_string_pretty(s).map_err(|e| StoreError::Encode {
+                        what: "a session",
+                        source: e.into(),
+                    })?;
                     Ok((format!("{id}.json"), text + "\n"))
                 },
             )?;
@@ -427,8 +465,10 @@ impl Store {
                 old,
                 approvals,
                 |id, a| {
-                    let text = yaml::to_string(a)
-                        .map_err(|e| StoreError::Encode(format!("approval: {e}")))?;
+                    let text = yaml::to_string(a).map_err(|e| StoreError::Encode {
+                        what: "an approval request",
+                        source: e.into(),
+                    })?;
                     Ok((format!("{id}.yaml"), text))
                 },
             )?;

@@ -10,7 +10,7 @@ use git2::Oid;
 use serde::Serialize;
 
 use crate::model::EventKind;
-use crate::store::{MergeKind, Store, StoreError, REF};
+use crate::store::{Ignored, MergeKind, Store, StoreError, REF};
 
 /// The name `refs/milestones` has on remotes. git's receive-pack refuses to update
 /// one-level refs such as `refs/milestones` ("funny ref"), so what is shared lives one
@@ -96,6 +96,8 @@ pub struct SyncReport {
     /// Rounds after the first: the remote (or our ref) moved between our fetch and
     /// our update, and we fetched and merged again.
     pub retries: u32,
+    /// Fetched commits not taken as state (their operations were replayed), and why.
+    pub ignored: Vec<Ignored>,
 }
 
 /// Fetches, merges and (unless `push` is false) pushes `refs/milestones` with `remote`.
@@ -117,12 +119,14 @@ pub fn sync(
         progress(&format!("Fetching refs/milestones from {remote}"));
         let (fetched, advertised) = fetch(store, remote, &prefix)?;
         let cleaned = cleaned_checkpoints(store)?;
+        report.ignored.clear();
         report.tags_fetched += adopt_tags(
             store,
             &prefix,
             &advertised,
             &cleaned,
             &mut report.tag_conflicts,
+            &mut report.ignored,
         )?;
         // What teammates pushed into this repository is merged too.
         let pushed_here = store.repo().refname_to_id(WIRE_REF).ok();
@@ -142,10 +146,21 @@ pub fn sync(
         }
         let mut merged_tip = ours;
         for tip in incoming {
+            // A ref can name a tree or a blob: nothing to take from it.
+            if !store.is_commit(tip) {
+                report.ignored.push(Ignored {
+                    commit: tip.to_string(),
+                    author: String::new(),
+                    reason: "it is not a commit".to_string(),
+                });
+                continue;
+            }
             if merged_tip != Some(tip) {
                 progress("Merging");
             }
+            // The store checks every incoming commit before anything is taken.
             let result = store.merge_tips(merged_tip, tip)?;
+            report.ignored.extend(result.ignored.iter().cloned());
             report.fetched |= result.kind != MergeKind::UpToDate;
             report.fast_forward |= result.kind == MergeKind::FastForward;
             report.merged |= result.kind == MergeKind::Merged;
@@ -320,6 +335,7 @@ fn adopt_tags(
     advertised: &BTreeMap<String, String>,
     cleaned: &std::collections::HashSet<String>,
     conflicts: &mut Vec<String>,
+    ignored: &mut Vec<Ignored>,
 ) -> Result<usize, SyncError> {
     let repo = store.repo();
     let mut adopted = 0;
@@ -331,6 +347,15 @@ fn adopt_tags(
             continue;
         };
         if cleaned.contains(short) {
+            continue;
+        }
+        let fetched = repo.refname_to_id(&format!("{prefix}/tags/{short}")).ok();
+        if let Some(reason) = fetched.and_then(|t| store.check_checkpoint_tag(t)) {
+            ignored.push(Ignored {
+                commit: id.clone(),
+                author: String::new(),
+                reason: format!("checkpoint {short}: {reason}"),
+            });
             continue;
         }
         match repo.refname_to_id(name) {

@@ -83,9 +83,10 @@ fn workflow_mut<'a>(
         })?;
     match entry.kiro_workflow.as_mut().filter(|w| w.enabled) {
         Some(workflow) => Ok(workflow),
-        None => Err(Rejection::Invalid(format!(
-            "task {task} of {milestone} does not follow the design → spec → task → execute workflow (add it with `task add --kiro`)"
-        ))),
+        None => Err(Rejection::NotAWorkflowTask {
+            milestone,
+            task: task.clone(),
+        }),
     }
 }
 
@@ -167,10 +168,12 @@ pub fn advance(
             .find(|r| r.task_id == *task && r.from_phase == from && r.status == Decision::Pending)
             .map(|r| r.id.clone())
             .unwrap_or_default();
-        return Err(Rejection::Invalid(format!(
-            "task {task} is waiting for approval {pending} of {from} → {}; decide it with `git milestone approval approve|reject {pending} --role <role>`",
-            from.next().map_or("done", |p| p.as_str())
-        )));
+        return Err(Rejection::WaitingForApproval {
+            task: task.clone(),
+            approval: pending,
+            from,
+            to: from.next(),
+        });
     }
     let mut events = Vec::new();
     let Some(to) = from.next() else {
@@ -329,16 +332,18 @@ pub fn decide(
     if decision == Decision::Pending {
         return Err(Rejection::Invalid("a decision is approve or reject".into()));
     }
-    let request = approvals(files).get_mut(approval).ok_or_else(|| {
-        Rejection::Invalid(format!(
-            "milestone {milestone} has no approval request {approval}"
-        ))
-    })?;
+    let milestone_id = files.definition.id.clone();
+    let request = approvals(files)
+        .get_mut(approval)
+        .ok_or_else(|| Rejection::NoSuchApproval {
+            milestone: milestone_id,
+            approval: approval.to_string(),
+        })?;
     if request.status != Decision::Pending {
-        return Err(Rejection::Invalid(format!(
-            "approval {approval} was already {}",
-            request.status.as_str()
-        )));
+        return Err(Rejection::RequestClosed {
+            approval: approval.to_string(),
+            status: request.status,
+        });
     }
     let decided = |a: &mut Approver| {
         a.status = decision;
@@ -354,16 +359,18 @@ pub fn decide(
     } else {
         let roles: Vec<String> = request.approvers.iter().map(|a| a.role.clone()).collect();
         let Some(approver) = request.approvers.iter_mut().find(|a| a.role == role) else {
-            return Err(Rejection::Invalid(format!(
-                "{role:?} is not an approver of {approval}; its approvers are: {}",
-                roles.join(", ")
-            )));
+            return Err(Rejection::NotAnApprover {
+                approval: approval.to_string(),
+                role: role.to_string(),
+                approvers: roles,
+            });
         };
         if approver.status != Decision::Pending {
-            return Err(Rejection::Invalid(format!(
-                "{role} has already {} {approval}",
-                approver.status.as_str()
-            )));
+            return Err(Rejection::AlreadyDecided {
+                approval: approval.to_string(),
+                role: role.to_string(),
+                decision: approver.status,
+            });
         }
         decided(approver);
     }

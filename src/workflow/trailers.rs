@@ -141,7 +141,9 @@ pub fn apply_moves(milestone: &mut Milestone, moves: &[TaskMove]) -> Vec<Event> 
     let id = milestone.id.to_string();
     let mut events = Vec::new();
     for m in moves {
-        let Some(task) = milestone.task_mut(&m.task) else {
+        // A task renamed since the commit was written still answers to its old id.
+        let resolved = milestone.resolve_task(&m.task).clone();
+        let Some(task) = milestone.task_mut(&resolved) else {
             continue;
         };
         let Some(new) = moved_status(task.status, m.action) else {
@@ -152,7 +154,7 @@ pub fn apply_moves(milestone: &mut Milestone, moves: &[TaskMove]) -> Vec<Event> 
         events.push(Event::of(
             &id,
             EventKind::TaskStatusChanged {
-                task_id: m.task.clone(),
+                task_id: resolved,
                 previous_status: previous,
                 new_status: new,
                 trailer: Some(m.action.key().to_string()),

@@ -130,7 +130,7 @@ fn in_a_linked_worktree_the_same_ref_is_seen() {
 #[test]
 fn in_a_bare_repository() {
     let repo = TestRepo::bare();
-    repo.ok(["init"]);
+    repo.ok(["init", "--bare"]);
     repo.ok(["new", "m1", "--title", "Bare"]);
     repo.ok(["task", "add", "m1", "t"]);
     repo.ok(["task", "complete", "m1", "t"]);

@@ -137,37 +137,37 @@ fn assert_converged(clones: &[&TestRepo]) {
 }
 
 #[test]
-fn a_milestone_broken_on_the_remote_does_not_break_sync_for_the_others() {
+fn a_milestone_broken_by_hand_on_the_remote_is_ignored_and_stays_whole() {
     let net = Net::new();
     let b = net.clone();
     let c = net.clone();
     let broken = net.break_m1_on_a();
 
-    // B had nothing of its own: it takes the remote as it is, broken file included.
+    // B takes nothing of the hand edit as state: the commit is reported, kept in
+    // history under a merge, and m1 stays as its operations made it.
     let report = sync(&b);
     assert_eq!(report["fetched"], true);
-    assert_eq!(b.tip().as_deref(), Some(broken.as_str()));
-    m1_broken_m2_usable(&b);
-    // Syncing again with a broken milestone still works (and pushes B's new event).
-    let report = sync(&b);
-    assert_eq!(report["pushed"], true);
-
-    // `recover` on B, shared by sync: A and C get the repaired milestone.
-    b.ok(["recover", "m1"]);
-    assert_eq!(b.json(["show", "m1"])["tasks"][0]["id"], "t1");
-    sync(&b);
-    assert_converged(&[&b, &net.a, &c]);
-    // History keeps the broken version and the recovery.
-    assert!(net
-        .a
+    let ignored = report["ignored"].as_array().unwrap();
+    assert_eq!(ignored.len(), 1, "{report:#}");
+    assert_eq!(ignored[0]["commit"], broken.as_str());
+    assert!(
+        ignored[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("not a git-milestone operation"),
+        "{report:#}"
+    );
+    assert_eq!(report["pushed"], true, "{report:#}");
+    assert_ne!(b.tip().as_deref(), Some(broken.as_str()));
+    assert!(b
         .git_output(["merge-base", "--is-ancestor", &broken, "refs/milestones"])
         .status
         .success());
-    let types: Vec<String> = crate::common::event_types(&c.json(["timeline", "m1"]));
-    assert!(
-        types.iter().any(|t| t == "state_recovered"),
-        "the recovery is in the shared history: {types:?}"
-    );
+    assert_eq!(b.json(["show", "m1"])["tasks"][0]["id"], "t1");
+    // A, whose own ref holds the hand edit, takes B's repair; a new clone agrees.
+    m1_broken_m2_usable(&net.a);
+    let d = net.clone();
+    assert_converged(&[&b, &net.a, &c, &d]);
 }
 
 #[test]

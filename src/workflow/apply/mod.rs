@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::model::{Event, EventKind, MilestoneFiles, MilestoneId, Op, PutReason, TaskId};
+use crate::model::{Event, EventKind, MilestoneFiles, MilestoneId, Op, PutReason};
 
 use super::import;
 use super::progress::{display_percentage, milestone_progress, MilestoneStatus};
@@ -12,6 +12,7 @@ mod hook;
 mod milestone;
 mod phase;
 mod record;
+mod removal;
 mod session;
 #[cfg(test)]
 mod testing;
@@ -22,43 +23,7 @@ pub use crate::model::event_kind::BUILT_IN_EVENT_TYPES;
 /// must not grow the session's file without bound.
 pub const MAX_SESSION_REWRITES: usize = 1000;
 
-/// The error returned by [`apply`]: the operation does not fit the current state.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum Rejection {
-    /// The milestone does not exist.
-    #[error("no milestone {0}")]
-    NoSuchMilestone(MilestoneId),
-    /// The milestone exists already.
-    #[error("milestone {0} already exists")]
-    MilestoneExists(MilestoneId),
-    /// The task does not exist.
-    #[error("milestone {milestone} has no task {task}")]
-    NoSuchTask {
-        /// The milestone.
-        milestone: MilestoneId,
-        /// The missing task.
-        task: TaskId,
-    },
-    /// The task exists already.
-    #[error("milestone {milestone} already has a task {task}")]
-    TaskExists {
-        /// The milestone.
-        milestone: MilestoneId,
-        /// The existing task.
-        task: TaskId,
-    },
-    /// A checkpoint of that name exists already.
-    #[error("milestone {milestone} already has a checkpoint {name:?}")]
-    CheckpointExists {
-        /// The milestone.
-        milestone: MilestoneId,
-        /// The taken name.
-        name: String,
-    },
-    /// A value is not acceptable.
-    #[error("{0}")]
-    Invalid(String),
-}
+pub use super::rejection::Rejection;
 
 /// What applying an operation gives.
 #[derive(Debug, Clone, PartialEq)]
@@ -119,7 +84,13 @@ pub fn apply_with_source(
             task,
             title,
             kiro,
-        } => milestone::add_task(current, milestone, task, title, *kiro)?,
+            points,
+        } => milestone::add_task(current, milestone, task, title, *kiro, *points)?,
+        Op::SetTaskPoints {
+            milestone,
+            task,
+            points,
+        } => super::points::set_points(current, milestone, task, *points)?,
         Op::SetTaskStatus {
             milestone,
             task,
@@ -214,6 +185,13 @@ pub fn apply_with_source(
             approvals,
         } => import::import_approvals(current, milestone, approvals)?,
         Op::ImportEvents { events } => import::import_events(events)?,
+        Op::RemoveMilestone { milestone } => removal::remove_milestone(current, milestone)?,
+        Op::RemoveTask { milestone, task } => removal::remove_task(current, milestone, task)?,
+        Op::RenameTask {
+            milestone,
+            task,
+            new_task,
+        } => removal::rename_task(current, milestone, task, new_task)?,
     };
     if applied.changed {
         add_status_events(&mut applied, before);
@@ -275,11 +253,18 @@ pub fn replay(
             }
         }
         Op::AddTask {
-            task, title, kiro, ..
+            task,
+            title,
+            kiro,
+            points,
+            ..
         } => {
             if let Some(existing) = merged.task_mut(task) {
                 if !title.is_empty() {
                     existing.title = title.clone();
+                }
+                if points.is_some() {
+                    existing.points = *points;
                 }
                 if *kiro && existing.kiro_workflow.is_none() {
                     existing.kiro_workflow = Some(Default::default());
@@ -410,6 +395,7 @@ mod tests {
                     task: tid("a"),
                     title: String::new(),
                     kiro: false,
+                    points: None,
                 },
             ),
             (
@@ -538,6 +524,7 @@ mod tests {
             task: tid("a"),
             title: "titled".into(),
             kiro: true,
+            points: None,
         };
         let merged = replay(Some(existing.clone()), None, &add, at()).unwrap();
         let definition = merged.files.unwrap().definition;

@@ -42,9 +42,7 @@ pub(super) fn add_event(
 ) -> Result<Applied, Rejection> {
     check_event_type(event_type).map_err(Rejection::Invalid)?;
     if BUILT_IN_EVENT_TYPES.contains(&event_type) {
-        return Err(Rejection::Invalid(format!(
-            "{event_type:?} is recorded by git-milestone itself; choose another event type"
-        )));
+        return Err(Rejection::BuiltInEventType(event_type.to_string()));
     }
     let files = existing(current, milestone)?;
     Ok(Applied {
@@ -85,10 +83,9 @@ pub(super) fn restore(
     commit: &str,
     why: &RestoreSource,
 ) -> Result<Applied, Rejection> {
-    let restored = source.ok_or_else(|| {
-        Rejection::Invalid(format!(
-            "milestone {milestone} did not exist at commit {commit}"
-        ))
+    let restored = source.ok_or_else(|| Rejection::NotAtCommit {
+        milestone: milestone.clone(),
+        commit: commit.to_string(),
     })?;
     let (event, summary) = match why {
         RestoreSource::Checkpoint { name } => (
@@ -183,10 +180,12 @@ mod tests {
         let applied = add_event(files(), &mid(), "deploy", &json!({"env": "prod"})).unwrap();
         assert_eq!(types(&applied), ["deploy"]);
         assert_eq!(applied.events[0].data["env"], "prod");
-        for bad in ["milestone_completed", "has space", ""] {
+        for bad in ["has space", ""] {
             let refused = add_event(files(), &mid(), bad, &Value::Null);
             assert!(matches!(refused, Err(Rejection::Invalid(_))), "{bad:?}");
         }
+        let forged = add_event(files(), &mid(), "milestone_completed", &Value::Null);
+        assert!(matches!(forged, Err(Rejection::BuiltInEventType(_))));
     }
 
     #[test]
@@ -201,7 +200,7 @@ mod tests {
         let why = RestoreSource::Checkpoint { name: "v1".into() };
         assert!(matches!(
             restore(None, &mid(), "abc", &why),
-            Err(Rejection::Invalid(_))
+            Err(Rejection::NotAtCommit { .. })
         ));
         let applied = restore(Some(with_tasks(&["a"])), &mid(), "abc", &why).unwrap();
         assert_eq!(types(&applied), ["state_restored"]);

@@ -15,10 +15,7 @@ pub(super) fn start_session(
     let mut files = existing(current, milestone)?;
     let sessions = files.sessions.get_or_insert_with(Default::default);
     if sessions.contains_key(&session.session_id) {
-        return Err(Rejection::Invalid(format!(
-            "session {} exists already",
-            session.session_id
-        )));
+        return Err(Rejection::SessionExists(session.session_id.clone()));
     }
     sessions.insert(session.session_id.clone(), session.clone());
     Ok(Applied {
@@ -50,13 +47,12 @@ pub(super) fn end_session(
         .sessions
         .as_mut()
         .and_then(|s| s.get_mut(session))
-        .ok_or_else(|| {
-            Rejection::Invalid(format!("milestone {milestone} has no session {session}"))
+        .ok_or_else(|| Rejection::NoSuchSession {
+            milestone: milestone.clone(),
+            session: session.clone(),
         })?;
     if record.status != SessionStatus::Active {
-        return Err(Rejection::Invalid(format!(
-            "session {session} has already ended"
-        )));
+        return Err(Rejection::SessionEnded(session.clone()));
     }
     record.status = SessionStatus::Completed;
     record.ended_at = Some(stamp.to_string());
@@ -91,7 +87,7 @@ mod tests {
         assert_eq!(applied.events[0].data["git_branch"], "main");
         assert!(matches!(
             start_session(applied.files, &s),
-            Err(Rejection::Invalid(_))
+            Err(Rejection::SessionExists(_))
         ));
     }
 
@@ -107,9 +103,9 @@ mod tests {
         assert_eq!(record.ended_at.as_deref(), Some(STAMP));
         assert_eq!(record.end_head.as_deref(), Some("h"));
         let again = end_session(Some(files), &mid(), &id, None, &[], STAMP);
-        assert!(matches!(again, Err(Rejection::Invalid(_))));
+        assert!(matches!(again, Err(Rejection::SessionEnded(_))));
         let unknown = SessionId::new("zz").unwrap();
         let missing = end_session(Some(with_tasks(&[])), &mid(), &unknown, None, &[], STAMP);
-        assert!(matches!(missing, Err(Rejection::Invalid(_))));
+        assert!(matches!(missing, Err(Rejection::NoSuchSession { .. })));
     }
 }

@@ -133,7 +133,13 @@ pub struct TestRepo {
     pub home: PathBuf,
     /// The repository: its work tree, or the git dir of a bare repository.
     pub path: PathBuf,
+    /// The fixed clock of [`TestRepo::with_fixed_clock`]: seconds since the epoch of the
+    /// next command, `git` and `git milestone` alike; none: the real clock.
+    clock: Option<std::sync::atomic::AtomicI64>,
 }
+
+/// When a repository's fixed clock starts: 2026-01-01T00:00:00Z.
+pub const CLOCK_START: i64 = 1_767_225_600;
 
 impl TestRepo {
     /// A repository with `refs/milestones` initialized.
@@ -167,7 +173,32 @@ impl TestRepo {
         }
         cmd.arg(&path).current_dir(&root);
         expect_ok(&output_of(&mut cmd, None), "git init");
-        TestRepo { tmp, home, path }
+        TestRepo {
+            tmp,
+            home,
+            path,
+            clock: None,
+        }
+    }
+
+    /// A repository with `refs/milestones` initialized whose commands all run on a
+    /// fixed clock: it starts at [`CLOCK_START`] and moves one second per command, so
+    /// that times and commit ids in the output are the same on every run.
+    pub fn with_fixed_clock() -> Self {
+        let mut repo = Self::uninitialized();
+        repo.clock = Some(std::sync::atomic::AtomicI64::new(CLOCK_START));
+        repo.ok(["init"]);
+        repo
+    }
+
+    /// Sets the next tick of the fixed clock on `cmd` (as git reads it).
+    fn tick(&self, cmd: &mut Command) {
+        if let Some(clock) = &self.clock {
+            let now = clock.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let date = format!("@{now} +0000");
+            cmd.env("GIT_COMMITTER_DATE", &date)
+                .env("GIT_AUTHOR_DATE", &date);
+        }
     }
 
     /// The temporary folder everything lives in (for sibling folders).
@@ -186,6 +217,7 @@ impl TestRepo {
     pub fn cmd(&self) -> Command {
         let mut cmd = hermetic(BIN, &self.home);
         cmd.current_dir(&self.path);
+        self.tick(&mut cmd);
         cmd
     }
 
@@ -278,6 +310,7 @@ impl TestRepo {
     pub fn git_cmd(&self) -> Command {
         let mut cmd = hermetic("git", &self.home);
         cmd.current_dir(&self.path);
+        self.tick(&mut cmd);
         cmd
     }
 
@@ -470,7 +503,12 @@ impl TestRepo {
         let mut cmd = hermetic("git", &home);
         cmd.args(["clone", "-q", url]).arg(&path).current_dir(&root);
         expect_ok(&output_of(&mut cmd, None), "git clone");
-        TestRepo { tmp, home, path }
+        TestRepo {
+            tmp,
+            home,
+            path,
+            clock: None,
+        }
     }
 
     /// Writes an executable shell script `name` with `body` and returns its path.

@@ -1,0 +1,103 @@
+//! `approval show <id>`: one request in full. Its JSON is [`super::phase::request_json`],
+//! the same as each entry of `approval list`, so what is added to a request (its
+//! supersession, signatures, bindings) shows in both at once.
+
+use clap::Args;
+
+use crate::model::{ApprovalRequest, Approver, Decision};
+
+use super::output::Paint;
+use super::time::short_time;
+use super::{CliError, Output};
+
+/// `approval show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The request's id (see `approval list`).
+    pub approval: String,
+}
+
+pub fn show(out: &Output, args: ShowArgs) -> Result<(), CliError> {
+    let store = super::open_store()?;
+    let requests = super::phase::all_requests(&store)?;
+    let Some(request) = requests.iter().find(|r| r.id == args.approval) else {
+        let ids = requests.iter().map(|r| r.id.as_str());
+        let error = CliError::user(format!("no approval request {}", args.approval));
+        return Err(match super::suggest::closest(&args.approval, ids) {
+            Some(near) => error.hint(format!("did you mean {near}?")),
+            None => error.hint("`git milestone approval list` lists the requests"),
+        });
+    };
+    if out.json {
+        return out.json_value(&super::phase::request_json(request));
+    }
+    for line in request_lines(out, request) {
+        out.line(line)?;
+    }
+    Ok(())
+}
+
+/// The text of one request: what it asks, who asked and when, then each role's
+/// decision.
+pub fn request_lines(out: &Output, r: &ApprovalRequest) -> Vec<String> {
+    let mut lines = vec![
+        format!("approval {}", out.paint(&r.id, Paint::Commit)),
+        format!(
+            "Task:        {}/{}  {}",
+            r.milestone_id,
+            r.task_id,
+            r.transition()
+        ),
+        format!("Status:      {}", out.status(r.status.as_str(), 0)),
+        format!(
+            "Requested:   {}{}",
+            short_time(&r.requested_at),
+            r.requested_by
+                .as_deref()
+                .map(|by| format!(" by {by}"))
+                .unwrap_or_default()
+        ),
+    ];
+    if let Some(at) = &r.decided_at {
+        lines.push(format!("Decided:     {}", short_time(at)));
+    }
+    for (label, items) in [
+        ("Criteria:", &r.criteria),
+        ("Deliverables:", &r.deliverables),
+    ] {
+        for (n, item) in items.iter().enumerate() {
+            let label = if n == 0 { label } else { "" };
+            lines.push(format!("{label:<12} {item}"));
+        }
+    }
+    lines.push(String::new());
+    if r.open_to_anyone {
+        lines.push("Approvers:   anyone may decide, once".into());
+    } else {
+        lines.push("Approvers:".into());
+    }
+    lines.extend(r.approvers.iter().map(|a| approver_line(out, a)));
+    if r.status == Decision::Pending {
+        lines.push(String::new());
+        lines.push(format!(
+            "Decide with `git milestone approval approve {} --role <role>` (or `reject`).",
+            r.id
+        ));
+    }
+    lines
+}
+
+/// `  lead   approved  by Ann <ann@example.com>, 2026-12-02 14:38: "ok"`.
+fn approver_line(out: &Output, a: &Approver) -> String {
+    let mut line = format!("  {:<10} {}", a.role, out.status(a.status.as_str(), 9));
+    if let Some(by) = &a.decided_by {
+        line.push_str(&format!(" by {by}"));
+    }
+    if let Some(at) = &a.decided_at {
+        line.push_str(&format!(", {}", short_time(at)));
+    }
+    if let Some(comment) = a.comments.as_deref().filter(|c| !c.is_empty()) {
+        line.push_str(&format!(": {comment:?}"));
+    }
+    line.trim_end().to_string()
+}

@@ -1,0 +1,104 @@
+//! Removed milestones, for `list --all`: found from their `milestone_removed` events,
+//! each with the commit that still holds it.
+
+use crate::model::MilestoneId;
+use crate::store::{EventFilter, Store};
+
+use super::view::{self, SummaryView};
+use super::{CliError, Output};
+
+/// A milestone `rm` took out of the current state.
+pub struct RemovedMilestone {
+    /// As it was just before it was removed (its id alone if that cannot be read).
+    pub summary: Option<SummaryView>,
+    /// Its id.
+    pub id: String,
+    /// When it was removed (RFC 3339).
+    pub at: String,
+    /// Who removed it.
+    pub by: String,
+    /// The removing commit; its parent still holds the milestone.
+    pub commit: String,
+}
+
+/// The milestones removed and not there now (not restored or created again), newest
+/// removal first, one entry per id.
+pub fn removed_milestones(
+    store: &Store,
+    current: &[&str],
+) -> Result<Vec<RemovedMilestone>, CliError> {
+    let filter = EventFilter {
+        event_type: Some("milestone_removed".into()),
+        ..EventFilter::default()
+    };
+    let mut removed: Vec<RemovedMilestone> = Vec::new();
+    for record in store.events(store.tip()?, &filter, None)? {
+        let Some(id) = record.milestone_id else {
+            continue;
+        };
+        if current.contains(&id.as_str()) || removed.iter().any(|r| r.id == id) {
+            continue;
+        }
+        removed.push(RemovedMilestone {
+            summary: before_removal(store, &id, &record.commit),
+            id,
+            at: record.timestamp,
+            by: record.user,
+            commit: record.commit,
+        });
+    }
+    Ok(removed)
+}
+
+/// The milestone as the parent of its removing commit has it.
+fn before_removal(store: &Store, id: &str, commit: &str) -> Option<SummaryView> {
+    let id = MilestoneId::new(id).ok()?;
+    let commit = git2::Oid::from_str(commit).ok()?;
+    let parent = store.repo().find_commit(commit).ok()?.parent_id(0).ok()?;
+    let files = store.snapshot_at(parent).ok()?.milestone(&id).ok()??;
+    Some(view::summary(&files.definition))
+}
+
+impl RemovedMilestone {
+    fn short(&self) -> &str {
+        self.commit.get(..12).unwrap_or(&self.commit)
+    }
+
+    /// Its line in `list --all`.
+    pub fn line(&self, out: &Output) -> String {
+        let title = self
+            .summary
+            .as_ref()
+            .map(|s| s.title.as_str())
+            .filter(|t| !t.is_empty())
+            .map(|t| format!("  {t}"))
+            .unwrap_or_default();
+        format!(
+            "{:<16} {} {} by {}; `git milestone show {} --at {}^`{title}",
+            self.id,
+            out.paint("removed", super::output::Paint::Dim),
+            super::time::relative_time(&self.at, crate::clock::now()),
+            self.by,
+            self.id,
+            self.short(),
+        )
+    }
+
+    /// Its entry in `list --all --json`: the fields of `list` as it was, with status
+    /// `removed` and when, by whom and in which commit.
+    pub fn json(&self) -> serde_json::Value {
+        let mut value = self
+            .summary
+            .as_ref()
+            .and_then(|s| serde_json::to_value(s).ok())
+            .unwrap_or_else(|| serde_json::json!({ "id": self.id, "title": "" }));
+        value["status"] = "removed".into();
+        value["overdue"] = false.into();
+        value["removed"] = serde_json::json!({
+            "at": self.at,
+            "by": self.by,
+            "commit": self.commit,
+        });
+        value
+    }
+}

@@ -1,0 +1,417 @@
+//! A clone trusts nothing it fetches (issue 19). Each test has a teammate, mallory, make
+//! a commit with plain git plumbing (`commit-tree`, a temporary index, `update-ref`)
+//! and push it with plain git to the shared bare remote. The others' `sync` checks
+//! every incoming commit against its operation: what does not hold is reported and not
+//! taken as state, their own work is pushed, and every clone ends the same.
+
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::common::{expect_failure, hermetic, output_of, stderr, stdout, TestRepo};
+
+/// A bare remote, mallory (who made milestone m: tasks t1 and a workflow task k) and
+/// two teammates who cloned and synced.
+struct Team {
+    remote: PathBuf,
+    mallory: TestRepo,
+    alice: TestRepo,
+    bob: TestRepo,
+}
+
+impl Team {
+    fn new() -> Self {
+        let mallory = TestRepo::uninitialized();
+        let remote = mallory.root().join("remote.git");
+        let mut init = hermetic("git", &mallory.home);
+        init.args(["init", "-q", "--bare", "-b", "main"])
+            .arg(&remote);
+        assert!(output_of(&mut init, None).status.success());
+        mallory.git(["commit", "-q", "--allow-empty", "-m", "base"]);
+        mallory.git(["remote", "add", "origin", remote.to_str().unwrap()]);
+        mallory.git(["push", "-q", "origin", "main"]);
+        mallory.ok(["init"]);
+        mallory.milestone_with_tasks("m", &["t1"]);
+        mallory.ok(["task", "add", "m", "k", "--kiro"]);
+        mallory.ok(["sync"]);
+        let alice = TestRepo::clone_of(remote.to_str().unwrap());
+        alice.ok(["sync"]);
+        let bob = TestRepo::clone_of(remote.to_str().unwrap());
+        bob.ok(["sync"]);
+        Team {
+            remote,
+            mallory,
+            alice,
+            bob,
+        }
+    }
+
+    /// A fresh clone of the remote, synced.
+    fn newcomer(&self) -> TestRepo {
+        let clone = TestRepo::clone_of(self.remote.to_str().unwrap());
+        clone.ok(["sync"]);
+        clone
+    }
+
+    /// Mallory runs `args` for real and takes back its commit: the tree and the
+    /// message it made, her ref back where it was.
+    fn real_operation(&self, args: &[&str]) -> (String, String) {
+        let before = self.mallory.tip().unwrap();
+        self.mallory.ok(args);
+        let tree = self.mallory.rev_parse("refs/milestones^{tree}").unwrap();
+        let message = self.mallory.message("refs/milestones");
+        self.mallory.git(["update-ref", "refs/milestones", &before]);
+        (tree, message)
+    }
+
+    /// Mallory commits `tree` with `message` on her tip with `commit-tree` (at `date`
+    /// when given) and pushes it with plain git. Returns the commit.
+    fn push_forged(&self, tree: &str, message: &str, date: Option<&str>) -> String {
+        let parent = self.mallory.tip().unwrap();
+        let file = self.mallory.write_file("forged-message", message);
+        let file = file.to_str().unwrap();
+        let env: Vec<(&str, &str)> = date
+            .map(|d| vec![("GIT_COMMITTER_DATE", d), ("GIT_AUTHOR_DATE", d)])
+            .unwrap_or_default();
+        let commit = self
+            .mallory
+            .git_env(&env, ["commit-tree", tree, "-p", &parent, "-F", file])
+            .trim()
+            .to_string();
+        self.mallory
+            .git(["update-ref", "refs/milestones", &commit, &parent]);
+        self.mallory.git([
+            "push",
+            "-q",
+            "origin",
+            "refs/milestones:refs/meta/milestones",
+        ]);
+        commit
+    }
+
+    /// The tree of mallory's tip with `files` replaced, made with a temporary index.
+    fn edited_tree(&self, files: &[(&str, &str)]) -> String {
+        let repo = &self.mallory;
+        let index = repo.root().join("forge.index");
+        let _ = std::fs::remove_file(&index);
+        let index = index.to_str().unwrap().to_string();
+        let env = [("GIT_INDEX_FILE", index.as_str())];
+        repo.git_env(&env, ["read-tree", "refs/milestones"]);
+        for (path, content) in files {
+            let blob = repo
+                .git_stdin(["hash-object", "-w", "--stdin"], content)
+                .trim()
+                .to_string();
+            let entry = format!("100644,{blob},{path}");
+            repo.git_env(&env, ["update-index", "--add", "--cacheinfo", &entry]);
+        }
+        repo.git_env(&env, ["write-tree"]).trim().to_string()
+    }
+}
+
+/// The JSON document of an operation's commit message, edited by `edit`.
+fn edit_record(message: &str, edit: impl FnOnce(&mut Value)) -> String {
+    let (subject, body) = message.split_once("\n\n").unwrap();
+    let mut record: Value = serde_json::from_str(body.trim()).unwrap();
+    edit(&mut record);
+    format!("{subject}\n\n{record}\n")
+}
+
+/// `sync --json`, asserting success.
+fn sync(repo: &TestRepo) -> Value {
+    repo.json(["sync"])
+}
+
+/// The reasons `sync` gave for what it ignored.
+fn reasons(report: &Value) -> Vec<String> {
+    report["ignored"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["reason"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Syncs every clone until none has anything new; then they hold the same tip, the
+/// same state and the same timeline, and the everyday commands work.
+fn assert_agree(clones: &[&TestRepo]) {
+    for _ in 0..2 {
+        for clone in clones {
+            sync(clone);
+        }
+    }
+    let first = clones[0];
+    for clone in clones {
+        assert_eq!(clone.tip(), first.tip(), "every clone holds the same tip");
+        assert_eq!(clone.json(["show", "m"]), first.json(["show", "m"]));
+        assert_eq!(clone.json(["timeline"]), first.json(["timeline"]));
+        clone.ok(["status"]);
+        clone.ok(["checkpoint", "list"]);
+        clone.ok(["init"]);
+    }
+}
+
+fn task_status(repo: &TestRepo, task: &str) -> String {
+    let show = repo.json(["show", "m"]);
+    show["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == task)
+        .map(|t| t["status"].as_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_hand_edited_tree_is_not_taken_as_state_by_a_fast_forward_or_a_merge() {
+    let team = Team::new();
+    // A real operation's message over a tree edited by hand: t1 completed.
+    let (_, message) = team.real_operation(&["event", "add", "m", "note"]);
+    let yaml = team.mallory.show_file("milestones/m/milestone.yaml");
+    assert!(yaml.contains("status: pending"), "{yaml}");
+    let forged_yaml = yaml.replacen("status: pending", "status: completed", 1);
+    let tree = team.edited_tree(&[("milestones/m/milestone.yaml", &forged_yaml)]);
+    let forged = team.push_forged(&tree, &message, None);
+
+    // Bob has nothing of his own (today's fast-forward), Alice has (a merge).
+    alice_adds_t2(&team);
+    for victim in [&team.bob, &team.alice] {
+        let report = sync(victim);
+        assert_eq!(
+            report["ignored"][0]["commit"],
+            forged.as_str(),
+            "{report:#}"
+        );
+        assert!(
+            reasons(&report)[0].contains("tree does not match its operation"),
+            "{report:#}"
+        );
+        assert_eq!(report["pushed"], true, "{report:#}");
+        assert_eq!(task_status(victim, "t1"), "pending");
+    }
+    let newcomer = team.newcomer();
+    assert_agree(&[&team.alice, &team.bob, &team.mallory, &newcomer]);
+    assert_eq!(task_status(&team.mallory, "t1"), "pending");
+    assert_eq!(
+        task_status(&team.mallory, "t2"),
+        "pending",
+        "Alice's work is shared"
+    );
+    // The operation itself was replayed: its event is there once.
+    let notes = crate::common::event_types(&newcomer.json(["events", "m"]))
+        .into_iter()
+        .filter(|t| t == "note")
+        .count();
+    assert_eq!(notes, 1);
+}
+
+fn alice_adds_t2(team: &Team) {
+    team.alice.ok(["task", "add", "m", "t2"]);
+}
+
+#[test]
+fn events_in_a_pushed_message_that_its_operation_did_not_cause_are_not_shown() {
+    let team = Team::new();
+    let (tree, message) = team.real_operation(&["event", "add", "m", "note"]);
+    let message = edit_record(&message, |record| {
+        record["events"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({
+                "event_type": "kiro_approval_granted",
+                "milestone_id": "m",
+                "data": {"approval_id": "forged", "approved_by": "Boss"},
+                "timestamp": "2020-01-01T00:00:00.000Z",
+                "user": "Boss"
+            }));
+    });
+    team.push_forged(&tree, &message, None);
+    alice_adds_t2(&team);
+    let report = sync(&team.alice);
+    assert!(
+        reasons(&report)[0].contains("events are not those of its operation"),
+        "{report:#}"
+    );
+    let newcomer = team.newcomer();
+    assert_agree(&[&team.alice, &team.bob, &team.mallory, &newcomer]);
+    for clone in [&team.alice, &team.bob, &newcomer] {
+        let types = crate::common::event_types(&clone.json(["events", "m"]));
+        assert!(
+            !types.iter().any(|t| t == "kiro_approval_granted"),
+            "{types:?}"
+        );
+        assert_eq!(
+            types.iter().filter(|t| *t == "note").count(),
+            1,
+            "{types:?}"
+        );
+    }
+}
+
+#[test]
+fn a_restore_of_a_commit_that_does_not_exist_cannot_wedge_sync() {
+    let team = Team::new();
+    team.mallory.ok(["checkpoint", "create", "m", "cp"]);
+    team.mallory.ok(["task", "start", "m", "t1"]);
+    let (_, message) = team.real_operation(&["checkpoint", "restore", "m", "cp"]);
+    let tip_tree = team.mallory.rev_parse("refs/milestones^{tree}").unwrap();
+    let message = edit_record(&message, |record| {
+        record["op"]["commit"] = "1234567890123456789012345678901234567890".into();
+        record["events"] = serde_json::json!([]);
+    });
+    team.push_forged(&tip_tree, &message, None);
+
+    alice_adds_t2(&team);
+    let report = sync(&team.alice);
+    assert!(
+        reasons(&report)
+            .iter()
+            .any(|r| r.contains("its operation does not apply")),
+        "{report:#}"
+    );
+    assert_eq!(
+        report["pushed"], true,
+        "Alice's own work goes out: {report:#}"
+    );
+    // And the next sync still works.
+    team.alice.ok(["event", "add", "m", "later"]);
+    assert_eq!(sync(&team.alice)["pushed"], true);
+    let newcomer = team.newcomer();
+    assert_agree(&[&team.alice, &team.bob, &team.mallory, &newcomer]);
+    assert_eq!(task_status(&newcomer, "t1"), "in_progress");
+}
+
+#[test]
+fn a_pushed_ref_of_a_newer_format_stops_sync_and_writes_nothing() {
+    let team = Team::new();
+    let tree = team.edited_tree(&[("format", "2\n")]);
+    team.push_forged(&tree, "a newer layout", None);
+    alice_adds_t2(&team);
+    let before = team.alice.tip();
+    let output = team.alice.run(["sync"]);
+    let err = expect_failure(&output, 1, "sync with a newer format on the remote");
+    assert!(
+        err.contains("written by a newer git-milestone (format 2); upgrade"),
+        "{err}"
+    );
+    assert_eq!(team.alice.tip(), before, "the local ref did not move");
+    for args in [
+        &["status"][..],
+        &["show", "m"],
+        &["init"],
+        &["checkpoint", "list"],
+    ] {
+        team.alice.ok(args);
+    }
+    team.alice.ok(["recover", "m"]);
+}
+
+#[test]
+fn a_forged_lamport_and_a_slow_clock_cannot_lose_a_completion() {
+    let team = Team::new();
+    // Carol has work of her own from before, and syncs only at the end.
+    let carol = team.newcomer();
+    carol.ok(["event", "add", "m", "carol-was-here"]);
+    let (tree, message) = team.real_operation(&["event", "add", "m", "note"]);
+    let message = edit_record(&message, |record| {
+        record["lamport"] = u64::MAX.into();
+    });
+    team.push_forged(&tree, &message, None);
+
+    sync(&team.alice);
+    team.alice.ok(["task", "add", "m", "nt"]);
+    sync(&team.alice);
+    sync(&team.bob);
+    let an_hour_ago = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
+    team.bob
+        .ok_at(&an_hour_ago, ["task", "complete", "m", "nt"]);
+    sync(&team.bob);
+
+    let report = sync(&carol);
+    assert_eq!(report["merged"], true, "{report:#}");
+    assert_eq!(task_status(&carol, "nt"), "completed", "{report:#}");
+    assert_agree(&[&carol, &team.alice, &team.bob, &team.mallory]);
+    assert_eq!(task_status(&team.alice, "nt"), "completed");
+}
+
+#[test]
+fn a_checkpoint_tag_that_names_a_blob_is_ignored_and_never_adopted() {
+    let team = Team::new();
+    let blob = team
+        .mallory
+        .git_stdin(["hash-object", "-w", "--stdin"], "not a commit\n")
+        .trim()
+        .to_string();
+    team.mallory.git([
+        "push",
+        "-q",
+        "origin",
+        &format!("{blob}:refs/tags/milestone/m/zz"),
+    ]);
+    alice_adds_t2(&team);
+    let report = sync(&team.alice);
+    assert!(
+        reasons(&report)
+            .iter()
+            .any(|r| r.contains("checkpoint m/zz") && r.contains("not an annotated tag")),
+        "{report:#}"
+    );
+    assert_eq!(report["pushed"], true, "{report:#}");
+    assert!(team.alice.rev_parse("refs/tags/milestone/m/zz").is_none());
+    // A bad tag made here by hand does not break the commands either.
+    team.alice
+        .git(["update-ref", "refs/tags/milestone/m/yy", &blob]);
+    let list = team.alice.json(["checkpoint", "list"]);
+    assert_eq!(list, serde_json::json!([]));
+    team.alice.ok(["cleanup"]);
+    team.alice.ok(["checkpoint", "create", "m", "good"]);
+    team.alice.ok(["checkpoint", "restore", "m", "good"]);
+}
+
+#[test]
+fn a_merge_never_drops_an_operation_it_cannot_decode() {
+    let team = Team::new();
+    // An operation of a newer version stops the sync: nothing is written.
+    let (tree, message) = team.real_operation(&["event", "add", "m", "note"]);
+    let newer = edit_record(&message, |record| {
+        record["v"] = 2.into();
+        record["op"] = serde_json::json!({"type": "something_new", "milestone": "m"});
+    });
+    let forged = team.push_forged(&tree, &newer, None);
+    alice_adds_t2(&team);
+    let before = team.alice.tip();
+    let output = team.alice.run(["sync"]);
+    let err = expect_failure(&output, 1, "sync with an operation of a newer version");
+    assert!(
+        err.contains(&format!(
+            "commit {forged} was written by a newer git-milestone (format 2); upgrade"
+        )),
+        "{err}"
+    );
+    assert!(err.contains("nothing was written"), "{err}");
+    assert_eq!(team.alice.tip(), before);
+    assert!(stdout(&output).is_empty());
+    assert!(stderr(&output).lines().count() <= 3, "{err}");
+}
+
+#[test]
+fn an_unreadable_time_is_replayed_at_the_commit_time_in_every_clone() {
+    let team = Team::new();
+    let (_, message) = team.real_operation(&["phase", "set", "m", "k", "design", "in_progress"]);
+    let message = edit_record(&message, |record| {
+        record["at"] = "not a time".into();
+    });
+    // Any tree: the replay decides what the operation gives.
+    let tree = team.mallory.rev_parse("refs/milestones^{tree}").unwrap();
+    let commit_time = "2030-01-02T03:04:05Z";
+    team.push_forged(&tree, &message, Some(commit_time));
+    // Two clones with work of their own merge it at different local times.
+    alice_adds_t2(&team);
+    team.bob.ok(["event", "add", "m", "bob"]);
+    team.alice.ok_at("2031-01-01T00:00:00Z", ["sync"]);
+    team.bob.ok_at("2032-01-01T00:00:00Z", ["sync"]);
+    assert_agree(&[&team.alice, &team.bob, &team.mallory]);
+    let show = team.bob.ok(["show", "m", "--json"]);
+    assert!(show.contains("2030-01-02T03:04:05.000Z"), "{show}");
+    assert!(!show.contains("2031-") && !show.contains("2032-"), "{show}");
+}
