@@ -468,6 +468,8 @@ fn eight_clones_syncing_ten_times_by_path_all_finish() {
         .map(|index| {
             let repo = TestRepo::uninitialized();
             repo.git(["remote", "add", "origin", &url]);
+            // Bounded in time, not in rounds; generous, since CI machines are shared.
+            repo.git(["config", "milestone.syncTimeout", "600"]);
             Member {
                 repo,
                 env: Vec::new(),
