@@ -14,8 +14,10 @@ pub mod merge;
 pub mod message;
 mod pack;
 mod progress;
+mod session_place;
 mod snapshot;
 mod summary;
+mod system_ident;
 mod transact;
 
 use std::path::{Path, PathBuf};

@@ -8,6 +8,9 @@ mod due;
 mod filters;
 mod guidance;
 mod help;
+mod identity;
+mod layout;
+mod privacy;
 mod removal;
 
 use std::ffi::OsStr;
