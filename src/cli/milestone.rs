@@ -94,7 +94,9 @@ pub fn init(out: &Output, args: InitArgs) -> Result<(), CliError> {
 pub fn new(out: &Output, args: NewArgs) -> Result<(), CliError> {
     let id = milestone_id(&args.milestone)?;
     if let Some(due) = &args.due {
-        validate::parse_date_or_time(due).map_err(CliError::user)?;
+        validate::parse_date_or_time(due).map_err(|e| {
+            CliError::user(e).hint("for example `--due 2026-12-31` or `--due 2026-12-31T17:00:00Z`")
+        })?;
     }
     let store = open_store()?;
     let outcome = store.transact(Op::NewMilestone {
@@ -111,7 +113,11 @@ pub fn new(out: &Output, args: NewArgs) -> Result<(), CliError> {
 pub fn read_milestone_file(path: &std::path::Path) -> Result<Milestone, CliError> {
     let shown = path.display();
     let text = std::fs::read_to_string(path)
-        .map_err(|e| CliError::user(format!("cannot read {shown}: {e}")))?;
+        .map_err(|e| {
+            CliError::user(format!("cannot read {shown}: {e}")).hint(
+                "give a milestone YAML file (`git milestone export <m>` writes one), `-` for standard input, or a .milestones/ folder",
+            )
+        })?;
     parse_milestone_yaml(&text, path.file_stem().and_then(|s| s.to_str()))
         .map_err(|problem| CliError::user(format!("{shown}: {problem}")))
 }
@@ -372,7 +378,8 @@ pub fn show(out: &Output, args: ReadArgs) -> Result<(), CliError> {
     }
     out.line("")?;
     print_tasks(out, m)?;
-    print_pending_approvals(out, &files)
+    print_pending_approvals(out, &files)?;
+    super::trust::note_unverified(out, &store, &files)
 }
 
 fn print_pending_approvals(out: &Output, files: &MilestoneFiles) -> Result<(), CliError> {
@@ -427,7 +434,8 @@ pub fn status(out: &Output, args: StatusArgs) -> Result<(), CliError> {
         return dashboard(out);
     };
     let id = milestone_id(&id)?;
-    let files = load(&open_store()?, &id)?;
+    let store = open_store()?;
+    let files = load(&store, &id)?;
     let m = &files.definition;
     let detail = view::detail(&files);
     if out.json {
@@ -436,7 +444,8 @@ pub fn status(out: &Output, args: StatusArgs) -> Result<(), CliError> {
     out.line(milestone_line(out, &detail.summary))?;
     out.line("")?;
     print_tasks(out, m)?;
-    print_pending_approvals(out, &files)
+    print_pending_approvals(out, &files)?;
+    super::trust::note_unverified(out, &store, &files)
 }
 
 fn dashboard(out: &Output) -> Result<(), CliError> {

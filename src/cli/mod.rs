@@ -25,6 +25,7 @@ mod suggest;
 mod sync;
 mod task;
 mod time;
+mod trust;
 mod usage;
 mod view;
 mod watch;
@@ -116,6 +117,15 @@ pub enum Command {
     Cleanup(checkpoint::CleanupArgs),
     /// Fetch, merge and push refs/milestones with a remote; nothing is ever lost.
     Sync(sync::SyncArgs),
+    /// Trusted public keys per email: who can sign decisions that count.
+    #[command(subcommand)]
+    Trust(trust::TrustCommand),
+    /// Role members: who decides for which approver role.
+    #[command(subcommand)]
+    Roles(trust::RolesCommand),
+    /// Check the signatures of operations and the authority of each decision; exit 1
+    /// when any does not hold.
+    Verify(trust::VerifyArgs),
     /// Walk through the whole flow in a throw-away repository.
     Demo(demo::DemoArgs),
     /// Print each new event as it lands (from commands, hooks or a sync), and
@@ -177,6 +187,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Session(command) => session::run(&out, command),
         Command::Cleanup(args) => checkpoint::cleanup(&out, args),
         Command::Sync(args) => sync::sync(&out, args),
+        Command::Trust(command) => trust::run_trust(&out, command),
+        Command::Roles(command) => trust::run_roles(&out, command),
+        Command::Verify(args) => trust::verify(&out, args),
         Command::Demo(args) => demo::demo(&out, args),
         Command::Watch(args) => watch::watch(&out, args),
         Command::Hooks(command) => hooks::run(&out, command),
@@ -278,14 +291,18 @@ fn open_store() -> Result<crate::store::Store, CliError> {
     Ok(store)
 }
 
+/// What an id may be, for the hint of an invalid one.
+const ID_RULE: &str =
+    "ids are 1 to 64 of A-Z a-z 0-9 . _ -, not starting with '.' or '-', without '..'";
+
 /// Parses a milestone id argument with a clear message.
 fn milestone_id(value: &str) -> Result<crate::model::MilestoneId, CliError> {
-    crate::model::MilestoneId::new(value).map_err(|e| CliError::user(e.to_string()))
+    crate::model::MilestoneId::new(value).map_err(|e| CliError::user(e.to_string()).hint(ID_RULE))
 }
 
 /// Parses a task id argument with a clear message.
 fn task_id(value: &str) -> Result<crate::model::TaskId, CliError> {
-    crate::model::TaskId::new(value).map_err(|e| CliError::user(e.to_string()))
+    crate::model::TaskId::new(value).map_err(|e| CliError::user(e.to_string()).hint(ID_RULE))
 }
 
 #[cfg(test)]

@@ -140,6 +140,7 @@ impl Store {
             committer: &committer,
             at,
             session,
+            signing: self.signing()?,
         };
         let mut chain = match expected {
             Some(tip) => {
@@ -183,6 +184,7 @@ impl Store {
                     at,
                     &|_| Ok(()),
                     workflow::apply_with_source,
+                    super::SignedBy::Writer(writer.signing.as_ref()),
                 )
                 .map_err(|e| match e {
                     StoreError::Rejected(rejection) => BulkError::Rejected {
@@ -293,6 +295,7 @@ struct CommitWriter<'a> {
     committer: &'a Signature<'static>,
     at: DateTime<Utc>,
     session: Option<String>,
+    signing: Option<crate::sign::Settings>,
 }
 
 impl CommitWriter<'_> {
@@ -315,13 +318,14 @@ impl CommitWriter<'_> {
         let tree_object = self.repo.find_tree(tree)?;
         let parent = chain.head.map(|h| self.repo.find_commit(h)).transpose()?;
         let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
-        let commit = self.repo.commit(
-            None,
+        let commit = super::signed::create_commit(
+            self.repo,
             self.author,
             self.committer,
             &text,
             &tree_object,
             &parents,
+            self.signing.as_ref(),
         )?;
         chain.head = Some(commit);
         chain.tree = Some(tree);

@@ -42,9 +42,9 @@ pub enum StoreError {
     /// No git identity to record the operation with.
     #[error("no git identity is configured, and every operation is recorded with one")]
     NoIdentity,
-    /// No identity is configured and the guessed email is not an address.
+    /// No identity is configured and the email git would guess has no domain.
     #[error("unable to auto-detect your email address (got '{0}'), and every operation is recorded with one")]
-    UndetectableEmail(String),
+    BogusEmail(String),
     /// The configured git identity cannot make a signature.
     #[error("your git identity is not usable: {}", .0.message())]
     UnusableIdentity(#[source] git2::Error),
@@ -98,6 +98,9 @@ pub enum StoreError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// Signing an operation failed, or the signing settings are not usable.
+    #[error(transparent)]
+    Signing(crate::sign::SignError),
     /// libgit2 failed.
     #[error("git: {}", .0.message())]
     Git(#[from] git2::Error),

@@ -45,7 +45,7 @@ pub fn signature(
         None => match super::system_ident::email() {
             Ok(email) if !config_only || std::env::var_os("EMAIL").is_some() => Some(email),
             Ok(_) => None,
-            Err(bogus) if !config_only => return Err(StoreError::UndetectableEmail(bogus)),
+            Err(bogus) if !config_only => return Err(StoreError::BogusEmail(bogus)),
             Err(_) => None,
         },
     };

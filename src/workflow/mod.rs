@@ -12,6 +12,7 @@ pub mod rejection;
 pub mod retention;
 pub mod summary;
 pub mod trailers;
+pub mod trust;
 
 pub use apply::{apply, apply_with_source, replay, Applied, Rejection};
 pub use progress::{

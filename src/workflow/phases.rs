@@ -313,6 +313,7 @@ fn new_request(
         approvers,
         criteria: gate.map(|g| g.criteria.clone()).unwrap_or_default(),
         deliverables,
+        ignored: Vec::new(),
     }
 }
 

@@ -17,6 +17,8 @@ mod events;
 mod everyday;
 #[path = "../../fuzz/src/checks.rs"]
 mod fuzz_checks;
+#[path = "../../fuzz/src/graph.rs"]
+mod fuzz_graph;
 mod fuzz_regressions;
 mod git_native;
 mod hooks;
@@ -42,5 +44,6 @@ mod sync_resilience;
 mod tasks;
 mod team;
 mod transports;
+mod trust;
 mod watch;
 mod workflow;

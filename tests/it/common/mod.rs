@@ -35,6 +35,8 @@ pub fn hermetic(program: impl AsRef<OsStr>, home: &Path) -> Command {
         .env("GIT_COMMITTER_NAME", COMMITTER_NAME)
         .env("GIT_COMMITTER_EMAIL", COMMITTER_EMAIL)
         .env("LC_ALL", "C")
+        // Text output shows local times, as git does; pin the zone.
+        .env("TZ", "UTC")
         .stdin(Stdio::null());
     cmd
 }

@@ -8,6 +8,7 @@ mod due;
 mod filters;
 mod guidance;
 mod help;
+mod hints;
 mod identity;
 mod layout;
 mod privacy;
