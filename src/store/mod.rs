@@ -20,6 +20,7 @@ mod progress;
 mod session_place;
 mod signed;
 mod snapshot;
+mod summary;
 mod system_ident;
 mod transact;
 mod trust;
@@ -38,7 +39,7 @@ pub use merge::{MergeKind, MergeResult, MAX_LAMPORT_STEP};
 pub use progress::ProgressHistory;
 pub use signed::SignedBy;
 pub use snapshot::{Parts, Snapshot};
-pub use transact::Outcome;
+pub use transact::{jitter, Outcome};
 pub use verify::{Problem, Verified};
 
 /// The ref that holds everything.
