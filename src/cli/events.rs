@@ -171,7 +171,7 @@ pub fn events(out: &Output, args: EventsArgs) -> Result<(), CliError> {
     if args.reverse {
         events.reverse();
     }
-    out.page(store.repo().config().ok().as_ref());
+    out.page(store.config().as_ref());
     print_events(out, &events)
 }
 
@@ -184,7 +184,7 @@ pub fn timeline(out: &Output, args: TimelineArgs) -> Result<(), CliError> {
     )?;
     let store = open_store()?;
     check_exists(&store, &filter)?;
-    out.page(store.repo().config().ok().as_ref());
+    out.page(store.config().as_ref());
     // Streamed, oldest first: a long history never sits in memory as a whole. JSON
     // output is one event per line, as stored, so nothing is parsed again.
     let tip = store.tip()?;

@@ -20,15 +20,11 @@ pub struct SyncArgs {
 
 /// Refuses a remote name that is not configured, in one line, with the remotes that
 /// are; a URL or a path is left to git.
-fn check_remote(repo: &git2::Repository, remote: &str, from_config: bool) -> Result<(), CliError> {
+fn check_remote(names: &[String], remote: &str, from_config: bool) -> Result<(), CliError> {
     let is_name = !remote.contains(['/', ':', '\\']) && remote != "." && remote != "..";
-    if !is_name || repo.find_remote(remote).is_ok() {
+    if !is_name || names.iter().any(|n| n == remote) {
         return Ok(());
     }
-    let names: Vec<String> = repo
-        .remotes()
-        .map(|r| r.iter().flatten().map(str::to_string).collect())
-        .unwrap_or_default();
     let origin = if from_config {
         " (the name comes from git config milestone.remote)"
     } else {
@@ -58,13 +54,13 @@ fn git_says(stderr: &str) -> String {
 
 pub fn sync(out: &Output, args: SyncArgs) -> Result<(), CliError> {
     let store = open_store()?;
-    let configured = crate::config::get(store.repo().config().ok().as_ref(), "milestone.remote");
+    let configured = crate::config::get(store.config().as_ref(), "milestone.remote");
     let from_config = args.remote.is_none() && configured.is_some();
     let remote = args
         .remote
         .or(configured)
         .unwrap_or_else(|| "origin".to_string());
-    check_remote(store.repo(), &remote, from_config)?;
+    check_remote(&store.remote_names(), &remote, from_config)?;
     let show_progress = !out.json && !out.quiet && std::io::stderr().is_terminal();
     let mut progress = |step: &str| {
         if show_progress {

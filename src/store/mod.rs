@@ -13,6 +13,7 @@ pub mod local;
 pub mod merge;
 pub mod message;
 mod pack;
+pub mod refs;
 mod snapshot;
 mod transact;
 

@@ -4,12 +4,13 @@
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use git2::Oid;
 use serde::Serialize;
 
 use crate::model::EventKind;
+use crate::store::refs::{checkpoint_of_tag, CHECKPOINT_TAG_GLOB};
 use crate::store::{Ignored, MergeKind, Store, StoreError, REF};
 
 /// The name `refs/milestones` has on remotes. git's receive-pack refuses to update
@@ -123,7 +124,7 @@ pub fn sync(
             &mut report.ignored,
         )?;
         // What teammates pushed into this repository is merged too.
-        let pushed_here = store.repo().refname_to_id(WIRE_REF).ok();
+        let pushed_here = store.ref_target(WIRE_REF);
         let theirs = fetched.wire;
         let mut incoming: Vec<Oid> = [fetched.wire, fetched.direct, pushed_here]
             .into_iter()
@@ -188,10 +189,9 @@ pub fn sync(
             Pushed::Done => {
                 report.pushed = true;
                 report.tags_pushed += tags.len();
-                let _ = store.repo().reference(
+                store.set_tracking_ref(
                     &format!("{prefix}/milestones"),
                     merged_tip,
-                    true,
                     "milestone: pushed",
                 );
                 return Ok(report);
@@ -211,14 +211,8 @@ fn git(
     args: &[&str],
     show_progress: bool,
 ) -> Result<(bool, String, String), SyncError> {
-    let repo = store.repo();
-    let mut command = Command::new("git");
+    let mut command = store.git_command();
     command
-        .arg("--git-dir")
-        .arg(repo.path())
-        // A remote given as a relative path is relative to the top of the worktree,
-        // as for the user's own `git fetch`.
-        .current_dir(repo.workdir().unwrap_or(repo.path()))
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped());
@@ -254,7 +248,7 @@ fn ls_remote(store: &Store, remote: &str) -> Result<BTreeMap<String, String>, Sy
         remote,
         REF,
         WIRE_REF,
-        "refs/tags/milestone/*",
+        CHECKPOINT_TAG_GLOB,
     ];
     let (ok, stdout, stderr) = git(store, &args, false)?;
     if !ok {
@@ -297,11 +291,8 @@ fn fetch(
     if advertised.contains_key(REF) {
         refspecs.push(format!("+{REF}:{prefix}/direct"));
     }
-    if advertised
-        .keys()
-        .any(|k| k.starts_with("refs/tags/milestone/"))
-    {
-        refspecs.push(format!("+refs/tags/milestone/*:{prefix}/tags/*"));
+    if advertised.keys().any(|k| checkpoint_of_tag(k).is_some()) {
+        refspecs.push(format!("+{CHECKPOINT_TAG_GLOB}:{prefix}/tags/*"));
     }
     let mut args = vec!["fetch", "--no-tags", "--no-write-fetch-head", "--", remote];
     args.extend(refspecs.iter().map(String::as_str));
@@ -309,7 +300,7 @@ fn fetch(
     if !ok {
         return Err(failed(&args, stderr));
     }
-    let tip = |name: &str| store.repo().refname_to_id(&format!("{prefix}/{name}")).ok();
+    let tip = |name: &str| store.ref_target(&format!("{prefix}/{name}"));
     if advertised.contains_key(WIRE_REF) {
         fetched.wire = tip("milestones");
     }
@@ -329,10 +320,9 @@ fn adopt_tags(
     conflicts: &mut Vec<String>,
     ignored: &mut Vec<Ignored>,
 ) -> Result<usize, SyncError> {
-    let repo = store.repo();
     let mut adopted = 0;
     for (name, id) in advertised {
-        let Some(short) = name.strip_prefix("refs/tags/milestone/") else {
+        let Some(short) = checkpoint_of_tag(name) else {
             continue;
         };
         let Ok(target) = Oid::from_str(id) else {
@@ -341,7 +331,7 @@ fn adopt_tags(
         if cleaned.contains(short) {
             continue;
         }
-        let fetched = repo.refname_to_id(&format!("{prefix}/tags/{short}")).ok();
+        let fetched = store.ref_target(&format!("{prefix}/tags/{short}"));
         if let Some(reason) = fetched.and_then(|t| store.check_checkpoint_tag(t)) {
             ignored.push(Ignored {
                 commit: id.clone(),
@@ -350,17 +340,14 @@ fn adopt_tags(
             });
             continue;
         }
-        match repo.refname_to_id(name) {
-            Ok(existing) if existing == target => {}
-            Ok(_) => conflicts.push(short.to_string()),
-            Err(_) => {
-                // Only adopt what the fetch really brought.
-                if repo.refname_to_id(&format!("{prefix}/tags/{short}")).ok() == Some(target) {
-                    repo.reference(name, target, false, "milestone: checkpoint from sync")
-                        .map_err(StoreError::from)?;
-                    adopted += 1;
-                }
+        match store.ref_target(name) {
+            Some(existing) if existing == target => {}
+            Some(_) => conflicts.push(short.to_string()),
+            // Only adopt what the fetch really brought.
+            None if fetched == Some(target) => {
+                adopted += usize::from(store.adopt_checkpoint_tag(name, target)?);
             }
+            None => {}
         }
     }
     Ok(adopted)
@@ -399,20 +386,9 @@ fn local_tags_missing_on(
     store: &Store,
     advertised: &BTreeMap<String, String>,
 ) -> Result<Vec<String>, SyncError> {
-    let mut missing = Vec::new();
-    for reference in store
-        .repo()
-        .references_glob("refs/tags/milestone/*")
-        .map_err(StoreError::from)?
-    {
-        let reference = reference.map_err(StoreError::from)?;
-        if let Some(name) = reference.name() {
-            if !advertised.contains_key(name) {
-                missing.push(name.to_string());
-            }
-        }
-    }
-    Ok(missing)
+    let mut names = store.checkpoint_tag_names()?;
+    names.retain(|name| !advertised.contains_key(name));
+    Ok(names)
 }
 
 enum Pushed {
