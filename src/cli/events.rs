@@ -35,16 +35,9 @@ pub struct EventsArgs {
     /// Only events of this type.
     #[arg(long = "type", value_name = "TYPE")]
     pub event_type: Option<String>,
-    /// Only events at or after this time, as `git log` takes it: 2026-01-01,
-    /// "2026-01-01 12:00", yesterday, 2.weeks.ago.
-    #[arg(long, value_name = "WHEN", alias = "after")]
-    pub since: Option<String>,
-    /// Only events at or before this time (the forms of --since).
-    #[arg(long, value_name = "WHEN", alias = "before")]
-    pub until: Option<String>,
-    /// Only events by users whose name contains this text (ignoring case).
-    #[arg(long, value_name = "PATTERN")]
-    pub author: Option<String>,
+    /// When and by whom.
+    #[command(flatten)]
+    pub window: WindowArgs,
     /// At most this many events.
     #[arg(long, short = 'n', default_value_t = 50, value_name = "N")]
     pub limit: usize,
@@ -56,11 +49,9 @@ pub struct EventsArgs {
     pub at: Option<String>,
 }
 
-/// `timeline`.
+/// The time and author filters `events` and `timeline` share.
 #[derive(Debug, Args)]
-pub struct TimelineArgs {
-    /// Only this milestone's events.
-    pub milestone: Option<String>,
+pub struct WindowArgs {
     /// Only events at or after this time, as `git log` takes it: 2026-01-01,
     /// "2026-01-01 12:00", yesterday, 2.weeks.ago.
     #[arg(long, value_name = "WHEN", alias = "after")]
@@ -71,6 +62,16 @@ pub struct TimelineArgs {
     /// Only events by users whose name contains this text (ignoring case).
     #[arg(long, value_name = "PATTERN")]
     pub author: Option<String>,
+}
+
+/// `timeline`.
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    /// Only this milestone's events.
+    pub milestone: Option<String>,
+    /// When and by whom.
+    #[command(flatten)]
+    pub window: WindowArgs,
 }
 
 pub fn run_event(out: &Output, command: EventCommand) -> Result<(), CliError> {
@@ -153,9 +154,9 @@ pub fn check_exists(store: &crate::store::Store, filter: &EventFilter) -> Result
 pub fn events(out: &Output, args: EventsArgs) -> Result<(), CliError> {
     let mut filter = filter_of(
         args.milestone,
-        args.since.as_deref(),
-        args.until.as_deref(),
-        args.author,
+        args.window.since.as_deref(),
+        args.window.until.as_deref(),
+        args.window.author,
     )?;
     filter.event_type = args.event_type;
     let store = open_store()?;
@@ -178,9 +179,9 @@ pub fn events(out: &Output, args: EventsArgs) -> Result<(), CliError> {
 pub fn timeline(out: &Output, args: TimelineArgs) -> Result<(), CliError> {
     let filter = filter_of(
         args.milestone,
-        args.since.as_deref(),
-        args.until.as_deref(),
-        args.author,
+        args.window.since.as_deref(),
+        args.window.until.as_deref(),
+        args.window.author,
     )?;
     let store = open_store()?;
     check_exists(&store, &filter)?;

@@ -267,17 +267,7 @@ mod tests {
     use super::*;
     use std::path::Path;
 
-    fn repository() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let repo = git2::Repository::init(dir.path()).unwrap();
-        let mut config = repo.config().unwrap();
-        config.set_str("user.name", "Importer").unwrap();
-        config
-            .set_str("user.email", "importer@example.com")
-            .unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        (dir, store)
-    }
+    use crate::store::test_store as repository;
 
     fn fixture() -> Folder {
         let root =

@@ -395,17 +395,7 @@ mod tests {
     use crate::store::EventFilter;
     use serde_json::json;
 
-    fn repository() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let repo = Repository::init(dir.path()).unwrap();
-        let mut config = repo.config().unwrap();
-        config.set_str("user.name", "Importer").unwrap();
-        config
-            .set_str("user.email", "importer@example.com")
-            .unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        (dir, store)
-    }
+    use crate::store::test_store as repository;
 
     fn mid() -> MilestoneId {
         MilestoneId::new("m1").unwrap()

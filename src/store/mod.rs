@@ -97,6 +97,19 @@ impl Store {
     }
 }
 
+/// A store in a new temporary repository with an identity, for unit tests.
+#[cfg(test)]
+pub(crate) fn test_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Repository::init(dir.path()).unwrap();
+    let mut config = repo.config().unwrap();
+    config.set_str("user.name", "Importer").unwrap();
+    config
+        .set_str("user.email", "importer@example.com")
+        .unwrap();
+    (dir, Store { repo })
+}
+
 /// Where a milestone's files live in the tree.
 pub(crate) mod layout {
     /// The layout version file.
