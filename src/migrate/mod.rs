@@ -265,15 +265,10 @@ fn scalar_text(value: &serde_json::Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
 
     use crate::store::test_store as repository;
 
-    fn fixture() -> Folder {
-        let root =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reference-milestones");
-        read_folder(&root).unwrap()
-    }
+    use super::folder::fixture;
 
     #[test]
     fn importing_the_fixture_twice_brings_everything_once() {

@@ -438,14 +438,7 @@ impl<'a> Version<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::migrate::folder::read_folder;
-    use std::path::Path;
-
-    fn fixture() -> Folder {
-        let root =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reference-milestones");
-        read_folder(&root).unwrap()
-    }
+    use crate::migrate::folder::fixture;
 
     fn events_of(plan: &Plan) -> Vec<&Event> {
         plan.steps
