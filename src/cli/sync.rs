@@ -67,25 +67,41 @@ pub fn sync(out: &Output, args: SyncArgs) -> Result<(), CliError> {
             eprintln!("{step}…");
         }
     };
-    let report =
-        sync::sync(&store, &remote, !args.no_push, &mut progress).map_err(|e| match e {
-            SyncError::Store(e) => CliError::from(e),
-            SyncError::Git { ref stderr, .. } => {
-                CliError::user(format!("cannot sync with {remote}: {}", git_says(stderr))).hint(
-                    format!(
-                        "check the remote with `git remote -v` and that `git fetch {remote}` works"
-                    ),
-                )
-            }
-            SyncError::NothingToSync(_) => {
-                CliError::user(e.to_string()).hint("run `git milestone init` first")
-            }
-            SyncError::Contention { .. } => CliError::user(e.to_string())
-                .hint("nothing was lost; run `git milestone sync` again"),
-        })?;
+    let report = sync::sync(&store, &remote, !args.no_push, &mut progress)
+        .map_err(|e| sync_error(e, &remote))?;
     if out.json {
         return out.json_value(&report);
     }
+    print_report(out, &remote, &report, args.no_push)
+}
+
+/// What to do when sync failed.
+fn sync_error(e: SyncError, remote: &str) -> CliError {
+    match e {
+        SyncError::Store(e) => CliError::from(e),
+        SyncError::Git { ref stderr, .. } => {
+            CliError::user(format!("cannot sync with {remote}: {}", git_says(stderr))).hint(
+                format!(
+                    "check the remote with `git remote -v` and that `git fetch {remote}` works"
+                ),
+            )
+        }
+        SyncError::NothingToSync(_) => {
+            CliError::user(e.to_string()).hint("run `git milestone init` first")
+        }
+        SyncError::Contention { .. } => {
+            CliError::user(e.to_string()).hint("nothing was lost; run `git milestone sync` again")
+        }
+    }
+}
+
+/// The text report: what came in, what was ignored or overridden, what went out.
+fn print_report(
+    out: &Output,
+    remote: &str,
+    report: &sync::SyncReport,
+    no_push: bool,
+) -> Result<(), CliError> {
     let came_in = if report.merged {
         format!(
             "merged divergent work ({} operations replayed, {} no-ops)",
@@ -119,7 +135,7 @@ pub fn sync(out: &Output, args: SyncArgs) -> Result<(), CliError> {
     for tag in &report.tag_conflicts {
         out.note(format!("  checkpoint {tag} differs on {remote}; kept ours"))?;
     }
-    if args.no_push {
+    if no_push {
         out.note("Not pushed (--no-push).")
     } else if report.pushed {
         out.note(format!(

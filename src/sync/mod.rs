@@ -139,37 +139,7 @@ pub fn sync(
         if ours.is_none() && incoming.is_empty() {
             return Err(SyncError::NothingToSync(remote.to_string()));
         }
-        let mut merged_tip = ours;
-        for tip in incoming {
-            // A ref can name a tree or a blob: nothing to take from it.
-            if !store.is_commit(tip) {
-                report.ignored.push(Ignored {
-                    commit: tip.to_string(),
-                    author: String::new(),
-                    reason: "it is not a commit".to_string(),
-                });
-                continue;
-            }
-            if merged_tip != Some(tip) {
-                progress("Merging");
-            }
-            // The store checks every incoming commit before anything is taken.
-            let result = store.merge_tips(merged_tip, tip)?;
-            report.ignored.extend(result.ignored.iter().cloned());
-            report.fetched |= result.kind != MergeKind::UpToDate;
-            report.fast_forward |= result.kind == MergeKind::FastForward;
-            report.merged |= result.kind == MergeKind::Merged;
-            report.ops_merged += result.resolved.len();
-            report.noops.extend(result.noops().map(|r| {
-                format!(
-                    "{} {}: {}",
-                    &r.commit[..12],
-                    r.op,
-                    r.reason.as_deref().unwrap_or("")
-                )
-            }));
-            merged_tip = Some(result.tip);
-        }
+        let merged_tip = merge_incoming(store, ours, incoming, &mut report, progress)?;
         let Some(merged_tip) = merged_tip else {
             return Err(SyncError::NothingToSync(remote.to_string()));
         };
@@ -204,6 +174,49 @@ pub fn sync(
         remote: remote.to_string(),
         rounds: MAX_ROUNDS,
     })
+}
+
+/// Merges each incoming tip into ours in turn; the store checks every incoming commit
+/// before anything is taken. Returns the merged tip (none when there is nothing).
+fn merge_incoming(
+    store: &Store,
+    ours: Option<Oid>,
+    incoming: Vec<Oid>,
+    report: &mut SyncReport,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Option<Oid>, SyncError> {
+    let mut merged_tip = ours;
+    for tip in incoming {
+        // A ref can name a tree or a blob: nothing to take from it.
+        if !store.is_commit(tip) {
+            report.ignored.push(Ignored {
+                commit: tip.to_string(),
+                author: String::new(),
+                reason: "it is not a commit".to_string(),
+            });
+            continue;
+        }
+        if merged_tip != Some(tip) {
+            progress("Merging");
+        }
+        // The store checks every incoming commit before anything is taken.
+        let result = store.merge_tips(merged_tip, tip)?;
+        report.ignored.extend(result.ignored.iter().cloned());
+        report.fetched |= result.kind != MergeKind::UpToDate;
+        report.fast_forward |= result.kind == MergeKind::FastForward;
+        report.merged |= result.kind == MergeKind::Merged;
+        report.ops_merged += result.resolved.len();
+        report.noops.extend(result.noops().map(|r| {
+            format!(
+                "{} {}: {}",
+                &r.commit[..12],
+                r.op,
+                r.reason.as_deref().unwrap_or("")
+            )
+        }));
+        merged_tip = Some(result.tip);
+    }
+    Ok(merged_tip)
 }
 
 fn git(
