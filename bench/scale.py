@@ -14,8 +14,8 @@ Method
                        vs  grep '"event_type":"rare"' <events file> | tail -50   target <= 3x
     timeline --json    vs  the reference's generate_event_timeline m1 json       target <= 0.25x, <= 50 MB peak
     state save         vs  the reference's save_milestone_state                  target <= 0.05x
-  The reference functions are taken from ../shared/reference/milestone-state.md
-  (or $MILESTONE_REFERENCE) and run with bash in the generated folder. Peak memory is
+  The reference functions are taken from $MILESTONE_REFERENCE (default: the development
+  machine's /work/shared/reference/milestone-state.md) and run with bash in the generated folder. Peak memory is
   the child's maximum resident set size (wait4). Each command runs once untimed
   first (it builds the local event index, as any first read does).
 
@@ -63,7 +63,7 @@ def timed(cmd, env, cwd):
 
 def reference_functions(tmp):
     source = Path(os.environ.get("MILESTONE_REFERENCE",
-                                 ROOT.parent / "shared" / "reference" / "milestone-state.md"))
+                                 "/work/shared/reference/milestone-state.md"))
     if not source.exists():
         fail(f"the reference scripts are not at {source}; set MILESTONE_REFERENCE")
     blocks = re.findall(r"```bash\n(.*?)```", source.read_text(), re.S)

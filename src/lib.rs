@@ -12,6 +12,7 @@ pub mod exchange;
 pub mod hooks;
 pub mod migrate;
 pub mod model;
+pub mod report;
 pub mod store;
 pub mod sync;
 pub mod workflow;

@@ -25,8 +25,9 @@ fn main() {
         Ok(cli) => cli,
         Err(e) => {
             // clap prints help and version on stdout (exit 0), usage errors on stderr (2).
-            let _ = e.print();
-            std::process::exit(if e.use_stderr() { 2 } else { 0 });
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = cli::tidy_usage_error(e).print();
+            std::process::exit(code);
         }
     };
     finish(cli::run(cli));

@@ -66,7 +66,8 @@ pub struct CleanupArgs {
     pub milestone: Option<String>,
     /// Keep what is younger than this many days (default: `milestone.retentionDays`
     /// from git config, else 7).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = super::usage::count::<u32>,
+          allow_negative_numbers = true)]
     pub retention_days: Option<u32>,
 }
 

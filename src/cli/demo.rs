@@ -11,9 +11,12 @@ use super::{CliError, Output};
 /// `demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Where to create the demo repository (a new or empty folder); a fresh temporary
-    /// folder when omitted. It is kept afterwards, so you can look around.
+    /// Where to create the demo repository (a new or empty folder), kept afterwards so
+    /// you can look around; when omitted, a temporary folder removed at the end.
     pub dir: Option<PathBuf>,
+    /// Keep the temporary repository instead of removing it at the end.
+    #[arg(long)]
+    pub keep: bool,
 }
 
 /// The walk-through: each step is a `git milestone` command line.
@@ -88,6 +91,7 @@ const STEPS: &[&[&str]] = &[
 ];
 
 pub fn demo(out: &Output, args: DemoArgs) -> Result<(), CliError> {
+    let temporary = args.dir.is_none();
     let dir = match args.dir {
         Some(dir) => dir,
         None => std::env::temp_dir().join(format!(
@@ -97,18 +101,41 @@ pub fn demo(out: &Output, args: DemoArgs) -> Result<(), CliError> {
         )),
     };
     create_repository(&dir)?;
+    let walked = walk_through(out, &dir);
+    if temporary && !args.keep {
+        // Ours to remove: nobody asked for it to stay.
+        let removed = std::fs::remove_dir_all(&dir);
+        walked?;
+        return match removed {
+            Ok(()) => out.line(format!(
+                "The demo repository in {} is removed; `git milestone demo --keep` keeps it to look around.",
+                dir.display()
+            )),
+            Err(e) => Err(CliError::user(format!(
+                "cannot remove the demo repository {}: {e}",
+                dir.display()
+            ))
+            .hint(format!("remove it yourself: rm -rf '{}'", dir.display()))),
+        };
+    }
+    walked?;
+    out.line(format!(
+        "The demo repository stays in {dir}; every change above is one commit on refs/milestones:\n  git -C '{dir}' log --oneline refs/milestones\nRemove it with: rm -rf '{dir}'",
+        dir = dir.display()
+    ))
+}
+
+/// Runs every step in the repository at `dir`, showing each command line.
+fn walk_through(out: &Output, dir: &Path) -> Result<(), CliError> {
     let exe = std::env::current_exe()
         .map_err(|e| CliError::user(format!("cannot find this program's path: {e}")))?;
     out.line(format!("A throw-away repository in {}\n", dir.display()))?;
     for step in STEPS {
         out.line(format!("$ git milestone {}", shell_words(step)))?;
-        run_step(&exe, &dir, step)?;
+        run_step(&exe, dir, step)?;
         out.line("")?;
     }
-    out.line(format!(
-        "Every change above is one commit on refs/milestones; see them with\n  git -C {} log --oneline refs/milestones",
-        dir.display()
-    ))
+    Ok(())
 }
 
 fn create_repository(dir: &Path) -> Result<(), CliError> {

@@ -39,7 +39,8 @@ pub struct EventsArgs {
     #[command(flatten)]
     pub window: WindowArgs,
     /// At most this many events.
-    #[arg(long, short = 'n', default_value_t = 50, value_name = "N")]
+    #[arg(long, short = 'n', default_value_t = 50, value_name = "N",
+          value_parser = super::usage::count::<usize>, allow_negative_numbers = true)]
     pub limit: usize,
     /// Oldest first.
     #[arg(long)]

@@ -24,6 +24,9 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("task set", "git milestone task set v1.0 api blocked"),
     ("task start", "git milestone task start v1.0 api"),
     ("task complete", "git milestone task complete v1.0 api"),
+    ("task set-points", "git milestone task set-points v1.0 api 5"),
+    ("chart", "git milestone chart v1.0 --by points"),
+    ("report", "git milestone report --out public/milestones && open public/milestones/index.html"),
     ("task rm", "git milestone task rm v1.0 spike"),
     ("task mv", "git milestone task mv v1.0 api rest-api"),
     ("rm", "git milestone rm v1.0-typo"),
@@ -66,12 +69,58 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("install-man", "git milestone install-man"),
 ];
 
-/// The full command line definition: the clap derive plus the examples.
+/// What a subcommand's help says of the global options, instead of listing them.
+const GLOBAL_LINE: &str =
+    "Global options: --json, -q/--quiet, --color <WHEN>, --no-pager (see `git milestone -h`).";
+
+/// The full command line definition: the clap derive plus the examples, and each
+/// subcommand's help listing its own options, with the global ones in one line at the
+/// end, as git's does.
 pub fn command() -> clap::Command {
     let mut command = Cli::command();
     for (path, example) in EXAMPLES {
         let text = format!("Example:\n  {example}");
         command = with_subcommand(command, &path.split(' ').collect::<Vec<_>>(), &text);
+    }
+    command = command.mut_subcommand("hooks", |hooks| {
+        hooks.mut_subcommand("install", |install| {
+            install.long_about(super::manual::HOOKS_INSTALL_LONG)
+        })
+    });
+    // Instead of clap copying the global options into every subcommand's help, each
+    // subcommand gets hidden copies (so they still parse) and one line about them.
+    let globals: Vec<clap::Arg> = command
+        .get_arguments()
+        .filter(|a| a.is_global_set())
+        .map(|a| a.clone().global(false).hide(true))
+        .collect();
+    for arg in &globals {
+        command = command.mut_arg(arg.get_id().clone(), |a| a.global(false));
+    }
+    let names: Vec<String> = command
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in names {
+        let globals = globals.clone();
+        command = command.mut_subcommand(name, move |sub| globals_in_one_line(sub, &globals));
+    }
+    command
+}
+
+fn globals_in_one_line(mut command: clap::Command, globals: &[clap::Arg]) -> clap::Command {
+    command = command.args(globals.iter().cloned());
+    let after = match command.get_after_help() {
+        Some(text) => format!("{text}\n\n{GLOBAL_LINE}"),
+        None => GLOBAL_LINE.to_string(),
+    };
+    command = command.after_help(after);
+    let names: Vec<String> = command
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in names {
+        command = command.mut_subcommand(name, |sub| globals_in_one_line(sub, globals));
     }
     command
 }
@@ -114,13 +163,16 @@ pub fn install_man(out: &Output, args: InstallManArgs) -> Result<(), CliError> {
     };
     std::fs::create_dir_all(&dir)
         .map_err(|e| CliError::user(format!("cannot create {}: {e}", dir.display())))?;
-    let command = command();
-    clap_mangen::generate_to(command, &dir).map_err(|e| {
+    let cannot = |e: std::io::Error| {
         CliError::user(format!(
             "cannot write the man pages to {}: {e}",
             dir.display()
         ))
-    })?;
+    };
+    // clap_mangen writes a page per command; the main one is then ours, with the
+    // manual's sections.
+    clap_mangen::generate_to(command(), &dir).map_err(cannot)?;
+    std::fs::write(dir.join("git-milestone.1"), man_page()?).map_err(cannot)?;
     out.note(format!(
         "Wrote the man pages to {}; `git milestone --help` and `man git-milestone` show them.",
         dir.display()
@@ -132,11 +184,25 @@ pub fn install_man(out: &Output, args: InstallManArgs) -> Result<(), CliError> {
 }
 
 /// The man page of the whole command, as roff.
+/// git-milestone(1): clap's name, synopsis, options and commands, with the manual's
+/// sections (description, hooks and trailers, sync, configuration, files, examples).
 pub fn man_page() -> Result<Vec<u8>, CliError> {
+    let mut command = command().disable_help_subcommand(true);
+    command.build();
+    let man = clap_mangen::Man::new(command);
     let mut page = Vec::new();
-    clap_mangen::Man::new(command())
-        .render(&mut page)
-        .map_err(|e| CliError::user(format!("cannot render the man page: {e}")))?;
+    let rendered = (|| -> std::io::Result<()> {
+        man.render_title(&mut page)?;
+        man.render_name_section(&mut page)?;
+        man.render_synopsis_section(&mut page)?;
+        page.extend_from_slice(super::manual::roff(&super::manual::SECTIONS[..1]).as_bytes());
+        man.render_options_section(&mut page)?;
+        man.render_subcommands_section(&mut page)?;
+        page.extend_from_slice(super::manual::roff(&super::manual::SECTIONS[1..]).as_bytes());
+        man.render_extra_section(&mut page)?;
+        man.render_version_section(&mut page)
+    })();
+    rendered.map_err(|e| CliError::user(format!("cannot render the man page: {e}")))?;
     Ok(page)
 }
 

@@ -2,6 +2,7 @@
 //! rendering. Never builds a git tree; that is the store's job.
 
 mod approval_show;
+mod chart;
 mod checkpoint;
 mod completion;
 mod demo;
@@ -10,17 +11,21 @@ pub mod error;
 mod events;
 pub mod help;
 mod hooks;
+pub mod manual;
 mod migrate;
 mod milestone;
 mod output;
 mod phase;
+pub mod reference;
 mod removed;
+mod report;
 mod session;
 mod state;
 mod suggest;
 mod sync;
 mod task;
 mod time;
+mod usage;
 mod view;
 mod watch;
 mod when;
@@ -95,6 +100,10 @@ pub enum Command {
     Approval(phase::ApprovalCommand),
     /// Perform every ready phase transition of the workflow tasks.
     Monitor(phase::MonitorArgs),
+    /// A milestone's burn-up chart in the terminal, with a forecast.
+    Chart(chart::ChartArgs),
+    /// Write a static HTML site of the milestones' progress (charts, approvals, events).
+    Report(report::ReportArgs),
     /// Tag, list and restore versions of a milestone.
     #[command(subcommand)]
     Checkpoint(checkpoint::CheckpointCommand),
@@ -131,6 +140,15 @@ pub enum Command {
     Complete(completion::CompleteCommand),
 }
 
+impl Cli {
+    /// The definition, for rendering a usage error.
+    fn command_for_errors() -> clap::Command {
+        <Cli as clap::CommandFactory>::command()
+    }
+}
+
+pub use usage::tidy as tidy_usage_error;
+
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> Result<(), CliError> {
     let out = Output::new(cli.json, cli.quiet, cli.color, !cli.no_pager);
@@ -152,6 +170,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Phase(command) => phase::run_phase(&out, command),
         Command::Approval(command) => phase::run_approval(&out, command),
         Command::Monitor(args) => phase::monitor(&out, args),
+        Command::Chart(args) => chart::chart(&out, args),
+        Command::Report(args) => report::report(&out, args),
         Command::Checkpoint(command) => checkpoint::run(&out, command),
         Command::Recover(args) => checkpoint::recover(&out, args),
         Command::Session(command) => session::run(&out, command),

@@ -1,4 +1,4 @@
-//! `task add|set|start|complete`.
+//! `task add|set|set-points|start|complete`.
 
 use clap::{Args, Subcommand};
 
@@ -13,6 +13,8 @@ pub enum TaskCommand {
     Add(AddArgs),
     /// Set a task's status: pending, in_progress, completed or blocked.
     Set(SetArgs),
+    /// Set a task's size in points (`none` clears it; a task without points counts 1).
+    SetPoints(SetPointsArgs),
     /// Mark a task in progress.
     Start(TaskArgs),
     /// Mark a task completed.
@@ -47,6 +49,31 @@ pub struct AddArgs {
     /// The task follows design → spec → task → execute.
     #[arg(long)]
     pub kiro: bool,
+    /// The task's size, a non-negative number (charts and reports can weigh by it).
+    #[arg(long, value_name = "N", value_parser = parse_points, allow_negative_numbers = true)]
+    pub points: Option<f64>,
+}
+
+/// `task set-points`.
+#[derive(Debug, Args)]
+pub struct SetPointsArgs {
+    /// The milestone.
+    pub milestone: String,
+    /// The task.
+    pub task: String,
+    /// A non-negative number, or `none` to clear.
+    #[arg(value_name = "N|none", allow_negative_numbers = true)]
+    pub points: String,
+}
+
+/// A size in points: a non-negative number.
+fn parse_points(value: &str) -> Result<f64, String> {
+    let points: f64 = value
+        .trim()
+        .parse()
+        .map_err(|_| format!("{value:?} is not a number; give points such as 3 or 0.5"))?;
+    crate::model::validate::check_points(points)?;
+    Ok(points)
 }
 
 /// Arguments naming one task.
@@ -76,6 +103,7 @@ pub fn run(out: &Output, command: TaskCommand) -> Result<(), CliError> {
             let status = args.status.parse().map_err(CliError::user)?;
             set(out, &args.milestone, &args.task, status)
         }
+        TaskCommand::SetPoints(args) => set_points(out, args),
         TaskCommand::Start(args) => set(out, &args.milestone, &args.task, TaskStatus::InProgress),
         TaskCommand::Complete(args) => set(out, &args.milestone, &args.task, TaskStatus::Completed),
         TaskCommand::Rm(args) => remove(out, args),
@@ -116,6 +144,7 @@ fn add(out: &Output, args: AddArgs) -> Result<(), CliError> {
         task: task.clone(),
         title: args.title.unwrap_or_default(),
         kiro: args.kiro,
+        points: args.points,
     })?;
     out.outcome(&outcome, &format!("Added task {task} to {milestone}."))
 }
@@ -129,4 +158,24 @@ fn set(out: &Output, milestone: &str, task: &str, status: TaskStatus) -> Result<
         status,
     })?;
     out.outcome(&outcome, &format!("Task {milestone}/{task} is {status}."))
+}
+
+fn set_points(out: &Output, args: SetPointsArgs) -> Result<(), CliError> {
+    let milestone = milestone_id(&args.milestone)?;
+    let task = task_id(&args.task)?;
+    let points = match args.points.as_str() {
+        "none" => None,
+        value => Some(parse_points(value).map_err(|e| {
+            CliError::user(e).hint("`none` clears the points; the task then counts 1")
+        })?),
+    };
+    let outcome = open_store()?.transact(Op::SetTaskPoints {
+        milestone: milestone.clone(),
+        task: task.clone(),
+        points,
+    })?;
+    let shown = points.map_or("no points (counts 1)".to_string(), |p| {
+        format!("{p} points")
+    });
+    out.outcome(&outcome, &format!("Task {milestone}/{task} has {shown}."))
 }

@@ -30,11 +30,14 @@ pub struct WatchArgs {
     #[arg(long, value_name = "CMD")]
     pub exec: Option<String>,
     /// Stop after this many seconds (exit 0); without it, watch until Ctrl-C.
-    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds, allow_negative_numbers = true)]
     pub timeout: Option<Duration>,
 }
 
 fn parse_seconds(value: &str) -> Result<Duration, String> {
+    if value.trim_start().starts_with('-') {
+        return Err("must be a positive number".into());
+    }
     value
         .parse::<f64>()
         .ok()

@@ -45,6 +45,7 @@ pub const BUILT_IN_EVENT_TYPES: &[&str] = &[
     "milestone_removed",
     "task_removed",
     "task_renamed",
+    "task_points_set",
 ];
 
 /// An event git-milestone records, with its data.
@@ -63,6 +64,8 @@ pub enum EventKind {
         task_id: TaskId,
         title: String,
         kiro_workflow: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        points: Option<f64>,
     },
     /// A task's status moved; `trailer` and `commit` when a commit's trailer moved it.
     TaskStatusChanged {
@@ -194,6 +197,12 @@ pub enum EventKind {
         task_id: TaskId,
         title: String,
         status: TaskStatus,
+    },
+    /// `task set-points`: a task's size set, or cleared (`null`).
+    TaskPointsSet {
+        task_id: TaskId,
+        previous_points: Option<f64>,
+        points: Option<f64>,
     },
     /// `task mv`: `task_id` is the old id, kept as an alias.
     TaskRenamed {

@@ -97,6 +97,9 @@ pub struct Task {
     /// The four-phase workflow, for tasks that follow it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kiro_workflow: Option<KiroWorkflow>,
+    /// The task's size, for progress weighed by points; none counts as 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points: Option<f64>,
     /// Fields this version does not interpret.
     #[serde(flatten)]
     pub extra: Extra,
@@ -110,8 +113,14 @@ impl Task {
             title,
             status: TaskStatus::Pending,
             kiro_workflow: kiro.then(KiroWorkflow::default),
+            points: None,
             extra: Extra::new(),
         }
+    }
+
+    /// The task's weight when progress is weighed by points: its points, else 1.
+    pub fn weight(&self) -> f64 {
+        self.points.unwrap_or(1.0)
     }
 
     /// The workflow if the task follows it (present and enabled).

@@ -49,6 +49,19 @@ pub enum Op {
         /// Whether it follows design → spec → task → execute.
         #[serde(default)]
         kiro: bool,
+        /// Its size, for progress weighed by points.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        points: Option<f64>,
+    },
+    /// Sets or clears a task's points.
+    SetTaskPoints {
+        /// The milestone.
+        milestone: MilestoneId,
+        /// The task.
+        task: TaskId,
+        /// The new size; none clears it (the task counts 1 again).
+        #[serde(default)]
+        points: Option<f64>,
     },
     /// Sets a task's status.
     SetTaskStatus {
@@ -452,6 +465,7 @@ impl Op {
             Op::NewMilestone { milestone, .. }
             | Op::AddTask { milestone, .. }
             | Op::SetTaskStatus { milestone, .. }
+            | Op::SetTaskPoints { milestone, .. }
             | Op::SaveState { milestone, .. }
             | Op::AddEvent { milestone, .. }
             | Op::CreateCheckpoint { milestone, .. }

@@ -37,6 +37,11 @@ pub fn milestone_problems(milestone: &Milestone) -> Vec<String> {
                 task.id.as_str()
             ));
         }
+        if let Some(points) = task.points {
+            if let Err(e) = check_points(points) {
+                problems.push(format!("tasks: task {}: points: {e}", task.id.as_str()));
+            }
+        }
     }
     if let Some(config) = &milestone.kiro_configuration {
         if let Some(weights) = &config.phase_weights {
@@ -67,6 +72,15 @@ pub fn gate_phases(name: &str) -> Option<(Phase, Phase)> {
         let to = from.next()?;
         (name == format!("{from}_to_{to}")).then_some((from, to))
     })
+}
+
+/// Checks a task's points: a size is a non-negative, finite number.
+pub fn check_points(points: f64) -> Result<(), String> {
+    if points.is_finite() && points >= 0.0 {
+        Ok(())
+    } else {
+        Err(format!("{points} is not a non-negative number"))
+    }
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod local;
 pub mod merge;
 pub mod message;
 mod pack;
+mod progress;
 pub mod refs;
 mod snapshot;
 mod transact;
@@ -27,6 +28,7 @@ pub use error::StoreError;
 pub use history::EventFilter;
 pub use integrity::{Checked, Ignored, MAX_OPERATION_BYTES};
 pub use merge::{MergeKind, MergeResult, MAX_LAMPORT_STEP};
+pub use progress::ProgressHistory;
 pub use snapshot::{Parts, Snapshot};
 pub use transact::Outcome;
 

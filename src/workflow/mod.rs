@@ -2,9 +2,11 @@
 //! clock (time is passed in).
 
 pub mod apply;
+pub mod burnup;
 pub mod due;
 pub mod import;
 pub mod phases;
+pub mod points;
 pub mod progress;
 pub mod rejection;
 pub mod retention;

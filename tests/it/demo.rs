@@ -84,25 +84,46 @@ fn demo_runs_without_any_identity_and_leaves_a_repository() {
 }
 
 #[test]
-fn demo_without_a_folder_uses_a_new_temporary_one() {
+fn demo_without_a_folder_uses_a_temporary_one_and_removes_it() {
     let tmp = tempfile::TempDir::new().unwrap();
     let home = tmp.path().join("home");
     std::fs::create_dir_all(&home).unwrap();
     std::fs::create_dir_all(tmp.path().join("tmp")).unwrap();
-    let mut cmd = bare_environment(&home);
-    cmd.arg("demo").current_dir(tmp.path());
-    let output = output_of(&mut cmd, None);
-    assert!(output.status.success(), "{}", describe(&output));
-    let made: Vec<_> = std::fs::read_dir(tmp.path().join("tmp"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
+    let made = |keep: bool| -> (Vec<std::path::PathBuf>, String) {
+        let mut cmd = bare_environment(&home);
+        cmd.arg("demo").current_dir(tmp.path());
+        if keep {
+            cmd.arg("--keep");
+        }
+        let output = output_of(&mut cmd, None);
+        assert!(output.status.success(), "{}", describe(&output));
+        let made = std::fs::read_dir(tmp.path().join("tmp"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        (made, String::from_utf8_lossy(&output.stdout).into_owned())
+    };
+    // Without --keep nothing is left behind, and it says so.
+    let (left, said) = made(false);
+    assert!(left.is_empty(), "{left:?}");
+    let last = said.lines().last().unwrap_or("");
+    assert!(last.starts_with("The demo repository in "), "{said}");
+    assert!(
+        last.ends_with(" is removed; `git milestone demo --keep` keeps it to look around."),
+        "{said}"
+    );
+    // With --keep it stays, and the output says where and how to remove it.
+    let (made, said) = made(true);
     assert_eq!(made.len(), 1, "{made:?}");
     assert!(made[0]
         .file_name()
         .unwrap()
         .to_string_lossy()
         .starts_with("git-milestone-demo-"));
+    assert!(
+        said.contains(&format!("Remove it with: rm -rf '{}'", made[0].display())),
+        "{said}"
+    );
     git(
         &home,
         &made[0],

@@ -26,6 +26,7 @@ mod init;
 mod integrity;
 mod migrate;
 mod milestones;
+mod pictures;
 mod readback_props;
 mod recovery;
 mod refusals;

@@ -85,6 +85,7 @@ fn op_for(action: &Action, memory: &Memory) -> Op {
             task: task(t),
             title: format!("task {t}"),
             kiro,
+            points: None,
         },
         Action::SetTask(m, t, s) => Op::SetTaskStatus {
             milestone: milestone(m),

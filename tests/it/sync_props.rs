@@ -108,6 +108,7 @@ fn op_for(action: &Action, by: &str) -> Option<(usize, Op)> {
                 task: t(j),
                 title: String::new(),
                 kiro: *kiro,
+                points: None,
             },
         ),
         Action::SetTask(r, i, j, s) => (

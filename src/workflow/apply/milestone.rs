@@ -96,6 +96,7 @@ pub(super) fn add_task(
     task: &TaskId,
     title: &str,
     kiro: bool,
+    points: Option<f64>,
 ) -> Result<Applied, Rejection> {
     let mut files = existing(current, milestone)?;
     if files.definition.task(task).is_some() {
@@ -104,10 +105,10 @@ pub(super) fn add_task(
             task: task.clone(),
         });
     }
-    files
-        .definition
-        .tasks
-        .push(Task::new(task.clone(), title.to_string(), kiro));
+    crate::workflow::points::check(points)?;
+    let mut added = Task::new(task.clone(), title.to_string(), kiro);
+    added.points = points;
+    files.definition.tasks.push(added);
     Ok(Applied {
         events: vec![Event::of(
             milestone.as_str(),
@@ -115,6 +116,7 @@ pub(super) fn add_task(
                 task_id: task.clone(),
                 title: title.to_string(),
                 kiro_workflow: kiro,
+                points,
             },
         )],
         summary: format!("{milestone}: add task {task}"),
@@ -200,18 +202,27 @@ mod tests {
 
     #[test]
     fn add_task_appends_and_refuses_a_duplicate() {
-        let applied = add_task(Some(with_tasks(&["a"])), &mid(), &tid("b"), "B", true).unwrap();
+        let applied =
+            add_task(Some(with_tasks(&["a"])), &mid(), &tid("b"), "B", true, None).unwrap();
         assert_eq!(applied.events[0].data["kiro_workflow"], true);
+        assert!(applied.events[0].data.get("points").is_none());
         let files = applied.files.unwrap();
         assert_eq!(files.definition.tasks[1].title, "B");
         assert!(files.definition.tasks[1].workflow().is_some());
         assert!(matches!(
-            add_task(Some(files), &mid(), &tid("a"), "", false),
+            add_task(Some(files.clone()), &mid(), &tid("a"), "", false, None),
             Err(Rejection::TaskExists { .. })
         ));
         assert!(matches!(
-            add_task(None, &mid(), &tid("a"), "", false),
+            add_task(None, &mid(), &tid("a"), "", false, None),
             Err(Rejection::NoSuchMilestone(_))
+        ));
+        let sized = add_task(Some(files.clone()), &mid(), &tid("c"), "", false, Some(3.0)).unwrap();
+        assert_eq!(sized.events[0].data["points"], 3.0);
+        assert_eq!(sized.files.unwrap().definition.tasks[2].points, Some(3.0));
+        assert!(matches!(
+            add_task(Some(files), &mid(), &tid("c"), "", false, Some(-1.0)),
+            Err(Rejection::Invalid(_))
         ));
     }
 

@@ -84,7 +84,13 @@ pub fn apply_with_source(
             task,
             title,
             kiro,
-        } => milestone::add_task(current, milestone, task, title, *kiro)?,
+            points,
+        } => milestone::add_task(current, milestone, task, title, *kiro, *points)?,
+        Op::SetTaskPoints {
+            milestone,
+            task,
+            points,
+        } => super::points::set_points(current, milestone, task, *points)?,
         Op::SetTaskStatus {
             milestone,
             task,
@@ -247,11 +253,18 @@ pub fn replay(
             }
         }
         Op::AddTask {
-            task, title, kiro, ..
+            task,
+            title,
+            kiro,
+            points,
+            ..
         } => {
             if let Some(existing) = merged.task_mut(task) {
                 if !title.is_empty() {
                     existing.title = title.clone();
+                }
+                if points.is_some() {
+                    existing.points = *points;
                 }
                 if *kiro && existing.kiro_workflow.is_none() {
                     existing.kiro_workflow = Some(Default::default());
@@ -382,6 +395,7 @@ mod tests {
                     task: tid("a"),
                     title: String::new(),
                     kiro: false,
+                    points: None,
                 },
             ),
             (
@@ -510,6 +524,7 @@ mod tests {
             task: tid("a"),
             title: "titled".into(),
             kiro: true,
+            points: None,
         };
         let merged = replay(Some(existing.clone()), None, &add, at()).unwrap();
         let definition = merged.files.unwrap().definition;

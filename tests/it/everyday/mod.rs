@@ -7,6 +7,7 @@ mod approvals;
 mod due;
 mod filters;
 mod guidance;
+mod help;
 mod removal;
 
 use std::ffi::OsStr;
