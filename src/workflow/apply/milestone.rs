@@ -5,7 +5,7 @@ use crate::model::{
     TaskStatus,
 };
 
-use super::{existing, Applied, Rejection};
+use super::{existing, existing_task, Applied, Rejection};
 
 /// `Op::NewMilestone`: a milestone that does not exist yet, with empty sessions and
 /// approvals.
@@ -134,13 +134,7 @@ pub(super) fn set_task_status(
     status: TaskStatus,
 ) -> Result<Applied, Rejection> {
     let mut files = existing(current, milestone)?;
-    let entry = files
-        .definition
-        .task_mut(task)
-        .ok_or_else(|| Rejection::NoSuchTask {
-            milestone: milestone.clone(),
-            task: task.clone(),
-        })?;
+    let entry = existing_task(&mut files, task)?;
     let previous = entry.status;
     entry.status = status;
     Ok(Applied {
