@@ -119,7 +119,7 @@ fn list(out: &Output, args: ListArgs) -> Result<(), CliError> {
             c.milestone_id,
             c.name,
             &c.commit[..12],
-            c.created_at,
+            super::time::short_time(&c.created_at),
             c.created_by
         ))?;
     }
@@ -225,6 +225,27 @@ pub fn recover(out: &Output, args: RecoverArgs) -> Result<(), CliError> {
     )
 }
 
+/// What cleanup removed from one milestone, in a sentence:
+/// `v1: removed 2 ended sessions (a, b) and 1 automatic checkpoint (pre-restore-x).`
+fn cleanup_sentence(milestone: &str, sessions: &[String], checkpoints: &[String]) -> String {
+    let part = |names: &[String], what: &str| -> Option<String> {
+        let plural = if names.len() == 1 { "" } else { "s" };
+        (!names.is_empty())
+            .then(|| format!("{} {what}{plural} ({})", names.len(), names.join(", ")))
+    };
+    let parts: Vec<String> = [
+        part(sessions, "ended session"),
+        part(checkpoints, "automatic checkpoint"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    match parts.as_slice() {
+        [] => format!("{milestone}: nothing to remove."),
+        parts => format!("{milestone}: removed {}.", parts.join(" and ")),
+    }
+}
+
 /// `milestone.retentionDays` (from git's `-c` first, then the config files); 7 when it
 /// is not set.
 fn configured_retention_days(store: &crate::store::Store) -> Result<u32, CliError> {
@@ -313,22 +334,20 @@ pub fn cleanup(out: &Output, args: CleanupArgs) -> Result<(), CliError> {
         return unreadable.finish();
     }
     for report in reports {
-        let names = |key: &str| {
+        let names = |key: &str| -> Vec<String> {
             report[key]
                 .as_array()
                 .map(|a| {
                     a.iter()
-                        .filter_map(|v| v.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
                 })
                 .unwrap_or_default()
         };
-        out.note(format!(
-            "{}: removed sessions [{}], checkpoints [{}]",
+        out.note(cleanup_sentence(
             report["milestone_id"].as_str().unwrap_or(""),
-            names("removed_sessions"),
-            names("removed_checkpoints")
+            &names("removed_sessions"),
+            &names("removed_checkpoints"),
         ))?;
     }
     out.note("What was removed stays in history: read it with `--at <commit>`.")?;

@@ -206,7 +206,7 @@ impl From<StoreError> for CliError {
                 kind: ErrorKind::Internal,
                 ..CliError::user(message)
             },
-            StoreError::NoIdentity | StoreError::UnusableIdentity(_) => CliError::user(message)
+            StoreError::NoIdentity | StoreError::BogusEmail(_) | StoreError::UnusableIdentity(_) => CliError::user(message)
                 .hint("tell git who you are:")
                 .hint("  git config --global user.name \"Your Name\"")
                 .hint("  git config --global user.email you@example.com"),

@@ -101,8 +101,11 @@ fn when(
 ) -> Result<Option<chrono::DateTime<chrono::Utc>>, CliError> {
     value
         .map(|text| {
-            super::when::parse_when(text, crate::clock::now())
-                .map_err(|e| CliError::user(format!("--{flag}: {e}")))
+            super::when::parse_when(text, crate::clock::now()).map_err(|e| {
+                CliError::user(format!("--{flag}: {e}")).hint(format!(
+                    "for example `--{flag} 2.weeks.ago` or `--{flag} \"2026-01-01 12:00\"`"
+                ))
+            })
         })
         .transpose()
 }

@@ -94,7 +94,9 @@ pub fn init(out: &Output, args: InitArgs) -> Result<(), CliError> {
 pub fn new(out: &Output, args: NewArgs) -> Result<(), CliError> {
     let id = milestone_id(&args.milestone)?;
     if let Some(due) = &args.due {
-        validate::parse_date_or_time(due).map_err(CliError::user)?;
+        validate::parse_date_or_time(due).map_err(|e| {
+            CliError::user(e).hint("for example `--due 2026-12-31` or `--due 2026-12-31T17:00:00Z`")
+        })?;
     }
     let store = open_store()?;
     let outcome = store.transact(Op::NewMilestone {
@@ -111,7 +113,11 @@ pub fn new(out: &Output, args: NewArgs) -> Result<(), CliError> {
 pub fn read_milestone_file(path: &std::path::Path) -> Result<Milestone, CliError> {
     let shown = path.display();
     let text = std::fs::read_to_string(path)
-        .map_err(|e| CliError::user(format!("cannot read {shown}: {e}")))?;
+        .map_err(|e| {
+            CliError::user(format!("cannot read {shown}: {e}")).hint(
+                "give a milestone YAML file (`git milestone export <m>` writes one), `-` for standard input, or a .milestones/ folder",
+            )
+        })?;
     parse_milestone_yaml(&text, path.file_stem().and_then(|s| s.to_str()))
         .map_err(|problem| CliError::user(format!("{shown}: {problem}")))
 }

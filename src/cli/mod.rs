@@ -278,14 +278,18 @@ fn open_store() -> Result<crate::store::Store, CliError> {
     Ok(store)
 }
 
+/// What an id may be, for the hint of an invalid one.
+const ID_RULE: &str =
+    "ids are 1 to 64 of A-Z a-z 0-9 . _ -, not starting with '.' or '-', without '..'";
+
 /// Parses a milestone id argument with a clear message.
 fn milestone_id(value: &str) -> Result<crate::model::MilestoneId, CliError> {
-    crate::model::MilestoneId::new(value).map_err(|e| CliError::user(e.to_string()))
+    crate::model::MilestoneId::new(value).map_err(|e| CliError::user(e.to_string()).hint(ID_RULE))
 }
 
 /// Parses a task id argument with a clear message.
 fn task_id(value: &str) -> Result<crate::model::TaskId, CliError> {
-    crate::model::TaskId::new(value).map_err(|e| CliError::user(e.to_string()))
+    crate::model::TaskId::new(value).map_err(|e| CliError::user(e.to_string()).hint(ID_RULE))
 }
 
 #[cfg(test)]

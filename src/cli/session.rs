@@ -90,9 +90,13 @@ fn start(out: &Output, args: StartArgs) -> Result<(), CliError> {
         ))
         .hint("end it first with `git milestone session end`"));
     }
-    let session = store
+    let mut session = store
         .worktree()
         .new_session(&milestone, store.identity()?, clock::now());
+    let config = store.config();
+    if crate::config::get_bool(config.as_ref(), "milestone.shareSessionHost") != Some(true) {
+        store.keep_session_place_local(&mut session)?;
+    }
     let id = session.session_id.clone();
     let outcome = store.transact(Op::StartSession {
         session: Box::new(session),
@@ -164,6 +168,9 @@ fn list(out: &Output, args: ListArgs) -> Result<(), CliError> {
         sessions.extend(unreadable.check(snapshot.sessions(m))?.unwrap_or_default());
     }
     sessions.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+    for session in &mut sessions {
+        store.add_local_session_place(session);
+    }
     if out.json {
         out.json_value(&sessions)?;
         return unreadable.finish();
@@ -188,7 +195,7 @@ fn list(out: &Output, args: ListArgs) -> Result<(), CliError> {
             s.session_id.as_str(),
             s.milestone_id.as_str(),
             status,
-            s.created_at,
+            super::time::short_time(&s.created_at),
             s.git_branch,
             s.user
         ))?;
@@ -199,9 +206,10 @@ fn list(out: &Output, args: ListArgs) -> Result<(), CliError> {
 fn show(out: &Output, args: ShowArgs) -> Result<(), CliError> {
     let id = SessionId::new(args.session).map_err(|e| CliError::user(e.to_string()))?;
     let store = open_store()?;
-    let session = store.snapshot()?.find_session(&id)?.ok_or_else(|| {
+    let mut session = store.snapshot()?.find_session(&id)?.ok_or_else(|| {
         CliError::user(format!("no session {id}")).hint("`git milestone session list` lists them")
     })?;
+    store.add_local_session_place(&mut session);
     if out.json {
         return out.json_value(&session);
     }
@@ -213,17 +221,26 @@ fn show(out: &Output, args: ShowArgs) -> Result<(), CliError> {
     };
     out.line(format!("Status:    {status}"))?;
     out.line(format!("User:      {} <{}>", session.user, session.email))?;
-    out.line(format!("Host:      {}", session.host))?;
-    out.line(format!("Directory: {}", session.working_directory))?;
+    // Another clone's session keeps its place there (milestone.shareSessionHost).
+    let or_unshared = |text: &str| match text {
+        "" => "(not shared)".to_string(),
+        text => text.to_string(),
+    };
+    out.line(format!("Host:      {}", or_unshared(&session.host)))?;
+    out.line(format!(
+        "Directory: {}",
+        or_unshared(&session.working_directory)
+    ))?;
     out.line(format!("Branch:    {}", session.git_branch))?;
     out.line(format!(
         "Started:   {}  at {}",
-        session.created_at,
+        super::time::short_time(&session.created_at),
         session.head.as_deref().unwrap_or("(no commit)")
     ))?;
     if let Some(ended) = &session.ended_at {
         out.line(format!(
-            "Ended:     {ended}  at {}",
+            "Ended:     {}  at {}",
+            super::time::short_time(ended),
             session.end_head.as_deref().unwrap_or("(no commit)")
         ))?;
     }

@@ -100,7 +100,12 @@ pub fn run(out: &Output, command: TaskCommand) -> Result<(), CliError> {
     match command {
         TaskCommand::Add(args) => add(out, args),
         TaskCommand::Set(args) => {
-            let status = args.status.parse().map_err(CliError::user)?;
+            let status = args.status.parse().map_err(|e: String| {
+                CliError::user(e).hint(format!(
+                    "for example `git milestone task set {} {} completed`",
+                    args.milestone, args.task
+                ))
+            })?;
             set(out, &args.milestone, &args.task, status)
         }
         TaskCommand::SetPoints(args) => set_points(out, args),

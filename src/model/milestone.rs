@@ -63,20 +63,27 @@ impl Milestone {
         }
     }
 
-    /// The task with this id.
+    /// The task with this id, or the one a `task mv` gave a new id.
     pub fn task(&self, id: &TaskId) -> Option<&Task> {
+        let id = self.resolve_task(id);
         self.tasks.iter().find(|t| &t.id == id)
     }
 
-    /// The task with this id, mutable.
+    /// The task with this id (or a renamed one's old id), mutable.
     pub fn task_mut(&mut self, id: &TaskId) -> Option<&mut Task> {
-        self.tasks.iter_mut().find(|t| &t.id == id)
+        let id = self.resolve_task(id).clone();
+        self.tasks.iter_mut().find(|t| t.id == id)
+    }
+
+    /// Whether a task has exactly this id now (an old name of a renamed task does not).
+    pub fn has_task_id(&self, id: &TaskId) -> bool {
+        self.tasks.iter().any(|t| &t.id == id)
     }
 
     /// The id the task once called `id` has now: `id` itself when a task has it,
     /// else where `task mv` took it (renames are kept flattened, one step each).
     pub fn resolve_task<'a>(&'a self, id: &'a TaskId) -> &'a TaskId {
-        if self.task(id).is_some() {
+        if self.has_task_id(id) {
             return id;
         }
         self.renamed_tasks.get(id).unwrap_or(id)

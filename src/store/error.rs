@@ -42,6 +42,9 @@ pub enum StoreError {
     /// No git identity to record the operation with.
     #[error("no git identity is configured, and every operation is recorded with one")]
     NoIdentity,
+    /// No identity is configured and the email git would guess has no domain.
+    #[error("unable to auto-detect your email address (got '{0}'), and every operation is recorded with one")]
+    BogusEmail(String),
     /// The configured git identity cannot make a signature.
     #[error("your git identity is not usable: {}", .0.message())]
     UnusableIdentity(#[source] git2::Error),

@@ -1,4 +1,5 @@
-//! Who makes an operation: the git identity, resolved the way `git commit` does.
+//! Who makes an operation: the git identity, resolved the way `git commit` does
+//! (settings and environment first, then what the system says, see `system_ident`).
 
 use git2::{Config, Repository, Signature, Time};
 
@@ -34,7 +35,22 @@ pub fn signature(
             .or_else(|| config_value(config(), &format!("{section}.{field}")))
             .or_else(|| config_value(config(), &format!("user.{field}")))
     };
-    match (lookup("name"), lookup("email")) {
+    let (name, email) = (lookup("name"), lookup("email"));
+    // Where the settings are silent, guess as git does, unless told not to.
+    let guess = name.is_none() || email.is_none();
+    let config_only =
+        guess && crate::config::get_bool(config(), "user.useConfigOnly") == Some(true);
+    let email = match email {
+        Some(email) => Some(email),
+        None => match super::system_ident::email() {
+            Ok(email) if !config_only || std::env::var_os("EMAIL").is_some() => Some(email),
+            Ok(_) => None,
+            Err(bogus) if !config_only => return Err(StoreError::BogusEmail(bogus)),
+            Err(_) => None,
+        },
+    };
+    let name = name.or_else(|| (!config_only).then(super::system_ident::name).flatten());
+    match (name, email) {
         (Some(name), Some(email)) => Signature::new(&name, &email, &Time::new(time.timestamp(), 0))
             .map_err(StoreError::UnusableIdentity),
         _ => Err(StoreError::NoIdentity),

@@ -15,7 +15,9 @@ pub mod message;
 mod pack;
 mod progress;
 pub mod refs;
+mod session_place;
 mod snapshot;
+mod system_ident;
 mod transact;
 
 use std::path::{Path, PathBuf};

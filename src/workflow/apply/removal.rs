@@ -68,16 +68,16 @@ pub fn rename_task(
     let mut files = current.ok_or_else(|| Rejection::NoSuchMilestone(milestone.clone()))?;
     let definition = &mut files.definition;
     let old = definition.resolve_task(task).clone();
-    if definition.task(&old).is_none() {
+    if !definition.has_task_id(&old) {
         return Err(no_such_task(milestone, task));
     }
-    if definition.task(new_task).is_some() {
+    if definition.has_task_id(new_task) {
         return Err(Rejection::TaskExists {
             milestone: milestone.clone(),
             task: new_task.clone(),
         });
     }
-    if let Some(entry) = definition.task_mut(&old) {
+    if let Some(entry) = definition.tasks.iter_mut().find(|t| t.id == old) {
         entry.id = new_task.clone();
     }
     for target in definition.renamed_tasks.values_mut() {
@@ -153,6 +153,18 @@ mod tests {
         assert_eq!(definition.resolve_task(&t("c")), &t("d"));
         assert_eq!(definition.resolve_task(&t("b")), &t("b"));
         assert!(definition.task(&t("d")).is_some());
+    }
+
+    #[test]
+    fn a_task_can_be_renamed_back_and_old_names_still_find_it() {
+        let there = rename_task(Some(files(&["a"])), &m(), &t("a"), &t("b")).unwrap();
+        let back = rename_task(there.files, &m(), &t("b"), &t("a")).unwrap();
+        let definition = back.files.unwrap().definition;
+        assert!(definition.has_task_id(&t("a")));
+        assert_eq!(
+            definition.task(&t("b")).map(|task| task.id.as_str()),
+            Some("a")
+        );
     }
 
     #[test]

@@ -35,12 +35,16 @@ pub fn hermetic(program: impl AsRef<OsStr>, home: &Path) -> Command {
         .env("GIT_COMMITTER_NAME", COMMITTER_NAME)
         .env("GIT_COMMITTER_EMAIL", COMMITTER_EMAIL)
         .env("LC_ALL", "C")
+        // Text output shows local times, as git does; pin the zone.
+        .env("TZ", "UTC")
         .stdin(Stdio::null());
     cmd
 }
 
-/// Removes the identity variables [`hermetic`] sets.
+/// Removes the identity variables [`hermetic`] sets, and turns off guessing one from
+/// the system (`user.useConfigOnly`), which would depend on the machine's host name.
 pub fn without_identity(cmd: &mut Command) -> &mut Command {
+    cmd.env("GIT_CONFIG_PARAMETERS", "'user.useConfigOnly'='true'");
     for var in [
         "GIT_AUTHOR_NAME",
         "GIT_AUTHOR_EMAIL",

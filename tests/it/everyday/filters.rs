@@ -65,5 +65,8 @@ fn events_and_timeline_filter_like_git_log() {
     let text = text.split_once(' ').map(|(_, rest)| rest).unwrap_or("");
     insta::assert_snapshot!(text, @r#"2026-11-20 09:00 v1         task_added             Bob  {"task_id":"api","title":"","kiro_workflow":false}"#);
     let err = repo.fails(["events", "--since", "soon"], 1);
-    insta::assert_snapshot!(err, @r#"error: --since: invalid date "soon": use a date such as 2026-01-01 or "2026-01-01 12:00", or a relative one such as yesterday or 2.weeks.ago"#);
+    insta::assert_snapshot!(err, @r#"
+    error: --since: invalid date "soon": use a date such as 2026-01-01 or "2026-01-01 12:00", or a relative one such as yesterday or 2.weeks.ago
+    hint: for example `--since 2.weeks.ago` or `--since "2026-01-01 12:00"`
+    "#);
 }

@@ -8,6 +8,10 @@ mod due;
 mod filters;
 mod guidance;
 mod help;
+mod hints;
+mod identity;
+mod layout;
+mod privacy;
 mod removal;
 
 use std::ffi::OsStr;

@@ -92,6 +92,9 @@ fn task_rm_and_mv_keep_history_and_old_names() {
         repo.json(["show", "v1"])["tasks"][0]["status"],
         "in_progress"
     );
+    // So does a command.
+    ok_now(&repo, ["task", "complete", "v1", "api"]);
+    assert_eq!(repo.json(["show", "v1"])["tasks"][0]["status"], "completed");
     // Taken and missing ids are refused with a hint.
     ok_now(&repo, ["task", "add", "v1", "ui"]);
     let taken = fails_now(&repo, ["task", "mv", "v1", "ui", "rest-api"], 1);
