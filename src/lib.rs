@@ -13,6 +13,7 @@ pub mod hooks;
 pub mod migrate;
 pub mod model;
 pub mod report;
+pub mod sign;
 pub mod store;
 pub mod sync;
 pub mod workflow;

@@ -258,7 +258,8 @@ fn task(u: &mut Unstructured<'_>) -> Result<Task> {
         title: text(u)?,
         status: *u.choose(&TaskStatus::ALL)?,
         kiro_workflow: maybe(u, workflow)?,
-        extra: extra(u, &["id", "title", "status", "kiro_workflow"])?,
+        points: maybe(u, |u| u.arbitrary())?,
+        extra: extra(u, &["id", "title", "status", "kiro_workflow", "points"])?,
     })
 }
 
@@ -297,6 +298,7 @@ pub fn milestone(u: &mut Unstructured<'_>, id: MilestoneId) -> Result<Milestone>
         due: maybe(u, |u| Ok(pick(u, &DATES)?.to_string()))?,
         tasks: list(u, 4, task)?,
         kiro_configuration: maybe(u, configuration)?,
+        renamed_tasks: Default::default(),
         extra: extra(
             u,
             &[
@@ -331,6 +333,8 @@ fn session(u: &mut Unstructured<'_>, milestone: MilestoneId) -> Result<Session> 
                 subject: text(u)?,
             })
         })?,
+        branches: Vec::new(),
+        rewrites: Vec::new(),
     })
 }
 
@@ -367,11 +371,14 @@ fn approval(u: &mut Unstructured<'_>, milestone: &MilestoneId) -> Result<Approva
                 decided_by: maybe(u, text)?,
                 decided_at: maybe(u, stamp)?,
                 comments: maybe(u, text)?,
+                verification: None,
+                key: None,
             })
         })?,
         open_to_anyone: u.arbitrary()?,
         criteria: list(u, 2, text)?,
         deliverables: list(u, 2, text)?,
+        ignored: Vec::new(),
     })
 }
 
@@ -437,6 +444,7 @@ pub fn op(u: &mut Unstructured<'_>) -> Result<Op> {
             task: task_id(u)?,
             title: text(u)?,
             kiro: u.arbitrary()?,
+            points: maybe(u, |u| u.arbitrary())?,
         },
         4 => Op::SetTaskStatus {
             milestone: m,
@@ -519,6 +527,7 @@ pub fn op(u: &mut Unstructured<'_>) -> Result<Op> {
                     reason: maybe(u, text)?,
                 })
             })?,
+            ignored: list(u, 2, commit_id)?,
         },
         _ => Op::Cleanup {
             milestone: m,

@@ -77,6 +77,7 @@ pub fn request_lines(out: &Output, r: &ApprovalRequest) -> Vec<String> {
         lines.push("Approvers:".into());
     }
     lines.extend(r.approvers.iter().map(|a| approver_line(out, a)));
+    lines.extend(ignored_lines(r));
     if r.status == Decision::Pending {
         lines.push(String::new());
         lines.push(format!(
@@ -99,5 +100,32 @@ fn approver_line(out: &Output, a: &Approver) -> String {
     if let Some(comment) = a.comments.as_deref().filter(|c| !c.is_empty()) {
         line.push_str(&format!(": {comment:?}"));
     }
+    if let Some(verification) = a.verification {
+        line.push_str(&format!("  [{}", verification.as_str()));
+        if let Some(key) = &a.key {
+            line.push_str(&format!(" {key}"));
+        }
+        line.push(']');
+    }
     line.trim_end().to_string()
+}
+
+/// The decisions that did not count under the trust list, with why.
+fn ignored_lines(r: &ApprovalRequest) -> Vec<String> {
+    if r.ignored.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![String::new(), "Not counted:".to_string()];
+    lines.extend(r.ignored.iter().map(|d| {
+        format!(
+            "  {:<10} {} by {}, {}: {} [{}]",
+            d.role,
+            d.decision.as_str(),
+            d.decided_by,
+            short_time(&d.decided_at),
+            d.reason,
+            d.verification.as_str()
+        )
+    }));
+    lines
 }

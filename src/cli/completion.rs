@@ -106,7 +106,9 @@ _git_milestone ()
 "#;
 
 pub fn completions(out: &Output, args: CompletionsArgs) -> Result<(), CliError> {
-    let mut command = super::help::command();
+    // The plain definition: the help's one might hide the global options, which the
+    // scripts must still complete after every command.
+    let mut command = <super::Cli as clap::CommandFactory>::command();
     let mut script = Vec::new();
     let name = "git-milestone";
     match args.shell {

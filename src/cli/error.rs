@@ -162,6 +162,9 @@ impl From<Rejection> for CliError {
                 "`git log refs/milestones` lists the commits; choose one where the milestone existed",
             ),
             Rejection::Invalid(_) => error,
+            Rejection::NotAuthorized(_) => error
+                .hint("trust and roles change only by an operation signed with an owner's trusted key")
+                .hint("`git milestone trust list` and `git milestone roles list` show who that is"),
         }
     }
 }
@@ -215,6 +218,9 @@ impl From<StoreError> for CliError {
             }
             StoreError::UnknownRevision(_) | StoreError::NotInHistory(_) => CliError::user(message)
                 .hint("give a checkpoint name (`git milestone checkpoint list`) or a commit of `git log refs/milestones`"),
+            StoreError::Signing(_) => CliError::user(message)
+                .hint("nothing was written; operations are signed as your commits are (commit.gpgSign or milestone.sign, gpg.format, user.signingKey)")
+                .hint("fix the key or the agent, or turn signing off for milestones: git config milestone.sign false"),
             // libgit2's failures are mostly about the repository (permissions, a
             // damaged object), which the user can look into.
             StoreError::Git(_) => CliError::user(message),

@@ -177,7 +177,30 @@ pub fn events(out: &Output, args: EventsArgs) -> Result<(), CliError> {
         events.reverse();
     }
     out.page(store.config().as_ref());
-    print_events(out, &events)
+    if out.json {
+        return print_events(out, &events);
+    }
+    // Signed operations are marked as `git log --format=%G?` marks them: G for a
+    // good signature, B for a bad one.
+    let mut marks = std::collections::HashMap::new();
+    for e in &events {
+        let mark = marks.entry(e.commit.clone()).or_insert_with(|| {
+            let signer = git2::Oid::from_str(&e.commit)
+                .map(|id| store.signer_of(id, None))
+                .unwrap_or(crate::model::Signer::Unsigned);
+            match signer {
+                crate::model::Signer::Key { .. } => " G",
+                crate::model::Signer::Bad { .. } => " B",
+                crate::model::Signer::Unsigned => "",
+            }
+        });
+        let line = event_line(out, e);
+        out.line(match line.split_once(' ') {
+            Some((commit, rest)) if !mark.is_empty() => format!("{commit}{mark} {rest}"),
+            _ => line,
+        })?;
+    }
+    Ok(())
 }
 
 pub fn timeline(out: &Output, args: TimelineArgs) -> Result<(), CliError> {

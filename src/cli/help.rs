@@ -64,6 +64,15 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("hooks install", "git milestone hooks install"),
     ("hooks uninstall", "git milestone hooks uninstall"),
     ("hooks status", "git milestone hooks status --json"),
+    ("trust", "git milestone trust add alice@example.com --key ~/.ssh/id_ed25519.pub"),
+    ("trust add", "git milestone trust add bob@example.com --key bob.pub"),
+    ("trust rm", "git milestone trust rm carol@example.com --key carol-old.pub"),
+    ("trust list", "git milestone trust list --json"),
+    ("roles", "git milestone roles add lead bob@example.com"),
+    ("roles add", "git milestone roles add lead bob@example.com"),
+    ("roles rm", "git milestone roles rm lead bob@example.com"),
+    ("roles list", "git milestone roles list"),
+    ("verify", "git milestone verify refs/milestones@{1}..refs/milestones --strict"),
     ("demo", "git milestone demo /tmp/milestone-demo"),
     ("completions", "git milestone completions bash > ~/.local/share/bash-completion/completions/git-milestone"),
     ("install-man", "git milestone install-man"),
@@ -249,7 +258,15 @@ mod tests {
     fn the_man_page_renders_with_every_command() {
         let page = String::from_utf8(man_page().unwrap()).unwrap();
         assert!(page.contains(".TH git-milestone"));
-        for name in ["sync", "checkpoint", "approval", "events"] {
+        for name in [
+            "sync",
+            "checkpoint",
+            "approval",
+            "events",
+            "trust",
+            "roles",
+            "verify",
+        ] {
             assert!(page.contains(name), "{name} missing from the man page");
         }
     }

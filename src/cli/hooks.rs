@@ -18,11 +18,20 @@ use super::{open_store, CliError, ErrorKind, Output};
 pub enum HooksCommand {
     /// Install the hooks into the hooks folder git uses; hooks already there keep
     /// running (first), and `uninstall` puts them back.
-    Install,
+    Install(InstallArgs),
     /// Remove the hooks and put back the hooks they chained.
     Uninstall,
     /// Show which hooks are installed, where, and what they chain.
     Status,
+}
+
+/// `hooks install`.
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// In a bare repository (the one teammates push to): install a pre-receive guard
+    /// that refuses pushes of refs/meta/milestones whose operations fail `verify`.
+    #[arg(long)]
+    pub server: bool,
 }
 
 /// `hook`: what an installed shim runs.
@@ -51,7 +60,17 @@ pub fn run(out: &Output, command: HooksCommand) -> Result<(), CliError> {
     let store = open_store()?;
     let dir = install::hooks_dir(store.repo())?;
     match command {
-        HooksCommand::Install => {
+        HooksCommand::Install(InstallArgs { server: true }) => {
+            let binary = this_binary()?;
+            let path = crate::hooks::server::install(&store, &dir.path, &binary)
+                .map_err(|e| CliError::user(e.to_string()).hint("run it in the bare repository (`git -C <repo.git> milestone hooks install --server`); move a pre-receive hook of your own aside first"))?;
+            if out.json {
+                return out
+                    .json_value(&json!({"installed": [crate::hooks::server::HOOK], "path": path}));
+            }
+            out.note(format!("Installed the server guard: {}", path.display()))
+        }
+        HooksCommand::Install(_) => {
             // The post-commit shim records in the background only where this
             // worktree's git-milestone folder is there for its marker.
             let _ = std::fs::create_dir_all(store.local_dir());
@@ -186,6 +205,9 @@ fn status(out: &Output, dir: &HooksDir) -> Result<(), CliError> {
 /// one line, unless something went wrong. In the background (`--pending`) it prints
 /// nothing: its problems are kept for the next command to report.
 pub fn hook(args: HookArgs) -> Result<(), CliError> {
+    if args.name == crate::hooks::server::HOOK {
+        return guard_push();
+    }
     let marker = args.pending.clone().map(Marker::adopt);
     let head = args
         .head
@@ -237,6 +259,23 @@ pub fn hook(args: HookArgs) -> Result<(), CliError> {
             hints: Vec::new(),
         })
     }
+}
+
+/// The server guard: refuses the push, saying why to the pusher (receive-pack sends
+/// the hook's stderr back), when its new operations do not hold.
+fn guard_push() -> Result<(), CliError> {
+    let mut input = String::new();
+    let _ = std::io::stdin().lock().read_to_string(&mut input);
+    let store = crate::store::Store::open_from_env()?;
+    let refusals = crate::hooks::server::check_push(&store, &input)?;
+    if refusals.is_empty() {
+        return Ok(());
+    }
+    for refusal in &refusals {
+        say(&format!("git-milestone: refused: {refusal}"));
+    }
+    Err(CliError::user("push refused by the git-milestone server guard")
+        .hint("sign your operations with a trusted key (`git milestone trust list`), then `git milestone sync`"))
 }
 
 /// Says what a recording did (the tasks it moved, only when someone sees it) and what

@@ -49,7 +49,7 @@ pub const SECTIONS: &[Section] = &[
         ],
     },
     Section {
-        title: "FILES",
+        title: "FILES AND REFS",
         paragraphs: &[
             "refs/milestones: the chain of operations, one commit each. Each commit's tree holds the whole state:",
             "    format                                   layout version (\"1\")\n    milestones/<m>/milestone.yaml            title, due, tasks, kiro_workflow, kiro_configuration\n    milestones/<m>/state.json                the state saved by state save\n    milestones/<m>/sessions/<session>.json   work sessions\n    milestones/<m>/approvals/<id>.yaml       approval requests",
@@ -162,7 +162,7 @@ mod tests {
             "HOOKS AND TRAILERS",
             "SYNC",
             "CONFIGURATION",
-            "FILES",
+            "FILES AND REFS",
             "EXAMPLES",
         ] {
             assert!(page.contains(&format!(".SH {title}\n")), "{title}");

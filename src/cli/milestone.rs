@@ -371,7 +371,8 @@ pub fn show(out: &Output, args: ReadArgs) -> Result<(), CliError> {
     }
     out.line("")?;
     print_tasks(out, m)?;
-    print_pending_approvals(out, &files)
+    print_pending_approvals(out, &files)?;
+    super::trust::note_unverified(out, &store, &files)
 }
 
 fn print_pending_approvals(out: &Output, files: &MilestoneFiles) -> Result<(), CliError> {
@@ -426,7 +427,8 @@ pub fn status(out: &Output, args: StatusArgs) -> Result<(), CliError> {
         return dashboard(out);
     };
     let id = milestone_id(&id)?;
-    let files = load(&open_store()?, &id)?;
+    let store = open_store()?;
+    let files = load(&store, &id)?;
     let m = &files.definition;
     let detail = view::detail(&files);
     if out.json {
@@ -435,7 +437,8 @@ pub fn status(out: &Output, args: StatusArgs) -> Result<(), CliError> {
     out.line(milestone_line(out, &detail.summary))?;
     out.line("")?;
     print_tasks(out, m)?;
-    print_pending_approvals(out, &files)
+    print_pending_approvals(out, &files)?;
+    super::trust::note_unverified(out, &store, &files)
 }
 
 fn dashboard(out: &Output) -> Result<(), CliError> {

@@ -25,6 +25,7 @@ mod suggest;
 mod sync;
 mod task;
 mod time;
+mod trust;
 mod usage;
 mod view;
 mod watch;
@@ -116,6 +117,15 @@ pub enum Command {
     Cleanup(checkpoint::CleanupArgs),
     /// Fetch, merge and push refs/milestones with a remote; nothing is ever lost.
     Sync(sync::SyncArgs),
+    /// Trusted public keys per email: who can sign decisions that count.
+    #[command(subcommand)]
+    Trust(trust::TrustCommand),
+    /// Role members: who decides for which approver role.
+    #[command(subcommand)]
+    Roles(trust::RolesCommand),
+    /// Check the signatures of operations and the authority of each decision; exit 1
+    /// when any does not hold.
+    Verify(trust::VerifyArgs),
     /// Walk through the whole flow in a throw-away repository.
     Demo(demo::DemoArgs),
     /// Print each new event as it lands (from commands, hooks or a sync), and
@@ -177,6 +187,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Session(command) => session::run(&out, command),
         Command::Cleanup(args) => checkpoint::cleanup(&out, args),
         Command::Sync(args) => sync::sync(&out, args),
+        Command::Trust(command) => trust::run_trust(&out, command),
+        Command::Roles(command) => trust::run_roles(&out, command),
+        Command::Verify(args) => trust::verify(&out, args),
         Command::Demo(args) => demo::demo(&out, args),
         Command::Watch(args) => watch::watch(&out, args),
         Command::Hooks(command) => hooks::run(&out, command),

@@ -205,14 +205,16 @@ impl Output {
         }
     }
 
-    /// Prints `text` and a newline.
+    /// Prints `text` and a newline, its control characters escaped (see
+    /// [`escape_controls`]).
     pub fn line(&self, text: impl AsRef<str>) -> Result<(), CliError> {
+        let text = escape_controls(text.as_ref());
         let mut pager = self.pager.borrow_mut();
         if let Some(stdin) = pager.as_mut().and_then(|p| p.stdin.as_mut()) {
-            writeln!(stdin, "{}", text.as_ref())?;
+            writeln!(stdin, "{text}")?;
         } else {
             let mut stdout = std::io::stdout().lock();
-            writeln!(stdout, "{}", text.as_ref())?;
+            writeln!(stdout, "{text}")?;
         }
         Ok(())
     }
@@ -282,6 +284,73 @@ impl Drop for Output {
         if let Some(mut child) = self.pager.get_mut().take() {
             drop(child.stdin.take());
             let _ = child.wait();
+        }
+    }
+}
+
+/// `text` with every control character that could move the cursor, clear the screen,
+/// set the terminal's title or hide what follows written as a C escape (`\033`,
+/// `\a`), as git quotes odd file names. Titles, event types and data come from
+/// whoever pushed them. Line breaks and tabs stay, and so do the color codes
+/// (`ESC [ digits ; … m`) that this program paints with.
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    let odd = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(odd) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if c == '\x1b' {
+            if let Some(len) = color_code_len(rest) {
+                out.push_str(&rest[..len]);
+                rest = &rest[len..];
+                continue;
+            }
+        }
+        match c {
+            '\x07' => out.push_str("\\a"),
+            '\x08' => out.push_str("\\b"),
+            '\r' => out.push_str("\\r"),
+            c if odd(c) && (c as u32) < 0x100 => out.push_str(&format!("\\{:03o}", c as u32)),
+            c if odd(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The length of a color code (SGR: `ESC [`, digits and `;`, `m`) at the start of
+/// `text`, if there is one.
+fn color_code_len(text: &str) -> Option<usize> {
+    let body = text.strip_prefix("\x1b[")?;
+    let params = body
+        .bytes()
+        .take_while(|b| b.is_ascii_digit() || *b == b';')
+        .count();
+    (body.as_bytes().get(params) == Some(&b'm')).then_some(2 + params + 1)
+}
+
+#[cfg(test)]
+mod escape_tests {
+    use super::escape_controls;
+
+    #[test]
+    fn terminal_commands_are_escaped_and_colors_kept() {
+        let cases = [
+            ("plain title", "plain title"),
+            ("two\nlines\tand a tab", "two\nlines\tand a tab"),
+            ("\x1b]0;pwned\x07", "\\033]0;pwned\\a"),
+            ("\x1b[2Jcleared", "\\033[2Jcleared"),
+            ("\x1b[32mgreen\x1b[0m", "\x1b[32mgreen\x1b[0m"),
+            ("nul\0here\r", "nul\\000here\\r"),
+            ("c1 \u{9b}31m", "c1 \\23331m"),
+            ("line separator \u{2028}", "line separator \u{2028}"),
+            ("del\x7f", "del\\177"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(escape_controls(input), expected, "{input:?}");
         }
     }
 }

@@ -180,6 +180,9 @@ fn describe_event(kind: EventKind) -> Option<String> {
         EventKind::KiroApprovalGranted { task_id, .. } => {
             format!("Task {task_id}: approval granted")
         }
+        EventKind::KiroApprovalIgnored { reason, .. } => format!(
+            "Recorded, but it does not count: {reason} (`git milestone trust list` and `roles list` show who may decide)"
+        ),
         EventKind::KiroApprovalRejected {
             task_id,
             rejected_by,
@@ -266,6 +269,10 @@ fn list(out: &Output, args: ListArgs) -> Result<(), CliError> {
             Decision::Pending => format!("waiting for {}", r.pending_roles().join(", ")),
             other => other.as_str().to_string(),
         };
+        let detail = match r.ignored.len() {
+            0 => detail,
+            n => format!("{detail} ({n} decision(s) not counted)"),
+        };
         out.line(format!(
             "{:<40} {}/{}  {}  {detail}",
             r.id,
@@ -281,6 +288,19 @@ fn list(out: &Output, args: ListArgs) -> Result<(), CliError> {
 pub fn request_json(r: &ApprovalRequest) -> serde_json::Value {
     let mut value = serde_json::to_value(r).unwrap_or_default();
     value["transition"] = serde_json::Value::from(r.transition());
+    // Each decision says how it stands against the trust list; one made before
+    // decisions were checked was not signed.
+    if let Some(approvers) = value["approvers"].as_array_mut() {
+        for (approver, stored) in approvers.iter_mut().zip(&r.approvers) {
+            if stored.status == Decision::Pending {
+                continue;
+            }
+            let verification = stored.verification.map_or("unsigned", |v| v.as_str());
+            approver["verification"] = serde_json::Value::from(verification);
+            approver["key"] = serde_json::json!(stored.key);
+        }
+    }
+    value["ignored"] = serde_json::to_value(&r.ignored).unwrap_or_default();
     value
 }
 

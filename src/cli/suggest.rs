@@ -111,4 +111,16 @@ mod tests {
         assert_eq!(near("frontend"), None);
         assert_eq!(near("zz"), None);
     }
+
+    proptest::proptest! {
+        /// A suggestion is one of the candidates, never what was typed, and near it.
+        #[test]
+        fn suggestions_are_other_near_candidates(typed in "[a-z0-9.]{1,12}", ids in proptest::collection::vec("[a-z0-9.]{1,12}", 0..8)) {
+            if let Some(near) = closest(&typed, ids.iter().map(String::as_str)) {
+                proptest::prop_assert!(ids.contains(&near));
+                proptest::prop_assert_ne!(&near, &typed);
+                proptest::prop_assert!(distance(&typed, &near) <= (typed.chars().count() / 3).max(1));
+            }
+        }
+    }
 }

@@ -121,6 +121,17 @@ fn show(out: &Output, event: &EventRecord, exec: Option<&str>) -> Result<(), Cli
 /// Runs `command` for `event`. Its failure is reported and watching goes on: one bad
 /// event must not stop the stream.
 fn run(command: &str, event: &EventRecord, json: &str) -> Result<(), CliError> {
+    // The environment cannot hold a NUL (spawning would fail and end the watch), and
+    // what a teammate pushed may have one: skip that event, say so, go on.
+    let milestone = event.milestone_id.as_deref().unwrap_or("");
+    if milestone.contains('\0') || event.event_type.contains('\0') {
+        let _ = writeln!(
+            std::io::stderr(),
+            "watch: skipped --exec for the event at {}: its milestone or type holds a NUL, which the environment cannot carry",
+            event.commit.get(..7).unwrap_or(&event.commit)
+        );
+        return Ok(());
+    }
     let mut child = Command::new("sh")
         .arg("-c")
         .arg(command)
@@ -160,5 +171,25 @@ mod tests {
         for bad in ["-1", "NaN", "inf", "", "five", "1e300"] {
             assert!(parse_seconds(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn an_event_the_environment_cannot_carry_is_skipped_and_the_next_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let marker = dir.path().join("ran");
+        let command = format!("cat >> '{}'", marker.display());
+        let event = |event_type: &str| EventRecord {
+            timestamp: "2026-01-01T00:00:00.000Z".into(),
+            milestone_id: Some("m".into()),
+            session_id: None,
+            event_type: event_type.into(),
+            data: serde_json::json!({}),
+            user: "u".into(),
+            commit: "0123456789".into(),
+        };
+        run(&command, &event("bad\0type"), "first").unwrap();
+        assert!(!marker.exists(), "the command did not run for it");
+        run(&command, &event("note"), "second").unwrap();
+        assert_eq!(std::fs::read_to_string(&marker).unwrap(), "second\n");
     }
 }

@@ -10,21 +10,18 @@ pub fn parse_when(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, Strin
     let text = text.trim();
     let words = text.to_ascii_lowercase().replace(['.', '_'], " ");
     let words: Vec<&str> = words.split_whitespace().collect();
-    match words.as_slice() {
-        ["now"] => return Ok(now),
-        ["yesterday"] => return Ok(now - Duration::days(1)),
-        ["today"] => return Ok(local_midnight(now)),
-        [count, unit, "ago"] | [count, unit] if count.parse::<i64>().is_ok() => {
-            if let Some(span) = span(count.parse().unwrap_or(0), unit) {
-                return Ok(now - span);
-            }
-        }
-        [unit, "ago"] => {
-            if let Some(span) = span(1, unit) {
-                return Ok(now - span);
-            }
-        }
-        _ => {}
+    // A span so long that the time would fall out of the calendar is no date at all.
+    let back = |count: i64, unit: &str| span(count, unit).and_then(|s| now.checked_sub_signed(s));
+    let relative = match words.as_slice() {
+        ["now"] => Some(now),
+        ["yesterday"] => back(1, "day"),
+        ["today"] => Some(local_midnight(now)),
+        [unit, "ago"] => back(1, unit),
+        [count, unit, "ago"] | [count, unit] => count.parse().ok().and_then(|n| back(n, unit)),
+        _ => None,
+    };
+    if let Some(time) = relative {
+        return Ok(time);
     }
     absolute(text).ok_or_else(|| {
         format!("invalid date {text:?}: use a date such as 2026-01-01 or \"2026-01-01 12:00\", or a relative one such as yesterday or 2.weeks.ago")
@@ -109,6 +106,20 @@ mod tests {
         }
         for bad in ["soon", "2.fortnights.ago", "2026-13-01", ""] {
             assert!(parse_when(bad, now).is_err(), "{bad}");
+        }
+        assert!(parse_when("99999999.years.ago", now).is_err());
+    }
+
+    proptest::proptest! {
+        /// Any text gives a time or an error, never a panic; a relative time is never
+        /// after now.
+        #[test]
+        fn any_text_is_a_time_or_an_error(count in proptest::num::i64::ANY, unit in "[a-z]{0,8}", text in ".{0,40}") {
+            let now = DateTime::parse_from_rfc3339("2026-12-05T12:00:00Z").unwrap().with_timezone(&Utc);
+            let _ = parse_when(&text, now);
+            if let Ok(t) = parse_when(&format!("{count}.{unit}.ago"), now) {
+                proptest::prop_assert!(count < 0 || t <= now);
+            }
         }
     }
 }

@@ -51,7 +51,7 @@ pub fn recorded_binary(content: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// `value` in single quotes, for sh: every byte is literal except `'`, written `'\''`.
-fn shell_quote(value: &[u8]) -> Vec<u8> {
+pub(crate) fn shell_quote(value: &[u8]) -> Vec<u8> {
     let mut quoted = vec![b'\''];
     for &b in value {
         if b == b'\'' {

@@ -66,6 +66,7 @@ pub fn parse_approval(text: &str, stem: &str) -> Result<ApprovalRequest, Invalid
         approvers,
         criteria: texts(document.get("approval_criteria")),
         deliverables: texts(document.get("phase_deliverables")),
+        ignored: Vec::new(),
     })
 }
 
@@ -161,6 +162,8 @@ fn approvers(list: Option<&Value>) -> Result<Vec<Approver>, Invalid> {
             decided_by: None,
             decided_at,
             comments: map.get("comments").and_then(scalar_text),
+            verification: None,
+            key: None,
         });
     }
     Ok(approvers)

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::id::{MilestoneId, TaskId};
 use super::milestone::Phase;
+use super::trust::{IgnoredDecision, Verification};
 
 /// Where a request, or one approver's part of it, stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -47,6 +48,13 @@ pub struct Approver {
     /// What they said.
     #[serde(default)]
     pub comments: Option<String>,
+    /// How the decision stands against the trust list (absent: decided before
+    /// decisions were checked, or not decided).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification: Option<Verification>,
+    /// The fingerprint of the key that signed the decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 impl Approver {
@@ -58,6 +66,8 @@ impl Approver {
             decided_by: None,
             decided_at: None,
             comments: None,
+            verification: None,
+            key: None,
         }
     }
 }
@@ -98,6 +108,10 @@ pub struct ApprovalRequest {
     /// What the phase produced.
     #[serde(default)]
     pub deliverables: Vec<String>,
+    /// Decisions kept in history that did not count (not signed by a trusted key of
+    /// the decider, or the decider is not a member of the role).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignored: Vec<IgnoredDecision>,
 }
 
 impl ApprovalRequest {

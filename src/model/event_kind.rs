@@ -15,6 +15,7 @@ use super::event::{Event, EventRecord};
 use super::id::TaskId;
 use super::milestone::{MilestoneStatus, Phase, PhaseStatus, TaskStatus};
 use super::session::{RewriteKind, RewrittenCommit, SessionId};
+use super::trust::Verification;
 
 /// Event types the tool itself records; `event add` may not forge them.
 pub const BUILT_IN_EVENT_TYPES: &[&str] = &[
@@ -42,6 +43,8 @@ pub const BUILT_IN_EVENT_TYPES: &[&str] = &[
     "merge",
     "checkout",
     "rewrite",
+    "trust_changed",
+    "kiro_approval_ignored",
     "milestone_removed",
     "task_removed",
     "task_renamed",
@@ -183,6 +186,27 @@ pub enum EventKind {
         previous_branch: String,
         branch: String,
         head: Option<String>,
+    },
+    /// A decision kept in history that does not count under the trust list.
+    KiroApprovalIgnored {
+        approval_id: String,
+        task_id: TaskId,
+        role: String,
+        decision: Decision,
+        decided_by: String,
+        verification: Verification,
+        key: Option<String>,
+        reason: String,
+    },
+    /// `trust add|rm`, `roles add|rm`: `change` is add_key, remove_key, add_member or
+    /// remove_member.
+    TrustChanged {
+        change: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        role: Option<String>,
+        email: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fingerprint: Option<String>,
     },
     /// An amend or rebase in a session (at most a bounded number of `commits`).
     Rewrite {

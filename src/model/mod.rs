@@ -9,6 +9,7 @@ pub mod id;
 pub mod milestone;
 pub mod op;
 pub mod session;
+pub mod trust;
 pub mod validate;
 
 pub use approval::{ApprovalRequest, Approver, Decision};
@@ -23,6 +24,7 @@ pub use op::{Op, PutReason, Resolution, RestoreSource, TaskMove, TrailerAction};
 pub use session::{
     BranchSwitch, RewriteKind, RewrittenCommit, Session, SessionCommit, SessionId, SessionStatus,
 };
+pub use trust::{IgnoredDecision, Signer, TrustChange, TrustList, TrustedKey, Verification};
 
 /// A milestone's stored files, as read from one commit.
 #[derive(Debug, Clone, PartialEq)]

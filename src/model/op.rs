@@ -9,6 +9,7 @@ use super::event::Event;
 use super::id::{MilestoneId, TaskId};
 use super::milestone::{Milestone, Phase, PhaseStatus, TaskStatus};
 use super::session::{RewriteKind, RewrittenCommit, Session, SessionCommit, SessionId};
+use super::trust::TrustChange;
 
 /// One operation; one commit on `refs/milestones`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -342,6 +343,9 @@ pub enum Op {
         /// The requests, each of this milestone.
         approvals: Vec<ApprovalRequest>,
     },
+    /// Changes the trust list or a role's members; counts only when signed by an
+    /// owner (or, for the very first key, by anyone: they become the owner).
+    Trust(TrustChange),
     /// Records events of the reference's log, each with its own time, user and session,
     /// of any milestones.
     ImportEvents {
@@ -457,7 +461,7 @@ impl Op {
     /// The milestone the operation touches, if any.
     pub fn milestone(&self) -> Option<&MilestoneId> {
         match self {
-            Op::Init | Op::Merge { .. } | Op::ImportEvents { .. } => None,
+            Op::Init | Op::Merge { .. } | Op::ImportEvents { .. } | Op::Trust(_) => None,
             Op::PutMilestone { definition, .. } | Op::ImportMilestone { definition, .. } => {
                 Some(&definition.id)
             }

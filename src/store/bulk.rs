@@ -140,6 +140,7 @@ impl Store {
             committer: &committer,
             at,
             session,
+            signing: self.signing()?,
         };
         let mut chain = staging.chain_from(expected)?;
         if chain.head.is_none() {
@@ -150,7 +151,9 @@ impl Store {
         let total = steps.len();
         let mut outcome = BulkOutcome::default();
         for (index, step) in steps.into_iter().enumerate() {
-            let (head, applied, new_tree) = staging.apply_step(&chain, index, &step.op, at)?;
+            let signed_by = super::SignedBy::Writer(writer.signing.as_ref());
+            let (head, applied, new_tree) =
+                staging.apply_step(&chain, (index, &step.op), at, signed_by)?;
             let commit = if applied.changed {
                 Some(writer.commit(&mut chain, new_tree, step.op, &applied)?)
             } else {
@@ -213,9 +216,9 @@ impl Store {
     fn apply_step(
         &self,
         chain: &Chain,
-        index: usize,
-        op: &Op,
+        (index, op): (usize, &Op),
         at: chrono::DateTime<chrono::Utc>,
+        signed_by: super::SignedBy<'_>,
     ) -> Result<(Oid, Applied, Oid), BulkError> {
         let (Some(head), Some(tree)) = (chain.head, chain.tree) else {
             return Err(StoreError::Encode {
@@ -226,7 +229,14 @@ impl Store {
         };
         let snapshot = Snapshot::of_tree(&self.repo, self.repo.find_tree(tree)?, head)?;
         let (applied, new_tree) = self
-            .apply_to_tree(&snapshot, op, at, &|_| Ok(()), workflow::apply_with_source)
+            .apply_to_tree(
+                &snapshot,
+                op,
+                at,
+                &|_| Ok(()),
+                workflow::apply_with_source,
+                signed_by,
+            )
             .map_err(|e| match e {
                 StoreError::Rejected(rejection) => BulkError::Rejected {
                     step: index,
@@ -299,6 +309,7 @@ struct CommitWriter<'a> {
     committer: &'a Signature<'static>,
     at: DateTime<Utc>,
     session: Option<String>,
+    signing: Option<crate::sign::Settings>,
 }
 
 impl CommitWriter<'_> {
@@ -321,13 +332,14 @@ impl CommitWriter<'_> {
         let tree_object = self.repo.find_tree(tree)?;
         let parent = chain.head.map(|h| self.repo.find_commit(h)).transpose()?;
         let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
-        let commit = self.repo.commit(
-            None,
+        let commit = super::signed::create_commit(
+            self.repo,
             self.author,
             self.committer,
             &text,
             &tree_object,
             &parents,
+            self.signing.as_ref(),
         )?;
         chain.head = Some(commit);
         chain.tree = Some(tree);

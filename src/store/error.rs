@@ -98,6 +98,9 @@ pub enum StoreError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// Signing an operation failed, or the signing settings are not usable.
+    #[error(transparent)]
+    Signing(crate::sign::SignError),
     /// libgit2 failed.
     #[error("git: {}", .0.message())]
     Git(#[from] git2::Error),

@@ -13,19 +13,17 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
 
 use git2::{Oid, Sort};
 use serde::{Deserialize, Serialize};
 
+use super::lock::FileLock;
 use super::message;
 use super::{Store, StoreError};
 use crate::model::EventRecord;
 
 /// Bumped when the line format changes; an index of another version is rebuilt.
 const INDEX_VERSION: u32 = 2;
-/// An index lock older than this was left by a process that died.
-const STALE_LOCK: Duration = Duration::from_secs(60);
 
 /// What the index covers.
 #[derive(Debug, Serialize, Deserialize)]
@@ -156,7 +154,8 @@ impl Store {
                 return Ok(Some(path));
             }
         }
-        let Some(_lock) = IndexLock::acquire(&lock_path) else {
+        // The OS lock: one left by a process that died is free at once.
+        let Some(_lock) = FileLock::try_acquire(&lock_path).ok().flatten() else {
             return Ok(None);
         };
         // Read again under the lock: another process may just have updated it.
@@ -307,39 +306,6 @@ fn write_meta(path: &Path, meta: &Meta) -> std::io::Result<()> {
 
 fn file_len(path: &Path) -> Option<u64> {
     fs::metadata(path).ok().map(|m| m.len())
-}
-
-/// Held while updating the index; a lock left by a dead process is taken over.
-struct IndexLock(PathBuf);
-
-impl IndexLock {
-    fn acquire(path: &Path) -> Option<IndexLock> {
-        fs::create_dir_all(path.parent()?).ok()?;
-        for _ in 0..2 {
-            match OpenOptions::new().write(true).create_new(true).open(path) {
-                Ok(_) => return Some(IndexLock(path.to_path_buf())),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let stale = fs::metadata(path)
-                        .and_then(|m| m.modified())
-                        .ok()
-                        .and_then(|t| SystemTime::now().duration_since(t).ok())
-                        .is_some_and(|age| age > STALE_LOCK);
-                    if !stale {
-                        return None;
-                    }
-                    let _ = fs::remove_file(path);
-                }
-                Err(_) => return None,
-            }
-        }
-        None
-    }
-}
-
-impl Drop for IndexLock {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(&self.0);
-    }
 }
 
 /// What [`scan`] selects by the key alone.

@@ -57,7 +57,11 @@ impl Checked {
     /// Whether `tip` can be taken as it is: it holds, and every failed commit below it
     /// is settled by a merge that holds.
     pub(super) fn sound(&self, tip: Oid) -> bool {
-        !self.bad.contains(&tip) && self.bad.iter().all(|c| self.settled.contains(c))
+        !self.bad.contains(&tip)
+            && self
+                .bad
+                .iter()
+                .all(|c| self.settled.contains(c) || self.local.contains(c))
     }
 
     fn fail(&mut self, commit: &Commit<'_>, reason: String) {
@@ -303,9 +307,11 @@ impl Store {
             };
             let (state, problem) =
                 self.expect_single(&commit, record.as_ref(), text.len(), before)?;
-            if let Some(reason) = problem {
+            // Not reported: it is our own history, and a merge below our tip, or the
+            // one being made, lists it.
+            if problem.is_some() {
                 checked.state.insert(*oid, state);
-                checked.fail(&commit, reason);
+                checked.bad.insert(*oid);
             }
         }
         Ok(())
@@ -334,7 +340,15 @@ impl Store {
         }
         let snapshot = Snapshot::of_tree(&self.repo, self.repo.find_tree(before)?, commit.id())?;
         let at = operation_time(&record.at, commit);
-        let applied = self.apply_to_tree(&snapshot, &record.op, at, &|_| Ok(()), workflow::replay);
+        let signed_by = super::SignedBy::Commit(commit.id());
+        let applied = self.apply_to_tree(
+            &snapshot,
+            &record.op,
+            at,
+            &|_| Ok(()),
+            workflow::replay,
+            signed_by,
+        );
         let (applied, state) = match applied {
             Ok(result) => result,
             Err(e) if super::merge::is_noop(&e) => {

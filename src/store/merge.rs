@@ -13,6 +13,7 @@ use git2::{Commit, FileMode, Oid, Sort};
 use super::identity::{signature, Role};
 use super::integrity::{operation_time, Checked, Ignored, MAX_OPERATION_BYTES};
 use super::message::{self, OpRecord};
+use super::signed::{create_commit, SignedBy};
 use super::transact::ApplyRule;
 use super::{Snapshot, Store, StoreError, FORMAT};
 use crate::clock;
@@ -44,9 +45,42 @@ pub struct MergeResult {
 }
 
 impl MergeResult {
+    /// Operations kept in history without effect, because the trust list did not
+    /// allow their authors to make them.
+    pub fn unauthorized(&self) -> impl Iterator<Item = &Resolution> {
+        self.resolved.iter().filter(|r| r.outcome == "ignored")
+    }
+
     /// Operations the replay turned into no-ops.
     pub fn noops(&self) -> impl Iterator<Item = &Resolution> {
         self.resolved.iter().filter(|r| r.outcome == "no-op")
+    }
+}
+
+/// Why a replayed decision did not count, if it did not.
+pub(super) fn not_counted(events: &[Event]) -> Option<String> {
+    events.iter().find_map(|e| match e.kind()? {
+        crate::model::EventKind::KiroApprovalIgnored {
+            approval_id,
+            decided_by,
+            reason,
+            ..
+        } => Some(format!(
+            "decision on {approval_id} by {}, {reason}",
+            crate::model::trust::email_of(&decided_by)
+        )),
+        _ => None,
+    })
+}
+
+/// What `sync` says of a trust change its author could not make.
+pub(super) fn unauthorized_change(op: &Op, reason: &str) -> String {
+    match op {
+        Op::Trust(change) => format!(
+            "trust change by {}, {reason}",
+            crate::model::trust::email_of(change.by())
+        ),
+        _ => reason.to_string(),
     }
 }
 
@@ -164,24 +198,39 @@ impl Store {
                 Snapshot::of_tree(&self.repo, self.repo.find_tree(tree)?, operation.commit)?;
             let rule: ApplyRule = workflow::replay;
             let op = &operation.record.op;
-            let (outcome, reason) =
-                match self.apply_to_tree(&snapshot, op, operation.time, &|_| Ok(()), rule) {
-                    Ok((applied, new_tree)) => {
-                        if unsettled(&operation.commit) {
-                            events.extend(
-                                applied
-                                    .events
-                                    .iter()
-                                    .map(|e| recorded_elsewhere(e.clone(), operation)),
-                            );
-                        }
-                        let changed = applied.changed;
-                        tree = new_tree;
-                        (if changed { "applied" } else { "unchanged" }, None)
+            let signed_by = SignedBy::Commit(operation.commit);
+            let (outcome, reason) = match self.apply_to_tree(
+                &snapshot,
+                op,
+                operation.time,
+                &|_| Ok(()),
+                rule,
+                signed_by,
+            ) {
+                Ok((applied, new_tree)) => {
+                    if unsettled(&operation.commit) {
+                        events.extend(
+                            applied
+                                .events
+                                .iter()
+                                .map(|e| recorded_elsewhere(e.clone(), operation)),
+                        );
                     }
-                    Err(e) if is_noop(&e) => ("no-op", Some(e.to_string())),
-                    Err(e) => return Err(e),
-                };
+                    let changed = applied.changed;
+                    tree = new_tree;
+                    match not_counted(&applied.events) {
+                        Some(reason) => ("ignored", Some(reason)),
+                        None => (if changed { "applied" } else { "unchanged" }, None),
+                    }
+                }
+                // A trust change its author may not make stays in history, with no
+                // effect, and is reported.
+                Err(StoreError::Rejected(workflow::Rejection::NotAuthorized(reason))) => {
+                    ("ignored", Some(unauthorized_change(op, &reason)))
+                }
+                Err(e) if is_noop(&e) => ("no-op", Some(e.to_string())),
+                Err(e) => return Err(e),
+            };
             resolved.push(Resolution {
                 commit: operation.commit.to_string(),
                 op: op.type_name(),
@@ -385,14 +434,15 @@ impl Store {
         let committer = signature(&self.repo, Role::Committer, at)?;
         let tree = self.repo.find_tree(replay.tree)?;
         let parents: Vec<&Commit<'_>> = parents.iter().collect();
-        Ok(self.repo.commit(
-            None,
+        create_commit(
+            &self.repo,
             &author,
             &committer,
             &message::encode(&summary, &record),
             &tree,
             &parents,
-        )?)
+            self.signing()?.as_ref(),
+        )
     }
 }
 

@@ -10,15 +10,19 @@ mod identity;
 mod index;
 mod integrity;
 pub mod local;
+pub mod lock;
 pub mod merge;
 pub mod message;
 mod pack;
 mod progress;
 pub mod refs;
 mod session_place;
+mod signed;
 mod snapshot;
 mod system_ident;
 mod transact;
+mod trust;
+mod verify;
 
 use std::path::{Path, PathBuf};
 
@@ -31,8 +35,10 @@ pub use history::EventFilter;
 pub use integrity::{Checked, Ignored, MAX_OPERATION_BYTES};
 pub use merge::{MergeKind, MergeResult, MAX_LAMPORT_STEP};
 pub use progress::ProgressHistory;
+pub use signed::SignedBy;
 pub use snapshot::{Parts, Snapshot};
 pub use transact::Outcome;
+pub use verify::{Problem, Verified};
 
 /// The ref that holds everything.
 pub const REF: &str = "refs/milestones";
@@ -128,6 +134,8 @@ pub(crate) mod layout {
     pub const SESSIONS: &str = "sessions";
     /// A milestone's approval requests folder.
     pub const APPROVALS: &str = "approvals";
+    /// The trust list and roles, at the root.
+    pub const TRUST_FILE: &str = "trust.yaml";
 
     /// The path of `file` of milestone `id`, for messages.
     pub fn path(id: &str, file: &str) -> String {

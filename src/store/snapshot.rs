@@ -67,6 +67,11 @@ impl<'r> Snapshot<'r> {
         Ok(Snapshot { repo, commit, tree })
     }
 
+    /// The repository it reads from.
+    pub(super) fn repo(&self) -> &'r Repository {
+        self.repo
+    }
+
     /// The commit this snapshot was read from.
     pub fn commit(&self) -> Oid {
         self.commit

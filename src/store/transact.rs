@@ -7,7 +7,9 @@ use git2::{ErrorCode, FileMode, Oid, Tree};
 
 use super::identity::{signature, Role};
 use super::layout::{APPROVALS, DEFINITION, FORMAT_FILE, MILESTONES, SESSIONS, STATE};
+use super::lock::RefGuard;
 use super::message::{self, OpRecord};
+use super::signed::{create_commit, SignedBy};
 use super::{Parts, Snapshot, Store, StoreError, FORMAT, REF};
 use crate::clock;
 use crate::model::{MilestoneFiles, MilestoneId, Op};
@@ -18,6 +20,10 @@ use crate::yaml;
 /// re-applies the operation to the new tip, so nobody's work is lost; the bound only
 /// stops a livelock.
 const MAX_ATTEMPTS: u32 = 200;
+
+/// The guard file that writers of ours hold while they move the ref (see
+/// [`RefGuard`]), beside the ref in the common git dir.
+const REF_GUARD: &str = "milestone-ref.lock";
 
 /// A ref update holds the lock for milliseconds; one this old was left by a process
 /// that died.
@@ -68,11 +74,13 @@ impl Store {
         let mut root = self.repo.treebuilder(None)?;
         root.insert(FORMAT_FILE, format, FileMode::Blob.into())?;
         let tree = self.repo.find_tree(root.write()?)?;
-        let commit = self.write_commit(&tree, &[], Op::Init, &applied, at, 1)?;
+        let signing = self.signing()?;
+        let commit =
+            self.write_commit(&tree, &[], Op::Init, &applied, (at, 1), signing.as_ref())?;
         let log = format!("milestone: {}", applied.summary);
         let mut attempt = 0;
         loop {
-            match self.repo.reference(REF, commit, false, &log) {
+            match self.guarded(|| self.repo.reference(REF, commit, false, &log)) {
                 Ok(_) => break,
                 // Another `init` won the race; its ref is as good as ours.
                 Err(e) if e.code() == ErrorCode::Exists => return Ok(Outcome::AlreadyInitialized),
@@ -90,6 +98,23 @@ impl Store {
         }
         self.start_reflog(commit, &log)?;
         Ok(Outcome::Committed { commit, applied })
+    }
+
+    /// Runs `update` (a move of `refs/milestones`) holding the ref guard, after taking
+    /// over git's `.lock` when the guard shows that a writer of ours died holding it.
+    fn guarded<T>(
+        &self,
+        update: impl FnOnce() -> Result<T, git2::Error>,
+    ) -> Result<T, git2::Error> {
+        let guard = RefGuard::acquire(&self.repo.commondir().join(REF_GUARD)).ok();
+        if guard.as_ref().is_some_and(|g| g.died_updating) {
+            let _ = std::fs::remove_file(self.repo.commondir().join(format!("{REF}.lock")));
+        }
+        let result = update();
+        if let Some(guard) = guard {
+            guard.finish();
+        }
+        result
     }
 
     /// Fails when the ref's lock file has been there far longer than any update takes:
@@ -126,10 +151,10 @@ impl Store {
     /// Moves `refs/milestones` from `from` (absent: the ref must not exist) to `to`;
     /// false when it had moved meanwhile.
     pub fn advance_ref(&self, from: Option<Oid>, to: Oid, log: &str) -> Result<bool, StoreError> {
-        let result = match from {
+        let result = self.guarded(|| match from {
             Some(from) => self.repo.reference_matching(REF, to, true, from, log),
             None => self.repo.reference(REF, to, false, log),
-        };
+        });
         match result {
             Ok(_) if from.is_none() => self.start_reflog(to, log).map(|_| true),
             Ok(_) => Ok(true),
@@ -158,6 +183,7 @@ impl Store {
         precondition: impl Fn(Option<&MilestoneFiles>) -> Result<(), Rejection>,
     ) -> Result<Outcome, StoreError> {
         let at = clock::now();
+        let signing = self.signing()?;
         let mut attempt = 0;
         while attempt < MAX_ATTEMPTS {
             let tip = self.tip()?;
@@ -168,6 +194,7 @@ impl Store {
                 at,
                 &precondition,
                 workflow::apply_with_source,
+                SignedBy::Writer(signing.as_ref()),
             )?;
             if !applied.changed {
                 return Ok(Outcome::Unchanged { applied });
@@ -175,9 +202,16 @@ impl Store {
             let tree = self.repo.find_tree(tree)?;
             let parent = self.repo.find_commit(tip)?;
             let lamport = message::next_lamport([self.lamport(&parent)?]);
-            let commit = self.write_commit(&tree, &[&parent], op.clone(), &applied, at, lamport)?;
+            let commit = self.write_commit(
+                &tree,
+                &[&parent],
+                op.clone(),
+                &applied,
+                (at, lamport),
+                signing.as_ref(),
+            )?;
             let log = format!("milestone: {}", applied.summary);
-            match self.repo.reference_matching(REF, commit, true, tip, &log) {
+            match self.guarded(|| self.repo.reference_matching(REF, commit, true, tip, &log)) {
                 Ok(_) => return Ok(Outcome::Committed { commit, applied }),
                 // Another process moved the ref (or holds its lock) between our read
                 // and our write: read the new tip and apply the operation again.
@@ -318,7 +352,11 @@ impl Store {
         at: DateTime<Utc>,
         precondition: &dyn Fn(Option<&MilestoneFiles>) -> Result<(), Rejection>,
         rule: ApplyRule,
+        signed_by: SignedBy<'_>,
     ) -> Result<(Applied, Oid), StoreError> {
+        if let Op::Trust(change) = op {
+            return self.apply_trust_change(snapshot, change, signed_by);
+        }
         let current = match op.milestone() {
             // A restore must work on a milestone that cannot be read: it is how a
             // broken milestone gets repaired.
@@ -334,12 +372,22 @@ impl Store {
         };
         precondition(current.as_ref())?;
         let source = self.restore_source(op, snapshot.commit())?;
-        let applied = rule(
-            current.clone(),
-            source.as_ref().map(|(files, _)| files.clone()),
-            op,
-            at,
-        )?;
+        let restored = source.as_ref().map(|(files, _)| files.clone());
+        let applied = if matches!(op, Op::DecideApproval { .. }) {
+            // Whether a decision counts depends on the trust list and the signature.
+            let trust = snapshot.trust()?;
+            let signer = self.signer(signed_by, trust.as_ref())?;
+            workflow::trust::apply_decision(
+                current.clone(),
+                op,
+                trust.as_ref(),
+                &signer,
+                &clock::format_time(at),
+                |files| rule(files, restored, op, at),
+            )?
+        } else {
+            rule(current.clone(), restored, op, at)?
+        };
         if !applied.changed {
             return Ok((applied, snapshot.tree().id()));
         }
@@ -377,8 +425,8 @@ impl Store {
         parents: &[&git2::Commit<'_>],
         op: Op,
         applied: &Applied,
-        at: DateTime<Utc>,
-        lamport: u64,
+        (at, lamport): (DateTime<Utc>, u64),
+        signing: Option<&crate::sign::Settings>,
     ) -> Result<Oid, StoreError> {
         let author = signature(&self.repo, Role::Author, at)?;
         let committer = signature(&self.repo, Role::Committer, at)?;
@@ -395,9 +443,9 @@ impl Store {
             events: applied.events.clone(),
         };
         let text = message::encode(&applied.summary, &record);
-        Ok(self
-            .repo
-            .commit(None, &author, &committer, &text, tree, parents)?)
+        create_commit(
+            &self.repo, &author, &committer, &text, tree, parents, signing,
+        )
     }
 
     /// The new root tree: only the entries of the touched milestone are rewritten, so

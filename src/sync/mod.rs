@@ -109,6 +109,8 @@ pub fn sync(
         ..SyncReport::default()
     };
     let prefix = tracking_prefix(remote);
+    // Another sync of this repository runs to its end first.
+    let _one_at_a_time = store.lock_sync()?;
     for _ in 0..MAX_ROUNDS {
         progress(&format!("Fetching refs/milestones from {remote}"));
         let advertised = ls_remote(store, remote)?;
@@ -214,9 +216,65 @@ fn merge_incoming(
                 r.reason.as_deref().unwrap_or("")
             )
         }));
+        let mut unauthorized: Vec<(Oid, String)> = result
+            .unauthorized()
+            .filter_map(|r| Some((Oid::from_str(&r.commit).ok()?, r.reason.clone()?)))
+            .collect();
+        if result.kind == MergeKind::FastForward {
+            unauthorized.extend(store.decisions_not_counted(merged_tip, tip)?);
+        }
+        report_unauthorized(store, merged_tip, unauthorized, &mut report.ignored)?;
         merged_tip = Some(result.tip);
     }
     Ok(merged_tip)
+}
+
+/// Adds to `ignored` the fetched decisions and trust changes that had no effect
+/// because the trust list did not allow them (those already in `ours` were reported
+/// when they came); a commit also ignored for another reason gets both reasons.
+fn report_unauthorized(
+    store: &Store,
+    ours: Option<Oid>,
+    unauthorized: Vec<(Oid, String)>,
+    ignored: &mut Vec<Ignored>,
+) -> Result<(), SyncError> {
+    for (commit, reason) in unauthorized {
+        let local = match ours {
+            Some(ours) => {
+                ours == commit
+                    || store
+                        .repo()
+                        .graph_descendant_of(ours, commit)
+                        .map_err(StoreError::from)?
+            }
+            None => false,
+        };
+        if local {
+            continue;
+        }
+        let id = commit.to_string();
+        match ignored.iter_mut().find(|i| i.commit == id) {
+            Some(known) if known.reason.contains(&reason) => {}
+            Some(known) => known.reason = format!("{}; {reason}", known.reason),
+            None => ignored.push(Ignored {
+                author: store
+                    .repo()
+                    .find_commit(commit)
+                    .map(|c| {
+                        let author = c.author();
+                        format!(
+                            "{} <{}>",
+                            author.name().unwrap_or(""),
+                            author.email().unwrap_or("")
+                        )
+                    })
+                    .unwrap_or_default(),
+                commit: id,
+                reason,
+            }),
+        }
+    }
+    Ok(())
 }
 
 fn git(

@@ -167,6 +167,8 @@ pub fn reading(event_type: &str, data: &Value) -> Reading {
         | EventKind::KiroApprovalGranted { .. }
         | EventKind::KiroApprovalRejected { .. }
         | EventKind::KiroApprovalDecided { .. }
+        | EventKind::KiroApprovalIgnored { .. }
+        | EventKind::TrustChanged { .. }
         | EventKind::Commit { .. }
         | EventKind::Merge { .. }
         | EventKind::Checkout { .. }

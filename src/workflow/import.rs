@@ -325,6 +325,7 @@ mod tests {
             open_to_anyone: true,
             criteria: Vec::new(),
             deliverables: Vec::new(),
+            ignored: Vec::new(),
         };
         let current = files(Milestone::new(mid("m")));
         assert!(import_approvals(

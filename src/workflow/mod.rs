@@ -11,6 +11,7 @@ pub mod progress;
 pub mod rejection;
 pub mod retention;
 pub mod trailers;
+pub mod trust;
 
 pub use apply::{apply, apply_with_source, replay, Applied, Rejection};
 pub use progress::{

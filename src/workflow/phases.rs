@@ -334,6 +334,7 @@ fn new_request(
         approvers,
         criteria: gate.map(|g| g.criteria.clone()).unwrap_or_default(),
         deliverables,
+        ignored: Vec::new(),
     }
 }
 

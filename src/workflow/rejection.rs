@@ -123,4 +123,7 @@ pub enum Rejection {
     /// A value is not acceptable; the message says which and why.
     #[error("{0}")]
     Invalid(String),
+    /// The trust list does not allow the operation's author to make it.
+    #[error("{0}")]
+    NotAuthorized(String),
 }

@@ -254,7 +254,7 @@ fn writers_killed_at_random_moments_lose_no_acknowledged_operation() {
         let outputs = run_round(&repo, round, &mut rng);
         // Every process of the round is gone: a ref lock still there was left by a
         // killed one. Writers that ran into it may have given up; the next write
-        // must name it once it is old, and removing it is the fix.
+        // takes it over at once, since the ref guard shows its writer died.
         let lock_left = lock.exists();
         for (op, output) in round.iter().zip(&outputs) {
             let end = end_of(output);
@@ -270,9 +270,16 @@ fn writers_killed_at_random_moments_lose_no_acknowledged_operation() {
         }
         if lock_left {
             locks_left += 1;
-            backdate(&lock, Duration::from_secs(60));
-            assert_stale_lock_reported(&repo, &["event", "add", "crash", "probe"], &lock);
-            std::fs::remove_file(&lock).unwrap();
+            let started = Instant::now();
+            repo.ok(["event", "add", "crash", "probe"]);
+            assert!(
+                started.elapsed() < Duration::from_secs(2),
+                "taken over at once"
+            );
+            assert!(
+                !lock.exists(),
+                "seed {seed}: the dead writer's lock is gone"
+            );
         }
     }
     let count = |end: End| ends.iter().filter(|e| **e == end).count();
@@ -443,6 +450,43 @@ fn a_stale_ref_lock_is_named_with_the_exact_fix_and_nothing_is_written() {
     std::fs::remove_file(&lock).unwrap();
     repo.ok(["task", "set", "m1", "t1", "completed"]);
     assert_eq!(repo.commit_count(), count + 1);
+}
+
+/// What a writer of ours killed in the middle of its ref update leaves: git's
+/// `refs/milestones.lock`, and the mark in the ref guard it held.
+fn leave_a_killed_writers_lock(repo: &TestRepo) -> PathBuf {
+    let lock = ref_lock(repo);
+    std::fs::write(&lock, "").unwrap();
+    std::fs::write(repo.path.join(".git/milestone-ref.lock"), "updating\n").unwrap();
+    lock
+}
+
+#[test]
+fn a_ref_lock_left_by_a_killed_writer_is_taken_over_at_once() {
+    let repo = TestRepo::new();
+    repo.milestone_with_tasks("m1", &["t1"]);
+    for args in [
+        &["event", "add", "m1", "note"][..],
+        &["task", "set", "m1", "t1", "completed"],
+        &["state", "save", "m1", r#"{"a": 1}"#],
+    ] {
+        let lock = leave_a_killed_writers_lock(&repo);
+        let count = repo.commit_count();
+        let started = Instant::now();
+        repo.ok(args);
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{args:?} did not wait: {:?}",
+            started.elapsed()
+        );
+        assert_eq!(repo.commit_count(), count + 1, "{args:?}");
+        assert!(!lock.exists());
+    }
+    // init too.
+    let fresh = TestRepo::uninitialized();
+    leave_a_killed_writers_lock(&fresh);
+    fresh.ok(["init"]);
+    assert_eq!(fresh.commit_count(), 1);
 }
 
 #[test]

@@ -53,3 +53,8 @@ fn apply_inputs() {
         fuzz_checks::apply_scenario(&scenario);
     });
 }
+
+#[test]
+fn sync_graph_inputs() {
+    replay("sync_graph", crate::fuzz_graph::sync_graph);
+}

@@ -415,3 +415,67 @@ fn an_unreadable_time_is_replayed_at_the_commit_time_in_every_clone() {
     assert!(show.contains("2030-01-02T03:04:05.000Z"), "{show}");
     assert!(!show.contains("2031-") && !show.contains("2032-"), "{show}");
 }
+
+#[test]
+fn two_syncs_in_one_clone_wait_for_each_other() {
+    let team = Team::new();
+    for round in 0..3 {
+        team.alice
+            .ok(["event", "add", "m", &format!("alice-{round}")]);
+        team.mallory
+            .ok(["event", "add", "m", &format!("mallory-{round}")]);
+        team.mallory.ok(["sync"]);
+        let children: Vec<_> = (0..2)
+            .map(|_| {
+                team.alice
+                    .cmd()
+                    .arg("sync")
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let output = child.wait_with_output().unwrap();
+            crate::common::expect_ok(&output, "two syncs at once");
+        }
+    }
+    assert_agree(&[&team.alice, &team.mallory, &team.bob]);
+}
+
+#[test]
+fn titles_with_terminal_commands_are_printed_escaped() {
+    let repo = TestRepo::new();
+    let title = "set\x1b]0;pwned\x07title \x1b[2Jand clear";
+    repo.ok(["new", "m", "--title", title]);
+    repo.ok(["task", "add", "m", "t", "--title", title]);
+    repo.ok([
+        "event",
+        "add",
+        "m",
+        "note",
+        "--data",
+        r#"{"text": "\u001b[2J"}"#,
+    ]);
+    for args in [
+        &["list"][..],
+        &["show", "m"],
+        &["status"],
+        &["events", "m"],
+        &["timeline", "m"],
+    ] {
+        let out = repo.ok(args);
+        assert!(
+            !out.contains('\x1b') && !out.contains('\x07'),
+            "{args:?} prints terminal commands raw: {out:?}"
+        );
+    }
+    let shown = repo.ok(["show", "m"]);
+    assert!(
+        shown.contains("set\\033]0;pwned\\atitle \\033[2Jand clear"),
+        "{shown}"
+    );
+    // JSON keeps the value exactly.
+    assert_eq!(repo.json(["show", "m"])["title"], title);
+}

@@ -17,6 +17,8 @@ mod events;
 mod everyday;
 #[path = "../../fuzz/src/checks.rs"]
 mod fuzz_checks;
+#[path = "../../fuzz/src/graph.rs"]
+mod fuzz_graph;
 mod fuzz_regressions;
 mod git_native;
 mod hooks;
@@ -38,5 +40,6 @@ mod sync;
 mod sync_props;
 mod sync_resilience;
 mod tasks;
+mod trust;
 mod watch;
 mod workflow;

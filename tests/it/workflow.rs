@@ -196,7 +196,8 @@ fn a_gated_task_goes_through_every_phase_to_a_completed_milestone() {
     assert_eq!(
         approvals(&repo, &[])[0]["approvers"][0],
         serde_json::json!({"role": "lead", "status": "approved", "decided_by": me(),
-                           "decided_at": "2026-01-08T09:00:00.000Z", "comments": "fine"})
+                           "decided_at": "2026-01-08T09:00:00.000Z", "comments": "fine",
+                           "verification": "unsigned", "key": null})
     );
 
     // qa rejects: the request is rejected and design blocked.

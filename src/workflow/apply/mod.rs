@@ -192,6 +192,13 @@ pub fn apply_with_source(
             task,
             new_task,
         } => removal::rename_task(current, milestone, task, new_task)?,
+        // Trust and roles are not a milestone's files: the store applies them with
+        // the rules of `workflow::trust`.
+        Op::Trust(_) => {
+            return Err(Rejection::Invalid(
+                "a trust change is applied to the trust list, not to a milestone".into(),
+            ))
+        }
     };
     if applied.changed {
         add_status_events(&mut applied, before);

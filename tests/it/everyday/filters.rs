@@ -64,6 +64,9 @@ fn events_and_timeline_filter_like_git_log() {
     let text = as_at(&repo, "Reader", now, &["events", "--author", "bob"]);
     let text = text.split_once(' ').map(|(_, rest)| rest).unwrap_or("");
     insta::assert_snapshot!(text, @r#"2026-11-20 09:00 v1         task_added             Bob  {"task_id":"api","title":"","kiro_workflow":false}"#);
+    // A span beyond the calendar is refused, not a crash.
+    let err = repo.fails(["timeline", "--since", "99999999.years.ago"], 1);
+    assert!(err.starts_with("error: --since: invalid date"), "{err}");
     let err = repo.fails(["events", "--since", "soon"], 1);
     insta::assert_snapshot!(err, @r#"
     error: --since: invalid date "soon": use a date such as 2026-01-01 or "2026-01-01 12:00", or a relative one such as yesterday or 2.weeks.ago

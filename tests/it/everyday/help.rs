@@ -101,7 +101,7 @@ fn the_man_pages_have_the_manual_sections_and_hooks_install_explains_trailers() 
             ".SH HOOKS AND TRAILERS",
             ".SH SYNC",
             ".SH CONFIGURATION",
-            ".SH FILES",
+            ".SH FILES AND REFS",
             ".SH EXAMPLES",
             ".SH EXTRA",
             ".SH VERSION",
@@ -128,4 +128,15 @@ fn the_man_pages_have_the_manual_sections_and_hooks_install_explains_trailers() 
     ] {
         assert!(install.contains(words), "{words}:\n{install}");
     }
+}
+
+#[test]
+fn completions_still_offer_the_global_options_after_a_command() {
+    let repo = TestRepo::new();
+    let fish = repo.ok(["completions", "fish"]);
+    assert!(
+        fish.lines()
+            .any(|l| l.contains("using_subcommand show\"") && l.contains("-l json")),
+        "no --json for show in:\n{fish}"
+    );
 }
