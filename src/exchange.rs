@@ -63,7 +63,14 @@ pub fn parse_milestone_yaml(text: &str, default_id: Option<&str>) -> Result<Mile
             Some(id) => {
                 map.insert("id".into(), Value::from(id));
             }
-            None => return Err(Invalid::new("missing field `id`")),
+            // The first line is where the id belongs: a file name is no id (it
+            // differs between machines and copies), so nothing is guessed.
+            None => {
+                return Err(Invalid::at(
+                    1,
+                    "missing field `id`: nothing says which milestone this is",
+                ))
+            }
         }
     }
     let milestone: Milestone =

@@ -450,6 +450,7 @@ pub fn op(u: &mut Unstructured<'_>) -> Result<Op> {
             milestone: m,
             task: task_id(u)?,
             status: *u.choose(&TaskStatus::ALL)?,
+            reason: maybe(u, text)?,
         },
         5 => Op::SaveState {
             milestone: m,
@@ -502,6 +503,7 @@ pub fn op(u: &mut Unstructured<'_>) -> Result<Op> {
             milestone: m,
             task: task_id(u)?,
             by: by(u)?,
+            nonce: maybe(u, text)?,
         },
         13 => Op::DecideApproval {
             approval: approval_id(u, &m)?,
@@ -514,6 +516,7 @@ pub fn op(u: &mut Unstructured<'_>) -> Result<Op> {
         14 => Op::Monitor {
             milestone: m,
             by: by(u)?,
+            nonce: maybe(u, text)?,
         },
         15 => Op::Merge {
             ours: commit_id(u)?,

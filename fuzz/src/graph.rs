@@ -148,6 +148,7 @@ fn operation(b: &mut Bytes<'_>) -> Op {
                 TaskStatus::Completed,
                 TaskStatus::Blocked,
             ][b.below(4)],
+            reason: None,
         },
         3 => Op::SaveState {
             milestone,

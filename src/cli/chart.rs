@@ -77,7 +77,14 @@ pub(super) fn chart_of(
     measure: Measure,
     today: NaiveDate,
 ) -> Chart {
-    let series = burnup::series(&history.facts, measure, today);
+    let mut facts = history.facts.clone();
+    let tip = definition
+        .tasks
+        .iter()
+        .map(burnup::TaskSize::from)
+        .collect();
+    burnup::reconcile(&mut facts, tip);
+    let series = burnup::series(&facts, measure, today);
     let due = definition
         .due
         .as_deref()

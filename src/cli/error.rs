@@ -165,6 +165,7 @@ impl From<Rejection> for CliError {
             Rejection::NotAuthorized(_) => error
                 .hint("trust and roles change only by an operation signed with an owner's trusted key")
                 .hint("`git milestone trust list` and `git milestone roles list` show who that is"),
+            Rejection::Gate { hint, .. } => error.hint(hint),
         }
     }
 }

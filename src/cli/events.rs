@@ -37,7 +37,7 @@ pub struct EventsArgs {
     pub event_type: Option<String>,
     /// When and by whom.
     #[command(flatten)]
-    pub window: WindowArgs,
+    pub log: LogFilterArgs,
     /// At most this many events.
     #[arg(long, short = 'n', default_value_t = 50, value_name = "N",
           value_parser = super::usage::count::<usize>, allow_negative_numbers = true)]
@@ -50,9 +50,9 @@ pub struct EventsArgs {
     pub at: Option<String>,
 }
 
-/// The time and author filters `events` and `timeline` share.
+/// The filters `events` and `timeline` share with `git log`.
 #[derive(Debug, Args)]
-pub struct WindowArgs {
+pub struct LogFilterArgs {
     /// Only events at or after this time, as `git log` takes it: 2026-01-01,
     /// "2026-01-01 12:00", yesterday, 2.weeks.ago.
     #[arg(long, value_name = "WHEN", alias = "after")]
@@ -72,7 +72,7 @@ pub struct TimelineArgs {
     pub milestone: Option<String>,
     /// When and by whom.
     #[command(flatten)]
-    pub window: WindowArgs,
+    pub log: LogFilterArgs,
 }
 
 pub fn run_event(out: &Output, command: EventCommand) -> Result<(), CliError> {
@@ -111,16 +111,11 @@ fn when(
 }
 
 /// The filter of `events` and `timeline`: milestone, times and author.
-fn filter_of(
-    milestone: Option<String>,
-    since: Option<&str>,
-    until: Option<&str>,
-    author: Option<String>,
-) -> Result<EventFilter, CliError> {
+fn filter_of(milestone: Option<String>, log: LogFilterArgs) -> Result<EventFilter, CliError> {
     Ok(EventFilter {
-        since: when("since", since)?,
-        until: when("until", until)?,
-        author,
+        since: when("since", log.since.as_deref())?,
+        until: when("until", log.until.as_deref())?,
+        author: log.author,
         ..filter(milestone)?
     })
 }
@@ -156,12 +151,7 @@ pub fn check_exists(store: &crate::store::Store, filter: &EventFilter) -> Result
 }
 
 pub fn events(out: &Output, args: EventsArgs) -> Result<(), CliError> {
-    let mut filter = filter_of(
-        args.milestone,
-        args.window.since.as_deref(),
-        args.window.until.as_deref(),
-        args.window.author,
-    )?;
+    let mut filter = filter_of(args.milestone, args.log)?;
     filter.event_type = args.event_type;
     let store = open_store()?;
     let from = match &args.at {
@@ -181,19 +171,28 @@ pub fn events(out: &Output, args: EventsArgs) -> Result<(), CliError> {
         return print_events(out, &events);
     }
     // Signed operations are marked as `git log --format=%G?` marks them: G for a
-    // good signature, B for a bad one.
-    let mut marks = std::collections::HashMap::new();
-    for e in &events {
-        let mark = marks.entry(e.commit.clone()).or_insert_with(|| {
-            let signer = git2::Oid::from_str(&e.commit)
-                .map(|id| store.signer_of(id, None))
-                .unwrap_or(crate::model::Signer::Unsigned);
-            match signer {
+    // good signature, B for one that does not check out (an OpenPGP key is checked
+    // against the trust list's keys).
+    let mut commits: Vec<git2::Oid> = events
+        .iter()
+        .filter_map(|e| git2::Oid::from_str(&e.commit).ok())
+        .collect();
+    commits.sort();
+    commits.dedup();
+    let marks: std::collections::HashMap<String, &str> = commits
+        .iter()
+        .zip(store.signers_of(&commits, store.trust()?.as_ref()))
+        .map(|(commit, signer)| {
+            let mark = match signer {
                 crate::model::Signer::Key { .. } => " G",
                 crate::model::Signer::Bad { .. } => " B",
                 crate::model::Signer::Unsigned => "",
-            }
-        });
+            };
+            (commit.to_string(), mark)
+        })
+        .collect();
+    for e in &events {
+        let mark = marks.get(&e.commit).copied().unwrap_or("");
         let line = event_line(out, e);
         out.line(match line.split_once(' ') {
             Some((commit, rest)) if !mark.is_empty() => format!("{commit}{mark} {rest}"),
@@ -204,12 +203,7 @@ pub fn events(out: &Output, args: EventsArgs) -> Result<(), CliError> {
 }
 
 pub fn timeline(out: &Output, args: TimelineArgs) -> Result<(), CliError> {
-    let filter = filter_of(
-        args.milestone,
-        args.window.since.as_deref(),
-        args.window.until.as_deref(),
-        args.window.author,
-    )?;
+    let filter = filter_of(args.milestone, args.log)?;
     let store = open_store()?;
     check_exists(&store, &filter)?;
     out.page(store.config().as_ref());

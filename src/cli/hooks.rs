@@ -291,6 +291,9 @@ fn report(
             if seen && !recorded.moved.is_empty() {
                 say(&recorded.moved.join(", "));
             }
+            for warning in recorded.warnings {
+                say(&warning);
+            }
             for e in recorded.errors {
                 say(&format!("{hook} hook: {e}"));
             }

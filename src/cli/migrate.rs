@@ -17,7 +17,8 @@ pub fn import_folder(out: &Output, args: ImportArgs) -> Result<(), CliError> {
     let store = open_store()?;
     let mut meter = Meter::new(out);
     meter.draw(&format!("Importing: reading {}…", args.path.display()));
-    let folder = migrate::read_folder(&args.path);
+    let max_size = args.max_size.unwrap_or(migrate::DEFAULT_MAX_FILE_BYTES);
+    let folder = migrate::read_folder_with(&args.path, max_size);
     meter.clear();
     let folder = folder.map_err(read_error)?;
     if !folder.problems.is_empty() && !args.skip_invalid {

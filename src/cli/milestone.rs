@@ -61,6 +61,34 @@ pub struct ImportArgs {
     /// folder with problems.
     #[arg(long)]
     pub skip_invalid: bool,
+    /// The largest file read, in bytes (suffixes K, M, G); default 10M.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_size: Option<u64>,
+}
+
+/// A size in bytes, with an optional K, M or G suffix (powers of 1024).
+fn parse_size(text: &str) -> Result<u64, String> {
+    let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((at, _)) => text.split_at(at),
+        None => (text, ""),
+    };
+    let shift = match unit.to_ascii_uppercase().as_str() {
+        "" | "B" => 0,
+        "K" | "KB" | "KIB" => 10,
+        "M" | "MB" | "MIB" => 20,
+        "G" | "GB" | "GIB" => 30,
+        _ => {
+            return Err(format!(
+                "{text:?} is not a size: use bytes, or a number with K, M or G"
+            ))
+        }
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1 << shift))
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("{text:?} is not a size: use bytes, or a number with K, M or G"))
 }
 
 /// `status`.
@@ -109,17 +137,33 @@ pub fn new(out: &Output, args: NewArgs) -> Result<(), CliError> {
 }
 
 /// Reads a milestone YAML file in the reference format: derived fields are dropped,
-/// and a file without `id` takes its name from the file's stem.
-pub fn read_milestone_file(path: &std::path::Path) -> Result<Milestone, CliError> {
+/// and a file without `id` is refused (its name is no id: it is not guessed).
+pub fn read_milestone_file(path: &std::path::Path, max_size: u64) -> Result<Milestone, CliError> {
     let shown = path.display();
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    if size > max_size {
+        return Err(CliError::user(format!(
+            "{shown} is {size} bytes, over the limit of {max_size} for one file"
+        ))
+        .hint("if it really is one milestone, raise the limit with `--max-size`"));
+    }
     let text = std::fs::read_to_string(path)
         .map_err(|e| {
             CliError::user(format!("cannot read {shown}: {e}")).hint(
                 "give a milestone YAML file (`git milestone export <m>` writes one), `-` for standard input, or a .milestones/ folder",
             )
         })?;
-    parse_milestone_yaml(&text, path.file_stem().and_then(|s| s.to_str()))
-        .map_err(|problem| CliError::user(format!("{shown}: {problem}")))
+    parse_milestone_yaml(&text, None).map_err(|problem| {
+        let error = match problem.line {
+            Some(line) => CliError::user(format!("{shown}:{line}: {}", problem.message)),
+            None => CliError::user(format!("{shown}: {problem}")),
+        };
+        if problem.message.starts_with("missing field `id`") {
+            error.hint("add the milestone's id as the file's first line, for example `id: v1.0`")
+        } else {
+            error
+        }
+    })
 }
 
 /// The most `import -` reads: a pipe has no size to check up front, and a runaway
@@ -157,7 +201,10 @@ pub fn import(out: &Output, args: ImportArgs) -> Result<(), CliError> {
     } else if args.path.is_dir() {
         return super::migrate::import_folder(out, args);
     } else {
-        read_milestone_file(&args.path)?
+        let max = args
+            .max_size
+            .unwrap_or(crate::migrate::DEFAULT_MAX_FILE_BYTES);
+        read_milestone_file(&args.path, max)?
     };
     let id = definition.id.clone();
     let store = open_store()?;

@@ -90,8 +90,15 @@ pub enum Command {
     #[command(subcommand)]
     Event(events::EventCommand),
     /// The event log, newest first, like `git log`.
+    ///
+    /// Newest first in merge order, the timeline's order reversed: see `timeline`.
     Events(events::EventsArgs),
-    /// Every event, oldest first.
+    /// Every event, oldest first, in merge order.
+    ///
+    /// Merge order is the order in which `sync` replays operations: by lamport clock
+    /// (an operation always comes after the ones it was made on), then time, then
+    /// commit id. It is the same in every clone that has the same operations; times
+    /// written by clones with different clocks may therefore look out of order.
     Timeline(events::TimelineArgs),
     /// Move workflow tasks through design → spec → task → execute.
     #[command(subcommand)]

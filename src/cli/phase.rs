@@ -67,7 +67,8 @@ pub struct ListArgs {
 /// `approval approve|reject`.
 #[derive(Debug, Args)]
 pub struct DecideArgs {
-    /// The request's id (see `approval list`).
+    /// The request's id (see `approval list`), or its readable part without the
+    /// unique suffix when only one request has it.
     pub approval: String,
     /// The approver role you decide as.
     #[arg(long)]
@@ -103,6 +104,19 @@ fn parse_phase_status(value: &str) -> Result<PhaseStatus, CliError> {
     })
 }
 
+/// The unique part of the ids of the approval requests an operation may open, made
+/// once here and kept in the operation, so that every replay makes the same ids. Six
+/// hex digits of a hash of what only this command has together: the tip it builds on,
+/// who asks, when, and for what. Two clones asking offline differ in at least one, so
+/// they never make the same id; the same command in the same state (a test with a
+/// fixed clock) makes the same one.
+fn new_nonce(store: &Store, by: &str, what: &str) -> String {
+    let tip = store.tip().map(|t| t.to_string()).unwrap_or_default();
+    let now = crate::clock::format_time(crate::clock::now());
+    let seed = format!("{tip}\n{by}\n{now}\n{what}");
+    sha1_smol::Sha1::from(seed).digest().to_string()[..6].to_string()
+}
+
 fn who(store: &Store) -> Result<String, CliError> {
     let (name, email) = store.identity()?;
     Ok(format!("{name} <{email}>"))
@@ -130,10 +144,12 @@ pub fn run_phase(out: &Output, command: PhaseCommand) -> Result<(), CliError> {
             let milestone = milestone_id(&args.milestone)?;
             let task = task_id(&args.task)?;
             let store = open_store()?;
+            let by = who(&store)?;
             let outcome = store.transact(Op::AdvancePhase {
+                nonce: Some(new_nonce(&store, &by, &format!("{milestone}/{task}"))),
                 milestone: milestone.clone(),
                 task: task.clone(),
-                by: who(&store)?,
+                by,
             })?;
             out.outcome(&outcome, &describe(&outcome))
         }
@@ -183,12 +199,17 @@ fn describe_event(kind: EventKind) -> Option<String> {
         EventKind::KiroApprovalIgnored { reason, .. } => format!(
             "Recorded, but it does not count: {reason} (`git milestone trust list` and `roles list` show who may decide)"
         ),
+        EventKind::KiroApprovalSuperseded {
+            task_id,
+            approval_id,
+            ..
+        } => format!("Task {task_id}: approval {approval_id} is superseded"),
         EventKind::KiroApprovalRejected {
             task_id,
             rejected_by,
             ..
         } => format!(
-            "Task {task_id}: approval rejected by {}; the phase is blocked (`phase advance` asks again)",
+            "Task {task_id}: approval rejected by {}; the phase is blocked (complete it again with `phase set`, then `phase advance` asks again)",
             rejected_by.join(", ")
         ),
         EventKind::KiroApprovalDecided { pending, .. } if !pending.is_empty() => {
@@ -267,6 +288,7 @@ fn list(out: &Output, args: ListArgs) -> Result<(), CliError> {
         let detail = match r.status {
             Decision::Pending if r.open_to_anyone => "waiting for anyone".to_string(),
             Decision::Pending => format!("waiting for {}", r.pending_roles().join(", ")),
+            Decision::Superseded => "superseded (its task moved on)".to_string(),
             other => other.as_str().to_string(),
         };
         let detail = match r.ignored.len() {
@@ -308,13 +330,23 @@ fn decide(out: &Output, args: DecideArgs, decision: Decision) -> Result<(), CliE
     let store = open_store()?;
     // A milestone that cannot be read cannot hold the request being decided; its
     // error is for the commands that read it.
-    let owners: Vec<MilestoneId> = requests(&store, None)?
-        .0
-        .into_iter()
+    let all = requests(&store, None)?.0;
+    let mut owners: Vec<(MilestoneId, String)> = all
+        .iter()
         .filter(|r| r.id == args.approval)
-        .map(|r| r.milestone_id)
+        .map(|r| (r.milestone_id.clone(), r.id.clone()))
         .collect();
-    let milestone = match owners.as_slice() {
+    if owners.is_empty() {
+        // Like an abbreviated commit id: the readable part of an id, without its
+        // unique suffix, names the request when only one has it.
+        let prefix = format!("{}-", args.approval);
+        owners = all
+            .iter()
+            .filter(|r| r.id.starts_with(&prefix))
+            .map(|r| (r.milestone_id.clone(), r.id.clone()))
+            .collect();
+    }
+    let (milestone, approval) = match owners.as_slice() {
         [one] => one.clone(),
         [] => {
             return Err(
@@ -322,16 +354,19 @@ fn decide(out: &Output, args: DecideArgs, decision: Decision) -> Result<(), CliE
                     .hint("`git milestone approval list --pending` lists the open ones"),
             )
         }
-        _ => {
+        several => {
+            let ids: Vec<&str> = several.iter().map(|(_, id)| id.as_str()).collect();
             return Err(CliError::user(format!(
-                "{} names requests of several milestones",
-                args.approval
-            )))
+                "{} names several requests: {}",
+                args.approval,
+                ids.join(", ")
+            ))
+            .hint("give the whole id"));
         }
     };
     let outcome = store.transact(Op::DecideApproval {
         milestone,
-        approval: args.approval.clone(),
+        approval: approval.clone(),
         role: args.role.clone(),
         decision,
         comment: args.comment,
@@ -339,7 +374,7 @@ fn decide(out: &Output, args: DecideArgs, decision: Decision) -> Result<(), CliE
     })?;
     let verb = decision.as_str();
     let text = [
-        format!("{} {verb} {}.", args.role, args.approval),
+        format!("{} {verb} {approval}.", args.role),
         describe(&outcome),
     ]
     .join("\n");
@@ -357,6 +392,7 @@ pub fn monitor(out: &Output, args: MonitorArgs) -> Result<(), CliError> {
     let mut unreadable = Unreadable::default();
     for milestone in milestones {
         let Some(outcome) = unreadable.check(store.transact(Op::Monitor {
+            nonce: Some(new_nonce(&store, &by, milestone.as_str())),
             milestone: milestone.clone(),
             by: by.clone(),
         }))?

@@ -129,12 +129,14 @@ fn print_report(
     for noop in &report.noops {
         out.note(format!("  no-op: {noop}"))?;
     }
+    overridden_lines(out, &report)?;
     if report.tags_fetched > 0 {
         out.note(format!("  {} checkpoint(s) came in", report.tags_fetched))?;
     }
     for tag in &report.tag_conflicts {
         out.note(format!("  checkpoint {tag} differs on {remote}; kept ours"))?;
     }
+    clash_lines(out, report)?;
     if no_push {
         out.note("Not pushed (--no-push).")
     } else if report.pushed {
@@ -149,4 +151,36 @@ fn print_report(
     } else {
         out.note(format!("To {remote}: already up to date."))
     }
+}
+
+/// What the merges overrode: every value both sides set, and which one was kept.
+fn overridden_lines(out: &Output, report: &sync::SyncReport) -> Result<(), CliError> {
+    for o in &report.overridden {
+        out.note(format!(
+            "  overridden: {} {}: kept {} ({}), dropped {} ({})",
+            o.milestone_id, o.what, o.kept, o.kept_by, o.dropped, o.dropped_by
+        ))?;
+    }
+    Ok(())
+}
+
+/// Checkpoint names made in two clones: which keeps the name, and the other's new one.
+fn clash_lines(out: &Output, report: &sync::SyncReport) -> Result<(), CliError> {
+    for clash in &report.checkpoint_clashes {
+        let short = clash.kept_commit.get(..12).unwrap_or(&clash.kept_commit);
+        let whose = if clash.kept_ours {
+            "this clone's"
+        } else {
+            "the other clone's"
+        };
+        let other = match &clash.renamed_to {
+            Some(new) => format!("the other one is now {new}"),
+            None => "both were of the same commit".to_string(),
+        };
+        out.note(format!(
+            "  checkpoint {} was made in two clones: {whose} (of {short}, earlier in merge order) keeps the name; {other}",
+            clash.checkpoint
+        ))?;
+    }
+    Ok(())
 }

@@ -16,9 +16,12 @@ pub enum TaskCommand {
     /// Set a task's size in points (`none` clears it; a task without points counts 1).
     SetPoints(SetPointsArgs),
     /// Mark a task in progress.
-    Start(TaskArgs),
+    Start(StatusArgs),
     /// Mark a task completed.
-    Complete(TaskArgs),
+    ///
+    /// A workflow task completes through its execute phase (`phase set`, `phase
+    /// advance`); --force --reason overrides that, on record.
+    Complete(StatusArgs),
     /// Remove a task from its milestone (history keeps it).
     Rm(TaskArgs),
     /// Give a task a new id; commands and trailers naming the old id still find it.
@@ -34,6 +37,17 @@ pub struct MvArgs {
     pub task: String,
     /// Its new id: letters, digits, '.', '_', '-'.
     pub new_id: String,
+}
+
+/// Forcing a workflow task's status past its phases.
+#[derive(Debug, Args)]
+pub struct Override {
+    /// Set the status of a workflow task directly, past its gates (needs --reason).
+    #[arg(long, requires = "reason")]
+    pub force: bool,
+    /// Why the gates are overridden; kept in the task's events.
+    #[arg(long, requires = "force", value_name = "TEXT")]
+    pub reason: Option<String>,
 }
 
 /// `task add`.
@@ -85,6 +99,17 @@ pub struct TaskArgs {
     pub task: String,
 }
 
+/// `task start|complete`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The milestone.
+    pub milestone: String,
+    /// The task.
+    pub task: String,
+    #[command(flatten)]
+    pub force: Override,
+}
+
 /// `task set`.
 #[derive(Debug, Args)]
 pub struct SetArgs {
@@ -94,6 +119,8 @@ pub struct SetArgs {
     pub task: String,
     /// pending, in_progress, completed or blocked.
     pub status: String,
+    #[command(flatten)]
+    pub force: Override,
 }
 
 pub fn run(out: &Output, command: TaskCommand) -> Result<(), CliError> {
@@ -106,11 +133,23 @@ pub fn run(out: &Output, command: TaskCommand) -> Result<(), CliError> {
                     args.milestone, args.task
                 ))
             })?;
-            set(out, &args.milestone, &args.task, status)
+            set(out, &args.milestone, &args.task, status, args.force)
         }
         TaskCommand::SetPoints(args) => set_points(out, args),
-        TaskCommand::Start(args) => set(out, &args.milestone, &args.task, TaskStatus::InProgress),
-        TaskCommand::Complete(args) => set(out, &args.milestone, &args.task, TaskStatus::Completed),
+        TaskCommand::Start(args) => set(
+            out,
+            &args.milestone,
+            &args.task,
+            TaskStatus::InProgress,
+            args.force,
+        ),
+        TaskCommand::Complete(args) => set(
+            out,
+            &args.milestone,
+            &args.task,
+            TaskStatus::Completed,
+            args.force,
+        ),
         TaskCommand::Rm(args) => remove(out, args),
         TaskCommand::Mv(args) => rename(out, args),
     }
@@ -154,13 +193,25 @@ fn add(out: &Output, args: AddArgs) -> Result<(), CliError> {
     out.outcome(&outcome, &format!("Added task {task} to {milestone}."))
 }
 
-fn set(out: &Output, milestone: &str, task: &str, status: TaskStatus) -> Result<(), CliError> {
+fn set(
+    out: &Output,
+    milestone: &str,
+    task: &str,
+    status: TaskStatus,
+    force: Override,
+) -> Result<(), CliError> {
     let milestone = milestone_id(milestone)?;
     let task = task_id(task)?;
+    let reason = force.reason.filter(|_| force.force);
+    if reason.as_deref().is_some_and(|r| r.trim().is_empty()) {
+        return Err(CliError::usage("--reason is empty")
+            .hint("say why the gates are overridden: --reason \"…\""));
+    }
     let outcome = open_store()?.transact(Op::SetTaskStatus {
         milestone: milestone.clone(),
         task: task.clone(),
         status,
+        reason,
     })?;
     out.outcome(&outcome, &format!("Task {milestone}/{task} is {status}."))
 }

@@ -14,7 +14,7 @@ use super::HookName;
 use crate::model::{
     MilestoneId, Op, RewriteKind, RewrittenCommit, Session, SessionId, SessionStatus, TaskMove,
 };
-use crate::store::{Outcome, Store, StoreError};
+use crate::store::{Outcome, Parts, Store, StoreError};
 use crate::workflow::trailers;
 use crate::worktree::GitCommit;
 
@@ -34,6 +34,8 @@ pub struct Recorded {
     pub operations: usize,
     /// Operations that could not be written (the others were).
     pub errors: Vec<StoreError>,
+    /// Trailers that moved nothing, and why (a task that is not there, a gate).
+    pub warnings: Vec<String>,
 }
 
 /// How a hook invocation runs.
@@ -75,6 +77,7 @@ pub fn record(
         session_id: store.current_session(),
         store: &store,
         head: invocation.head.clone(),
+        warnings: Default::default(),
     };
     let ops = match hook {
         HookName::PostCommit => context.post_commit()?,
@@ -82,7 +85,9 @@ pub fn record(
         HookName::PostCheckout => context.post_checkout()?,
         HookName::PostRewrite => context.post_rewrite(args.first().map(String::as_str), input)?,
     };
-    Ok(write(&store, ops))
+    let mut recorded = write(&store, ops);
+    recorded.warnings = context.warnings.take();
+    Ok(recorded)
 }
 
 /// Writes `ops`, each on its own; one failing does not stop the others.
@@ -114,6 +119,8 @@ struct Context<'s> {
     session_id: Option<String>,
     /// HEAD as git left it, when the shim read it (see [`Invocation::head`]).
     head: Option<(String, Oid)>,
+    /// What the trailers read so far moved nothing, and why.
+    warnings: std::cell::RefCell<Vec<String>>,
 }
 
 /// The milestones one hook invocation touches: the session's, and those its commits'
@@ -121,6 +128,18 @@ struct Context<'s> {
 struct Touched {
     session: Option<Session>,
     moves: BTreeMap<MilestoneId, Vec<TaskMove>>,
+    /// Short trailers that name no milestone, since no session is current.
+    warnings: Vec<String>,
+}
+
+/// Whose short trailers (`Task: t`, no `<m>/`) a hook resolves.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ShortTrailers {
+    /// The committer's own, at commit time, against their current session.
+    Resolve,
+    /// Commits that came in from others (a merge, a pull): their short trailers were
+    /// resolved, or not, when they were made; only full `<m>/<t>` ones apply here.
+    LeaveToTheirCommitter,
 }
 
 impl Touched {
@@ -129,10 +148,24 @@ impl Touched {
     /// no existing task is ignored, and neither does a milestone that is not there.
     fn ops(
         mut self,
-        store: &Store,
+        context: &Context<'_>,
         make: impl Fn(MilestoneId, Option<SessionId>, Vec<TaskMove>) -> Op,
     ) -> Result<Vec<Op>, StoreError> {
-        let snapshot = store.snapshot()?;
+        let snapshot = context.store.snapshot()?;
+        let mut warnings = std::mem::take(&mut self.warnings);
+        for (milestone, moves) in &self.moves {
+            // A milestone that cannot be read has nothing to warn about here: the
+            // operation's own error says it.
+            let definition_only = Parts {
+                sessions: false,
+                approvals: false,
+            };
+            if let Ok(files) = snapshot.milestone_with(milestone, definition_only) {
+                let definition = files.map(|f| f.definition);
+                warnings.extend(trailers::warnings(milestone, definition.as_ref(), moves));
+            }
+        }
+        context.warnings.borrow_mut().extend(warnings);
         let mut ops = Vec::new();
         if let Some(session) = &self.session {
             let moves = self.moves.remove(&session.milestone_id).unwrap_or_default();
@@ -167,7 +200,11 @@ impl Context<'_> {
     /// The session and the trailers' moves of `commits`; `None` when there is nothing
     /// to record. The cheap test comes first: without a session file and without a task
     /// trailer, no milestone is read at all.
-    fn touched(&self, commits: &[GitCommit]) -> Result<Option<Touched>, StoreError> {
+    fn touched(
+        &self,
+        commits: &[GitCommit],
+        short: ShortTrailers,
+    ) -> Result<Option<Touched>, StoreError> {
         let has_trailers = commits
             .iter()
             .any(|c| !trailers::task_trailers(&c.message).is_empty());
@@ -176,16 +213,42 @@ impl Context<'_> {
         }
         let session = self.session()?;
         let ids: Vec<String> = commits.iter().map(|c| c.id.to_string()).collect();
+        let default = match short {
+            ShortTrailers::Resolve => session.as_ref().map(|s| &s.milestone_id),
+            ShortTrailers::LeaveToTheirCommitter => None,
+        };
         let moves = trailers::task_moves(
             ids.iter()
                 .map(String::as_str)
                 .zip(commits.iter().map(|c| c.message.as_str())),
-            session.as_ref().map(|s| &s.milestone_id),
+            default,
         );
+        let mut warnings = Vec::new();
+        if short == ShortTrailers::Resolve && default.is_none() {
+            for trailer in commits
+                .iter()
+                .flat_map(|c| trailers::task_trailers(&c.message))
+            {
+                if trailer.milestone.is_none() {
+                    warnings.push(format!(
+                        "{}: {} ignored: no session is current to name its milestone; write {}: <milestone>/{}",
+                        trailer.action.key(),
+                        trailer.task,
+                        trailer.action.key(),
+                        trailer.task
+                    ));
+                }
+            }
+        }
         if session.is_none() && moves.is_empty() {
+            self.warnings.borrow_mut().extend(warnings);
             return Ok(None);
         }
-        Ok(Some(Touched { session, moves }))
+        Ok(Some(Touched {
+            session,
+            moves,
+            warnings,
+        }))
     }
 
     fn post_commit(&self) -> Result<Vec<Op>, StoreError> {
@@ -216,10 +279,11 @@ impl Context<'_> {
                 .collect();
             return self.merge(&hide, head, branch, false);
         }
-        let Some(touched) = self.touched(std::slice::from_ref(&commit))? else {
+        let Some(touched) = self.touched(std::slice::from_ref(&commit), ShortTrailers::Resolve)?
+        else {
             return Ok(Vec::new());
         };
-        touched.ops(self.store, |milestone, session, moves| Op::RecordCommit {
+        touched.ops(self, |milestone, session, moves| Op::RecordCommit {
             milestone,
             session,
             commit: head.to_string(),
@@ -289,7 +353,7 @@ impl Context<'_> {
         if commits.is_empty() {
             return Ok(Vec::new());
         }
-        let Some(touched) = self.touched(commits)? else {
+        let Some(touched) = self.touched(commits, ShortTrailers::LeaveToTheirCommitter)? else {
             return Ok(Vec::new());
         };
         let listed: Vec<String> = commits
@@ -297,7 +361,7 @@ impl Context<'_> {
             .take(MAX_LISTED_COMMITS)
             .map(|c| c.id.to_string())
             .collect();
-        touched.ops(self.store, |milestone, session, moves| Op::RecordMerge {
+        touched.ops(self, |milestone, session, moves| Op::RecordMerge {
             milestone,
             session,
             head: head.to_string(),
@@ -349,7 +413,8 @@ impl Context<'_> {
             .take(MAX_READ_COMMITS)
             .filter_map(|(_, new)| self.store.worktree().git_commit(*new).ok())
             .collect();
-        let Some(touched) = self.touched(&new_commits)? else {
+        // Amended and rebased commits are the user's own, rewritten here and now.
+        let Some(touched) = self.touched(&new_commits, ShortTrailers::Resolve)? else {
             return Ok(Vec::new());
         };
         let total = rewrites.len();
@@ -362,7 +427,7 @@ impl Context<'_> {
                 kind: None,
             })
             .collect();
-        touched.ops(self.store, |milestone, session, moves| Op::RecordRewrite {
+        touched.ops(self, |milestone, session, moves| Op::RecordRewrite {
             milestone,
             session,
             kind,

@@ -94,7 +94,15 @@ pub struct Folder {
     pub problems: Vec<Problem>,
     /// Files that are not part of the layout (temporary and set-aside files, notes).
     pub ignored: Vec<String>,
+    /// The largest file read (`import --max-size`).
+    pub max_size: u64,
+    /// The folder itself, symbolic links resolved: nothing outside it is read.
+    canonical_root: PathBuf,
 }
+
+/// The largest file an import reads unless told otherwise (`--max-size`): far above
+/// any real milestone, state or event log, far below what would stall every clone.
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 10 << 20;
 
 impl Folder {
     /// Every milestone the folder knows, from any of its files.
@@ -135,8 +143,13 @@ pub enum ReadError {
     NotReference(PathBuf),
 }
 
-/// Reads the reference folder at `root`.
+/// Reads the reference folder at `root`, files up to [`DEFAULT_MAX_FILE_BYTES`].
 pub fn read_folder(root: &Path) -> Result<Folder, ReadError> {
+    read_folder_with(root, DEFAULT_MAX_FILE_BYTES)
+}
+
+/// Reads the reference folder at `root`, files up to `max_size` bytes.
+pub fn read_folder_with(root: &Path, max_size: u64) -> Result<Folder, ReadError> {
     let top = list(root).map_err(|source| ReadError::Unreadable {
         path: root.to_path_buf(),
         source,
@@ -149,6 +162,8 @@ pub fn read_folder(root: &Path) -> Result<Folder, ReadError> {
     }
     let mut folder = Folder {
         root: root.to_path_buf(),
+        max_size,
+        canonical_root: root.canonicalize().unwrap_or_else(|_| root.to_path_buf()),
         ..Folder::default()
     };
     for entry in &top {
@@ -193,8 +208,32 @@ fn list_sub(folder: &mut Folder, rel: &str) -> Vec<Entry> {
     }
 }
 
+/// Why `rel` is not read, if it is not: a symbolic link out of the folder (its
+/// content is not the folder's, and `sync` would share it), or a file over the limit.
+fn refusal(folder: &Folder, rel: &str) -> Option<String> {
+    let path = folder.root.join(rel);
+    let real = path.canonicalize().ok()?;
+    if !real.starts_with(&folder.canonical_root) {
+        return Some(format!(
+            "it leads out of the folder (to {}): copy the file into the folder instead",
+            real.display()
+        ));
+    }
+    let size = std::fs::metadata(&real).ok()?.len();
+    (size > folder.max_size).then(|| {
+        format!(
+            "it is {size} bytes, over the limit of {} (`--max-size` raises it)",
+            folder.max_size
+        )
+    })
+}
+
 /// The text of `rel`, or a problem.
 fn read_text(folder: &mut Folder, rel: &str) -> Option<String> {
+    if let Some(why) = refusal(folder, rel) {
+        folder.problem(rel, Invalid::new(why));
+        return None;
+    }
     match std::fs::read(folder.root.join(rel)) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => Some(text),
@@ -241,6 +280,15 @@ fn read_definitions(folder: &mut Folder) {
         let Some(text) = read_text(folder, &rel) else {
             continue;
         };
+        let twice = folder.definitions.iter().find(|d| d.value.id == id);
+        if let Some(first) = twice {
+            let why = format!(
+                "a second definition of milestone {id} (the first is {}): keep one",
+                first.source
+            );
+            folder.problem(&rel, Invalid::new(why));
+            continue;
+        }
         match parse_milestone_yaml(&text, Some(id.as_str())) {
             Ok(m) if m.id == id => folder.definitions.push(Sourced {
                 value: m,

@@ -20,7 +20,7 @@ use crate::model::{Op, SessionId, SessionStatus};
 use crate::store::{BulkError, BulkProgress, Store, StoreError};
 use crate::workflow::Rejection;
 
-pub use folder::{read_folder, Folder, ReadError};
+pub use folder::{read_folder, read_folder_with, Folder, ReadError, DEFAULT_MAX_FILE_BYTES};
 pub use problem::{Invalid, Problem};
 
 /// How often an import is planned and written again when another writer moved the ref

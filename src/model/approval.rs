@@ -18,6 +18,9 @@ pub enum Decision {
     Approved,
     /// Rejected.
     Rejected,
+    /// A request only: its transition already happened, or its phase was set again,
+    /// before it was decided. Deciding it is refused.
+    Superseded,
 }
 
 impl Decision {
@@ -27,6 +30,7 @@ impl Decision {
             Decision::Pending => "pending",
             Decision::Approved => "approved",
             Decision::Rejected => "rejected",
+            Decision::Superseded => "superseded",
         }
     }
 }
@@ -75,7 +79,7 @@ impl Approver {
 /// A request to approve the transition `from_phase → to_phase` of one task.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApprovalRequest {
-    /// Unique per request: `approval-<m>-<t>-<from>-<to>-<n>`.
+    /// Unique per request and across clones: `approval-<m>-<t>-<from>-<to>-<n>-<nonce>`.
     pub id: String,
     /// The milestone.
     pub milestone_id: MilestoneId,

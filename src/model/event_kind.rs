@@ -39,6 +39,8 @@ pub const BUILT_IN_EVENT_TYPES: &[&str] = &[
     "kiro_approval_granted",
     "kiro_approval_rejected",
     "kiro_approval_decided",
+    "kiro_approval_superseded",
+    "kiro_workflow_overridden",
     "commit",
     "merge",
     "checkout",
@@ -71,6 +73,8 @@ pub enum EventKind {
         points: Option<f64>,
     },
     /// A task's status moved; `trailer` and `commit` when a commit's trailer moved it.
+    /// `target` is the trailer's task in full (`<m>/<t>`), `override` the reason a
+    /// workflow task's status was forced past its gates.
     TaskStatusChanged {
         task_id: TaskId,
         previous_status: TaskStatus,
@@ -78,7 +82,11 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         trailer: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         commit: Option<String>,
+        #[serde(default, rename = "override", skip_serializing_if = "Option::is_none")]
+        forced: Option<Forced>,
     },
     /// The milestone's derived status or progress moved; `trigger_event` caused it.
     StatusUpdated {
@@ -166,6 +174,19 @@ pub enum EventKind {
         comments: Option<String>,
         pending: Vec<String>,
     },
+    /// A request whose phase was set again before it was decided: it can no longer be.
+    KiroApprovalSuperseded {
+        task_id: TaskId,
+        approval_id: String,
+        transition: String,
+    },
+    /// A workflow task's status forced past its gates (`--force --reason`).
+    KiroWorkflowOverridden {
+        task_id: TaskId,
+        previous_status: TaskStatus,
+        new_status: TaskStatus,
+        reason: String,
+    },
     /// A commit made in a session.
     Commit {
         commit: String,
@@ -233,6 +254,13 @@ pub enum EventKind {
         task_id: TaskId,
         new_task_id: TaskId,
     },
+}
+
+/// Why a workflow task's status was forced past its gates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Forced {
+    /// What the user said (`--reason`).
+    pub reason: String,
 }
 
 impl EventKind {
@@ -359,7 +387,9 @@ mod tests {
                 previous_status: TaskStatus::Pending,
                 new_status: TaskStatus::InProgress,
                 trailer: Some("Task".into()),
+                target: Some("m1/a".into()),
                 commit: Some("c1".into()),
+                forced: None,
             },
         );
         assert_eq!(event.event_type, "task_status_changed");

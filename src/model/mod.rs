@@ -14,7 +14,7 @@ pub mod validate;
 
 pub use approval::{ApprovalRequest, Approver, Decision};
 pub use event::{Event, EventRecord};
-pub use event_kind::EventKind;
+pub use event_kind::{EventKind, Forced};
 pub use id::{InvalidId, MilestoneId, TaskId};
 pub use milestone::{
     ApprovalGate, KiroConfiguration, KiroWorkflow, Milestone, MilestoneStatus, Phase, PhaseState,

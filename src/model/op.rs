@@ -72,6 +72,10 @@ pub enum Op {
         task: TaskId,
         /// The new status.
         status: TaskStatus,
+        /// Why a workflow task's status is forced past its phases (`--force --reason`);
+        /// without it a workflow task's status is refused.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
     },
     /// Saves a milestone's state document.
     SaveState {
@@ -145,6 +149,10 @@ pub enum Op {
         task: TaskId,
         /// Who asks, recorded on an approval request ("Name <email>").
         by: String,
+        /// Made once where the command runs and kept in the operation, so that a
+        /// request's id is unique across clones and the same on every replay.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        nonce: Option<String>,
     },
     /// One approver's decision on a request.
     DecideApproval {
@@ -168,6 +176,9 @@ pub enum Op {
         milestone: MilestoneId,
         /// Who asks, recorded on approval requests.
         by: String,
+        /// As for `AdvancePhase`: the unique part of the requests' ids.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        nonce: Option<String>,
     },
     /// Joins two histories (`sync`); the merge commit's parents carry the operations,
     /// and this records how each was resolved.
@@ -438,6 +449,7 @@ impl Op {
         matches!(
             self,
             Op::AdvancePhase { .. }
+                | Op::SetPhase { .. }
                 | Op::DecideApproval { .. }
                 | Op::Monitor { .. }
                 | Op::ImportApprovals { .. }

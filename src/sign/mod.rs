@@ -193,3 +193,106 @@ fn run(program: &str, args: &[&str], input: &[u8]) -> Result<(Vec<u8>, String), 
         Err(stderr)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(text: &str) -> (tempfile::TempDir, git2::Config) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        std::fs::write(&path, text).unwrap();
+        let config = git2::Config::open(&path).unwrap();
+        (dir, config)
+    }
+
+    #[test]
+    fn signing_follows_git_settings() {
+        let (_d, off) = config("[user]\n\tsigningKey = k\n");
+        assert!(settings(Some(&off), "me@x").unwrap().is_none());
+        let (_d, gpg) = config("[commit]\n\tgpgSign = true\n");
+        let s = settings(Some(&gpg), "me@x").unwrap().unwrap();
+        assert_eq!(
+            (s.format, s.key.as_str(), s.program.as_str()),
+            (Format::OpenPgp, "me@x", "gpg")
+        );
+        let (_d, ssh) = config(
+            "[commit]\n\tgpgSign = true\n[milestone]\n\tsign = false\n[gpg]\n\tformat = ssh\n",
+        );
+        assert!(
+            settings(Some(&ssh), "me@x").unwrap().is_none(),
+            "milestone.sign wins"
+        );
+        let (_d, ssh) = config("[milestone]\n\tsign = true\n[gpg]\n\tformat = ssh\n");
+        let missing = settings(Some(&ssh), "me@x").unwrap_err().to_string();
+        assert!(missing.contains("user.signingKey is not set"), "{missing}");
+        let (_d, ssh) = config(
+            "[milestone]\n\tsign = true\n[gpg]\n\tformat = ssh\n[gpg \"ssh\"]\n\tprogram = my-keygen\n[user]\n\tsigningKey = key::ssh-ed25519 AAAA\n",
+        );
+        let s = settings(Some(&ssh), "me@x").unwrap().unwrap();
+        assert_eq!(
+            (s.format, s.key.as_str(), s.program.as_str()),
+            (Format::Ssh, "key::ssh-ed25519 AAAA", "my-keygen")
+        );
+        let (_d, x509) = config("[milestone]\n\tsign = true\n[gpg]\n\tformat = x509\n");
+        assert!(settings(Some(&x509), "me@x").is_err());
+    }
+
+    /// Signed here and by ssh-keygen alike: each checks out for its own bytes only,
+    /// by the key's fingerprint.
+    #[test]
+    fn ssh_signatures_check_out_for_their_own_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("k");
+        let made = std::process::Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+            .arg(&key)
+            .status()
+            .expect("ssh-keygen runs (openssh-client is installed by .ci/run)");
+        assert!(made.success());
+        let in_process = Settings {
+            format: Format::Ssh,
+            key: key.display().to_string(),
+            program: "ssh-keygen".into(),
+        };
+        let located = std::process::Command::new("sh")
+            .args(["-c", "command -v ssh-keygen"])
+            .output()
+            .unwrap();
+        let program = Settings {
+            program: String::from_utf8(located.stdout)
+                .unwrap()
+                .trim()
+                .to_string(),
+            ..in_process.clone()
+        };
+        let fingerprint = own_fingerprint(&in_process).unwrap();
+        assert!(fingerprint.starts_with("SHA256:"));
+        for settings in [&in_process, &program] {
+            let signature = sign(settings, b"tree 123\n").unwrap();
+            assert_eq!(
+                verify_ssh(&signature, b"tree 123\n"),
+                Signer::Key {
+                    fingerprint: fingerprint.clone()
+                }
+            );
+            assert!(matches!(
+                verify_ssh(&signature, b"tree 124\n"),
+                Signer::Bad { .. }
+            ));
+        }
+    }
+
+    #[test]
+    fn a_signature_of_another_kind_is_bad() {
+        let bad = check(
+            "not a signature",
+            b"data",
+            &[],
+            std::path::Path::new("/nonexistent"),
+        );
+        assert!(matches!(bad, Signer::Bad { .. }));
+        let garbled = "-----BEGIN SSH SIGNATURE-----\nAAAA\n-----END SSH SIGNATURE-----\n";
+        assert!(matches!(verify_ssh(garbled, b"data"), Signer::Bad { .. }));
+    }
+}

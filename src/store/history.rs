@@ -8,6 +8,7 @@ use git2::{Oid, Sort};
 use super::message;
 use super::{Store, StoreError};
 use crate::model::{Event, EventRecord};
+use crate::workflow::trailers::MovesSeen;
 
 /// Which events to return.
 #[derive(Debug, Clone, Default)]
@@ -58,6 +59,17 @@ impl EventFilter {
     fn reads_record(&self) -> bool {
         self.since.is_some() || self.until.is_some() || self.author.is_some()
     }
+}
+
+/// Whether `record` is shown, in timeline order: a commit's trailer moves a task once
+/// (see [`MovesSeen`]).
+fn once(seen: &mut MovesSeen, record: &EventRecord) -> bool {
+    seen.first(
+        &record.commit,
+        &record.event_type,
+        record.milestone_id.as_deref(),
+        &record.data,
+    )
 }
 
 /// The event as users see it: an event with its own timestamp (an imported record)
@@ -220,12 +232,17 @@ impl Store {
         filter: &EventFilter,
         mut visit: impl FnMut(&str) -> bool,
     ) -> Result<(), StoreError> {
+        let mut seen = MovesSeen::default();
         let indexed = self.scan_index_at(from, filter, |json, exact| {
-            // A key that did not settle the filter, and a time filter (the event's
-            // own timestamp decides exactly), send us to the JSON.
-            if !exact || filter.reads_record() {
+            // A key that did not settle the filter, a filter on the record itself (its
+            // time, its author), and a trailer's move (shown once) send us to the JSON.
+            let is_move = json.contains("\"trailer\":")
+                || (seen.may_drop_status()
+                    && (json.contains("\"event_type\":\"status_updated\"")
+                        || json.contains("\"event_type\":\"milestone_completed\"")));
+            if !exact || filter.reads_record() || is_move {
                 match serde_json::from_str::<EventRecord>(json) {
-                    Ok(record) if filter.accepts(&record) => {}
+                    Ok(record) if once(&mut seen, &record) && filter.accepts(&record) => {}
                     _ => return None,
                 }
             }
@@ -235,7 +252,7 @@ impl Store {
             return Ok(());
         }
         for keyed in self.keyed_events(from, None)? {
-            if filter.accepts(&keyed.record) {
+            if once(&mut seen, &keyed.record) && filter.accepts(&keyed.record) {
                 let json =
                     serde_json::to_string(&keyed.record).map_err(|e| StoreError::Encode {
                         what: "an event",
@@ -258,15 +275,19 @@ impl Store {
         filter: &EventFilter,
         mut visit: impl FnMut(EventRecord) -> bool,
     ) -> Result<(), StoreError> {
+        let mut seen = MovesSeen::default();
         let indexed = self.scan_index_at(from, filter, |json, _| {
             let record = serde_json::from_str::<EventRecord>(json).ok()?;
-            filter.accepts(&record).then(|| visit(record))
+            (once(&mut seen, &record) && filter.accepts(&record)).then(|| visit(record))
         })?;
         if indexed {
             return Ok(());
         }
         for keyed in self.keyed_events(from, None)? {
-            if filter.accepts(&keyed.record) && !visit(keyed.record) {
+            if once(&mut seen, &keyed.record)
+                && filter.accepts(&keyed.record)
+                && !visit(keyed.record)
+            {
                 break;
             }
         }

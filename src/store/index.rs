@@ -23,7 +23,7 @@ use super::{Store, StoreError};
 use crate::model::EventRecord;
 
 /// Bumped when the line format changes; an index of another version is rebuilt.
-const INDEX_VERSION: u32 = 2;
+const INDEX_VERSION: u32 = 3;
 
 /// What the index covers.
 #[derive(Debug, Serialize, Deserialize)]
@@ -50,7 +50,9 @@ fn sort_key(record: &EventRecord, lamport: u64, commit: &str, position: usize) -
         .as_deref()
         .map_or(NO_MILESTONE, key_field);
     let event_type = key_field(&record.event_type);
-    format!("{lamport:020}|{normalized}|{commit}|{position:06}|{milestone}|{event_type}")
+    // As wide as the largest position can be: an operation's events stay in order
+    // whatever their number (six digits misordered those past the millionth).
+    format!("{lamport:020}|{normalized}|{commit}|{position:020}|{milestone}|{event_type}")
 }
 
 /// Stands for an event of no milestone in a key (no milestone id starts with '-').
@@ -433,6 +435,18 @@ mod tests {
         }
         let key = sort_key(&record(None, "x"), 7, "c", 1);
         assert!(key.ends_with("|-|x"), "{key}");
+    }
+
+    #[test]
+    fn events_of_one_operation_keep_their_order_past_the_millionth() {
+        let positions = [0, 9, 999_999, 1_000_000, 123_456_789, usize::MAX];
+        let keys: Vec<String> = positions
+            .iter()
+            .map(|p| sort_key(&record(Some("m"), "x"), 1, "c", *p))
+            .collect();
+        let mut sorted = keys.clone();
+        sorted.sort();
+        assert_eq!(keys, sorted);
     }
 
     #[test]

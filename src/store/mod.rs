@@ -4,6 +4,7 @@
 
 mod bulk;
 pub mod checkpoint;
+mod clash;
 mod error;
 mod history;
 mod identity;
@@ -13,6 +14,7 @@ pub mod local;
 pub mod lock;
 pub mod merge;
 pub mod message;
+mod overridden;
 mod pack;
 mod progress;
 pub mod refs;

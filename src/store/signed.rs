@@ -57,6 +57,18 @@ impl Store {
         signer
     }
 
+    /// The checked signatures of `commits`, with the cache read once; OpenPGP ones
+    /// against the keys of `trust`.
+    pub fn signers_of(&self, commits: &[Oid], trust: Option<&TrustList>) -> Vec<Signer> {
+        let mut cache = SignatureCache::open(self);
+        let signers = commits
+            .iter()
+            .map(|commit| self.signer_cached(*commit, || trust.cloned(), &mut cache))
+            .collect();
+        cache.save();
+        signers
+    }
+
     /// [`Store::signer_of`] with a cache kept open across many commits; the trust
     /// list is only read for an OpenPGP signature not checked before.
     pub(super) fn signer_cached(

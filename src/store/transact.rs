@@ -277,10 +277,14 @@ impl Store {
     }
 
     /// For a restore, the milestone's files and folder at the commit it restores.
+    /// What a restore puts back: the milestone's files at the restored commit, except
+    /// its sessions, which stay as they are now. A restore brings back the milestone's
+    /// data, not the people's open sessions: a session started after the checkpoint
+    /// must survive it, or its owner's `session end` fails.
     fn restore_source(
         &self,
         op: &Op,
-        at_commit: Oid,
+        now: &Snapshot<'_>,
     ) -> Result<Option<(MilestoneFiles, Oid)>, StoreError> {
         let Op::Restore {
             milestone, commit, ..
@@ -295,17 +299,55 @@ impl Store {
         }
         // Only a state this history went through comes back: a commit made elsewhere
         // could hold anything.
+        let at_commit = now.commit();
         if oid != at_commit && !self.repo.graph_descendant_of(at_commit, oid)? {
             return Err(StoreError::NotInHistory(commit.clone()));
         }
         let snapshot = self.snapshot_at(oid)?;
-        let (Some(files), Some(folder)) = (
+        let (Some(mut files), Some(folder)) = (
             snapshot.milestone_with(milestone, Parts::ALL)?,
             snapshot.milestone_tree(milestone)?,
         ) else {
             return Ok(None);
         };
-        Ok(Some((files, folder.id())))
+        let sessions_now = now
+            .milestone_tree(milestone)?
+            .and_then(|t| t.get_name(SESSIONS).map(|e| (e.id(), e.filemode())));
+        let mut builder = self.repo.treebuilder(Some(&folder))?;
+        match sessions_now {
+            Some((id, mode)) => {
+                builder.insert(SESSIONS, id, mode)?;
+            }
+            None if folder.get_name(SESSIONS).is_some() => builder.remove(SESSIONS)?,
+            None => {}
+        }
+        let folder = builder.write()?;
+        // The files as the tree now holds them (sessions unreadable now stay as they
+        // are in the tree, and read as none).
+        files.sessions = self
+            .current_sessions(now, milestone)?
+            .or(Some(Default::default()));
+        Ok(Some((files, folder)))
+    }
+
+    /// The sessions of `milestone` in `snapshot`, when they can be read.
+    fn current_sessions(
+        &self,
+        snapshot: &Snapshot<'_>,
+        milestone: &MilestoneId,
+    ) -> Result<
+        Option<std::collections::BTreeMap<crate::model::SessionId, crate::model::Session>>,
+        StoreError,
+    > {
+        let parts = Parts {
+            sessions: true,
+            approvals: false,
+        };
+        Ok(snapshot
+            .milestone_with(milestone, parts)
+            .ok()
+            .flatten()
+            .and_then(|f| f.sessions))
     }
 
     /// The root tree with milestone `id`'s folder replaced by `folder` as it is.
@@ -371,7 +413,7 @@ impl Store {
             None => None,
         };
         precondition(current.as_ref())?;
-        let source = self.restore_source(op, snapshot.commit())?;
+        let source = self.restore_source(op, snapshot)?;
         let restored = source.as_ref().map(|(files, _)| files.clone());
         let applied = if matches!(op, Op::DecideApproval { .. }) {
             // Whether a decision counts depends on the trust list and the signature.

@@ -9,9 +9,14 @@ use std::process::Stdio;
 use git2::Oid;
 use serde::Serialize;
 
+mod clash;
+
+pub use clash::CheckpointClash;
+
 use crate::model::EventKind;
 use crate::store::refs::{checkpoint_of_tag, CHECKPOINT_TAG_GLOB};
 use crate::store::{Ignored, MergeKind, Store, StoreError, REF};
+use crate::workflow::overrides::Override;
 
 /// The name `refs/milestones` has on remotes. git's receive-pack refuses to update
 /// one-level refs such as `refs/milestones` ("funny ref"), so what is shared lives one
@@ -88,8 +93,14 @@ pub struct SyncReport {
     pub tags_fetched: usize,
     /// Checkpoint tags that went out.
     pub tags_pushed: usize,
-    /// Checkpoint tags that exist on both sides with different targets (kept ours).
+    /// Checkpoint tags that exist on both sides with different targets and could not
+    /// be resolved (kept ours).
     pub tag_conflicts: Vec<String>,
+    /// Checkpoint names made in both clones: which keeps the name, and the other's
+    /// new name, the same in every clone.
+    pub checkpoint_clashes: Vec<CheckpointClash>,
+    /// Each value both sides set: which one the merge kept, which it dropped, by whom.
+    pub overridden: Vec<Override>,
     /// Our tip afterwards.
     pub tip: Option<String>,
     /// Fetched commits not taken as state (their operations were replayed), and why.
@@ -117,14 +128,7 @@ pub fn sync(
         let fetched = fetch(store, remote, &prefix, &advertised)?;
         let cleaned = cleaned_checkpoints(store)?;
         report.ignored.clear();
-        report.tags_fetched += adopt_tags(
-            store,
-            &prefix,
-            &advertised,
-            &cleaned,
-            &mut report.tag_conflicts,
-            &mut report.ignored,
-        )?;
+        report.tags_fetched += adopt_tags(store, &prefix, &advertised, &cleaned, &mut report)?;
         // What teammates pushed into this repository is merged too.
         let pushed_here = store.ref_target(WIRE_REF);
         let theirs = fetched.wire;
@@ -152,7 +156,7 @@ pub fn sync(
             continue;
         }
         report.tip = Some(merged_tip.to_string());
-        let tags = local_tags_missing_on(store, &advertised)?;
+        let tags = local_tags_to_push(store, &advertised, &report.checkpoint_clashes)?;
         if !push || (theirs == Some(merged_tip) && tags.is_empty()) {
             return Ok(report);
         }
@@ -204,6 +208,11 @@ fn merge_incoming(
         // The store checks every incoming commit before anything is taken.
         let result = store.merge_tips(merged_tip, tip)?;
         report.ignored.extend(result.ignored.iter().cloned());
+        if let (MergeKind::Merged, Some(ours)) = (result.kind, merged_tip) {
+            report
+                .overridden
+                .extend(store.overridden(ours, tip, &result.resolved)?);
+        }
         report.fetched |= result.kind != MergeKind::UpToDate;
         report.fast_forward |= result.kind == MergeKind::FastForward;
         report.merged |= result.kind == MergeKind::Merged;
@@ -216,14 +225,7 @@ fn merge_incoming(
                 r.reason.as_deref().unwrap_or("")
             )
         }));
-        let mut unauthorized: Vec<(Oid, String)> = result
-            .unauthorized()
-            .filter_map(|r| Some((Oid::from_str(&r.commit).ok()?, r.reason.clone()?)))
-            .collect();
-        if result.kind == MergeKind::FastForward {
-            unauthorized.extend(store.decisions_not_counted(merged_tip, tip)?);
-        }
-        report_unauthorized(store, merged_tip, unauthorized, &mut report.ignored)?;
+        report_unauthorized(store, merged_tip, tip, &result, &mut report.ignored)?;
         merged_tip = Some(result.tip);
     }
     Ok(merged_tip)
@@ -235,9 +237,18 @@ fn merge_incoming(
 fn report_unauthorized(
     store: &Store,
     ours: Option<Oid>,
-    unauthorized: Vec<(Oid, String)>,
+    theirs: Oid,
+    result: &crate::store::MergeResult,
     ignored: &mut Vec<Ignored>,
 ) -> Result<(), SyncError> {
+    let mut unauthorized: Vec<(Oid, String)> = result
+        .unauthorized()
+        .filter_map(|r| Some((Oid::from_str(&r.commit).ok()?, r.reason.clone()?)))
+        .collect();
+    // Taken as it is, a history's decisions were not replayed here: their records say.
+    if result.kind == MergeKind::FastForward {
+        unauthorized.extend(store.decisions_not_counted(ours, theirs)?);
+    }
     for (commit, reason) in unauthorized {
         let local = match ours {
             Some(ours) => {
@@ -388,8 +399,7 @@ fn adopt_tags(
     prefix: &str,
     advertised: &BTreeMap<String, String>,
     cleaned: &std::collections::HashSet<String>,
-    conflicts: &mut Vec<String>,
-    ignored: &mut Vec<Ignored>,
+    report: &mut SyncReport,
 ) -> Result<usize, SyncError> {
     let mut adopted = 0;
     for (name, id) in advertised {
@@ -404,7 +414,7 @@ fn adopt_tags(
         }
         let fetched = store.ref_target(&format!("{prefix}/tags/{short}"));
         if let Some(reason) = fetched.and_then(|t| store.check_checkpoint_tag(t)) {
-            ignored.push(Ignored {
+            report.ignored.push(Ignored {
                 commit: id.clone(),
                 author: String::new(),
                 reason: format!("checkpoint {short}: {reason}"),
@@ -413,10 +423,20 @@ fn adopt_tags(
         }
         match store.ref_target(name) {
             Some(existing) if existing == target => {}
-            Some(_) => conflicts.push(short.to_string()),
+            Some(existing) if fetched == Some(target) => {
+                let clash = clash::resolve(store, short, existing, target)?;
+                adopted += usize::from(!clash.kept_ours);
+                report.checkpoint_clashes.push(clash);
+            }
+            Some(_) => report.tag_conflicts.push(short.to_string()),
             // Only adopt what the fetch really brought.
             None if fetched == Some(target) => {
-                adopted += usize::from(store.adopt_checkpoint_tag(name, target)?);
+                if store.adopt_checkpoint_tag(name, target)? {
+                    adopted += 1;
+                    report
+                        .checkpoint_clashes
+                        .extend(clash::gave_way(store, short, target)?);
+                }
             }
             None => {}
         }
@@ -453,13 +473,44 @@ fn cleaned_checkpoints(store: &Store) -> Result<std::collections::HashSet<String
     Ok(cleaned)
 }
 
-fn local_tags_missing_on(
+/// The checkpoint tags to push, each with whether it replaces the remote's: those the
+/// remote lacks, and those whose name ours keeps after a clash (the remote holds the
+/// other). Automatic `pre-restore-*` checkpoints stay here unless
+/// `milestone.pushAutoCheckpoints` is true.
+fn local_tags_to_push(
     store: &Store,
     advertised: &BTreeMap<String, String>,
-) -> Result<Vec<String>, SyncError> {
-    let mut names = store.checkpoint_tag_names()?;
-    names.retain(|name| !advertised.contains_key(name));
-    Ok(names)
+    clashes: &[CheckpointClash],
+) -> Result<Vec<(String, bool)>, SyncError> {
+    let config = store.repo().config().ok();
+    let push_automatic =
+        crate::config::get_bool(config.as_ref(), "milestone.pushAutoCheckpoints") == Some(true);
+    let mut to_push = Vec::new();
+    for reference in store
+        .repo()
+        .references_glob("refs/tags/milestone/*")
+        .map_err(StoreError::from)?
+    {
+        let reference = reference.map_err(StoreError::from)?;
+        let (Some(name), Some(id)) = (reference.name(), reference.target()) else {
+            continue;
+        };
+        let short = &name["refs/tags/milestone/".len()..];
+        let checkpoint = short.rsplit('/').next().unwrap_or(short);
+        if !crate::workflow::checkpoints::is_shared(checkpoint, push_automatic) {
+            continue;
+        }
+        match advertised.get(name) {
+            None => to_push.push((name.to_string(), false)),
+            Some(theirs) if *theirs != id.to_string() => {
+                if clashes.iter().any(|c| c.kept_ours && c.checkpoint == short) {
+                    to_push.push((name.to_string(), true));
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(to_push)
 }
 
 enum Pushed {
@@ -471,9 +522,12 @@ fn push_refs(
     store: &Store,
     remote: &str,
     with_ref: bool,
-    tags: &[String],
+    tags: &[(String, bool)],
 ) -> Result<Pushed, SyncError> {
-    let mut refspecs: Vec<String> = tags.iter().map(|t| format!("{t}:{t}")).collect();
+    let mut refspecs: Vec<String> = tags
+        .iter()
+        .map(|(t, replace)| format!("{}{t}:{t}", if *replace { "+" } else { "" }))
+        .collect();
     if with_ref {
         refspecs.insert(0, format!("{REF}:{WIRE_REF}"));
     }

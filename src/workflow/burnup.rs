@@ -8,7 +8,6 @@ use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::model::event_kind::BUILT_IN_EVENT_TYPES;
 use crate::model::{EventKind, Task, TaskStatus};
 
 /// How many days of the recent past the forecast's pace is taken from.
@@ -103,16 +102,23 @@ pub enum Reading {
     Nothing,
 }
 
-/// Reads one event of a milestone. A built-in event whose data has another shape (one
-/// imported from the reference) asks for the definition: exact at the cost of a read.
+/// Reads one event of a milestone. An event of a built-in type whose data has another
+/// shape was imported from the reference's log: it changed nothing here (the import's
+/// own events did), so its task moves are read as well as they can be, for the
+/// history they tell, and anything else in it is passed over.
 pub fn reading(event_type: &str, data: &Value) -> Reading {
-    let Some(kind) = EventKind::parse(event_type, data) else {
-        return if BUILT_IN_EVENT_TYPES.contains(&event_type) {
-            Reading::Definition
-        } else {
-            Reading::Nothing
-        };
-    };
+    if !concerns_tasks(event_type) {
+        return Reading::Nothing;
+    }
+    match EventKind::parse(event_type, data) {
+        Some(kind) => typed_reading(kind),
+        None => imported_reading(event_type, data),
+    }
+}
+
+/// What a built-in event says about the tasks; every kind is placed here, so that a
+/// new one is too.
+fn typed_reading(kind: EventKind) -> Reading {
     let fact = match kind {
         EventKind::MilestoneCreated { .. } | EventKind::MilestoneRemoved { .. } => {
             TaskFact::Reset(Vec::new())
@@ -169,12 +175,64 @@ pub fn reading(event_type: &str, data: &Value) -> Reading {
         | EventKind::KiroApprovalDecided { .. }
         | EventKind::KiroApprovalIgnored { .. }
         | EventKind::TrustChanged { .. }
+        | EventKind::KiroApprovalSuperseded { .. }
+        | EventKind::KiroWorkflowOverridden { .. }
         | EventKind::Commit { .. }
         | EventKind::Merge { .. }
         | EventKind::Checkout { .. }
         | EventKind::Rewrite { .. } => return Reading::Nothing,
     };
     Reading::Fact(fact)
+}
+
+/// The event types that can tell something about tasks: the log is read through, and
+/// the data of the others is never looked at.
+pub fn concerns_tasks(event_type: &str) -> bool {
+    matches!(
+        event_type,
+        "milestone_created"
+            | "milestone_removed"
+            | "milestone_imported"
+            | "milestone_modified"
+            | "state_restored"
+            | "state_recovered"
+            | "task_added"
+            | "task_status_changed"
+            | "task_points_set"
+            | "task_removed"
+            | "task_renamed"
+    )
+}
+
+/// Reads an imported record: its task and new status when it names them.
+fn imported_reading(event_type: &str, data: &Value) -> Reading {
+    let task = data["task_id"].as_str().map(str::to_string);
+    let status = data["new_status"].as_str().and_then(|s| s.parse().ok());
+    match (event_type, task, status) {
+        ("task_status_changed", Some(task), Some(status)) => {
+            Reading::Fact(TaskFact::Status { task, status })
+        }
+        _ => Reading::Nothing,
+    }
+}
+
+/// Ends the facts on the tasks as they are at the tip (`tip`): when the history does
+/// not lead there (a migration brings a definition in with no events of its own), a
+/// last fact at the time of the last one puts them as they are.
+pub fn reconcile(facts: &mut Vec<(DateTime<Utc>, TaskFact)>, tip: Vec<TaskSize>) {
+    let mut tasks = Tasks::default();
+    for (_, fact) in facts.iter() {
+        tasks.apply(fact);
+    }
+    let (mut replayed, mut wanted) = (tasks.0, tip.clone());
+    replayed.sort_by(|a, b| a.id.cmp(&b.id));
+    wanted.sort_by(|a, b| a.id.cmp(&b.id));
+    if replayed == wanted {
+        return;
+    }
+    if let Some(at) = facts.last().map(|(at, _)| *at) {
+        facts.push((at, TaskFact::Reset(tip)));
+    }
 }
 
 /// One day of the series: the tasks as they stood at the end of it.
@@ -210,11 +268,16 @@ impl Tasks {
                 Some(existing) => existing.points = task.points.or(existing.points),
                 None => self.0.push(task.clone()),
             },
-            TaskFact::Status { task, status } => {
-                if let Some(existing) = self.find(task) {
-                    existing.status = *status;
-                }
-            }
+            // A task the history never added (a migrated log moves the tasks of a
+            // definition brought in whole) exists from its first move.
+            TaskFact::Status { task, status } => match self.find(task) {
+                Some(existing) => existing.status = *status,
+                None => self.0.push(TaskSize {
+                    id: task.clone(),
+                    status: *status,
+                    points: None,
+                }),
+            },
             TaskFact::Points { task, points } => {
                 if let Some(existing) = self.find(task) {
                     existing.points = *points;
@@ -501,12 +564,31 @@ mod tests {
                 },
             ),
             (at(3), status("b", TaskStatus::Completed)),
-            (at(3), status("a", TaskStatus::Blocked)),
         ];
         assert_eq!(
             table(&series(&facts, Measure::Count, date(3))),
             vec![(1, 1.0, 0.0, 0.0), (2, 1.0, 0.0, 0.0), (3, 1.0, 1.0, 0.0)]
         );
+    }
+
+    #[test]
+    fn the_history_is_reconciled_with_the_tasks_at_the_tip() {
+        let mut done = task("a", Some(2.0));
+        done.status = TaskStatus::Completed;
+        // A migrated log moved `a`, which no event added; the tip also has `b`.
+        let mut facts = vec![(at(1), status("a", TaskStatus::InProgress))];
+        reconcile(&mut facts, vec![done.clone(), task("b", None)]);
+        assert_eq!(
+            table(&series(&facts, Measure::Points, date(2))),
+            vec![(1, 3.0, 2.0, 0.0), (2, 3.0, 2.0, 0.0)]
+        );
+        // A history that leads to the tip is left as it is.
+        let mut whole = vec![(at(1), TaskFact::Added(task("b", None)))];
+        reconcile(&mut whole, vec![task("b", None)]);
+        assert_eq!(whole.len(), 1);
+        let mut none = Vec::new();
+        reconcile(&mut none, vec![task("b", None)]);
+        assert!(none.is_empty(), "no events, nothing to date a fact by");
     }
 
     #[test]
@@ -582,6 +664,23 @@ mod tests {
     }
 
     #[test]
+    fn every_event_kind_that_tells_about_tasks_is_read() {
+        let fixture: Vec<crate::model::EventRecord> =
+            serde_json::from_str(include_str!("../../tests/fixtures/events/events.json")).unwrap();
+        for record in fixture {
+            if let Some(kind) = record.kind() {
+                let said = typed_reading(kind) != Reading::Nothing;
+                assert_eq!(
+                    said,
+                    concerns_tasks(&record.event_type),
+                    "{}",
+                    record.event_type
+                );
+            }
+        }
+    }
+
+    #[test]
     fn events_are_read_as_facts() {
         assert_eq!(
             reading(
@@ -604,11 +703,31 @@ mod tests {
                 to: "b".into()
             })
         );
-        for whole in ["state_restored", "state_recovered", "milestone_modified"] {
-            assert_eq!(reading(whole, &json!({})), Reading::Definition, "{whole}");
+        for (whole, data) in [
+            (
+                "state_restored",
+                json!({"checkpoint_name": "c", "commit": "1"}),
+            ),
+            ("state_recovered", json!({"commit": "1"})),
+            ("milestone_modified", json!({"tasks": 2})),
+            ("milestone_imported", json!({"tasks": 2})),
+        ] {
+            assert_eq!(reading(whole, &data), Reading::Definition, "{whole}");
         }
-        // A built-in event whose data cannot be read is read from the definition.
-        assert_eq!(reading("task_added", &json!({})), Reading::Definition);
+        // Records imported from the reference: their status moves count, nothing
+        // else in them does (the import's own events changed the tasks).
+        assert_eq!(
+            reading(
+                "task_status_changed",
+                &json!({"task_id": "a", "new_status": "completed", "pid": 42})
+            ),
+            Reading::Fact(status("a", TaskStatus::Completed))
+        );
+        assert_eq!(reading("task_added", &json!({})), Reading::Nothing);
+        assert_eq!(
+            reading("status_updated", &json!({"x": 1})),
+            Reading::Nothing
+        );
         assert_eq!(
             reading("state_saved", &json!({"state_file": "x"})),
             Reading::Nothing

@@ -3,8 +3,11 @@
 
 pub mod apply;
 pub mod burnup;
+pub mod checkpoints;
 pub mod due;
+pub mod gates;
 pub mod import;
+pub mod overrides;
 pub mod phases;
 pub mod points;
 pub mod progress;

@@ -8,7 +8,7 @@ use crate::model::{
     MilestoneFiles, Phase, PhaseStatus, TaskId, TaskStatus,
 };
 
-use super::Rejection;
+use super::{gates, Rejection};
 
 /// Whether leaving `from` for `to` needs approval: the task's
 /// `phases.<from>.approval_required` if set, else the milestone's
@@ -114,7 +114,9 @@ fn task_status_event(milestone: &str, task: &TaskId, from: TaskStatus, to: TaskS
             previous_status: from,
             new_status: to,
             trailer: None,
+            target: None,
             commit: None,
+            forced: None,
         },
     )
 }
@@ -134,10 +136,39 @@ pub fn set_phase(
         status,
         at,
     )?];
+    // The transition a pending request asks for is no longer the one waiting.
+    events.extend(gates::supersede(files, task, phase, at));
     if status != PhaseStatus::NotStarted {
         start_task_if_pending(&mut files.definition, task, &mut events);
     }
+    reopen_if_execute_undone(&mut files.definition, task, phase, status, &mut events);
     Ok(events)
+}
+
+/// A completed workflow task whose execute phase is set back to anything but done is
+/// in progress again: it is completed only while its execute phase is.
+fn reopen_if_execute_undone(
+    definition: &mut Milestone,
+    task: &TaskId,
+    phase: Phase,
+    status: PhaseStatus,
+    events: &mut Vec<Event>,
+) {
+    if phase != Phase::Execute || ready_to_advance(status) {
+        return;
+    }
+    let milestone = definition.id.to_string();
+    if let Some(entry) = definition.task_mut(task) {
+        if entry.status == TaskStatus::Completed {
+            entry.status = TaskStatus::InProgress;
+            events.push(task_status_event(
+                &milestone,
+                task,
+                TaskStatus::Completed,
+                TaskStatus::InProgress,
+            ));
+        }
+    }
 }
 
 /// Whether a task's current phase is ready to move on (completed or approved).
@@ -145,16 +176,31 @@ pub fn ready_to_advance(status: PhaseStatus) -> bool {
     matches!(status, PhaseStatus::Completed | PhaseStatus::Approved)
 }
 
-/// `phase advance`: completes the current phase and moves to the next one, or opens an
-/// approval request when the move is gated and not yet approved. After execute, the
-/// task is completed. `transition_type` says who moved it ("manual", "automatic").
+/// Who asks for a transition: recorded on an approval request it opens.
+#[derive(Debug, Clone, Copy)]
+pub struct Asker<'a> {
+    /// "Name <email>".
+    pub by: &'a str,
+    /// The operation's unique part of request ids (see [`gates::request_id`]).
+    pub nonce: Option<&'a str>,
+    /// "manual" or "automatic".
+    pub transition_type: &'a str,
+}
+
+/// `phase advance`: moves a completed (or approved) current phase to the next one, or
+/// opens an approval request when the move is gated and not yet approved. After
+/// execute, the task is completed. A phase not completed is refused.
 pub fn advance(
     files: &mut MilestoneFiles,
     task: &TaskId,
     at: &str,
-    by: &str,
-    transition_type: &str,
+    asker: Asker<'_>,
 ) -> Result<Vec<Event>, Rejection> {
+    let Asker {
+        by,
+        nonce,
+        transition_type,
+    } = asker;
     let milestone = files.definition.id.clone();
     let config = files.definition.kiro_configuration.clone();
     let workflow = workflow_mut(&mut files.definition, task)?;
@@ -175,6 +221,7 @@ pub fn advance(
             to: from.next(),
         });
     }
+    gates::check_advance(milestone.as_str(), task, from, state.status)?;
     let mut events = Vec::new();
     let Some(to) = from.next() else {
         // The last phase: finishing it finishes the task.
@@ -182,7 +229,7 @@ pub fn advance(
     };
     let gated = approval_required(state.approval_required, config.as_ref(), from, to);
     if gated && state.status != PhaseStatus::Approved {
-        let request = new_request(files, task, from, to, at, by, config.as_ref());
+        let request = new_request(files, task, (from, to), (at, by, nonce), config.as_ref());
         events.push(Event::of(
             milestone.as_str(),
             EventKind::KiroApprovalRequested {
@@ -293,10 +340,8 @@ fn move_to(
 fn new_request(
     files: &MilestoneFiles,
     task: &TaskId,
-    from: Phase,
-    to: Phase,
-    at: &str,
-    by: &str,
+    (from, to): (Phase, Phase),
+    (at, by, nonce): (&str, &str, Option<&str>),
     config: Option<&KiroConfiguration>,
 ) -> ApprovalRequest {
     let milestone = &files.definition.id;
@@ -321,7 +366,7 @@ fn new_request(
         .map(|w| w.phases.get(from).deliverables.clone())
         .unwrap_or_default();
     ApprovalRequest {
-        id: format!("{prefix}{number}"),
+        id: gates::request_id(&prefix, number, nonce),
         milestone_id: milestone.clone(),
         task_id: task.clone(),
         from_phase: from,
@@ -354,19 +399,17 @@ pub fn decide(
     if decision == Decision::Pending {
         return Err(Rejection::Invalid("a decision is approve or reject".into()));
     }
-    let milestone_id = files.definition.id.clone();
-    let request = approvals(files)
-        .get_mut(approval)
-        .ok_or_else(|| Rejection::NoSuchApproval {
-            milestone: milestone_id,
-            approval: approval.to_string(),
-        })?;
-    if request.status != Decision::Pending {
-        return Err(Rejection::RequestClosed {
-            approval: approval.to_string(),
-            status: request.status,
-        });
-    }
+    let missing = || Rejection::NoSuchApproval {
+        milestone: files.definition.id.clone(),
+        approval: approval.to_string(),
+    };
+    let found = files.approvals.as_ref().and_then(|a| a.get(approval));
+    gates::check_decision(files, found.ok_or_else(missing)?)?;
+    let missing = Rejection::NoSuchApproval {
+        milestone: files.definition.id.clone(),
+        approval: approval.to_string(),
+    };
+    let request = approvals(files).get_mut(approval).ok_or(missing)?;
     let decided = |a: &mut Approver| {
         a.status = decision;
         a.decided_by = Some(by.to_string());
@@ -493,7 +536,12 @@ fn close_request(
 
 /// Every ready transition of every workflow task: a completed or approved current
 /// phase moves on (or asks for approval), a finished execute phase completes the task.
-pub fn monitor(files: &mut MilestoneFiles, at: &str, by: &str) -> Result<Vec<Event>, Rejection> {
+pub fn monitor(
+    files: &mut MilestoneFiles,
+    at: &str,
+    by: &str,
+    nonce: Option<&str>,
+) -> Result<Vec<Event>, Rejection> {
     let ready: Vec<TaskId> = files
         .definition
         .tasks
@@ -506,7 +554,12 @@ pub fn monitor(files: &mut MilestoneFiles, at: &str, by: &str) -> Result<Vec<Eve
         .collect();
     let mut events = Vec::new();
     for task in ready {
-        events.extend(advance(files, &task, at, by, "automatic")?);
+        let asker = Asker {
+            by,
+            nonce,
+            transition_type: "automatic",
+        };
+        events.extend(advance(files, &task, at, asker)?);
     }
     Ok(events)
 }
@@ -612,6 +665,22 @@ mod tests {
             .status
     }
 
+    /// `phase advance` as "me", with no nonce (the ids of the tests stay readable).
+    fn adv(f: &mut MilestoneFiles) -> Result<Vec<Event>, Rejection> {
+        let asker = Asker {
+            by: "me",
+            nonce: None,
+            transition_type: "manual",
+        };
+        advance(f, &t(), AT, asker)
+    }
+
+    /// `phase set … completed` of the task's current phase.
+    fn complete_current(f: &mut MilestoneFiles) {
+        let phase = current(f);
+        set_phase(f, &t(), phase, PhaseStatus::Completed, AT).unwrap();
+    }
+
     fn current(files: &MilestoneFiles) -> Phase {
         files.definition.tasks[0].workflow().unwrap().current_phase
     }
@@ -619,7 +688,12 @@ mod tests {
     #[test]
     fn gated_advance_opens_a_request_and_waits() {
         let mut f = files(&["lead", "qa"]);
-        let events = advance(&mut f, &t(), AT, "me", "manual").unwrap();
+        assert!(
+            matches!(adv(&mut f), Err(Rejection::Gate { .. })),
+            "design not completed"
+        );
+        complete_current(&mut f);
+        let events = adv(&mut f).unwrap();
         assert_eq!(events[0].event_type, "kiro_approval_requested");
         assert_eq!(phase(&f, Phase::Design), PhaseStatus::WaitingApproval);
         assert_eq!(f.definition.tasks[0].status, TaskStatus::InProgress);
@@ -627,16 +701,14 @@ mod tests {
         assert_eq!(request.id, "approval-m-t-design-spec-1");
         assert_eq!(request.pending_roles(), ["lead", "qa"]);
         assert_eq!(request.criteria, ["reviewed"]);
-        assert!(
-            advance(&mut f, &t(), AT, "me", "manual").is_err(),
-            "still waiting"
-        );
+        assert!(adv(&mut f).is_err(), "still waiting");
     }
 
     #[test]
     fn all_approvals_grant_and_start_the_next_phase() {
         let mut f = files(&["lead", "qa"]);
-        advance(&mut f, &t(), AT, "me", "manual").unwrap();
+        complete_current(&mut f);
+        adv(&mut f).unwrap();
         let id = "approval-m-t-design-spec-1";
         let first = decide(&mut f, id, "lead", Decision::Approved, None, "a", AT).unwrap();
         assert_eq!(first.len(), 1, "waits for qa");
@@ -672,7 +744,8 @@ mod tests {
     #[test]
     fn a_rejection_blocks_and_a_re_request_gets_a_new_id() {
         let mut f = files(&["lead", "qa"]);
-        advance(&mut f, &t(), AT, "me", "manual").unwrap();
+        complete_current(&mut f);
+        adv(&mut f).unwrap();
         let id = "approval-m-t-design-spec-1";
         decide(&mut f, id, "lead", Decision::Rejected, Some("no"), "a", AT).unwrap();
         let events = decide(&mut f, id, "qa", Decision::Approved, None, "b", AT).unwrap();
@@ -681,7 +754,12 @@ mod tests {
             .any(|e| e.event_type == "kiro_approval_rejected"));
         assert_eq!(phase(&f, Phase::Design), PhaseStatus::Blocked);
         assert_eq!(current(&f), Phase::Design);
-        advance(&mut f, &t(), AT, "me", "manual").unwrap();
+        assert!(
+            adv(&mut f).is_err(),
+            "a blocked phase is completed again first"
+        );
+        complete_current(&mut f);
+        adv(&mut f).unwrap();
         let approvals = f.approvals.as_ref().unwrap();
         assert_eq!(approvals.len(), 2, "the rejected request stays on record");
         assert_eq!(approvals[id].status, Decision::Rejected);
@@ -691,7 +769,8 @@ mod tests {
     #[test]
     fn a_gate_without_approvers_takes_one_decision_from_anyone() {
         let mut f = files(&[]);
-        advance(&mut f, &t(), AT, "me", "manual").unwrap();
+        complete_current(&mut f);
+        adv(&mut f).unwrap();
         let events = decide(
             &mut f,
             "approval-m-t-design-spec-1",
@@ -714,10 +793,12 @@ mod tests {
         let w = f.definition.tasks[0].kiro_workflow.as_mut().unwrap();
         w.current_phase = Phase::Task;
         w.phases.task.status = PhaseStatus::Completed;
-        let events = advance(&mut f, &t(), AT, "me", "manual").unwrap();
+        let events = adv(&mut f).unwrap();
         assert_eq!(events[0].event_type, "kiro_phase_transition");
         assert_eq!(current(&f), Phase::Execute);
-        advance(&mut f, &t(), AT, "me", "manual").unwrap();
+        assert!(adv(&mut f).is_err(), "execute is not completed yet");
+        complete_current(&mut f);
+        adv(&mut f).unwrap();
         assert_eq!(phase(&f, Phase::Execute), PhaseStatus::Completed);
         assert_eq!(f.definition.tasks[0].status, TaskStatus::Completed);
     }
@@ -735,13 +816,71 @@ mod tests {
             .phases
             .design
             .status = PhaseStatus::Completed;
-        let events = monitor(&mut f, AT, "me").unwrap();
+        let events = monitor(&mut f, AT, "me", None).unwrap();
         assert!(events.iter().all(|e| e.data["task_id"] != "u"));
         assert_eq!(phase(&f, Phase::Design), PhaseStatus::WaitingApproval);
         assert!(
-            monitor(&mut f, AT, "me").unwrap().is_empty(),
+            monitor(&mut f, AT, "me", None).unwrap().is_empty(),
             "nothing ready now"
         );
+    }
+
+    #[test]
+    fn a_request_whose_phase_was_set_again_is_superseded_and_cannot_be_decided() {
+        let mut f = files(&[]);
+        complete_current(&mut f);
+        adv(&mut f).unwrap();
+        let first = "approval-m-t-design-spec-1";
+        complete_current(&mut f);
+        assert_eq!(
+            f.approvals.as_ref().unwrap()[first].status,
+            Decision::Superseded
+        );
+        adv(&mut f).unwrap();
+        let second = "approval-m-t-design-spec-2";
+        decide(&mut f, second, "anyone", Decision::Approved, None, "x", AT).unwrap();
+        assert_eq!(current(&f), Phase::Spec);
+        // Deciding the old request would take the task back to spec from wherever it
+        // is; it is refused, and nothing moves.
+        let before = f.clone();
+        assert!(matches!(
+            decide(&mut f, first, "anyone", Decision::Approved, None, "x", AT),
+            Err(Rejection::Gate { .. })
+        ));
+        assert_eq!(f, before);
+    }
+
+    #[test]
+    fn undoing_execute_reopens_a_completed_task() {
+        let mut f = files(&[]);
+        let w = f.definition.tasks[0].kiro_workflow.as_mut().unwrap();
+        w.current_phase = Phase::Execute;
+        f.definition.tasks[0].status = TaskStatus::Completed;
+        set_phase(&mut f, &t(), Phase::Design, PhaseStatus::InProgress, AT).unwrap();
+        assert_eq!(
+            f.definition.tasks[0].status,
+            TaskStatus::Completed,
+            "not execute"
+        );
+        set_phase(&mut f, &t(), Phase::Execute, PhaseStatus::InProgress, AT).unwrap();
+        assert_eq!(f.definition.tasks[0].status, TaskStatus::InProgress);
+    }
+
+    #[test]
+    fn a_nonce_makes_the_request_id_unique() {
+        let mut f = files(&[]);
+        complete_current(&mut f);
+        let asker = Asker {
+            by: "me",
+            nonce: Some("a1b2c3"),
+            transition_type: "manual",
+        };
+        advance(&mut f, &t(), AT, asker).unwrap();
+        assert!(f
+            .approvals
+            .as_ref()
+            .unwrap()
+            .contains_key("approval-m-t-design-spec-1-a1b2c3"));
     }
 
     #[test]
@@ -758,7 +897,7 @@ mod tests {
     fn plain_tasks_are_refused() {
         let mut f = files(&[]);
         f.definition.tasks[0].kiro_workflow = None;
-        assert!(advance(&mut f, &t(), AT, "me", "manual").is_err());
+        assert!(adv(&mut f).is_err());
         assert!(set_phase(&mut f, &t(), Phase::Spec, PhaseStatus::Completed, AT).is_err());
     }
 }

@@ -126,4 +126,12 @@ pub enum Rejection {
     /// The trust list does not allow the operation's author to make it.
     #[error("{0}")]
     NotAuthorized(String),
+    /// A workflow gate refuses the move; `hint` names the commands that make it.
+    #[error("{message}")]
+    Gate {
+        /// What is refused and why.
+        message: String,
+        /// What to do instead.
+        hint: String,
+    },
 }

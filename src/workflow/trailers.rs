@@ -10,6 +10,8 @@ use crate::model::{
     Event, EventKind, Milestone, MilestoneId, TaskId, TaskMove, TaskStatus, TrailerAction,
 };
 
+use super::gates;
+
 /// Lines git itself writes into a trailer block; one of them lets a block hold some
 /// lines that are not trailers (git's `git_generated_prefixes`).
 const GIT_GENERATED_PREFIXES: [&str; 2] = ["Signed-off-by: ", "(cherry picked from commit "];
@@ -66,9 +68,14 @@ pub fn trailers(message: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The `Task:` and `Completes:` trailers of a message (keys in any case), in order.
-/// A value that is not `[<m>/]<t>` with valid ids is ignored: a trailer that cannot
-/// name a task cannot move one.
+/// The most `Task:`/`Completes:` trailers one commit moves tasks with; the rest are
+/// ignored. No real commit comes near it, and a message of 100,000 trailers stalled
+/// every hook and merge that read it.
+pub const MAX_TRAILERS_PER_COMMIT: usize = 100;
+
+/// The `Task:` and `Completes:` trailers of a message (keys in any case), in order,
+/// the first [`MAX_TRAILERS_PER_COMMIT`] of them. A value that is not `[<m>/]<t>`
+/// with valid ids is ignored: a trailer that cannot name a task cannot move one.
 pub fn task_trailers(message: &str) -> Vec<TaskTrailer> {
     trailers(message)
         .into_iter()
@@ -90,6 +97,7 @@ pub fn task_trailers(message: &str) -> Vec<TaskTrailer> {
                 action,
             })
         })
+        .take(MAX_TRAILERS_PER_COMMIT)
         .collect()
 }
 
@@ -136,7 +144,9 @@ pub fn moved_status(status: TaskStatus, action: TrailerAction) -> Option<TaskSta
 }
 
 /// Applies `moves` to `milestone`'s tasks and returns a `task_status_changed` event for
-/// each task that moved. Moves naming no existing task are ignored.
+/// each task that moved, naming it in full (`<m>/<t>`). Moves naming no existing task,
+/// and moves that would take a workflow task past its gates, are ignored (the hook
+/// said why when it recorded them, see [`warnings`]).
 pub fn apply_moves(milestone: &mut Milestone, moves: &[TaskMove]) -> Vec<Event> {
     let id = milestone.id.to_string();
     let mut events = Vec::new();
@@ -146,6 +156,9 @@ pub fn apply_moves(milestone: &mut Milestone, moves: &[TaskMove]) -> Vec<Event> 
         let Some(task) = milestone.task_mut(&resolved) else {
             continue;
         };
+        if gates::trailer_bypass(task, m.action).is_some() {
+            continue;
+        }
         let Some(new) = moved_status(task.status, m.action) else {
             continue;
         };
@@ -154,15 +167,108 @@ pub fn apply_moves(milestone: &mut Milestone, moves: &[TaskMove]) -> Vec<Event> 
         events.push(Event::of(
             &id,
             EventKind::TaskStatusChanged {
+                target: Some(format!("{id}/{resolved}")),
                 task_id: resolved,
                 previous_status: previous,
                 new_status: new,
                 trailer: Some(m.action.key().to_string()),
                 commit: Some(m.commit.clone()),
+                forced: None,
             },
         ));
     }
     events
+}
+
+/// The task moves caused by commits' trailers already seen, in timeline order. One
+/// commit's trailer moves a task once: when the committer's hook and a teammate's
+/// post-merge hook both applied it, both clones recorded the move, and after a sync
+/// the timeline shows the first in merge order only, the same in every clone. The
+/// status events of an operation whose moves were all seen before go with them.
+#[derive(Debug, Default)]
+pub struct MovesSeen {
+    seen: std::collections::HashSet<(String, String, String, String)>,
+    /// The operation being read, and whether it had a move seen before and a new one.
+    operation: String,
+    repeated: bool,
+    new: bool,
+}
+
+impl MovesSeen {
+    /// Whether a status event read next could be one to leave out: the last move read
+    /// was a repeat. Lets a reader skip parsing status events otherwise.
+    pub fn may_drop_status(&self) -> bool {
+        self.repeated && !self.new
+    }
+
+    /// Whether an event of operation `commit` is shown: false for a trailer's move of a
+    /// task whose (commit, task, trailer) came before, and for the status events
+    /// that only such moves caused.
+    pub fn first(
+        &mut self,
+        commit: &str,
+        event_type: &str,
+        milestone: Option<&str>,
+        data: &serde_json::Value,
+    ) -> bool {
+        if self.operation != commit {
+            self.operation = commit.to_string();
+            self.repeated = false;
+            self.new = false;
+        }
+        if matches!(event_type, "status_updated" | "milestone_completed") {
+            return !self.repeated || self.new;
+        }
+        if event_type != "task_status_changed" {
+            return true;
+        }
+        let field = |name: &str| data.get(name).and_then(|v| v.as_str());
+        let (Some(cause), Some(task), Some(trailer)) =
+            (field("commit"), field("task_id"), field("trailer"))
+        else {
+            self.new = true;
+            return true;
+        };
+        let first = self.seen.insert((
+            cause.to_string(),
+            milestone.unwrap_or_default().to_string(),
+            task.to_string(),
+            trailer.to_string(),
+        ));
+        if first {
+            self.new = true;
+        } else {
+            self.repeated = true;
+        }
+        first
+    }
+}
+
+/// What a hook tells the committer about `moves` of milestone `id` (`definition`, if
+/// it exists): each trailer that names no existing milestone or task, or that would
+/// complete a workflow task past its gates, moves nothing, and says so.
+pub fn warnings(
+    id: &MilestoneId,
+    definition: Option<&Milestone>,
+    moves: &[TaskMove],
+) -> Vec<String> {
+    moves
+        .iter()
+        .filter_map(|m| {
+            let trailer = format!("{}: {id}/{}", m.action.key(), m.task);
+            let Some(definition) = definition else {
+                return Some(format!("{trailer} ignored: there is no milestone {id}"));
+            };
+            let Some(task) = definition.task(definition.resolve_task(&m.task)) else {
+                return Some(format!(
+                    "{trailer} ignored: milestone {id} has no task {}",
+                    m.task
+                ));
+            };
+            gates::trailer_bypass(task, m.action)
+                .map(|why| format!("{trailer} moves nothing: {why}"))
+        })
+        .collect()
 }
 
 /// Where the trailer block of `lines` starts, following git's `find_trailer_block_start`:
@@ -336,6 +442,17 @@ mod tests {
     }
 
     #[test]
+    fn one_commit_moves_at_most_a_hundred_tasks() {
+        let mut message = String::from("many\n\n");
+        for n in 0..150 {
+            message.push_str(&format!("Completes: m/t{n}\n"));
+        }
+        let found = task_trailers(&message);
+        assert_eq!(found.len(), MAX_TRAILERS_PER_COMMIT);
+        assert_eq!(found[99].task.as_str(), "t99");
+    }
+
+    #[test]
     fn moves_only_go_forward() {
         use TaskStatus::*;
         use TrailerAction::*;
@@ -352,6 +469,75 @@ mod tests {
         for (from, action, to) in table {
             assert_eq!(moved_status(from, action), to, "{from} {action:?}");
         }
+    }
+
+    #[test]
+    fn a_trailer_never_completes_a_workflow_task_past_its_gates_and_says_why() {
+        let m = mid("m");
+        let mut milestone = Milestone::new(m.clone());
+        let gated = crate::model::Task::new(TaskId::new("w").unwrap(), String::new(), true);
+        milestone.tasks.push(gated);
+        let moves = task_moves(
+            [("c1", "s\n\nCompletes: w\nTask: w\nCompletes: nope")],
+            Some(&m),
+        )
+        .remove(&m)
+        .unwrap();
+        let told = warnings(&m, Some(&milestone), &moves);
+        assert_eq!(told.len(), 2, "{told:?}");
+        assert!(
+            told[0].starts_with("Completes: m/w moves nothing"),
+            "{told:?}"
+        );
+        assert!(told[1].contains("has no task nope"), "{told:?}");
+        assert!(warnings(&m, None, &moves)
+            .iter()
+            .all(|w| w.contains("no milestone m")));
+        let events = apply_moves(&mut milestone, &moves);
+        assert_eq!(events.len(), 1, "only the start");
+        assert_eq!(events[0].data["new_status"], "in_progress");
+        assert_eq!(events[0].data["target"], "m/w");
+        assert_eq!(milestone.tasks[0].status, TaskStatus::InProgress);
+    }
+
+    #[test]
+    fn a_commits_move_of_a_task_is_seen_once() {
+        let mut seen = MovesSeen::default();
+        let moved = |commit: &str, task: &str, trailer: &str| serde_json::json!({"task_id": task, "commit": commit, "trailer": trailer, "new_status": "completed"});
+        let by_hand = serde_json::json!({"task_id": "k", "new_status": "completed"});
+        let (kind, status) = ("task_status_changed", "status_updated");
+        let none = serde_json::Value::Null;
+        assert!(seen.first("op1", kind, Some("m"), &moved("c1", "k", "Completes")));
+        assert!(seen.first("op1", status, Some("m"), &none));
+        // The teammate's copy, and the status change it caused, are not shown again.
+        assert!(!seen.first("op2", kind, Some("m"), &moved("c1", "k", "Completes")));
+        assert!(seen.may_drop_status(), "what follows may go too");
+        assert!(!seen.first("op2", status, Some("m"), &none));
+        assert!(!seen.first("op2", "milestone_completed", Some("m"), &none));
+        assert!(
+            seen.first("op2", "merge", Some("m"), &none),
+            "its own event stays"
+        );
+        // An operation with a new move keeps its status events.
+        assert!(!seen.first("op3", kind, Some("m"), &moved("c1", "k", "Completes")));
+        assert!(
+            seen.first("op3", kind, Some("m"), &moved("c1", "k", "Task")),
+            "another trailer"
+        );
+        assert!(!seen.may_drop_status());
+        assert!(seen.first("op3", status, Some("m"), &none));
+        assert!(
+            seen.first("op4", kind, Some("m"), &moved("c2", "k", "Completes")),
+            "another commit"
+        );
+        assert!(
+            seen.first("op4", kind, Some("n"), &moved("c1", "k", "Completes")),
+            "another milestone"
+        );
+        assert!(
+            seen.first("op5", kind, Some("m"), &by_hand)
+                && seen.first("op6", kind, Some("m"), &by_hand)
+        );
     }
 
     #[test]

@@ -240,8 +240,25 @@ fn trailers_move_tasks_with_or_without_a_session_and_only_forward() {
         "one operation per milestone touched"
     );
     let err = stderr(&out);
-    assert_eq!(err.lines().count(), 1, "one line: {err}");
-    assert!(err.contains("v1/api → in_progress") && err.contains("v2/x → in_progress"));
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(
+        lines[0].contains("v1/api → in_progress") && lines[0].contains("v2/x → in_progress"),
+        "{err}"
+    );
+    // What moved nothing says so, one line each, at commit time.
+    assert_eq!(lines.len(), 4, "{err}");
+    assert!(
+        err.contains("Task: db ignored: no session is current"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Task: v1/nope ignored: milestone v1 has no task nope"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Task: v9/api ignored: there is no milestone v9"),
+        "{err}"
+    );
 
     // The same trailer again changes nothing and writes nothing.
     let tip = repo.tip();
@@ -275,8 +292,8 @@ fn merges_record_the_merged_commits_and_apply_their_trailers() {
     repo.git(["branch", "feat2"]);
     // Commits made elsewhere (no hooks) carry trailers the merge must apply.
     repo.git(["switch", "-q", "feat"]);
-    commit_unhooked(&repo, "feat one\n\nTask: api");
-    commit_unhooked(&repo, "feat two\n\nCompletes: db");
+    commit_unhooked(&repo, "feat one\n\nTask: v1/api");
+    commit_unhooked(&repo, "feat two\n\nCompletes: v1/db\nCompletes: ui");
     let feat = head(&repo);
     repo.git(["switch", "-q", "main"]);
     commit_unhooked(&repo, "main moves on");
@@ -296,6 +313,9 @@ fn merges_record_the_merged_commits_and_apply_their_trailers() {
     assert_eq!(merges[0]["session_id"], session);
     assert_eq!(task_status(&repo, "v1", "api"), "in_progress");
     assert_eq!(task_status(&repo, "v1", "db"), "completed");
+    // A short trailer of a merged commit was its committer's to resolve, at commit
+    // time: the merge never reads it against the local session.
+    assert_eq!(task_status(&repo, "v1", "ui"), "pending");
 
     // A squash merge: HEAD does not move, the squashed commits come from SQUASH_MSG.
     repo.git(["switch", "-q", "feat2"]);
@@ -319,7 +339,7 @@ fn a_conflicted_merge_concluded_by_commit_is_recorded_as_a_merge() {
     commit_unhooked(&repo, "base");
     repo.git(["switch", "-q", "-c", "feat"]);
     std::fs::write(repo.path.join("f"), "feat\n").unwrap();
-    commit_unhooked(&repo, "feat side\n\nCompletes: api");
+    commit_unhooked(&repo, "feat side\n\nCompletes: v1/api");
     repo.git(["switch", "-q", "main"]);
     std::fs::write(repo.path.join("f"), "main\n").unwrap();
     commit_unhooked(&repo, "main side");

@@ -198,22 +198,24 @@ fn import_refuses_a_different_milestone_of_the_same_id_unless_replace() {
     );
 
     // --replace of a milestone that does not exist creates it.
-    let other = repo.write_file("new-one.yaml", "title: From the stem\n");
+    let other = repo.write_file("new-one.yaml", "id: new-one\ntitle: From the stem\n");
     repo.ok(["import", "--replace", other.to_str().unwrap()]);
     assert_eq!(repo.json(["show", "new-one"])["title"], "From the stem");
 }
 
 #[test]
-fn a_file_without_id_takes_its_name_from_the_file() {
+fn a_file_without_id_is_refused_not_named_after_the_file() {
     let repo = TestRepo::new();
     let file = repo.write_file(
         "from-name.yaml",
         "title: Named by its file\ntasks:\n  - id: t\n",
     );
-    repo.ok(["import", file.to_str().unwrap()]);
-    let show = repo.json(["show", "from-name"]);
-    assert_eq!(show["title"], "Named by its file");
-    assert_eq!(show["tasks"][0]["status"], "pending");
+    let err = repo.fails(["import", file.to_str().unwrap()], 1);
+    assert!(
+        err.contains("from-name.yaml:1: missing field `id`"),
+        "{err}"
+    );
+    repo.fails(["show", "from-name"], 1);
 }
 
 #[test]

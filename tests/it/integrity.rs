@@ -479,3 +479,87 @@ fn titles_with_terminal_commands_are_printed_escaped() {
     // JSON keeps the value exactly.
     assert_eq!(repo.json(["show", "m"])["title"], title);
 }
+
+/// A reference `.milestones/` folder under `repo`'s root with `active/good.yaml`.
+fn reference_folder(repo: &TestRepo) -> PathBuf {
+    let folder = repo.root().join("ref/.milestones");
+    std::fs::create_dir_all(folder.join("active")).unwrap();
+    std::fs::write(folder.join("active/good.yaml"), "id: good\ntitle: Good\n").unwrap();
+    folder
+}
+
+#[test]
+fn import_never_follows_a_symlink_out_of_the_folder() {
+    let repo = TestRepo::new();
+    let folder = reference_folder(&repo);
+    let outside = repo.root().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("secret.yaml"), "id: v1\ntitle: TOP SECRET\n").unwrap();
+    std::os::unix::fs::symlink(
+        "../../../outside/secret.yaml",
+        folder.join("active/v1.yaml"),
+    )
+    .unwrap();
+    let before = repo.tip();
+    let err = repo.fails(["import", folder.to_str().unwrap()], 1);
+    assert!(
+        err.contains("v1.yaml") && err.contains("leads out of the folder"),
+        "{err}"
+    );
+    assert_eq!(repo.tip(), before, "nothing written");
+    // What is valid can still come in; the outside file never does.
+    repo.ok(["import", folder.to_str().unwrap(), "--skip-invalid"]);
+    let ids: Vec<String> = repo
+        .json(["list"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, ["good"]);
+    let everything = repo.git(["log", "-p", "refs/milestones"]);
+    assert!(!everything.contains("TOP SECRET"));
+}
+
+#[test]
+fn import_refuses_two_definitions_of_one_id() {
+    let repo = TestRepo::new();
+    let folder = reference_folder(&repo);
+    std::fs::write(folder.join("active/v2.yaml"), "id: v2\ntitle: One\n").unwrap();
+    std::fs::write(folder.join("active/v2.yml"), "id: v2\ntitle: Other\n").unwrap();
+    let before = repo.tip();
+    let err = repo.fails(["import", folder.to_str().unwrap()], 1);
+    assert!(err.contains("a second definition of milestone v2"), "{err}");
+    assert_eq!(repo.tip(), before);
+}
+
+#[test]
+fn import_refuses_a_file_over_its_size_limit_unless_raised() {
+    let repo = TestRepo::new();
+    let mut yaml = String::from("id: big\ntitle: Big\ndescription: \"");
+    yaml.push_str(&"x".repeat(4000));
+    yaml.push_str("\"\n");
+    let file = repo.write_file("big.yaml", &yaml);
+    let err = repo.fails(["import", file.to_str().unwrap(), "--max-size", "2K"], 1);
+    assert!(err.contains("over the limit of 2048"), "{err}");
+    assert!(err.contains("--max-size"), "{err}");
+    repo.fails(["import", file.to_str().unwrap(), "--max-size", "lots"], 2);
+    repo.ok(["import", file.to_str().unwrap(), "--max-size", "1M"]);
+    // A folder's files are held to it too.
+    let folder = reference_folder(&repo);
+    std::fs::write(folder.join("active/big.yaml"), &yaml).unwrap();
+    let err = repo.fails(
+        [
+            "import",
+            folder.to_str().unwrap(),
+            "--max-size",
+            "2K",
+            "--replace",
+        ],
+        1,
+    );
+    assert!(
+        err.contains("big.yaml") && err.contains("over the limit"),
+        "{err}"
+    );
+}

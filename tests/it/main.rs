@@ -32,6 +32,8 @@ mod pictures;
 mod readback_props;
 mod recovery;
 mod refusals;
+mod semantics;
+mod semantics_props;
 mod sessions;
 mod snapshots;
 mod state;

@@ -344,3 +344,41 @@ fn report_refuses_unknown_milestones_and_unwritable_folders() {
     assert!(err.contains("cannot write the report"), "{err}");
     assert!(err.contains("hint:"), "{err}");
 }
+
+#[test]
+fn chart_reads_the_history_a_migration_brought_in() {
+    let repo = TestRepo::new();
+    repo.ok(["init"]);
+    let base = repo.root().join("ref/.milestones");
+    for sub in ["active", "state/events"] {
+        fs::create_dir_all(base.join(sub)).unwrap();
+    }
+    fs::write(
+        base.join("active/m1.yaml"),
+        "id: m1\ntasks:\n  - id: a\n    status: completed\n  - id: b\n    status: pending\n",
+    )
+    .unwrap();
+    // The bash scripts' log: their own fields, no previous_status.
+    let log = [
+        ("2025-03-01T09:00:00Z", "task_status_changed", r#"{"task_id":"a","new_status":"in_progress"}"#),
+        ("2025-03-03T09:00:00Z", "task_status_changed", r#"{"task_id":"a","new_status":"completed"}"#),
+        ("2025-03-04T09:00:00Z", "status_updated", r#"{"progress":50}"#),
+    ]
+    .map(|(ts, kind, data)| {
+        format!(r#"{{"timestamp":"{ts}","milestone_id":"m1","event_type":"{kind}","data":{data},"user":"alice"}}"#)
+    })
+    .join("\n");
+    fs::write(base.join("state/events/milestone-m1.jsonl"), log + "\n").unwrap();
+    repo.ok(["import", base.to_str().unwrap()]);
+    let chart = repo.json(["chart", "m1", "--now", "2026-12-09"]);
+    let days = series(&chart);
+    let done: Vec<f64> = days.iter().map(|d| d.2).collect();
+    // The imported moves show until the import's own definition takes over.
+    assert!(done.contains(&1.0), "{days:?}");
+    let last = days.last().unwrap();
+    assert_eq!(
+        (last.1, last.2),
+        (2.0, 1.0),
+        "the imported definition: {days:?}"
+    );
+}

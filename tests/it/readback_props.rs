@@ -91,6 +91,7 @@ fn op_for(action: &Action, memory: &Memory) -> Op {
             milestone: milestone(m),
             task: task(t),
             status: TaskStatus::ALL[s],
+            reason: None,
         },
         Action::SetPhase(m, t, p, s) => Op::SetPhase {
             milestone: milestone(m),
@@ -102,10 +103,12 @@ fn op_for(action: &Action, memory: &Memory) -> Op {
             milestone: milestone(m),
             task: task(t),
             by: BY.into(),
+            nonce: None,
         },
         Action::Monitor(m) => Op::Monitor {
             milestone: milestone(m),
             by: BY.into(),
+            nonce: None,
         },
         Action::Gate(m) => {
             let id = milestone(m);

@@ -15,7 +15,12 @@ fn each_operation_is_one_commit_with_a_json_record() {
         (vec!["task", "add", "m1", "a"], "add_task"),
         (vec!["task", "add", "m1", "k", "--kiro"], "add_task"),
         (vec!["task", "start", "m1", "a"], "set_task_status"),
-        (vec!["task", "set", "m1", "k", "blocked"], "set_task_status"),
+        (
+            vec![
+                "task", "set", "m1", "k", "blocked", "--force", "--reason", "legal",
+            ],
+            "set_task_status",
+        ),
         (vec!["task", "complete", "m1", "a"], "set_task_status"),
         (vec!["state", "save", "m1", r#"{"n": 1}"#], "save_state"),
         (

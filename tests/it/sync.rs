@@ -492,7 +492,17 @@ fn checkpoints_travel_with_sync() {
     b.ok(["task", "complete", "m1", "t1"]);
     b.ok(["checkpoint", "restore", "m1", "reviewed"]);
     assert_eq!(task_status(&b, "m1", "t1"), "pending");
-    // B's automatic checkpoint goes the other way.
+    // B's automatic checkpoint stays in B, unless B shares them.
+    let report = net.sync(&b, &[]);
+    assert_eq!(report["tags_pushed"], 0, "{report:#}");
+    assert_eq!(
+        b.json(["checkpoint", "list", "m1"])
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    b.git(["config", "milestone.pushAutoCheckpoints", "true"]);
     let report = net.sync(&b, &[]);
     assert_eq!(report["tags_pushed"], 1, "{report:#}");
     net.sync(&net.a, &[]);

@@ -117,6 +117,7 @@ fn op_for(action: &Action, by: &str) -> Option<(usize, Op)> {
                 milestone: m(i),
                 task: t(j),
                 status: TaskStatus::ALL[*s as usize],
+                reason: None,
             },
         ),
         Action::Event(r, i) => (
@@ -140,6 +141,7 @@ fn op_for(action: &Action, by: &str) -> Option<(usize, Op)> {
                 milestone: m(i),
                 task: t(j),
                 by: by.to_string(),
+                nonce: None,
             },
         ),
         Action::Sync(_) => return None,

@@ -159,7 +159,15 @@ fn completing_a_workflow_task_counts_fully() {
     repo.ok(["new", "m1"]);
     repo.ok(["task", "add", "m1", "k", "--kiro"]);
     repo.ok(["task", "add", "m1", "p"]);
-    repo.ok(["task", "complete", "m1", "k"]);
+    repo.ok([
+        "task",
+        "complete",
+        "m1",
+        "k",
+        "--force",
+        "--reason",
+        "done elsewhere",
+    ]);
     let show = repo.json(["show", "m1"]);
     assert_eq!(task(&show, "k")["progress"], 100);
     assert_eq!(show["progress"]["percentage"], 50);

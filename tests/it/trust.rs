@@ -543,6 +543,12 @@ fn an_openpgp_signed_decision_is_verified() {
     assert_eq!(list[0]["approvers"][0]["verification"], "verified");
     let trusted: Value = serde_json::from_str(&ok(&["trust", "list", "--json"])).unwrap();
     assert_eq!(list[0]["approvers"][0]["key"], trusted[0]["fingerprint"]);
+    // events marks the operations signed with the trusted OpenPGP key.
+    let events = ok(&["events", "m"]);
+    assert!(
+        events.lines().all(|l| l.split(' ').nth(1) == Some("G")),
+        "{events}"
+    );
     // verify checks it with gpg, against the trusted key alone.
     ok(&["verify", "refs/milestones~6..refs/milestones", "--strict"]);
     let output = output_of(

@@ -234,7 +234,11 @@ fn a_gated_task_goes_through_every_phase_to_a_completed_milestone() {
     assert!(err.contains("already rejected"), "{err}");
     assert!(approvals(&repo, &["--pending"]).is_empty());
 
-    // Asking again makes a new request; the rejected one stays on record.
+    // Asking again, once the phase is completed again, makes a new request; the
+    // rejected one stays on record.
+    let err = repo.fails(["phase", "advance", "rel", "api"], 1);
+    assert!(err.contains("phase set rel api design completed"), "{err}");
+    repo.ok(["phase", "set", "rel", "api", "design", "completed"]);
     repo.ok(["phase", "advance", "rel", "api"]);
     let list = approvals(&repo, &[]);
     assert_eq!(list.len(), 2);
@@ -314,12 +318,15 @@ fn a_gated_task_goes_through_every_phase_to_a_completed_milestone() {
         ["kiro_phase_transition", "kiro_phase_updated"]
     );
 
-    // execute completed via advance: the task, then the milestone, is completed.
+    // execute completed, then advanced: the task, then the milestone, is completed.
+    repo.ok_at(
+        "2026-01-20T09:00:00Z",
+        ["phase", "set", "rel", "api", "execute", "completed"],
+    );
     repo.ok_at("2026-01-20T09:00:00Z", ["phase", "advance", "rel", "api"]);
     assert_eq!(
         last_op_events(&repo),
         [
-            "kiro_phase_updated",
             "task_status_changed",
             "status_updated",
             "milestone_completed"
@@ -514,12 +521,14 @@ tasks:
     repo.ok(["import", yaml.to_str().unwrap()]);
     repo.ok(["task", "add", "g", "free", "--kiro"]);
     // The milestone says design → spec is free; the task `own` says otherwise.
+    repo.ok(["phase", "set", "g", "free", "design", "completed"]);
     repo.ok(["phase", "advance", "g", "free"]);
     assert_eq!(current_phase(&repo, "g", "free"), "spec");
     repo.ok(["phase", "advance", "g", "own"]);
     assert_eq!(current_phase(&repo, "g", "own"), "design");
     assert_eq!(approvals(&repo, &["g"]).len(), 1);
     // Default: spec → task gated; the milestone gates task → execute with ops.
+    repo.ok(["phase", "set", "g", "free", "spec", "completed"]);
     repo.ok(["phase", "advance", "g", "free"]);
     let requests = approvals(&repo, &["g", "--pending"]);
     assert_eq!(requests.len(), 2);
@@ -537,6 +546,7 @@ tasks:
         "x",
     ]);
     assert_eq!(current_phase(&repo, "g", "free"), "task");
+    repo.ok(["phase", "set", "g", "free", "task", "completed"]);
     repo.ok(["phase", "advance", "g", "free"]);
     assert_eq!(current_phase(&repo, "g", "free"), "task");
     let gate = approvals(&repo, &["g", "--pending"])

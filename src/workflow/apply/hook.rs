@@ -396,6 +396,7 @@ mod tests {
         let op = Op::Monitor {
             milestone: mid(),
             by: String::new(),
+            nonce: None,
         };
         assert!(record(Some(with_tasks(&[])), &op, STAMP).is_err());
         assert!(record(None, &record_commit(None, "s"), STAMP).is_err());

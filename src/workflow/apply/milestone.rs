@@ -1,10 +1,11 @@
 //! Operations on a milestone's definition: create, replace, add a task, set its status.
 
 use crate::model::{
-    validate, Event, EventKind, Milestone, MilestoneFiles, MilestoneId, PutReason, Task, TaskId,
-    TaskStatus,
+    validate, Event, EventKind, Forced, Milestone, MilestoneFiles, MilestoneId, PutReason, Task,
+    TaskId, TaskStatus,
 };
 
+use super::super::gates;
 use super::{existing, existing_task, Applied, Rejection};
 
 /// `Op::NewMilestone`: a milestone that does not exist yet, with empty sessions and
@@ -132,22 +133,42 @@ pub(super) fn set_task_status(
     milestone: &MilestoneId,
     task: &TaskId,
     status: TaskStatus,
+    reason: Option<&str>,
 ) -> Result<Applied, Rejection> {
     let mut files = existing(current, milestone)?;
     let entry = existing_task(&mut files, task)?;
+    gates::check_task_status(milestone.as_str(), entry, status, reason)?;
     let previous = entry.status;
     entry.status = status;
-    Ok(Applied {
-        events: vec![Event::of(
+    let forced = reason
+        .filter(|_| gates::is_workflow_task(entry) && previous != status)
+        .map(str::to_string);
+    let mut events = vec![Event::of(
+        milestone.as_str(),
+        EventKind::TaskStatusChanged {
+            task_id: task.clone(),
+            previous_status: previous,
+            new_status: status,
+            trailer: None,
+            target: None,
+            commit: None,
+            forced: forced.clone().map(|reason| Forced { reason }),
+        },
+    )];
+    if let Some(reason) = forced {
+        // Forced past the gates: on record, for `events`, `approval show` and reports.
+        events.push(Event::of(
             milestone.as_str(),
-            EventKind::TaskStatusChanged {
+            EventKind::KiroWorkflowOverridden {
                 task_id: task.clone(),
                 previous_status: previous,
                 new_status: status,
-                trailer: None,
-                commit: None,
+                reason,
             },
-        )],
+        ));
+    }
+    Ok(Applied {
+        events,
         summary: format!("{milestone}: task {task} {previous} → {status}"),
         files: Some(files),
         changed: previous != status,
@@ -227,6 +248,7 @@ mod tests {
             &mid(),
             &tid("a"),
             TaskStatus::InProgress,
+            None,
         )
         .unwrap();
         assert_eq!(applied.events[0].data["previous_status"], "pending");
@@ -236,7 +258,8 @@ mod tests {
                 Some(with_tasks(&[])),
                 &mid(),
                 &tid("a"),
-                TaskStatus::Pending
+                TaskStatus::Pending,
+                None
             ),
             Err(Rejection::NoSuchTask { .. })
         ));

@@ -95,7 +95,8 @@ pub fn apply_with_source(
             milestone,
             task,
             status,
-        } => milestone::set_task_status(current, milestone, task, *status)?,
+            reason,
+        } => milestone::set_task_status(current, milestone, task, *status, reason.as_deref())?,
         Op::SaveState { milestone, state } => record::save_state(current, milestone, state)?,
         Op::AddEvent {
             milestone,
@@ -142,7 +143,8 @@ pub fn apply_with_source(
             milestone,
             task,
             by,
-        } => phase::advance_phase(current, milestone, task, by, &stamp)?,
+            nonce,
+        } => phase::advance_phase(current, milestone, task, (by, nonce.as_deref()), &stamp)?,
         Op::DecideApproval {
             milestone,
             approval,
@@ -160,7 +162,11 @@ pub fn apply_with_source(
             };
             phase::decide_approval(current, milestone, ballot, &stamp)?
         }
-        Op::Monitor { milestone, by } => phase::monitor(current, milestone, by, &stamp)?,
+        Op::Monitor {
+            milestone,
+            by,
+            nonce,
+        } => phase::monitor(current, milestone, (by, nonce.as_deref()), &stamp)?,
         Op::RecordCommit { .. }
         | Op::RecordMerge { .. }
         | Op::SessionBranch { .. }
@@ -360,6 +366,7 @@ mod tests {
             milestone: mid(),
             task: tid(task),
             status,
+            reason: None,
         }
     }
 

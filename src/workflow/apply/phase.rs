@@ -44,11 +44,16 @@ pub(super) fn advance_phase(
     current: Option<MilestoneFiles>,
     milestone: &MilestoneId,
     task: &TaskId,
-    by: &str,
+    (by, nonce): (&str, Option<&str>),
     stamp: &str,
 ) -> Result<Applied, Rejection> {
     let mut files = existing(current, milestone)?;
-    let events = phases::advance(&mut files, task, stamp, by, "manual")?;
+    let asker = phases::Asker {
+        by,
+        nonce,
+        transition_type: "manual",
+    };
+    let events = phases::advance(&mut files, task, stamp, asker)?;
     Ok(Applied {
         summary: format!("{milestone}: task {task} advance"),
         changed: !events.is_empty(),
@@ -85,11 +90,11 @@ pub(super) fn decide_approval(
 pub(super) fn monitor(
     current: Option<MilestoneFiles>,
     milestone: &MilestoneId,
-    by: &str,
+    (by, nonce): (&str, Option<&str>),
     stamp: &str,
 ) -> Result<Applied, Rejection> {
     let mut files = existing(current, milestone)?;
-    let events = phases::monitor(&mut files, stamp, by)?;
+    let events = phases::monitor(&mut files, stamp, by, nonce)?;
     Ok(Applied {
         summary: format!("{milestone}: monitor"),
         changed: !events.is_empty(),
@@ -144,7 +149,7 @@ mod tests {
     #[test]
     fn advance_of_a_gated_phase_asks_for_approval() {
         let files = design_completed().files;
-        let applied = advance_phase(files, &mid(), &tid("w"), "A <a@x>", STAMP).unwrap();
+        let applied = advance_phase(files, &mid(), &tid("w"), ("A <a@x>", None), STAMP).unwrap();
         assert!(applied.changed);
         assert!(types(&applied).contains(&"kiro_approval_requested"));
         let approvals = applied.files.unwrap().approvals.unwrap();
@@ -161,8 +166,9 @@ mod tests {
 
     #[test]
     fn monitor_with_nothing_ready_changes_nothing() {
-        let applied = monitor(Some(with_workflow()), &mid(), "A <a@x>", STAMP).unwrap();
+        let by = ("A <a@x>", None);
+        let applied = monitor(Some(with_workflow()), &mid(), by, STAMP).unwrap();
         assert!(!applied.changed);
-        assert!(monitor(None, &mid(), "A <a@x>", STAMP).is_err());
+        assert!(monitor(None, &mid(), by, STAMP).is_err());
     }
 }

@@ -107,12 +107,10 @@ fn the_man_pages_have_the_manual_sections_and_hooks_install_explains_trailers() 
             ".SH VERSION",
         ]
     );
-    for key in [
-        "milestone.remote",
-        "milestone.retentionDays",
-        "milestone.color",
-        "milestone.shareSessionHost",
-    ] {
+    // Every milestone.* key the code reads (found in its source) is explained.
+    let keys = milestone_keys_in_source();
+    assert!(keys.len() >= 5, "{keys:?}");
+    for key in &keys {
         assert!(page.contains(&key.replace('-', "\\-")), "{key}");
     }
     assert!(page.contains("refs/meta/milestones"));
@@ -139,4 +137,33 @@ fn completions_still_offer_the_global_options_after_a_command() {
             .any(|l| l.contains("using_subcommand show\"") && l.contains("-l json")),
         "no --json for show in:\n{fish}"
     );
+}
+
+/// The `milestone.<key>` settings the source reads, by their string literals.
+fn milestone_keys_in_source() -> Vec<String> {
+    fn walk(dir: &std::path::Path, keys: &mut std::collections::BTreeSet<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, keys);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for piece in text.split("\"milestone.").skip(1) {
+                    let key: String = piece
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric())
+                        .collect();
+                    if piece[key.len()..].starts_with('"') && key != "yaml" {
+                        keys.insert(format!("milestone.{key}"));
+                    }
+                }
+            }
+        }
+    }
+    let mut keys = std::collections::BTreeSet::new();
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut keys,
+    );
+    keys.into_iter().collect()
 }

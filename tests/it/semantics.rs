@@ -1,0 +1,626 @@
+//! Every clone means the same thing (issue 13): one test per item, each driving the
+//! real binary through the real scenario, with clones of one bare remote that work
+//! offline and `sync`.
+
+use std::ffi::OsStr;
+use std::process::Output;
+
+use serde_json::Value;
+
+use crate::common::{expect_failure, expect_ok, output_of, stderr, TestRepo};
+
+/// One person's clone; every command runs as them.
+struct Person {
+    repo: TestRepo,
+    name: &'static str,
+}
+
+impl Person {
+    fn env(&self) -> Vec<(&'static str, String)> {
+        let email = format!("{}@example.com", self.name.to_lowercase());
+        vec![
+            ("GIT_AUTHOR_NAME", self.name.to_string()),
+            ("GIT_AUTHOR_EMAIL", email.clone()),
+            ("GIT_COMMITTER_NAME", self.name.to_string()),
+            ("GIT_COMMITTER_EMAIL", email),
+            // Hooks record before git returns, so what they did is there at once.
+            ("GIT_MILESTONE_HOOKS", "sync".to_string()),
+        ]
+    }
+
+    fn run<S: AsRef<OsStr>>(&self, args: &[S]) -> Output {
+        let mut cmd = self.repo.cmd();
+        cmd.args(args);
+        for (key, value) in self.env() {
+            cmd.env(key, value);
+        }
+        output_of(&mut cmd, None)
+    }
+
+    fn ok<S: AsRef<OsStr> + std::fmt::Debug>(&self, args: &[S]) -> String {
+        expect_ok(&self.run(args), &format!("{} runs {args:?}", self.name))
+    }
+
+    fn fails<S: AsRef<OsStr> + std::fmt::Debug>(&self, args: &[S], code: i32) -> String {
+        expect_failure(
+            &self.run(args),
+            code,
+            &format!("{} runs {args:?}", self.name),
+        )
+    }
+
+    fn json<S: AsRef<OsStr> + std::fmt::Debug>(&self, args: &[S]) -> Value {
+        let mut all: Vec<&OsStr> = vec![OsStr::new("--json")];
+        all.extend(args.iter().map(AsRef::as_ref));
+        serde_json::from_str(&self.ok(&all)).expect("JSON output")
+    }
+
+    /// `git` as this person (hooks included); the whole output.
+    fn git(&self, args: &[&str]) -> Output {
+        let mut cmd = self.repo.git_cmd();
+        cmd.args(args);
+        for (key, value) in self.env() {
+            cmd.env(key, value);
+        }
+        let output = output_of(&mut cmd, None);
+        expect_ok(&output, &format!("{} runs git {args:?}", self.name));
+        output
+    }
+
+    fn sync(&self) -> Value {
+        self.json(&["sync"])
+    }
+
+    fn tip(&self) -> Option<String> {
+        self.repo.tip()
+    }
+}
+
+/// A bare remote with a `main` branch and `refs/milestones`, and a clone per name,
+/// each synced.
+fn team(names: &[&'static str], setup: impl FnOnce(&Person)) -> (TestRepo, Vec<Person>) {
+    let remote = TestRepo::bare();
+    let url = remote.path.to_str().unwrap().to_string();
+    let first = Person {
+        repo: TestRepo::clone_of(&url),
+        name: names[0],
+    };
+    first.git(&["commit", "-q", "--allow-empty", "-m", "base"]);
+    first.git(&["push", "-q", "origin", "HEAD:main"]);
+    first.ok(&["init"]);
+    setup(&first);
+    first.sync();
+    let mut people = vec![first];
+    for name in &names[1..] {
+        let person = Person {
+            repo: TestRepo::clone_of(&url),
+            name,
+        };
+        person.sync();
+        people.push(person);
+    }
+    (remote, people)
+}
+
+fn task(person: &Person, m: &str, t: &str) -> Value {
+    let show = person.json(&["show", m]);
+    show["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == t)
+        .cloned()
+        .unwrap_or_else(|| panic!("no task {t} in {show}"))
+}
+
+fn workflow(person: &Person, m: &str, t: &str) -> Value {
+    task(person, m, t)["kiro_workflow"].clone()
+}
+
+fn approvals(person: &Person) -> Vec<Value> {
+    person
+        .json(&["approval", "list"])
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// Every clone shows the same state and the same logs.
+fn assert_same_everywhere(people: &[Person]) {
+    for other in &people[1..] {
+        let first = &people[0];
+        assert_eq!(
+            first.tip(),
+            other.tip(),
+            "{} and {}",
+            first.name,
+            other.name
+        );
+        for view in [
+            &["timeline"][..],
+            &["approval", "list"],
+            &["checkpoint", "list"],
+        ] {
+            assert_eq!(first.json(view), other.json(view), "{view:?}");
+        }
+    }
+}
+
+fn with_workflow_task(person: &Person) {
+    person.ok(&["new", "m"]);
+    person.ok(&["task", "add", "m", "k", "--kiro"]);
+}
+
+#[test]
+fn item01_approval_requests_are_unique_across_clones() {
+    let (_remote, people) = team(&["Alice", "Bob"], with_workflow_task);
+    let mut ids = Vec::new();
+    for person in &people {
+        person.ok(&["phase", "set", "m", "k", "design", "completed"]);
+        person.ok(&["phase", "advance", "m", "k"]);
+        let id = approvals(person)[0]["id"].as_str().unwrap().to_string();
+        assert!(id.starts_with("approval-m-k-design-spec-1-"), "{id}");
+        person.ok(&["approval", "approve", &id, "--role", person.name]);
+        ids.push(id);
+    }
+    assert_ne!(ids[0], ids[1], "two clones asking offline make two ids");
+    people[0].sync();
+    people[1].sync();
+    people[0].sync();
+    assert_same_everywhere(&people);
+    // Whichever request the merge kept, it carries its own clone's decision only.
+    let list = approvals(&people[0]);
+    assert!(!list.is_empty());
+    for request in &list {
+        let owner = if request["id"] == ids[0].as_str() {
+            "Alice"
+        } else {
+            "Bob"
+        };
+        assert!(ids.contains(&request["id"].as_str().unwrap().to_string()));
+        for approver in request["approvers"].as_array().unwrap() {
+            assert!(
+                approver["decided_by"].as_str().unwrap().starts_with(owner),
+                "{request:#}"
+            );
+        }
+    }
+    assert_eq!(workflow(&people[1], "m", "k")["current_phase"], "spec");
+}
+
+#[test]
+fn item02_a_decision_never_moves_a_task_backwards() {
+    let (_remote, people) = team(&["Alice", "Bob"], with_workflow_task);
+    let (alice, bob) = (&people[0], &people[1]);
+    alice.ok(&["phase", "set", "m", "k", "design", "completed"]);
+    alice.ok(&["phase", "advance", "m", "k"]);
+    let first = approvals(alice)[0]["id"].as_str().unwrap().to_string();
+    alice.sync();
+    bob.sync();
+    // The phase is set again: the request is superseded, and a new one opens.
+    alice.ok(&["phase", "set", "m", "k", "design", "completed"]);
+    alice.ok(&["phase", "advance", "m", "k"]);
+    let list = approvals(alice);
+    assert_eq!(list[0]["status"], "superseded", "{list:#?}");
+    let second = list[1]["id"].as_str().unwrap().to_string();
+    alice.ok(&["approval", "approve", &second, "--role", "lead"]);
+    alice.ok(&["phase", "set", "m", "k", "spec", "completed"]);
+    alice.ok(&["phase", "advance", "m", "k"]);
+    let third = approvals(alice)[2]["id"].as_str().unwrap().to_string();
+    alice.ok(&["approval", "approve", &third, "--role", "lead"]);
+    assert_eq!(workflow(alice, "m", "k")["current_phase"], "task");
+    let tip = alice.tip();
+    let err = alice.fails(&["approval", "approve", &first, "--role", "lead"], 1);
+    assert!(err.contains("superseded"), "{err}");
+    assert!(err.contains("hint: "), "{err}");
+    assert_eq!(alice.tip(), tip, "nothing written");
+    let text = alice.ok(&["approval", "list"]);
+    assert!(text.contains("superseded"), "{text}");
+
+    // Bob, offline, still sees the first request open and approves it. After the
+    // merge replays both clones' decisions, nothing has gone back.
+    bob.ok(&["approval", "approve", &first, "--role", "lead"]);
+    assert_eq!(workflow(bob, "m", "k")["current_phase"], "spec");
+    alice.sync();
+    bob.sync();
+    alice.sync();
+    assert_same_everywhere(&people);
+    let w = workflow(bob, "m", "k");
+    let phases = ["design", "spec", "task", "execute"];
+    let in_progress = phases
+        .iter()
+        .filter(|p| w["phases"][p]["status"] == "in_progress")
+        .count();
+    assert!(in_progress <= 1, "{w:#}");
+    let current = phases
+        .iter()
+        .position(|p| w["current_phase"] == *p)
+        .unwrap();
+    assert!(current >= 1, "{w:#}");
+    for earlier in &phases[..current] {
+        let status = w["phases"][earlier]["status"].as_str().unwrap();
+        assert!(
+            ["approved", "completed"].contains(&status),
+            "{earlier}: {w:#}"
+        );
+    }
+}
+
+#[test]
+fn item03_gates_cannot_be_bypassed() {
+    let (_remote, people) = team(&["Alice"], with_workflow_task);
+    let alice = &people[0];
+    let tip = alice.tip();
+    let err = alice.fails(&["task", "complete", "m", "k"], 1);
+    assert!(err.contains("phase set m k"), "{err}");
+    alice.fails(&["task", "set", "m", "k", "blocked"], 1);
+    alice.fails(&["task", "complete", "m", "k", "--force"], 2);
+    assert_eq!(alice.tip(), tip, "nothing written");
+    assert_eq!(task(alice, "m", "k")["status"], "pending");
+
+    // A trailer cannot complete it either, and says why.
+    alice.ok(&["hooks", "install"]);
+    let out = alice.git(&[
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "done?\n\nCompletes: m/k",
+    ]);
+    let err = stderr(&out);
+    assert!(err.contains("Completes: m/k moves nothing"), "{err}");
+    assert_eq!(task(alice, "m", "k")["status"], "pending");
+
+    // Forced with a reason: done, and on record.
+    alice.ok(&[
+        "task",
+        "complete",
+        "m",
+        "k",
+        "--force",
+        "--reason",
+        "shipped by hand",
+    ]);
+    assert_eq!(task(alice, "m", "k")["status"], "completed");
+    let events = alice.json(&["events", "m", "--type", "kiro_workflow_overridden"]);
+    assert_eq!(events[0]["data"]["reason"], "shipped by hand", "{events:#}");
+}
+
+#[test]
+fn item04_phase_advance_needs_the_phase_completed() {
+    let (_remote, people) = team(&["Alice"], with_workflow_task);
+    let alice = &people[0];
+    let tip = alice.tip();
+    let err = alice.fails(&["phase", "advance", "m", "k"], 1);
+    assert!(
+        err.contains("hint: complete it first: `git milestone phase set m k design completed`"),
+        "{err}"
+    );
+    alice.ok(&["phase", "set", "m", "k", "design", "in_progress"]);
+    alice.fails(&["phase", "advance", "m", "k"], 1);
+    assert!(approvals(alice).is_empty());
+    assert_ne!(alice.tip(), tip);
+    alice.ok(&["phase", "set", "m", "k", "design", "completed"]);
+    alice.ok(&["phase", "advance", "m", "k"]);
+    assert_eq!(approvals(alice).len(), 1);
+}
+
+#[test]
+fn item05_short_trailers_are_resolved_by_their_committer() {
+    let (_remote, people) = team(&["Bob", "Alice"], |bob| {
+        bob.ok(&["new", "v1.0"]);
+        bob.ok(&["task", "add", "v1.0", "k2"]);
+        bob.ok(&["new", "v1.1"]);
+        bob.ok(&["task", "add", "v1.1", "k1"]);
+        bob.ok(&["task", "add", "v1.1", "k2"]);
+    });
+    let (bob, alice) = (&people[0], &people[1]);
+    for person in &people {
+        person.ok(&["hooks", "install"]);
+    }
+    bob.ok(&["session", "start", "v1.0"]);
+    alice.ok(&["session", "start", "v1.1"]);
+    let out = bob.git(&[
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "work\n\nCompletes: k1\nCompletes: k2",
+    ]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("Completes: v1.0/k1 ignored: milestone v1.0 has no task k1"),
+        "{err}"
+    );
+    assert_eq!(task(bob, "v1.0", "k2")["status"], "completed");
+    let moved = bob.json(&["events", "v1.0", "--type", "task_status_changed"]);
+    assert_eq!(moved[0]["data"]["target"], "v1.0/k2", "{moved:#}");
+    bob.git(&["push", "-q", "origin", "HEAD:main"]);
+    bob.sync();
+
+    // Alice pulls Bob's commit with her session on v1.1: nothing of v1.1 moves.
+    alice.git(&["pull", "-q", "--no-rebase", "origin", "main"]);
+    alice.sync();
+    assert_eq!(task(alice, "v1.1", "k1")["status"], "pending");
+    assert_eq!(task(alice, "v1.1", "k2")["status"], "pending");
+    assert_eq!(task(alice, "v1.0", "k2")["status"], "completed");
+}
+
+#[test]
+fn item06_a_commits_trailer_moves_a_task_once() {
+    let (_remote, people) = team(&["Bob", "Alice"], |bob| {
+        bob.ok(&["new", "v1"]);
+        bob.ok(&["task", "add", "v1", "t1"]);
+    });
+    let (bob, alice) = (&people[0], &people[1]);
+    for person in &people {
+        person.ok(&["hooks", "install"]);
+    }
+    bob.git(&[
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "fix\n\nCompletes: v1/t1",
+    ]);
+    let commit = String::from_utf8(bob.git(&["rev-parse", "HEAD"]).stdout).unwrap();
+    bob.git(&["push", "-q", "origin", "HEAD:main"]);
+    // Alice's post-merge hook applies the same trailer before she syncs milestones.
+    alice.git(&["pull", "-q", "--no-rebase", "origin", "main"]);
+    assert_eq!(task(alice, "v1", "t1")["status"], "completed");
+    alice.sync();
+    bob.sync();
+    alice.sync();
+    assert_same_everywhere(&people);
+    for person in &people {
+        let timeline = person.json(&["timeline", "v1"]);
+        let moves: Vec<&Value> = timeline
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["event_type"] == "task_status_changed")
+            .filter(|e| e["data"]["commit"] == commit.trim())
+            .collect();
+        assert_eq!(moves.len(), 1, "{}: {moves:#?}", person.name);
+        let events = person.json(&["events", "v1", "--type", "task_status_changed"]);
+        assert_eq!(events.as_array().unwrap().len(), 1, "{events:#}");
+    }
+}
+
+#[test]
+fn item07_checkpoint_names_resolve_the_same_everywhere() {
+    let (_remote, people) = team(&["Alice", "Bob"], |alice| {
+        alice.ok(&["new", "m"]);
+    });
+    let (alice, bob) = (&people[0], &people[1]);
+    alice.ok(&["state", "save", "m", r#"{"by": "alice"}"#]);
+    alice.ok(&["checkpoint", "create", "m", "x"]);
+    bob.ok(&["state", "save", "m", r#"{"by": "bob"}"#]);
+    bob.ok(&["event", "add", "m", "note"]);
+    bob.ok(&["checkpoint", "create", "m", "x"]);
+    let alices = alice
+        .repo
+        .rev_parse("refs/tags/milestone/m/x^{commit}")
+        .unwrap();
+    // Bob syncs first, then Alice: each is told.
+    let told_bob = bob.sync();
+    let told_alice = alice.sync();
+    let told_bob_later = bob.sync();
+    assert_same_everywhere(&people);
+    let list = alice.json(&["checkpoint", "list", "m"]);
+    let names: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "{list:#}");
+    assert!(names.contains(&"x"), "{names:?}");
+    // Alice's was made on the earlier operation: it keeps the name.
+    for person in &people {
+        let x = person.repo.rev_parse("refs/tags/milestone/m/x^{commit}");
+        assert_eq!(x.as_deref(), Some(alices.as_str()), "{}", person.name);
+    }
+    let clashes = |report: &Value| report["checkpoint_clashes"].as_array().unwrap().len();
+    assert_eq!(
+        clashes(&told_bob),
+        0,
+        "nothing to clash with yet: {told_bob:#}"
+    );
+    assert_eq!(clashes(&told_alice), 1, "{told_alice:#}");
+    let renamed = told_alice["checkpoint_clashes"][0]["renamed_to"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(renamed.starts_with("m/x-"), "{renamed}");
+    assert_eq!(told_alice["checkpoint_clashes"][0]["kept_ours"], true);
+    assert_eq!(
+        told_bob_later["checkpoint_clashes"][0]["kept_ours"], false,
+        "{told_bob_later:#}"
+    );
+    assert_eq!(
+        told_bob_later["checkpoint_clashes"][0]["renamed_to"],
+        renamed.as_str()
+    );
+
+    // The other order: the clone that keeps the name syncs first; it is told when
+    // the other's renamed copy arrives.
+    alice.ok(&["checkpoint", "create", "m", "y"]);
+    bob.ok(&["event", "add", "m", "note"]);
+    bob.ok(&["checkpoint", "create", "m", "y"]);
+    assert_eq!(clashes(&alice.sync()), 0);
+    let told_bob = bob.sync();
+    assert_eq!(
+        told_bob["checkpoint_clashes"][0]["kept_ours"], false,
+        "{told_bob:#}"
+    );
+    let told_alice = alice.sync();
+    assert_eq!(
+        told_alice["checkpoint_clashes"][0]["checkpoint"], "m/y",
+        "{told_alice:#}"
+    );
+    assert_eq!(told_alice["checkpoint_clashes"][0]["kept_ours"], true);
+    assert_eq!(
+        told_alice["checkpoint_clashes"][0]["renamed_to"],
+        told_bob["checkpoint_clashes"][0]["renamed_to"]
+    );
+    assert_same_everywhere(&people);
+
+    // An automatic checkpoint stays in the clone that made it.
+    bob.ok(&["checkpoint", "restore", "m", "x"]);
+    bob.sync();
+    alice.sync();
+    let auto = |p: &Person| {
+        p.json(&["checkpoint", "list", "m"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["name"].as_str().unwrap().starts_with("pre-restore-"))
+            .count()
+    };
+    assert_eq!((auto(bob), auto(alice)), (1, 0));
+}
+
+#[test]
+fn item08_events_and_timeline_have_one_order_in_every_clone() {
+    let (_remote, people) = team(&["Alice", "Bob"], |alice| {
+        alice.ok(&["new", "m"]);
+    });
+    let (alice, bob) = (&people[0], &people[1]);
+    // Clocks that disagree: Alice's runs five seconds ahead of Bob's.
+    let at = |p: &Person, date: &str, args: &[&str]| {
+        let mut cmd = p.repo.cmd();
+        cmd.args(args).env("GIT_COMMITTER_DATE", date);
+        for (key, value) in p.env() {
+            cmd.env(key, value);
+        }
+        expect_ok(&output_of(&mut cmd, None), "a dated command");
+    };
+    at(
+        alice,
+        "2026-03-01T14:38:55Z",
+        &["event", "add", "m", "alice.one"],
+    );
+    at(
+        bob,
+        "2026-03-01T14:38:50Z",
+        &["event", "add", "m", "bob.one"],
+    );
+    at(
+        bob,
+        "2026-03-01T14:38:51Z",
+        &["event", "add", "m", "bob.two"],
+    );
+    alice.sync();
+    bob.sync();
+    alice.sync();
+    assert_same_everywhere(&people);
+    let timeline = alice.json(&["timeline", "m"]);
+    let mut newest_first = bob.json(&["events", "m", "--limit", "1000"]);
+    newest_first.as_array_mut().unwrap().reverse();
+    assert_eq!(timeline, newest_first, "events is the timeline reversed");
+    let types: Vec<&str> = timeline
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event_type"].as_str().unwrap())
+        .collect();
+    // Merge order: lamport first, so Bob's second event (made on his first) comes
+    // after Alice's, whose clock said later.
+    let pos = |t: &str| types.iter().position(|x| *x == t).unwrap();
+    assert!(pos("bob.one") < pos("bob.two"));
+    assert!(pos("alice.one") < pos("bob.two"));
+    let help = alice.ok(&["timeline", "--help"]);
+    assert!(help.contains("merge order"), "{help}");
+}
+
+#[test]
+fn item10_sync_says_what_it_overrode() {
+    let (_remote, people) = team(&["Alice", "Bob"], |alice| {
+        alice.ok(&["new", "m"]);
+        alice.ok(&["task", "add", "m", "stripe"]);
+        alice.ok(&["checkpoint", "create", "m", "cp1"]);
+    });
+    let (alice, bob) = (&people[0], &people[1]);
+    alice.ok(&["task", "set", "m", "stripe", "blocked"]);
+    alice.ok(&["state", "save", "m", r#"{"by": "alice"}"#]);
+    bob.ok(&["task", "set", "m", "stripe", "completed"]);
+    bob.ok(&["state", "save", "m", r#"{"by": "bob"}"#]);
+    bob.sync();
+    let report = alice.sync();
+    let overridden = report["overridden"].as_array().unwrap();
+    let status = overridden
+        .iter()
+        .find(|o| o["what"] == "task stripe status")
+        .unwrap_or_else(|| panic!("{report:#}"));
+    for field in [
+        "milestone_id",
+        "what",
+        "kept",
+        "dropped",
+        "kept_by",
+        "dropped_by",
+    ] {
+        assert!(status.get(field).is_some(), "{field}: {status:#}");
+    }
+    let mut values = [
+        status["kept"].as_str().unwrap(),
+        status["dropped"].as_str().unwrap(),
+    ];
+    values.sort();
+    assert_eq!(values, ["blocked", "completed"]);
+    let kept_value = task(alice, "m", "stripe")["status"].clone();
+    assert_eq!(
+        status["kept"], kept_value,
+        "the report names the value kept"
+    );
+    assert!(
+        overridden.iter().any(|o| o["what"] == "state"),
+        "{report:#}"
+    );
+
+    // A restore that undoes a teammate's later change says so.
+    bob.sync();
+    bob.ok(&["state", "save", "m", r#"{"by": "bob, later"}"#]);
+    for n in 0..3 {
+        alice.ok(&["event", "add", "m", &format!("n{n}")]);
+    }
+    alice.ok(&["checkpoint", "restore", "m", "cp1"]);
+    bob.sync();
+    let out = alice.run(&["sync"]);
+    let text = String::from_utf8_lossy(&out.stdout).to_string() + &stderr(&out);
+    assert!(
+        text.contains("overridden: m state: kept restored checkpoint cp1 (Alice)"),
+        "{text}"
+    );
+    assert!(text.contains("(Bob)"), "{text}");
+}
+
+#[test]
+fn item11_import_without_an_id_is_refused() {
+    let repo = TestRepo::new();
+    let file = repo.write_file("v2.yaml", "title: Second\ntasks: [{id: a}]\n");
+    let tip = repo.tip();
+    let err = repo.fails(["import", file.to_str().unwrap()], 1);
+    assert!(err.contains("v2.yaml:1: missing field `id`"), "{err}");
+    assert!(err.contains("hint: add the milestone's id"), "{err}");
+    assert_eq!(repo.tip(), tip, "nothing written");
+    assert!(repo.json(["list"]).as_array().unwrap().is_empty());
+}
+
+#[test]
+fn item12_a_restore_keeps_the_active_session() {
+    let repo = TestRepo::new();
+    repo.ok(["new", "v1"]);
+    repo.ok(["state", "save", "v1", r#"{"at": "checkpoint"}"#]);
+    repo.ok(["checkpoint", "create", "v1", "cp1"]);
+    let session = repo.ok(["session", "start", "v1"]).trim().to_string();
+    repo.ok(["state", "save", "v1", "{}"]);
+    repo.ok(["checkpoint", "restore", "v1", "cp1"]);
+    assert_eq!(repo.ok(["session", "current"]).trim(), session);
+    let state: Value = serde_json::from_str(&repo.ok(["state", "load", "v1"])).unwrap();
+    assert_eq!(state["at"], "checkpoint", "the data came back");
+    repo.ok(["session", "end"]);
+    let sessions = repo.json(["session", "list"]);
+    assert_eq!(sessions[0]["status"], "completed", "{sessions:#}");
+}

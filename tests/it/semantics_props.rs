@@ -1,0 +1,411 @@
+//! Property (issue 13): three clones run random workflow changes, advances, approvals
+//! and rejections, trailer moves applied by hooks (the same commit's trailer in two
+//! clones, as the committer's hook and a teammate's post-merge hook do), checkpoints
+//! with clashing names and restores, with random syncs through a bare remote. Then in
+//! every clone: the same tree, timeline, approvals and checkpoints; every request
+//! decided at most once per role; no operation moves a task's phase backwards; no
+//! trailer move shown twice; no workflow task completed without its execute phase.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use git_milestone::model::{
+    Decision, MilestoneFiles, MilestoneId, Op, Phase, PhaseStatus, RestoreSource, TaskId, TaskMove,
+    TaskStatus, TrailerAction,
+};
+use git_milestone::store::{Parts, Store, StoreError};
+use git_milestone::sync;
+use proptest::prelude::*;
+
+const REPLICAS: usize = 3;
+const STATUSES: [PhaseStatus; 4] = [
+    PhaseStatus::InProgress,
+    PhaseStatus::Completed,
+    PhaseStatus::Completed,
+    PhaseStatus::Blocked,
+];
+
+#[derive(Debug, Clone)]
+enum Action {
+    /// `phase set m k <phase> <status>` in a clone.
+    SetPhase(usize, u8, u8),
+    /// `phase advance m k`.
+    Advance(usize),
+    /// A decision on the clone's n-th request: role, approve or reject.
+    Decide(usize, u8, u8, bool),
+    /// One commit's trailer, applied in one clone (its committer) and maybe another
+    /// (a teammate's post-merge hook): task k or p, start or complete.
+    Trailer(usize, Option<usize>, u8, bool),
+    /// `task complete m p`, or the refused `task complete m k`.
+    Complete(usize, bool),
+    /// `checkpoint create m cp<n>`.
+    Checkpoint(usize, u8),
+    /// `checkpoint restore m cp<n>`, when the clone has it.
+    Restore(usize, u8),
+    Sync(usize),
+}
+
+fn action() -> impl Strategy<Value = Action> {
+    let r = 0..REPLICAS;
+    prop_oneof![
+        3 => (r.clone(), 0..4u8, 0..4u8).prop_map(|(r, p, s)| Action::SetPhase(r, p, s)),
+        3 => r.clone().prop_map(Action::Advance),
+        3 => (r.clone(), 0..3u8, 0..2u8, any::<bool>()).prop_map(|(r, n, role, ok)| Action::Decide(r, n, role, ok)),
+        2 => (r.clone(), proptest::option::of(r.clone()), 0..2u8, any::<bool>())
+            .prop_map(|(r, o, t, c)| Action::Trailer(r, o, t, c)),
+        1 => (r.clone(), any::<bool>()).prop_map(|(r, k)| Action::Complete(r, k)),
+        1 => (r.clone(), 0..2u8).prop_map(|(r, n)| Action::Checkpoint(r, n)),
+        1 => (r.clone(), 0..2u8).prop_map(|(r, n)| Action::Restore(r, n)),
+        3 => r.prop_map(Action::Sync),
+    ]
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let output = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("git runs");
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn m() -> MilestoneId {
+    MilestoneId::new("m").unwrap()
+}
+
+fn task(name: &str) -> TaskId {
+    TaskId::new(name).unwrap()
+}
+
+struct Team {
+    _dir: tempfile::TempDir,
+    clones: Vec<PathBuf>,
+}
+
+impl Team {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        git(dir.path(), &["init", "-q", "--bare", "remote.git"]);
+        let mut clones = Vec::new();
+        for i in 0..REPLICAS {
+            let name = format!("clone{i}");
+            git(dir.path(), &["init", "-q", &name]);
+            let path = dir.path().join(&name);
+            git(&path, &["config", "user.name", &format!("user{i}")]);
+            git(
+                &path,
+                &["config", "user.email", &format!("user{i}@example.com")],
+            );
+            git(&path, &["remote", "add", "origin", "../remote.git"]);
+            clones.push(path);
+        }
+        let first = Store::open(&clones[0]).unwrap();
+        first.init().unwrap();
+        for op in [
+            Op::NewMilestone {
+                milestone: m(),
+                title: None,
+                description: None,
+                due: None,
+            },
+            Op::AddTask {
+                milestone: m(),
+                task: task("k"),
+                title: String::new(),
+                kiro: true,
+                points: None,
+            },
+            Op::AddTask {
+                milestone: m(),
+                task: task("p"),
+                title: String::new(),
+                kiro: false,
+                points: None,
+            },
+        ] {
+            first.transact(op).unwrap();
+        }
+        for clone in &clones {
+            sync_clone(clone);
+        }
+        Team { _dir: dir, clones }
+    }
+
+    fn store(&self, r: usize) -> Store {
+        Store::open(&self.clones[r]).unwrap()
+    }
+}
+
+fn sync_clone(path: &Path) {
+    let store = Store::open(path).unwrap();
+    sync::sync(&store, "origin", true, &mut |_| {}).expect("sync succeeds");
+}
+
+fn files(store: &Store) -> MilestoneFiles {
+    store
+        .snapshot()
+        .unwrap()
+        .milestone_with(&m(), Parts::ALL)
+        .unwrap()
+        .unwrap()
+}
+
+/// Writes `op`; a refusal writes nothing and is fine (the command would say why).
+fn write(store: &Store, op: Op) {
+    match store.transact(op) {
+        Ok(_) | Err(StoreError::Rejected(_)) => {}
+        Err(e) => panic!("{e}"),
+    }
+}
+
+fn run(team: &Team, step: usize, action: &Action) {
+    let by = |r: usize| format!("user{r} <user{r}@example.com>");
+    match *action {
+        Action::SetPhase(r, p, s) => write(
+            &team.store(r),
+            Op::SetPhase {
+                milestone: m(),
+                task: task("k"),
+                phase: Phase::ALL[p as usize],
+                status: STATUSES[s as usize],
+            },
+        ),
+        Action::Advance(r) => write(
+            &team.store(r),
+            Op::AdvancePhase {
+                milestone: m(),
+                task: task("k"),
+                by: by(r),
+                nonce: Some(format!("{r}{step:05x}")),
+            },
+        ),
+        Action::Decide(r, n, role, approve) => {
+            let store = team.store(r);
+            let approvals = files(&store).approvals.unwrap_or_default();
+            let Some(request) = approvals.values().nth(n as usize % approvals.len().max(1)) else {
+                return;
+            };
+            write(
+                &store,
+                Op::DecideApproval {
+                    milestone: m(),
+                    approval: request.id.clone(),
+                    role: ["lead", "qa"][role as usize].to_string(),
+                    decision: if approve {
+                        Decision::Approved
+                    } else {
+                        Decision::Rejected
+                    },
+                    comment: None,
+                    by: by(r),
+                },
+            );
+        }
+        Action::Trailer(r, teammate, t, complete) => {
+            let moves = vec![TaskMove {
+                task: task(["k", "p"][t as usize]),
+                action: if complete {
+                    TrailerAction::Complete
+                } else {
+                    TrailerAction::Start
+                },
+                commit: format!("{step:040x}"),
+            }];
+            for clone in std::iter::once(r).chain(teammate) {
+                write(
+                    &team.store(clone),
+                    Op::RecordCommit {
+                        milestone: m(),
+                        session: None,
+                        commit: format!("{step:040x}"),
+                        branch: "main".into(),
+                        subject: "work".into(),
+                        moves: moves.clone(),
+                    },
+                );
+            }
+        }
+        Action::Complete(r, workflow_task) => write(
+            &team.store(r),
+            Op::SetTaskStatus {
+                milestone: m(),
+                task: task(if workflow_task { "k" } else { "p" }),
+                status: TaskStatus::Completed,
+                reason: None,
+            },
+        ),
+        Action::Checkpoint(r, n) => {
+            match team
+                .store(r)
+                .create_checkpoint(&m(), &format!("cp{n}"), "test")
+            {
+                Ok(_) | Err(StoreError::Rejected(_)) => {}
+                Err(e) => panic!("{e}"),
+            }
+        }
+        Action::Restore(r, n) => {
+            let store = team.store(r);
+            let name = format!("cp{n}");
+            let Some(checkpoint) = store
+                .checkpoints(Some(&m()))
+                .unwrap()
+                .into_iter()
+                .find(|c| c.name == name)
+            else {
+                return;
+            };
+            write(
+                &store,
+                Op::Restore {
+                    milestone: m(),
+                    commit: checkpoint.commit,
+                    source: RestoreSource::Checkpoint { name },
+                },
+            );
+        }
+        Action::Sync(r) => sync_clone(&team.clones[r]),
+    }
+}
+
+/// The workflow task's current phase and status in the tree of `commit`.
+fn task_k_at(store: &Store, commit: git2::Oid) -> Option<(usize, TaskStatus, PhaseStatus)> {
+    let files = store.snapshot_at(commit).ok()?.milestone(&m()).ok()??;
+    let k = files.definition.task(&task("k"))?.clone();
+    let w = k.workflow()?;
+    let current = Phase::ALL.iter().position(|p| *p == w.current_phase)?;
+    Some((current, k.status, w.phases.get(Phase::Execute).status))
+}
+
+fn check(actions: Vec<Action>) {
+    let team = Team::new();
+    for (step, action) in actions.iter().enumerate() {
+        run(&team, step, action);
+    }
+    // Three rounds: everything reaches the remote, then every clone, and a checkpoint
+    // name that clashed is settled everywhere.
+    for _ in 0..3 {
+        for clone in &team.clones {
+            sync_clone(clone);
+        }
+    }
+    let stores: Vec<Store> = (0..REPLICAS).map(|r| team.store(r)).collect();
+    let tree = |s: &Store| s.repo().find_commit(s.tip().unwrap()).unwrap().tree_id();
+    let timeline = |s: &Store| {
+        s.events(s.tip().unwrap(), &Default::default(), None)
+            .unwrap()
+    };
+    let checkpoints = |s: &Store| s.checkpoints(None).unwrap();
+    for other in &stores[1..] {
+        assert_eq!(
+            tree(&stores[0]),
+            tree(other),
+            "trees differ after {actions:?}"
+        );
+        assert_eq!(timeline(&stores[0]), timeline(other), "timelines differ");
+        assert_eq!(files(&stores[0]).approvals, files(other).approvals);
+        assert_eq!(
+            checkpoints(&stores[0]),
+            checkpoints(other),
+            "checkpoints differ"
+        );
+    }
+    let store = &stores[0];
+    for request in files(store).approvals.unwrap_or_default().values() {
+        let decided: Vec<&str> = request
+            .approvers
+            .iter()
+            .filter(|a| a.status != Decision::Pending)
+            .map(|a| a.role.as_str())
+            .collect();
+        let unique: HashSet<&&str> = decided.iter().collect();
+        assert_eq!(
+            unique.len(),
+            decided.len(),
+            "a role decided twice: {request:?}"
+        );
+        assert!(!request.open_to_anyone || decided.len() <= 1, "{request:?}");
+    }
+    let mut moves = HashSet::new();
+    for event in timeline(store) {
+        if let (Some(commit), Some(trailer)) = (
+            event.data["commit"].as_str(),
+            event.data["trailer"].as_str(),
+        ) {
+            let key = (
+                commit.to_string(),
+                event.data["task_id"].to_string(),
+                trailer.to_string(),
+            );
+            assert!(moves.insert(key), "a trailer's move shown twice: {event:?}");
+        }
+    }
+    // Every operation, in whichever clone it was made: no phase goes back (but a
+    // restore, which puts the milestone back on purpose), and the workflow task is
+    // completed only with its execute phase done (no action here forces it).
+    let mut walk = store.repo().revwalk().unwrap();
+    walk.push(store.tip().unwrap()).unwrap();
+    for oid in walk {
+        let commit = store.repo().find_commit(oid.unwrap()).unwrap();
+        let Some(now) = task_k_at(store, commit.id()) else {
+            continue;
+        };
+        let done = matches!(now.2, PhaseStatus::Completed | PhaseStatus::Approved);
+        assert!(
+            now.1 != TaskStatus::Completed || done,
+            "completed past its gates at {}",
+            commit.id()
+        );
+        if commit.parent_count() != 1 || commit.message().unwrap_or("").contains("restore") {
+            continue;
+        }
+        if let Some(before) = task_k_at(store, commit.parent_id(0).unwrap()) {
+            assert!(
+                now.0 >= before.0,
+                "phase went back at {}: {}",
+                commit.id(),
+                commit.message().unwrap_or("")
+            );
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(10),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn three_clones_agree_on_workflow_trailers_and_checkpoints(
+        actions in proptest::collection::vec(action(), 1..24)
+    ) {
+        check(actions);
+    }
+}
+
+#[test]
+fn a_late_decision_on_a_superseded_request_changes_nothing_anywhere() {
+    use Action::*;
+    check(vec![
+        SetPhase(0, 0, 1),
+        Advance(0),
+        Sync(0),
+        Sync(1),
+        SetPhase(0, 0, 1),
+        Advance(0),
+        Decide(0, 1, 0, true),
+        Decide(1, 0, 0, true),
+        Trailer(2, Some(1), 1, true),
+        Checkpoint(1, 0),
+        Checkpoint(2, 0),
+        Sync(2),
+        Restore(1, 0),
+    ]);
+}
