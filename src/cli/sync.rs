@@ -129,7 +129,7 @@ fn print_report(
     for noop in &report.noops {
         out.note(format!("  no-op: {noop}"))?;
     }
-    overridden_lines(out, &report)?;
+    overridden_lines(out, report)?;
     if report.tags_fetched > 0 {
         out.note(format!("  {} checkpoint(s) came in", report.tags_fetched))?;
     }

@@ -430,13 +430,11 @@ fn adopt_tags(
             }
             Some(_) => report.tag_conflicts.push(short.to_string()),
             // Only adopt what the fetch really brought.
-            None if fetched == Some(target) => {
-                if store.adopt_checkpoint_tag(name, target)? {
-                    adopted += 1;
-                    report
-                        .checkpoint_clashes
-                        .extend(clash::gave_way(store, short, target)?);
-                }
+            None if fetched == Some(target) && store.adopt_checkpoint_tag(name, target)? => {
+                adopted += 1;
+                report
+                    .checkpoint_clashes
+                    .extend(clash::gave_way(store, short, target)?);
             }
             None => {}
         }
