@@ -284,14 +284,16 @@ pub fn run_hook_command(args: &[std::ffi::OsString]) -> Option<Result<(), CliErr
 fn open_store() -> Result<crate::store::Store, CliError> {
     use std::io::Write;
     let store = crate::store::Store::open_from_env()?;
-    let local = store.local_dir();
-    if !crate::hooks::background::wait_for_recordings(&local, None) {
-        let _ = writeln!(
-            std::io::stderr(),
-            "warning: gave up waiting for the hooks recording in the background (markers in {})",
-            local.display()
-        );
+    for dir in store.every_worktree_local_dir() {
+        if !crate::hooks::background::wait_for_recordings(&dir, None) {
+            let _ = writeln!(
+                std::io::stderr(),
+                "warning: gave up waiting for the hooks recording in the background (markers in {})",
+                dir.display()
+            );
+        }
     }
+    let local = store.local_dir();
     for problem in crate::hooks::background::take_problems(&local) {
         let _ = writeln!(std::io::stderr(), "warning: in the background, {problem}");
     }

@@ -89,6 +89,25 @@ impl Store {
         self.repo.path().join("milestone")
     }
 
+    /// The [`Store::local_dir`] of every worktree of this repository, this one's
+    /// first: a commit in a linked worktree records in the background there, and what
+    /// it records is on the shared ref that every worktree reads.
+    pub fn every_worktree_local_dir(&self) -> Vec<PathBuf> {
+        let mut dirs = vec![self.local_dir()];
+        let common = self.repo.commondir();
+        let linked = std::fs::read_dir(common.join("worktrees"))
+            .into_iter()
+            .flatten();
+        let git_dirs =
+            std::iter::once(common.to_path_buf()).chain(linked.flatten().map(|e| e.path()));
+        for dir in git_dirs.map(|git_dir| git_dir.join("milestone")) {
+            if !dirs.contains(&dir) {
+                dirs.push(dir);
+            }
+        }
+        dirs
+    }
+
     /// The commit `refs/milestones` points at.
     pub fn tip(&self) -> Result<Oid, StoreError> {
         match self.repo.refname_to_id(REF) {

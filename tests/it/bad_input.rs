@@ -9,8 +9,11 @@ use std::time::{Duration, Instant};
 
 use crate::common::{describe, output_of, TestRepo};
 
-/// Long enough for any of these on a loaded CI machine; a hang guard, not a benchmark.
-const BOUND: Duration = Duration::from_secs(5);
+/// A hang guard, not a benchmark: far longer than any refusal takes even on a loaded
+/// machine (they take milliseconds), far shorter than the expansions they guard
+/// against (an alias bomb expanded, or 50,000 levels of flow nesting parsed, take
+/// minutes). Speed itself is measured in bench/, never here.
+const BOUND: Duration = Duration::from_secs(30);
 
 /// The gate of `g1` names two approver roles.
 const GATED: &str = "\
@@ -562,17 +565,14 @@ fn malformed_input_is_refused_quickly_with_a_message_and_writes_nothing() {
 }
 
 #[test]
-fn alias_bombs_are_refused_within_two_seconds() {
+fn alias_bombs_are_refused_without_being_expanded() {
     let repo = TestRepo::new();
     for place in ["description", "tasks", "title"] {
         let path = repo.write_file("bomb.yaml", &billion_laughs("bomb", place));
         let started = Instant::now();
         let err = repo.fails([OsString::from("import"), path.into_os_string()], 1);
         let elapsed = started.elapsed();
-        assert!(
-            elapsed < Duration::from_secs(2),
-            "an alias bomb in {place} took {elapsed:?}"
-        );
+        assert!(elapsed < BOUND, "an alias bomb in {place} took {elapsed:?}");
         assert!(err.contains("bomb.yaml"), "{place}: {err}");
     }
     // The same bomb through `edit`: the editor writes it, the validation refuses it.
@@ -581,7 +581,7 @@ fn alias_bombs_are_refused_within_two_seconds() {
     let editor = repo.script("editor", &format!("cp '{}' \"$1\"", bomb.display()));
     let started = Instant::now();
     let output = repo.run_env(&[("GIT_EDITOR", editor.to_str().unwrap())], ["edit", "m1"]);
-    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(started.elapsed() < BOUND);
     assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
     assert_eq!(
         repo.json(["show", "m1"])["description"],

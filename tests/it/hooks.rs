@@ -690,6 +690,27 @@ fn commands_wait_for_a_recording_marker_until_it_goes_or_is_stale() {
     assert!(!marker.exists());
 }
 
+/// A commit in a linked worktree records in the background there; what it records
+/// is on the shared ref, so a command in the main worktree waits for it too.
+#[test]
+fn commands_wait_for_a_recording_marked_in_another_worktree() {
+    let repo = hooked();
+    let wt = repo.root().join("wt");
+    repo.git(["worktree", "add", "-q", "-b", "side", wt.to_str().unwrap()]);
+    let linked_local = repo.path.join(".git/worktrees/wt/milestone");
+    std::fs::create_dir_all(&linked_local).unwrap();
+    let marker = linked_local.join("recording.999999");
+    std::fs::write(&marker, "").unwrap();
+    let mut waiting = repo.cmd().args(["list"]).spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(
+        waiting.try_wait().unwrap().is_none(),
+        "a command in the main worktree waits for the linked worktree's recording"
+    );
+    std::fs::remove_file(&marker).unwrap();
+    assert!(waiting.wait().unwrap().success());
+}
+
 #[test]
 fn the_chained_hooks_status_input_and_arguments_reach_git_unchanged() {
     let repo = TestRepo::new();
