@@ -281,18 +281,18 @@ pub fn export(out: &Output, args: ReadArgs) -> Result<(), CliError> {
     out.line(text.trim_end())
 }
 
-/// Every readable milestone at the tip, sorted by id, and those that cannot be read:
-/// one broken milestone must not hide the others.
-fn all_milestones(store: &Store) -> Result<(Vec<Milestone>, Unreadable), CliError> {
+/// The summary of every readable milestone at the tip, sorted by id, and the
+/// milestones that cannot be read: one broken milestone must not hide the others.
+fn all_summaries(store: &Store) -> Result<(Vec<view::SummaryView>, Unreadable), CliError> {
     let snapshot = store.snapshot()?;
-    let mut milestones = Vec::new();
+    let mut summaries = Vec::new();
     let mut unreadable = Unreadable::default();
-    for id in snapshot.milestone_ids()? {
-        if let Some(Some(files)) = unreadable.check(snapshot.milestone(&id))? {
-            milestones.push(files.definition);
+    for read in store.milestone_summaries(&snapshot)? {
+        if let Some(summary) = unreadable.check(read)? {
+            summaries.push(view::summary_view(summary));
         }
     }
-    Ok((milestones, unreadable))
+    Ok((summaries, unreadable))
 }
 
 /// `list`.
@@ -306,10 +306,10 @@ pub struct ListArgs {
 
 pub fn list(out: &Output, args: ListArgs) -> Result<(), CliError> {
     let store = open_store()?;
-    let (milestones, broken) = all_milestones(&store)?;
-    let summaries: Vec<_> = milestones.iter().map(view::summary).collect();
+    let (summaries, broken) = all_summaries(&store)?;
     let removed = if args.all {
-        super::removed::removed_milestones(&store, &milestones)?
+        let current: Vec<&str> = summaries.iter().map(|s| s.id.as_str()).collect();
+        super::removed::removed_milestones(&store, &current)?
     } else {
         Vec::new()
     };
@@ -325,11 +325,18 @@ pub fn list(out: &Output, args: ListArgs) -> Result<(), CliError> {
     if summaries.is_empty() && removed.is_empty() && broken.is_empty() {
         return out.note("No milestones yet; create one with `git milestone new <id>`.");
     }
+    // One write for the whole listing: a thousand lines are a thousand writes otherwise.
+    let mut text = String::new();
     for s in &summaries {
-        out.line(milestone_line(out, s))?;
+        text.push_str(&milestone_line(out, s));
+        text.push('\n');
     }
     for r in &removed {
-        out.line(r.line(out))?;
+        text.push_str(&r.line(out));
+        text.push('\n');
+    }
+    if !text.is_empty() {
+        out.line(text.trim_end_matches('\n'))?;
     }
     broken.finish()
 }
@@ -489,8 +496,7 @@ pub fn status(out: &Output, args: StatusArgs) -> Result<(), CliError> {
 }
 
 fn dashboard(out: &Output) -> Result<(), CliError> {
-    let (milestones, broken) = all_milestones(&open_store()?)?;
-    let summaries: Vec<_> = milestones.iter().map(view::summary).collect();
+    let (summaries, broken) = all_summaries(&open_store()?)?;
     if out.json {
         out.json_value(&summaries)?;
         return broken.finish();
@@ -513,8 +519,13 @@ fn dashboard(out: &Output) -> Result<(), CliError> {
         summaries.iter().filter(|s| s.overdue).count()
     ))?;
     out.line("")?;
+    let mut text = String::new();
     for s in &summaries {
-        out.line(milestone_line(out, s))?;
+        text.push_str(&milestone_line(out, s));
+        text.push('\n');
+    }
+    if !text.is_empty() {
+        out.line(text.trim_end_matches('\n'))?;
     }
     broken.finish()
 }

@@ -76,6 +76,9 @@ pub struct Output {
     paging: bool,
     pager: RefCell<Option<Child>>,
     config_color: std::cell::OnceCell<ColorChoice>,
+    /// Asked once: a listing colors a thousand lines.
+    stdout_terminal: std::cell::OnceCell<bool>,
+    no_color: std::cell::OnceCell<bool>,
 }
 
 /// `milestone.color`, else git's `color.ui`, read only when the answer matters (on a
@@ -108,6 +111,8 @@ impl Output {
             paging,
             pager: RefCell::new(None),
             config_color: std::cell::OnceCell::new(),
+            stdout_terminal: std::cell::OnceCell::new(),
+            no_color: std::cell::OnceCell::new(),
         }
     }
 
@@ -121,14 +126,21 @@ impl Output {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             // NO_COLOR yields only to an explicit --color=always.
-            ColorChoice::Auto if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => {
+            ColorChoice::Auto
+                if *self.no_color.get_or_init(|| {
+                    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+                }) =>
+            {
                 false
             }
             ColorChoice::Auto => match *self.config_color.get_or_init(configured_color) {
                 ColorChoice::Always => true,
                 ColorChoice::Never => false,
                 ColorChoice::Auto => {
-                    self.pager.borrow().is_some() || std::io::stdout().is_terminal()
+                    self.pager.borrow().is_some()
+                        || *self
+                            .stdout_terminal
+                            .get_or_init(|| std::io::stdout().is_terminal())
                 }
             },
         }
@@ -148,6 +160,9 @@ impl Output {
     /// codes so columns stay aligned.
     pub fn status(&self, status: &str, width: usize) -> String {
         let padded = format!("{status:<width$}");
+        if !self.colored() {
+            return padded;
+        }
         match Paint::for_status(status) {
             Some(paint) => {
                 let trimmed = padded.trim_end();
@@ -161,12 +176,16 @@ impl Output {
     /// A progress bar, its filled part green when coloring.
     pub fn bar(&self, percentage: u32) -> String {
         let bar = super::view::progress_bar(percentage);
-        let filled = bar.matches('#').count();
-        if filled == 0 || !self.colored() {
+        if percentage < 5 || !self.colored() {
             return bar;
         }
-        let hashes = "#".repeat(filled);
-        bar.replacen(&hashes, &self.paint(&hashes, Paint::Green), 1)
+        let filled = bar.bytes().take_while(|&b| b != b'-' && b != b']').count() - 1;
+        let hashes = &bar[1..=filled];
+        format!(
+            "[{}{}",
+            self.paint(hashes, Paint::Green),
+            &bar[filled + 1..]
+        )
     }
 
     /// Sends the rest of the output through the user's pager, as `git log` does: on a

@@ -1,7 +1,7 @@
 //! Removed milestones, for `list --all`: found from their `milestone_removed` events,
 //! each with the commit that still holds it.
 
-use crate::model::{Milestone, MilestoneId};
+use crate::model::MilestoneId;
 use crate::store::{EventFilter, Store};
 
 use super::view::{self, SummaryView};
@@ -25,7 +25,7 @@ pub struct RemovedMilestone {
 /// removal first, one entry per id.
 pub fn removed_milestones(
     store: &Store,
-    current: &[Milestone],
+    current: &[&str],
 ) -> Result<Vec<RemovedMilestone>, CliError> {
     let filter = EventFilter {
         event_type: Some("milestone_removed".into()),
@@ -36,7 +36,7 @@ pub fn removed_milestones(
         let Some(id) = record.milestone_id else {
             continue;
         };
-        if current.iter().any(|m| m.id.as_str() == id) || removed.iter().any(|r| r.id == id) {
+        if current.contains(&id.as_str()) || removed.iter().any(|r| r.id == id) {
             continue;
         }
         removed.push(RemovedMilestone {

@@ -80,18 +80,25 @@ fn sync_error(e: SyncError, remote: &str) -> CliError {
     match e {
         SyncError::Store(e) => CliError::from(e),
         SyncError::Git { ref stderr, .. } => {
-            CliError::user(format!("cannot sync with {remote}: {}", git_says(stderr))).hint(
+            let hint = if refused_credentials(stderr) {
                 format!(
-                    "check the remote with `git remote -v` and that `git fetch {remote}` works"
-                ),
-            )
+                    "{remote} refused the credentials: git's credential helper \
+                     (`git config credential.helper`) or your ssh key supplies them; \
+                     nothing was written; check with `git fetch {remote}`"
+                )
+            } else {
+                format!("check the remote with `git remote -v` and that `git fetch {remote}` works")
+            };
+            CliError::user(format!("cannot sync with {remote}: {}", git_says(stderr))).hint(hint)
         }
         SyncError::NothingToSync(_) => {
             CliError::user(e.to_string()).hint("run `git milestone init` first")
         }
-        SyncError::Contention { .. } => {
-            CliError::user(e.to_string()).hint("nothing was lost; run `git milestone sync` again")
-        }
+        SyncError::Contention { .. } => CliError::user(e.to_string()).hint(format!(
+            "nothing was lost; run `git milestone sync` again, or give it longer with \
+             `git config milestone.syncTimeout <seconds>` (default {})",
+            sync::DEFAULT_TIMEOUT_SECS
+        )),
     }
 }
 
@@ -183,4 +190,17 @@ fn clash_lines(out: &Output, report: &sync::SyncReport) -> Result<(), CliError> 
         ))?;
     }
     Ok(())
+}
+
+/// Whether git's message says the server did not accept who we are.
+fn refused_credentials(stderr: &str) -> bool {
+    [
+        "Authentication failed",
+        "Permission denied (publickey",
+        "could not read Username",
+        "could not read Password",
+        "403 Forbidden",
+    ]
+    .iter()
+    .any(|sign| stderr.contains(sign))
 }

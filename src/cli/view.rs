@@ -4,7 +4,8 @@ use serde::Serialize;
 
 use crate::model::{KiroWorkflow, Milestone, MilestoneFiles, Task};
 use crate::workflow::due::due_state;
-use crate::workflow::{display_percentage, milestone_progress, task_progress, MilestoneStatus};
+use crate::workflow::summary::{summarize, MilestoneSummary};
+use crate::workflow::{display_percentage, task_progress, MilestoneStatus};
 
 /// `progress` of a milestone.
 #[derive(Debug, Serialize)]
@@ -71,25 +72,25 @@ pub struct DetailView<'a> {
 
 /// The summary of `milestone`.
 pub fn summary(milestone: &Milestone) -> SummaryView {
-    let progress = milestone_progress(milestone);
-    let due = due_state(
-        milestone.due.as_deref(),
-        progress.status,
-        crate::clock::now(),
-    );
+    summary_view(summarize(milestone))
+}
+
+/// The view of a milestone's summary, as computed or as cached.
+pub fn summary_view(summary: MilestoneSummary) -> SummaryView {
+    let due = due_state(summary.due.as_deref(), summary.status, crate::clock::now());
     SummaryView {
         overdue: due.is_some_and(|d| d.overdue),
         days_left: due.map(|d| d.days_left),
-        id: milestone.id.to_string(),
-        title: milestone.title.clone(),
-        status: progress.status,
+        id: summary.id,
+        title: summary.title,
+        status: summary.status,
         progress: ProgressView {
-            percentage: display_percentage(progress.percentage),
-            exact: progress.percentage,
-            completed_tasks: progress.completed_tasks,
-            total_tasks: progress.total_tasks,
+            percentage: display_percentage(summary.percentage),
+            exact: summary.percentage,
+            completed_tasks: summary.completed_tasks,
+            total_tasks: summary.total_tasks,
         },
-        due: milestone.due.clone(),
+        due: summary.due,
     }
 }
 
@@ -148,13 +149,20 @@ pub fn due_text(out: &super::Output, summary: &SummaryView) -> Option<String> {
 /// A text progress bar: `[#######-------------]  35%`.
 pub fn progress_bar(percentage: u32) -> String {
     const WIDTH: usize = 20;
+    const HASHES: &str = "####################";
+    const DASHES: &str = "--------------------";
     let filled = (percentage.min(100) as usize * WIDTH) / 100;
-    format!(
-        "[{}{}] {:>3}%",
-        "#".repeat(filled),
-        "-".repeat(WIDTH - filled),
-        percentage
-    )
+    // Built by hand: a listing draws one per milestone.
+    let mut bar = String::with_capacity(WIDTH + 8);
+    bar.push('[');
+    bar.push_str(&HASHES[..filled]);
+    bar.push_str(&DASHES[filled..]);
+    bar.push_str("] ");
+    let digits = percentage.to_string();
+    bar.push_str(&"   "[digits.len().min(3)..]);
+    bar.push_str(&digits);
+    bar.push('%');
+    bar
 }
 
 /// One line of a task in text output.
@@ -189,5 +197,7 @@ mod tests {
         assert_eq!(progress_bar(0), "[--------------------]   0%");
         assert_eq!(progress_bar(35), "[#######-------------]  35%");
         assert_eq!(progress_bar(100), "[####################] 100%");
+        assert_eq!(progress_bar(7), "[#-------------------]   7%");
+        assert_eq!(progress_bar(250), "[####################] 250%");
     }
 }

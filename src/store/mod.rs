@@ -21,6 +21,7 @@ pub mod refs;
 mod session_place;
 mod signed;
 mod snapshot;
+mod summary;
 mod system_ident;
 mod transact;
 mod trust;
@@ -39,7 +40,7 @@ pub use merge::{MergeKind, MergeResult, MAX_LAMPORT_STEP};
 pub use progress::ProgressHistory;
 pub use signed::SignedBy;
 pub use snapshot::{Parts, Snapshot};
-pub use transact::Outcome;
+pub use transact::{jitter, Outcome};
 pub use verify::{Problem, Verified};
 
 /// The ref that holds everything.

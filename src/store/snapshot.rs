@@ -1,5 +1,6 @@
 //! Reading the state at one commit of `refs/milestones`.
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
 use git2::{ObjectType, Oid, Repository, Tree};
@@ -31,6 +32,10 @@ pub struct Snapshot<'r> {
     repo: &'r Repository,
     commit: Oid,
     tree: Tree<'r>,
+    /// The `milestones/` tree, read once: at a thousand milestones it is tens of
+    /// kilobytes, above the size libgit2 keeps in its object cache, and a write
+    /// looks at it several times.
+    milestones: OnceCell<Option<Tree<'r>>>,
 }
 
 /// A file of a milestone that cannot be read: which, and why.
@@ -64,7 +69,12 @@ impl<'r> Snapshot<'r> {
                 expected: FORMAT,
             });
         }
-        Ok(Snapshot { repo, commit, tree })
+        Ok(Snapshot {
+            repo,
+            commit,
+            tree,
+            milestones: OnceCell::new(),
+        })
     }
 
     /// The repository it reads from.
@@ -84,7 +94,7 @@ impl<'r> Snapshot<'r> {
 
     /// The ids of all milestones, sorted.
     pub fn milestone_ids(&self) -> Result<Vec<MilestoneId>, StoreError> {
-        let Some(folder) = milestones_tree(self.repo, &self.tree)? else {
+        let Some(folder) = self.milestones_tree()? else {
             return Ok(Vec::new());
         };
         // Entries with names that are not valid ids were not written by this tool;
@@ -98,12 +108,19 @@ impl<'r> Snapshot<'r> {
 
     /// The `milestones/` tree, absent before the first milestone.
     pub(super) fn milestones_tree(&self) -> Result<Option<Tree<'r>>, StoreError> {
-        milestones_tree(self.repo, &self.tree)
+        if let Some(folder) = self.milestones.get() {
+            return Ok(folder.clone());
+        }
+        let folder = milestones_tree(self.repo, &self.tree)?;
+        Ok(self.milestones.get_or_init(|| folder).clone())
     }
 
     /// The tree of milestone `id`, if it exists.
     pub(super) fn milestone_tree(&self, id: &MilestoneId) -> Result<Option<Tree<'r>>, StoreError> {
-        milestone_tree(self.repo, &self.tree, id)
+        let Some(folder) = self.milestones_tree()? else {
+            return Ok(None);
+        };
+        milestone_in(self.repo, &folder, id)
     }
 
     /// Whether milestone `id` exists.
@@ -197,6 +214,15 @@ fn milestone_tree<'r>(
     let Some(folder) = milestones_tree(repo, root)? else {
         return Ok(None);
     };
+    milestone_in(repo, &folder, id)
+}
+
+/// The tree of milestone `id` in the `milestones/` tree `folder`.
+fn milestone_in<'r>(
+    repo: &'r Repository,
+    folder: &Tree<'r>,
+    id: &MilestoneId,
+) -> Result<Option<Tree<'r>>, StoreError> {
     let tree = match folder.get_name(id.as_str()) {
         Some(entry) if entry.kind() == Some(ObjectType::Tree) => {
             Some(entry.to_object(repo)?.peel_to_tree()?)

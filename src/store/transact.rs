@@ -575,6 +575,12 @@ fn blob_mode() -> i32 {
 /// A growing, jittered pause, so that writers who collided do not collide again in
 /// lockstep.
 fn backoff(attempt: u32) -> Duration {
-    let ceiling_micros = 1000u64 << attempt.min(5);
-    Duration::from_micros(fastrand::u64(..ceiling_micros))
+    jitter(Duration::from_micros(1000u64 << attempt.min(5)))
+}
+
+/// A pause drawn evenly from zero to `ceiling` ("full jitter"): the one source of
+/// randomness for every retry, here and in `sync`.
+pub fn jitter(ceiling: Duration) -> Duration {
+    let micros = u64::try_from(ceiling.as_micros()).unwrap_or(u64::MAX);
+    Duration::from_micros(fastrand::u64(..=micros))
 }

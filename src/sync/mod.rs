@@ -14,7 +14,7 @@ mod clash;
 pub use clash::CheckpointClash;
 
 use crate::model::EventKind;
-use crate::store::refs::{checkpoint_of_tag, CHECKPOINT_TAG_GLOB};
+use crate::store::refs::checkpoint_of_tag;
 use crate::store::{Ignored, MergeKind, Store, StoreError, REF};
 use crate::workflow::overrides::Override;
 
@@ -24,9 +24,9 @@ use crate::workflow::overrides::Override;
 /// (a teammate's clone used as a remote).
 pub const WIRE_REF: &str = "refs/meta/milestones";
 
-/// How often a push rejected because the remote moved is answered by fetching and
-/// merging again.
-const MAX_ROUNDS: u32 = 5;
+mod retry;
+
+pub use retry::DEFAULT_TIMEOUT_SECS;
 
 /// Where fetched state is kept: outside `refs/heads` and `refs/remotes` (branch
 /// listings stay clean) and outside `refs/milestones/` (git cannot create refs below
@@ -62,13 +62,15 @@ pub enum SyncError {
     /// Neither side has anything.
     #[error("neither this repository nor {0} has refs/milestones")]
     NothingToSync(String),
-    /// The remote kept moving.
-    #[error("{remote} kept moving while pushing ({rounds} rounds)")]
+    /// The remote kept moving until the time limit.
+    #[error("{remote} kept moving while pushing ({rounds} rounds in {seconds} s)")]
     Contention {
         /// The remote.
         remote: String,
         /// Rounds tried.
         rounds: u32,
+        /// Seconds spent.
+        seconds: u64,
     },
 }
 
@@ -103,6 +105,9 @@ pub struct SyncReport {
     pub overridden: Vec<Override>,
     /// Our tip afterwards.
     pub tip: Option<String>,
+    /// Rounds after the first: the remote (or our ref) moved between our fetch and
+    /// our update, and we fetched and merged again.
+    pub retries: u32,
     /// Fetched commits not taken as state (their operations were replayed), and why.
     pub ignored: Vec<Ignored>,
 }
@@ -122,10 +127,11 @@ pub fn sync(
     let prefix = tracking_prefix(remote);
     // Another sync of this repository runs to its end first.
     let _one_at_a_time = store.lock_sync()?;
-    for _ in 0..MAX_ROUNDS {
+    let mut retry = retry::Retry::new(retry::timeout(store.repo().config().ok().as_ref()));
+    loop {
+        report.retries = retry.retries;
         progress(&format!("Fetching refs/milestones from {remote}"));
-        let advertised = ls_remote(store, remote)?;
-        let fetched = fetch(store, remote, &prefix, &advertised)?;
+        let (fetched, advertised) = fetch(store, remote, &prefix)?;
         let cleaned = cleaned_checkpoints(store)?;
         report.ignored.clear();
         report.tags_fetched += adopt_tags(store, &prefix, &advertised, &cleaned, &mut report)?;
@@ -153,7 +159,10 @@ pub fn sync(
         if Some(merged_tip) != ours
             && !store.advance_ref(ours, merged_tip, &format!("milestone: sync with {remote}"))?
         {
-            continue;
+            if retry.pause() {
+                continue;
+            }
+            break;
         }
         report.tip = Some(merged_tip.to_string());
         let tags = local_tags_to_push(store, &advertised, &report.checkpoint_clashes)?;
@@ -172,13 +181,20 @@ pub fn sync(
                 );
                 return Ok(report);
             }
-            // The remote moved since we fetched: fetch and merge again.
-            Pushed::Rejected => progress(&format!("{remote} moved meanwhile; merging again")),
+            // The remote moved since we fetched: fetch and merge again, after a pause
+            // that keeps us out of step with whoever beat us.
+            Pushed::Rejected => {
+                progress(&format!("{remote} moved meanwhile; merging again"));
+                if !retry.pause() {
+                    break;
+                }
+            }
         }
     }
     Err(SyncError::Contention {
         remote: remote.to_string(),
-        rounds: MAX_ROUNDS,
+        rounds: retry.retries + 1,
+        seconds: retry.elapsed_secs(),
     })
 }
 
@@ -322,28 +338,6 @@ fn failed(args: &[&str], stderr: String) -> SyncError {
     }
 }
 
-/// What the remote has: ref name → id, for refs/milestones and checkpoint tags.
-fn ls_remote(store: &Store, remote: &str) -> Result<BTreeMap<String, String>, SyncError> {
-    let args = [
-        "ls-remote",
-        "--",
-        remote,
-        REF,
-        WIRE_REF,
-        CHECKPOINT_TAG_GLOB,
-    ];
-    let (ok, stdout, stderr) = git(store, &args, false)?;
-    if !ok {
-        return Err(failed(&args, stderr));
-    }
-    Ok(stdout
-        .lines()
-        .filter_map(|line| line.split_once('\t'))
-        .filter(|(_, name)| !name.ends_with("^{}"))
-        .map(|(id, name)| (name.to_string(), id.to_string()))
-        .collect())
-}
-
 /// The remote's tips, fetched.
 struct Fetched {
     /// Its shared `refs/meta/milestones`.
@@ -352,44 +346,61 @@ struct Fetched {
     direct: Option<Oid>,
 }
 
-/// Fetches what the remote advertised into the tracking namespace.
+/// Fetches the remote's milestone refs and checkpoint tags into the tracking
+/// namespace, in one connection, and returns its tips and what it has (ref name →
+/// id). Glob refspecs take what exists and nothing else, and `--prune` drops what the
+/// remote no longer has, so the tracking refs afterwards are exactly what the remote
+/// advertised; git's negotiation sends only the objects we lack, so a round after a
+/// rejected push costs what is new since the last one.
 fn fetch(
     store: &Store,
     remote: &str,
     prefix: &str,
-    advertised: &BTreeMap<String, String>,
-) -> Result<Fetched, SyncError> {
-    let mut fetched = Fetched {
-        wire: None,
-        direct: None,
-    };
-    if advertised.is_empty() {
-        return Ok(fetched);
-    }
-    let mut refspecs = Vec::new();
-    if advertised.contains_key(WIRE_REF) {
-        refspecs.push(format!("+{WIRE_REF}:{prefix}/milestones"));
-    }
-    if advertised.contains_key(REF) {
-        refspecs.push(format!("+{REF}:{prefix}/direct"));
-    }
-    if advertised.keys().any(|k| checkpoint_of_tag(k).is_some()) {
-        refspecs.push(format!("+{CHECKPOINT_TAG_GLOB}:{prefix}/tags/*"));
-    }
-    let mut args = vec!["fetch", "--no-tags", "--no-write-fetch-head", "--", remote];
+) -> Result<(Fetched, BTreeMap<String, String>), SyncError> {
+    let refspecs = [
+        format!("+{WIRE_REF}*:{prefix}/milestones*"),
+        format!("+{REF}*:{prefix}/direct*"),
+        format!("+refs/tags/milestone/*:{prefix}/tags/*"),
+    ];
+    let mut args = vec![
+        "fetch",
+        "--no-tags",
+        "--no-write-fetch-head",
+        "--prune",
+        "--",
+        remote,
+    ];
     args.extend(refspecs.iter().map(String::as_str));
     let (ok, _, stderr) = git(store, &args, true)?;
     if !ok {
         return Err(failed(&args, stderr));
     }
-    let tip = |name: &str| store.ref_target(&format!("{prefix}/{name}"));
-    if advertised.contains_key(WIRE_REF) {
-        fetched.wire = tip("milestones");
+    let mut advertised = BTreeMap::new();
+    let tracked = store
+        .repo()
+        .references_glob(&format!("{prefix}/*"))
+        .map_err(StoreError::from)?;
+    for reference in tracked {
+        let reference = reference.map_err(StoreError::from)?;
+        let (Some(name), Some(id)) = (reference.name(), reference.target()) else {
+            continue;
+        };
+        let remote_name = match &name[prefix.len()..] {
+            "/milestones" => WIRE_REF.to_string(),
+            "/direct" => REF.to_string(),
+            rest => match rest.strip_prefix("/tags/") {
+                Some(tag) => format!("refs/tags/milestone/{tag}"),
+                None => continue,
+            },
+        };
+        advertised.insert(remote_name, id.to_string());
     }
-    if advertised.contains_key(REF) {
-        fetched.direct = tip("direct");
-    }
-    Ok(fetched)
+    let tip = |name: &str| advertised.get(name).and_then(|id| Oid::from_str(id).ok());
+    let fetched = Fetched {
+        wire: tip(WIRE_REF),
+        direct: tip(REF),
+    };
+    Ok((fetched, advertised))
 }
 
 /// Creates the checkpoint tags that came in and that we do not have; a tag we have

@@ -13,6 +13,7 @@ pub mod points;
 pub mod progress;
 pub mod rejection;
 pub mod retention;
+pub mod summary;
 pub mod trailers;
 pub mod trust;
 

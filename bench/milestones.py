@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""Benchmark: reads and writes at 10, 100 and 1,000 milestones of 20 tasks each, and
+what `git milestone …` costs over `git-milestone …` (git's dispatch).
+
+Method
+  For each size N it writes a reference `.milestones/` folder of N milestones with 20
+  tasks each (statuses and workflow phases mixed), imports it with `git milestone
+  import`, and times whole processes, each against the same command in the repository
+  of 10 milestones, in the same run, interleaved (the order alternates per round),
+  taking medians:
+    status, list                          at N / at 10          target <= 2.0x (N = 1,000)
+    show m0005                            at N / at 10          target <= 1.25x
+    task set, event add, state save       at N / at 10          target <= 1.25x
+  Beside the wall-clock ratio (the target's), the ratio of the processes' own CPU time
+  (user + system, from wait4) is printed: on a shared machine it moves far less.
+  Every command runs once untimed first (the first listing builds the summary cache
+  under the git dir, as any first read does); the writes alternate their values so
+  that each call really writes a commit.
+  Then, in the repository of 1,000 milestones, both forms users type:
+    git milestone list       vs  git-milestone list
+    git noop                 vs  true                (git's own dispatch to an external
+                                                      command: `git-noop` is `true`)
+  The difference of the first pair against that of the second says whether anything
+  of ours (install location, PATH order, config git reads) makes git's dispatch
+  slower than its minimum. The binary and `git-noop` are symlinked into a folder put
+  first on PATH, as `cargo install` puts ~/.cargo/bin.
+
+Run
+  python3 bench/milestones.py                   # sizes 10 100 1000
+  python3 bench/milestones.py --rounds 30
+  python3 bench/milestones.py --check           # exit 1 if a target is missed
+
+Standard library only.
+"""
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import build_binary, fail, hermetic_env, ms, run
+
+TASKS = 20
+STATUSES = ["pending", "in_progress", "completed", "blocked"]
+
+
+def write_folder(folder, n):
+    """A reference `.milestones/` folder of n milestones with TASKS tasks each."""
+    base = Path(folder) / ".milestones"
+    for sub in ("active", "state/active", "state/events", "state/sessions"):
+        (base / sub).mkdir(parents=True, exist_ok=True)
+    for m in range(n):
+        mid = f"m{m:04d}"
+        lines = [f"id: {mid}", f"title: Milestone {m} of {n}", "due: 2027-06-30", "tasks:"]
+        for t in range(TASKS):
+            lines += [f"  - id: t{t:02d}", f"    title: Task {t} of milestone {m}",
+                      f"    status: {STATUSES[(m + t) % len(STATUSES)]}"]
+            if t % 5 == 0:
+                lines += ["    kiro_workflow:", "      enabled: true",
+                          "      current_phase: spec", "      phases:",
+                          "        design: {status: approved}",
+                          "        spec: {status: in_progress}"]
+        (base / "active" / f"{mid}.yaml").write_text("\n".join(lines) + "\n")
+    return base
+
+
+def timed(cmd, env, cwd):
+    """Wall-clock ns and CPU ns (user + system, the child's own) of one process."""
+    t0 = time.perf_counter_ns()
+    p = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(p.pid, 0)
+    t1 = time.perf_counter_ns()
+    err = p.stderr.read()
+    p.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        fail(f"exit {os.waitstatus_to_exitcode(status)}: {' '.join(map(str, cmd))}", err)
+    return t1 - t0, int((usage.ru_utime + usage.ru_stime) * 1e9)
+
+
+def compare(name, ours, theirs, rounds, env, target):
+    """Interleaved medians; `ours` and `theirs` are (command or function giving the
+    next command line, folder)."""
+    def line(cmd):
+        return cmd() if callable(cmd) else cmd
+
+    for cmd, cwd in (ours, theirs):
+        timed(line(cmd), env, cwd)
+    a, b = [], []
+    for i in range(rounds):
+        pair = [(ours, a), (theirs, b)]
+        for (cmd, cwd), out in (pair if i % 2 == 0 else pair[::-1]):
+            out.append(timed(line(cmd), env, cwd))
+    ma, mb = (statistics.median(w for w, _ in xs) for xs in (a, b))
+    ca, cb = (statistics.median(c for _, c in xs) for xs in (a, b))
+    return {"name": name, "ours_ms": ms(ma), "base_ms": ms(mb), "ratio": ma / mb,
+            "cpu_ratio": ca / cb if cb else float("nan"),
+            "target": target, "ok": target is None or ma / mb <= target}
+
+
+def alternating(prefix, values):
+    """A command line whose last argument alternates, so every call writes."""
+    state = {"i": 0}
+
+    def next_line():
+        state["i"] += 1
+        return prefix + [values[state["i"] % len(values)]]
+    return next_line
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
+    ap.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", "15")))
+    ap.add_argument("--check", action="store_true")
+    args = ap.parse_args()
+    binary = build_binary()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="git-milestone-milestones-") as tmp:
+        env = hermetic_env(tmp)
+        bindir = Path(tmp, "bin")
+        bindir.mkdir()
+        (bindir / "git-milestone").symlink_to(binary)
+        (bindir / "git-noop").symlink_to(shutil.which("true"))
+        env["PATH"] = f"{bindir}:{env['PATH']}"
+        repos = {}
+        for n in sorted(set(args.sizes) | {10}):
+            folder = write_folder(os.path.join(tmp, f"ref{n}"), n)
+            repo = os.path.join(tmp, f"repo{n}")
+            run(["git", "init", "-q", repo], env, tmp)
+            run(["git", "config", "user.name", "Bench"], env, repo)
+            run(["git", "config", "user.email", "bench@example.invalid"], env, repo)
+            run([binary, "init", "-q"], env, repo)
+            t0 = time.perf_counter()
+            run([binary, "import", str(folder), "-q"], env, repo)
+            listed = run([binary, "list"], env, repo).count("\n") + 1
+            if listed != n:
+                fail(f"{n} milestones imported, {listed} listed")
+            print(f"{n} milestones: import {time.perf_counter() - t0:.2f} s", flush=True)
+            repos[n] = repo
+        small = repos[10]
+        for n in args.sizes:
+            if n == 10:
+                continue
+            big = repos[n]
+
+            def at_both(cmd, target, rounds=args.rounds, name=None):
+                rows.append(compare(f"{n}: {name or ' '.join(cmd)} / at 10",
+                                    ([binary] + cmd, big), ([binary] + cmd, small),
+                                    rounds, env, target))
+
+            at_both(["status"], 2.0)
+            at_both(["list"], 2.0)
+            at_both(["show", "m0005"], 1.25)
+            rows.append(compare(
+                f"{n}: task set / at 10",
+                (alternating([binary, "task", "set", "m0005", "t01"], ["blocked", "in_progress"]), big),
+                (alternating([binary, "task", "set", "m0005", "t01"], ["blocked", "in_progress"]), small),
+                max(args.rounds, 30), env, 1.25))
+            at_both(["event", "add", "m0005", "bench"], 1.25, max(args.rounds, 30))
+            rows.append(compare(
+                f"{n}: state save / at 10",
+                (alternating([binary, "state", "save", "m0005"], ['{"step":1}', '{"step":2}']), big),
+                (alternating([binary, "state", "save", "m0005"], ['{"step":1}', '{"step":2}']), small),
+                max(args.rounds, 30), env, 1.25))
+        biggest = repos[max(args.sizes)]
+        rounds = max(args.rounds, 30)
+        rows.append(compare("git milestone list / git-milestone list",
+                            (["git", "milestone", "list"], biggest),
+                            (["git-milestone", "list"], biggest), rounds, env, None))
+        rows.append(compare("git milestone event add / git-milestone event add",
+                            (["git", "milestone", "event", "add", "m0005", "x"], biggest),
+                            (["git-milestone", "event", "add", "m0005", "x"], biggest),
+                            rounds, env, None))
+        rows.append(compare("git noop / true", (["git", "noop"], biggest),
+                            (["git-noop"], biggest), rounds, env, None))
+    print(f"\n{'measure':<58} {'ours ms':>9} {'base ms':>9} {'ratio':>7} {'cpu':>7} {'target':>7}")
+    for r in rows:
+        mark = "" if r["ok"] else "  MISSED"
+        target = f"{r['target']:7.2f}" if r["target"] else "      —"
+        print(f"{r['name']:<58} {r['ours_ms']:9.2f} {r['base_ms']:9.2f} {r['ratio']:7.3f} "
+              f"{r['cpu_ratio']:7.3f} {target}{mark}")
+    dispatch = [r["ours_ms"] - r["base_ms"] for r in rows[-3:]]
+    print(f"\ngit's dispatch: list +{dispatch[0]:.2f} ms, event add +{dispatch[1]:.2f} ms, "
+          f"git's minimum (git noop) +{dispatch[2]:.2f} ms")
+    if args.check and not all(r["ok"] for r in rows):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
