@@ -255,7 +255,11 @@ fn configured_retention_days(store: &crate::store::Store) -> Result<u32, CliErro
             .trim()
             .parse::<i64>()
             .map_err(|_| format!("{text:?} is not a whole number")),
-        None => match store.repo().config().and_then(|c| c.get_i64(KEY)) {
+        None => match store
+            .config()
+            .map_or(Err(git2::Error::from_str("no configuration")), |c| {
+                c.get_i64(KEY)
+            }) {
             Err(e) if e.code() == git2::ErrorCode::NotFound => return Ok(7),
             read => read.map_err(|e| e.message().to_string()),
         },

@@ -109,10 +109,7 @@ fn editor(store: &Store) -> String {
     std::env::var("GIT_EDITOR")
         .ok()
         .and_then(non_empty)
-        .or_else(|| {
-            crate::config::get(store.repo().config().ok().as_ref(), "core.editor")
-                .and_then(non_empty)
-        })
+        .or_else(|| crate::config::get(store.config().as_ref(), "core.editor").and_then(non_empty))
         .or_else(|| std::env::var("VISUAL").ok().and_then(non_empty))
         .or_else(|| std::env::var("EDITOR").ok().and_then(non_empty))
         .unwrap_or_else(|| "vi".to_string())

@@ -166,7 +166,7 @@ pub fn events(out: &Output, args: EventsArgs) -> Result<(), CliError> {
     if args.reverse {
         events.reverse();
     }
-    out.page(store.repo().config().ok().as_ref());
+    out.page(store.config().as_ref());
     if out.json {
         return print_events(out, &events);
     }
@@ -206,7 +206,7 @@ pub fn timeline(out: &Output, args: TimelineArgs) -> Result<(), CliError> {
     let filter = filter_of(args.milestone, args.log)?;
     let store = open_store()?;
     check_exists(&store, &filter)?;
-    out.page(store.repo().config().ok().as_ref());
+    out.page(store.config().as_ref());
     // Streamed, oldest first: a long history never sits in memory as a whole. JSON
     // output is one event per line, as stored, so nothing is parsed again.
     let tip = store.tip()?;

@@ -110,7 +110,7 @@ pub fn init(out: &Output, args: InitArgs) -> Result<(), CliError> {
     let store = open_store()?;
     // A bare repository is usually the team's remote, where `sync` keeps the
     // milestones under refs/meta/milestones; a refs/milestones there is read by nobody.
-    if store.repo().is_bare() && !args.bare && store.tip().is_err() {
+    if store.is_bare() && !args.bare && store.tip().is_err() {
         return Err(CliError::user("this is a bare repository, usually a remote: milestones reach it with `git milestone sync` from a clone")
             .hint("in a clone of it: `git milestone init`, then `git milestone sync` pushes them here")
             .hint("to keep milestones in this bare repository itself: `git milestone init --bare`"));
@@ -386,7 +386,7 @@ pub fn show(out: &Output, args: ReadArgs) -> Result<(), CliError> {
     let id = milestone_id(&args.milestone)?;
     let store = open_store()?;
     let files = load_at(&store, &id, args.at.as_deref())?;
-    out.page(store.repo().config().ok().as_ref());
+    out.page(store.config().as_ref());
     let detail = view::detail(&files);
     if out.json {
         return out.json_value(&detail);

@@ -93,7 +93,7 @@ fn start(out: &Output, args: StartArgs) -> Result<(), CliError> {
     let mut session = store
         .worktree()
         .new_session(&milestone, store.identity()?, clock::now());
-    let config = store.repo().config().ok();
+    let config = store.config();
     if crate::config::get_bool(config.as_ref(), "milestone.shareSessionHost") != Some(true) {
         store.keep_session_place_local(&mut session)?;
     }

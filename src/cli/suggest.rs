@@ -86,7 +86,7 @@ pub fn missing_task(milestone: &MilestoneId, task: &TaskId) -> Option<String> {
 pub fn not_initialized() -> String {
     let remotes = Store::open_from_env()
         .ok()
-        .and_then(|s| s.repo().remotes().ok().map(|r| r.len()))
+        .map(|s| s.remote_names().len())
         .unwrap_or(0);
     if remotes > 0 {
         "run `git milestone sync` to fetch the team's milestones (`git milestone init` starts new ones here)".into()

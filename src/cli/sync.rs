@@ -20,15 +20,11 @@ pub struct SyncArgs {
 
 /// Refuses a remote name that is not configured, in one line, with the remotes that
 /// are; a URL or a path is left to git.
-fn check_remote(repo: &git2::Repository, remote: &str, from_config: bool) -> Result<(), CliError> {
+fn check_remote(names: &[String], remote: &str, from_config: bool) -> Result<(), CliError> {
     let is_name = !remote.contains(['/', ':', '\\']) && remote != "." && remote != "..";
-    if !is_name || repo.find_remote(remote).is_ok() {
+    if !is_name || names.iter().any(|n| n == remote) {
         return Ok(());
     }
-    let names: Vec<String> = repo
-        .remotes()
-        .map(|r| r.iter().flatten().map(str::to_string).collect())
-        .unwrap_or_default();
     let origin = if from_config {
         " (the name comes from git config milestone.remote)"
     } else {
@@ -58,49 +54,61 @@ fn git_says(stderr: &str) -> String {
 
 pub fn sync(out: &Output, args: SyncArgs) -> Result<(), CliError> {
     let store = open_store()?;
-    let configured = crate::config::get(store.repo().config().ok().as_ref(), "milestone.remote");
+    let configured = crate::config::get(store.config().as_ref(), "milestone.remote");
     let from_config = args.remote.is_none() && configured.is_some();
     let remote = args
         .remote
         .or(configured)
         .unwrap_or_else(|| "origin".to_string());
-    check_remote(store.repo(), &remote, from_config)?;
+    check_remote(&store.remote_names(), &remote, from_config)?;
     let show_progress = !out.json && !out.quiet && std::io::stderr().is_terminal();
     let mut progress = |step: &str| {
         if show_progress {
             eprintln!("{step}…");
         }
     };
-    let report =
-        sync::sync(&store, &remote, !args.no_push, &mut progress).map_err(|e| match e {
-            SyncError::Store(e) => CliError::from(e),
-            SyncError::Git { ref stderr, .. } => {
-                let hint = if refused_credentials(stderr) {
-                    format!(
-                        "{remote} refused the credentials: git's credential helper \
-                         (`git config credential.helper`) or your ssh key supplies them; \
-                         nothing was written; check with `git fetch {remote}`"
-                    )
-                } else {
-                    format!(
-                        "check the remote with `git remote -v` and that `git fetch {remote}` works"
-                    )
-                };
-                CliError::user(format!("cannot sync with {remote}: {}", git_says(stderr)))
-                    .hint(hint)
-            }
-            SyncError::NothingToSync(_) => {
-                CliError::user(e.to_string()).hint("run `git milestone init` first")
-            }
-            SyncError::Contention { .. } => CliError::user(e.to_string()).hint(format!(
-                "nothing was lost; run `git milestone sync` again, or give it longer with \
-                 `git config milestone.syncTimeout <seconds>` (default {})",
-                sync::DEFAULT_TIMEOUT_SECS
-            )),
-        })?;
+    let report = sync::sync(&store, &remote, !args.no_push, &mut progress)
+        .map_err(|e| sync_error(e, &remote))?;
     if out.json {
         return out.json_value(&report);
     }
+    print_report(out, &remote, &report, args.no_push)
+}
+
+/// What to do when sync failed.
+fn sync_error(e: SyncError, remote: &str) -> CliError {
+    match e {
+        SyncError::Store(e) => CliError::from(e),
+        SyncError::Git { ref stderr, .. } => {
+            let hint = if refused_credentials(stderr) {
+                format!(
+                    "{remote} refused the credentials: git's credential helper \
+                     (`git config credential.helper`) or your ssh key supplies them; \
+                     nothing was written; check with `git fetch {remote}`"
+                )
+            } else {
+                format!("check the remote with `git remote -v` and that `git fetch {remote}` works")
+            };
+            CliError::user(format!("cannot sync with {remote}: {}", git_says(stderr))).hint(hint)
+        }
+        SyncError::NothingToSync(_) => {
+            CliError::user(e.to_string()).hint("run `git milestone init` first")
+        }
+        SyncError::Contention { .. } => CliError::user(e.to_string()).hint(format!(
+            "nothing was lost; run `git milestone sync` again, or give it longer with \
+             `git config milestone.syncTimeout <seconds>` (default {})",
+            sync::DEFAULT_TIMEOUT_SECS
+        )),
+    }
+}
+
+/// The text report: what came in, what was ignored or overridden, what went out.
+fn print_report(
+    out: &Output,
+    remote: &str,
+    report: &sync::SyncReport,
+    no_push: bool,
+) -> Result<(), CliError> {
     let came_in = if report.merged {
         format!(
             "merged divergent work ({} operations replayed, {} no-ops)",
@@ -128,15 +136,15 @@ pub fn sync(out: &Output, args: SyncArgs) -> Result<(), CliError> {
     for noop in &report.noops {
         out.note(format!("  no-op: {noop}"))?;
     }
-    overridden_lines(out, &report)?;
+    overridden_lines(out, report)?;
     if report.tags_fetched > 0 {
         out.note(format!("  {} checkpoint(s) came in", report.tags_fetched))?;
     }
     for tag in &report.tag_conflicts {
         out.note(format!("  checkpoint {tag} differs on {remote}; kept ours"))?;
     }
-    clash_lines(out, &report)?;
-    if args.no_push {
+    clash_lines(out, report)?;
+    if no_push {
         out.note("Not pushed (--no-push).")
     } else if report.pushed {
         out.note(format!(

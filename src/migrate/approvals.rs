@@ -270,36 +270,28 @@ phase_deliverables:
 
     #[test]
     fn broken_requests_say_why() {
-        let cases = [
+        let whole = [
             ("approval_request: [unclosed", "line"),
             ("approvers: []", "no \"approval_request\""),
-            (
-                &DECIDED.replace("design → spec", "design to spec"),
-                "transition",
-            ),
-            (
-                &DECIDED.replace("  task_id: \"design\"\n", ""),
-                "task_id is missing",
-            ),
-            (
-                &DECIDED.replace("\"launch\"", "\"la unch\""),
-                "invalid milestone id",
-            ),
-            (
-                &DECIDED.replace("status: \"approved\"", "status: \"maybe\""),
-                "not pending",
-            ),
-            (
-                &DECIDED.replace("2026-01-06T10:00:00Z", "soon"),
-                "not a time",
-            ),
-            (
-                &DECIDED.replace("approval-launch-design-design-spec", "../x"),
-                "file name",
-            ),
         ];
+        // (what in DECIDED, replaced by, what the error says)
+        let edits = [
+            ("design → spec", "design to spec", "transition"),
+            ("  task_id: \"design\"\n", "", "task_id is missing"),
+            ("\"launch\"", "\"la unch\"", "invalid milestone id"),
+            ("status: \"approved\"", "status: \"maybe\"", "not pending"),
+            ("2026-01-06T10:00:00Z", "soon", "not a time"),
+            ("approval-launch-design-design-spec", "../x", "file name"),
+        ];
+        let edited = edits
+            .iter()
+            .map(|(from, to, expected)| (DECIDED.replace(from, to), *expected));
+        let cases = whole
+            .map(|(t, e)| (t.to_string(), e))
+            .into_iter()
+            .chain(edited);
         for (text, expected) in cases {
-            let err = parse_approval(text, "approval-launch-design-design-spec").unwrap_err();
+            let err = parse_approval(&text, "approval-launch-design-design-spec").unwrap_err();
             assert!(err.message.contains(expected), "{expected}: {err}");
         }
         let err = parse_approval("a: 1\napproval_request: {\n", "x").unwrap_err();

@@ -507,6 +507,14 @@ fn read_approvals(folder: &mut Folder) {
     }
 }
 
+/// The reference folder of `tests/fixtures`, read, for unit tests.
+#[cfg(test)]
+pub(crate) fn fixture() -> Folder {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/reference-milestones");
+    read_folder(&root).unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -265,25 +265,10 @@ fn scalar_text(value: &serde_json::Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
 
-    fn repository() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let repo = git2::Repository::init(dir.path()).unwrap();
-        let mut config = repo.config().unwrap();
-        config.set_str("user.name", "Importer").unwrap();
-        config
-            .set_str("user.email", "importer@example.com")
-            .unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        (dir, store)
-    }
+    use crate::store::test_store as repository;
 
-    fn fixture() -> Folder {
-        let root =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reference-milestones");
-        read_folder(&root).unwrap()
-    }
+    use super::folder::fixture;
 
     #[test]
     fn importing_the_fixture_twice_brings_everything_once() {

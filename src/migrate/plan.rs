@@ -56,6 +56,65 @@ impl Plan {
         });
         self.sources.push(sources);
     }
+
+    /// Adds `source` to the last step when `join` takes it into that step's operation,
+    /// else a new step with `new()`: consecutive records of one milestone are one
+    /// operation.
+    fn push_or_join(
+        &mut self,
+        source: &str,
+        join: impl FnOnce(&mut Op) -> bool,
+        new: impl FnOnce() -> Op,
+    ) {
+        let joined = self.steps.last_mut().is_some_and(|s| join(&mut s.op));
+        match (joined, self.sources.last_mut()) {
+            (true, Some(sources)) => sources.push(source.to_string()),
+            (true, None) => {}
+            (false, _) => self.push(new(), vec![source.to_string()]),
+        }
+    }
+
+    fn push_session(&mut self, session: &Sourced<Session>) {
+        let value = &session.value;
+        self.push_or_join(
+            &session.source,
+            |op| match op {
+                Op::ImportSessions {
+                    milestone,
+                    sessions,
+                } if *milestone == value.milestone_id => {
+                    sessions.push(value.clone());
+                    true
+                }
+                _ => false,
+            },
+            || Op::ImportSessions {
+                milestone: value.milestone_id.clone(),
+                sessions: vec![value.clone()],
+            },
+        );
+    }
+
+    fn push_approval(&mut self, request: &Sourced<ApprovalRequest>) {
+        let value = &request.value;
+        self.push_or_join(
+            &request.source,
+            |op| match op {
+                Op::ImportApprovals {
+                    milestone,
+                    approvals,
+                } if *milestone == value.milestone_id => {
+                    approvals.push(value.clone());
+                    true
+                }
+                _ => false,
+            },
+            || Op::ImportApprovals {
+                milestone: value.milestone_id.clone(),
+                approvals: vec![value.clone()],
+            },
+        );
+    }
 }
 
 /// One saved version of a milestone's state, and the files that hold it.
@@ -122,25 +181,7 @@ pub fn plan(
     let mut plan = Plan::default();
     plan_definitions(folder, &imported, replace, &mut plan);
     let made_at = checkpoint_events(folder);
-    let tag = |file: &StateFile| -> Option<NewTag> {
-        let StateKind::Checkpoint(name) = &file.kind else {
-            return None;
-        };
-        if existing_tags.contains(&(file.milestone.to_string(), name.clone())) {
-            return None;
-        }
-        let event = made_at.get(&(file.milestone.as_str(), name.as_str()));
-        let by = event
-            .and_then(|e| e.event.user.as_deref())
-            .map(|u| format!(", made by {u}"))
-            .unwrap_or_default();
-        Some(NewTag {
-            milestone: file.milestone.clone(),
-            name: name.clone(),
-            time: event.map_or(file.saved.saved_at, |e| e.at),
-            why: format!("Imported from {}{by}.", file.source),
-        })
-    };
+    let tag = |file: &StateFile| new_tag(file, existing_tags, &made_at);
     let mut events: Vec<Event> = Vec::new();
     let mut event_sources: Vec<&str> = Vec::new();
     let mut batch_bytes = 0;
@@ -165,76 +206,71 @@ pub fn plan(
             }
             Item::State(version) => {
                 let tags: Vec<NewTag> = version.checkpoints.iter().filter_map(|f| tag(f)).collect();
-                if let Some(commit) = imported.state_commit(&version.key()) {
-                    plan.tags_on.extend(tags.into_iter().map(|t| (t, commit)));
-                    continue;
-                }
-                plan.push(
-                    Op::ImportState {
-                        milestone: version.milestone.clone(),
-                        state: version.state.cloned(),
-                        saved_at: version.saved_at.map(clock::format_time),
-                        version: version.version.map(str::to_string),
-                        sources: version.sources.iter().map(|s| s.to_string()).collect(),
-                    },
-                    version.sources.iter().map(|s| s.to_string()).collect(),
-                );
-                if let Some(step) = plan.steps.last_mut() {
-                    step.tags = tags;
-                }
+                plan_state(&mut plan, &imported, &version, tags);
             }
             Item::Session(session) => {
-                if imported.has_session(&Fingerprint::of(&session.value)) {
-                    continue;
-                }
-                let milestone = &session.value.milestone_id;
-                match plan.steps.last_mut().map(|s| &mut s.op) {
-                    Some(Op::ImportSessions {
-                        milestone: m,
-                        sessions,
-                    }) if m == milestone => {
-                        sessions.push(session.value.clone());
-                        if let Some(sources) = plan.sources.last_mut() {
-                            sources.push(session.source.clone());
-                        }
-                    }
-                    _ => plan.push(
-                        Op::ImportSessions {
-                            milestone: milestone.clone(),
-                            sessions: vec![session.value.clone()],
-                        },
-                        vec![session.source.clone()],
-                    ),
+                if !imported.has_session(&Fingerprint::of(&session.value)) {
+                    plan.push_session(session);
                 }
             }
             Item::Approval(request) => {
-                if imported.has_approval(&Fingerprint::of(&request.value)) {
-                    continue;
-                }
-                let milestone = &request.value.milestone_id;
-                match plan.steps.last_mut().map(|s| &mut s.op) {
-                    Some(Op::ImportApprovals {
-                        milestone: m,
-                        approvals,
-                    }) if m == milestone => {
-                        approvals.push(request.value.clone());
-                        if let Some(sources) = plan.sources.last_mut() {
-                            sources.push(request.source.clone());
-                        }
-                    }
-                    _ => plan.push(
-                        Op::ImportApprovals {
-                            milestone: milestone.clone(),
-                            approvals: vec![request.value.clone()],
-                        },
-                        vec![request.source.clone()],
-                    ),
+                if !imported.has_approval(&Fingerprint::of(&request.value)) {
+                    plan.push_approval(request);
                 }
             }
         }
     }
     flush(&mut plan, &mut events, &mut event_sources, &mut batch_bytes);
     plan
+}
+
+/// The tag to make for `file`, if it is a checkpoint not already tagged: dated and
+/// signed as the reference's event about it says, else by the file.
+fn new_tag(
+    file: &StateFile,
+    existing_tags: &HashSet<(String, String)>,
+    made_at: &HashMap<(&str, &str), &LogEvent>,
+) -> Option<NewTag> {
+    let StateKind::Checkpoint(name) = &file.kind else {
+        return None;
+    };
+    if existing_tags.contains(&(file.milestone.to_string(), name.clone())) {
+        return None;
+    }
+    let event = made_at.get(&(file.milestone.as_str(), name.as_str()));
+    let by = event
+        .and_then(|e| e.event.user.as_deref())
+        .map(|u| format!(", made by {u}"))
+        .unwrap_or_default();
+    Some(NewTag {
+        milestone: file.milestone.clone(),
+        name: name.clone(),
+        time: event.map_or(file.saved.saved_at, |e| e.at),
+        why: format!("Imported from {}{by}.", file.source),
+    })
+}
+
+/// A state version: a step of its own with its checkpoint tags, or, when imported
+/// before, only the tags it still lacks, on the commit that imported it.
+fn plan_state(plan: &mut Plan, imported: &Imported, version: &Version<'_>, tags: Vec<NewTag>) {
+    if let Some(commit) = imported.state_commit(&version.key()) {
+        plan.tags_on.extend(tags.into_iter().map(|t| (t, commit)));
+        return;
+    }
+    let sources: Vec<String> = version.sources.iter().map(|s| s.to_string()).collect();
+    plan.push(
+        Op::ImportState {
+            milestone: version.milestone.clone(),
+            state: version.state.cloned(),
+            saved_at: version.saved_at.map(clock::format_time),
+            version: version.version.map(str::to_string),
+            sources: sources.clone(),
+        },
+        sources,
+    );
+    if let Some(step) = plan.steps.last_mut() {
+        step.tags = tags;
+    }
 }
 
 /// A definition for every milestone the folder knows: its file's, or a bare one.
@@ -438,14 +474,7 @@ impl<'a> Version<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::migrate::folder::read_folder;
-    use std::path::Path;
-
-    fn fixture() -> Folder {
-        let root =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reference-milestones");
-        read_folder(&root).unwrap()
-    }
+    use crate::migrate::folder::fixture;
 
     fn events_of(plan: &Plan) -> Vec<&Event> {
         plan.steps

@@ -2,6 +2,7 @@
 //! validation of their values. No git, no terminal.
 
 pub mod approval;
+pub mod checkpoint;
 pub mod event;
 pub mod event_kind;
 pub mod id;

@@ -35,6 +35,30 @@ impl SessionId {
     }
 }
 
+impl Session {
+    /// An active session `id` of `milestone` on branch main, for tests.
+    #[cfg(test)]
+    pub fn sample(id: &str, milestone: &str) -> Session {
+        Session {
+            session_id: SessionId::new(id).unwrap(),
+            milestone_id: super::MilestoneId::new(milestone).unwrap(),
+            status: SessionStatus::Active,
+            created_at: "2026-01-01T00:00:00.000Z".into(),
+            ended_at: None,
+            user: "u".into(),
+            email: String::new(),
+            host: String::new(),
+            working_directory: String::new(),
+            git_branch: "main".into(),
+            head: None,
+            end_head: None,
+            commits: Vec::new(),
+            branches: Vec::new(),
+            rewrites: Vec::new(),
+        }
+    }
+}
+
 impl TryFrom<String> for SessionId {
     type Error = super::InvalidId;
     fn try_from(value: String) -> Result<Self, Self::Error> {

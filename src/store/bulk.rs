@@ -142,25 +142,7 @@ impl Store {
             session,
             signing: self.signing()?,
         };
-        let mut chain = match expected {
-            Some(tip) => {
-                let commit = staging.repo.find_commit(tip)?;
-                Chain {
-                    head: Some(tip),
-                    tree: Some(commit.tree_id()),
-                    lamport: staging.lamport(&commit)?,
-                    commits: Vec::new(),
-                    tags: Vec::new(),
-                }
-            }
-            None => Chain {
-                head: None,
-                tree: None,
-                lamport: 0,
-                commits: Vec::new(),
-                tags: Vec::new(),
-            },
-        };
+        let mut chain = staging.chain_from(expected)?;
         if chain.head.is_none() {
             let applied = workflow::apply(None, &Op::Init, at).map_err(StoreError::from)?;
             let tree = staging.empty_state()?;
@@ -169,31 +151,9 @@ impl Store {
         let total = steps.len();
         let mut outcome = BulkOutcome::default();
         for (index, step) in steps.into_iter().enumerate() {
-            let (Some(head), Some(tree)) = (chain.head, chain.tree) else {
-                return Err(StoreError::Encode {
-                    what: "a chain of operations",
-                    source: "the chain has no head".into(),
-                }
-                .into());
-            };
-            let snapshot = Snapshot::of_tree(&staging.repo, staging.repo.find_tree(tree)?, head)?;
-            let (applied, new_tree) = staging
-                .apply_to_tree(
-                    &snapshot,
-                    &step.op,
-                    at,
-                    &|_| Ok(()),
-                    workflow::apply_with_source,
-                    super::SignedBy::Writer(writer.signing.as_ref()),
-                )
-                .map_err(|e| match e {
-                    StoreError::Rejected(rejection) => BulkError::Rejected {
-                        step: index,
-                        rejection,
-                    },
-                    other => BulkError::Store(other),
-                })?;
-            drop(snapshot);
+            let signed_by = super::SignedBy::Writer(writer.signing.as_ref());
+            let (head, applied, new_tree) =
+                staging.apply_step(&chain, (index, &step.op), at, signed_by)?;
             let commit = if applied.changed {
                 Some(writer.commit(&mut chain, new_tree, step.op, &applied)?)
             } else {
@@ -231,6 +191,60 @@ impl Store {
         outcome.tip = tip;
         outcome.tags = chain.tags.into_iter().map(|(name, _)| name).collect();
         Ok(outcome)
+    }
+
+    /// A chain that starts at `expected` (none: at nothing, before `init`).
+    fn chain_from(&self, expected: Option<Oid>) -> Result<Chain, StoreError> {
+        let mut chain = Chain {
+            head: None,
+            tree: None,
+            lamport: 0,
+            commits: Vec::new(),
+            tags: Vec::new(),
+        };
+        if let Some(tip) = expected {
+            let commit = self.repo.find_commit(tip)?;
+            chain.head = Some(tip);
+            chain.tree = Some(commit.tree_id());
+            chain.lamport = self.lamport(&commit)?;
+        }
+        Ok(chain)
+    }
+
+    /// Applies step `index`, `op`, to the state at the chain's head: the head, what
+    /// applying gave, and the new tree.
+    fn apply_step(
+        &self,
+        chain: &Chain,
+        (index, op): (usize, &Op),
+        at: chrono::DateTime<chrono::Utc>,
+        signed_by: super::SignedBy<'_>,
+    ) -> Result<(Oid, Applied, Oid), BulkError> {
+        let (Some(head), Some(tree)) = (chain.head, chain.tree) else {
+            return Err(StoreError::Encode {
+                what: "a chain of operations",
+                source: "the chain has no head".into(),
+            }
+            .into());
+        };
+        let snapshot = Snapshot::of_tree(&self.repo, self.repo.find_tree(tree)?, head)?;
+        let (applied, new_tree) = self
+            .apply_to_tree(
+                &snapshot,
+                op,
+                at,
+                &|_| Ok(()),
+                workflow::apply_with_source,
+                signed_by,
+            )
+            .map_err(|e| match e {
+                StoreError::Rejected(rejection) => BulkError::Rejected {
+                    step: index,
+                    rejection,
+                },
+                other => BulkError::Store(other),
+            })?;
+        Ok((head, applied, new_tree))
     }
 
     /// The commit `refs/milestones` points at, none when it does not exist.
@@ -399,17 +413,7 @@ mod tests {
     use crate::store::EventFilter;
     use serde_json::json;
 
-    fn repository() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let repo = Repository::init(dir.path()).unwrap();
-        let mut config = repo.config().unwrap();
-        config.set_str("user.name", "Importer").unwrap();
-        config
-            .set_str("user.email", "importer@example.com")
-            .unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        (dir, store)
-    }
+    use crate::store::test_store as repository;
 
     fn mid() -> MilestoneId {
         MilestoneId::new("m1").unwrap()

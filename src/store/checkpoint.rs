@@ -11,8 +11,8 @@ use crate::clock;
 use crate::model::{id::check_id, MilestoneId, Op};
 use crate::workflow::Rejection;
 
-/// The tag namespace of checkpoints.
-const TAG_PREFIX: &str = "refs/tags/milestone/";
+pub use crate::model::checkpoint::tag_ref;
+use crate::model::checkpoint::CHECKPOINT_TAGS as TAG_PREFIX;
 
 /// A checkpoint as `checkpoint list` shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -43,11 +43,6 @@ impl Checkpoint {
             .ok()
             .map(|t| t.with_timezone(&Utc))
     }
-}
-
-/// The full ref name of a checkpoint.
-pub fn tag_ref(milestone: &MilestoneId, name: &str) -> String {
-    format!("{TAG_PREFIX}{milestone}/{name}")
 }
 
 /// Checks a checkpoint name (it becomes part of a tag name).

@@ -17,6 +17,7 @@ pub mod message;
 mod overridden;
 mod pack;
 mod progress;
+pub mod refs;
 mod session_place;
 mod signed;
 mod snapshot;
@@ -126,6 +127,19 @@ impl Store {
     pub fn snapshot_at(&self, commit: Oid) -> Result<Snapshot<'_>, StoreError> {
         Snapshot::read(&self.repo, commit)
     }
+}
+
+/// A store in a new temporary repository with an identity, for unit tests.
+#[cfg(test)]
+pub(crate) fn test_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = Repository::init(dir.path()).unwrap();
+    let mut config = repo.config().unwrap();
+    config.set_str("user.name", "Importer").unwrap();
+    config
+        .set_str("user.email", "importer@example.com")
+        .unwrap();
+    (dir, Store { repo })
 }
 
 /// Where a milestone's files live in the tree.

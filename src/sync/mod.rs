@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use git2::Oid;
 use serde::Serialize;
@@ -14,6 +14,7 @@ mod clash;
 pub use clash::CheckpointClash;
 
 use crate::model::EventKind;
+use crate::store::refs::checkpoint_of_tag;
 use crate::store::{Ignored, MergeKind, Store, StoreError, REF};
 use crate::workflow::overrides::Override;
 
@@ -135,7 +136,7 @@ pub fn sync(
         report.ignored.clear();
         report.tags_fetched += adopt_tags(store, &prefix, &advertised, &cleaned, &mut report)?;
         // What teammates pushed into this repository is merged too.
-        let pushed_here = store.repo().refname_to_id(WIRE_REF).ok();
+        let pushed_here = store.ref_target(WIRE_REF);
         let theirs = fetched.wire;
         let mut incoming: Vec<Oid> = [fetched.wire, fetched.direct, pushed_here]
             .into_iter()
@@ -150,43 +151,7 @@ pub fn sync(
         if ours.is_none() && incoming.is_empty() {
             return Err(SyncError::NothingToSync(remote.to_string()));
         }
-        let mut merged_tip = ours;
-        for tip in incoming {
-            // A ref can name a tree or a blob: nothing to take from it.
-            if !store.is_commit(tip) {
-                report.ignored.push(Ignored {
-                    commit: tip.to_string(),
-                    author: String::new(),
-                    reason: "it is not a commit".to_string(),
-                });
-                continue;
-            }
-            if merged_tip != Some(tip) {
-                progress("Merging");
-            }
-            // The store checks every incoming commit before anything is taken.
-            let result = store.merge_tips(merged_tip, tip)?;
-            report.ignored.extend(result.ignored.iter().cloned());
-            if let (MergeKind::Merged, Some(ours)) = (result.kind, merged_tip) {
-                report
-                    .overridden
-                    .extend(store.overridden(ours, tip, &result.resolved)?);
-            }
-            report.fetched |= result.kind != MergeKind::UpToDate;
-            report.fast_forward |= result.kind == MergeKind::FastForward;
-            report.merged |= result.kind == MergeKind::Merged;
-            report.ops_merged += result.resolved.len();
-            report.noops.extend(result.noops().map(|r| {
-                format!(
-                    "{} {}: {}",
-                    &r.commit[..12],
-                    r.op,
-                    r.reason.as_deref().unwrap_or("")
-                )
-            }));
-            report_unauthorized(store, merged_tip, tip, &result, &mut report.ignored)?;
-            merged_tip = Some(result.tip);
-        }
+        let merged_tip = merge_incoming(store, ours, incoming, &mut report, progress)?;
         let Some(merged_tip) = merged_tip else {
             return Err(SyncError::NothingToSync(remote.to_string()));
         };
@@ -209,10 +174,9 @@ pub fn sync(
             Pushed::Done => {
                 report.pushed = true;
                 report.tags_pushed += tags.len();
-                let _ = store.repo().reference(
+                store.set_tracking_ref(
                     &format!("{prefix}/milestones"),
                     merged_tip,
-                    true,
                     "milestone: pushed",
                 );
                 return Ok(report);
@@ -232,6 +196,55 @@ pub fn sync(
         rounds: retry.retries + 1,
         seconds: retry.elapsed_secs(),
     })
+}
+
+/// Merges each incoming tip into ours in turn; the store checks every incoming commit
+/// before anything is taken. Returns the merged tip (none when there is nothing).
+fn merge_incoming(
+    store: &Store,
+    ours: Option<Oid>,
+    incoming: Vec<Oid>,
+    report: &mut SyncReport,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Option<Oid>, SyncError> {
+    let mut merged_tip = ours;
+    for tip in incoming {
+        // A ref can name a tree or a blob: nothing to take from it.
+        if !store.is_commit(tip) {
+            report.ignored.push(Ignored {
+                commit: tip.to_string(),
+                author: String::new(),
+                reason: "it is not a commit".to_string(),
+            });
+            continue;
+        }
+        if merged_tip != Some(tip) {
+            progress("Merging");
+        }
+        // The store checks every incoming commit before anything is taken.
+        let result = store.merge_tips(merged_tip, tip)?;
+        report.ignored.extend(result.ignored.iter().cloned());
+        if let (MergeKind::Merged, Some(ours)) = (result.kind, merged_tip) {
+            report
+                .overridden
+                .extend(store.overridden(ours, tip, &result.resolved)?);
+        }
+        report.fetched |= result.kind != MergeKind::UpToDate;
+        report.fast_forward |= result.kind == MergeKind::FastForward;
+        report.merged |= result.kind == MergeKind::Merged;
+        report.ops_merged += result.resolved.len();
+        report.noops.extend(result.noops().map(|r| {
+            format!(
+                "{} {}: {}",
+                &r.commit[..12],
+                r.op,
+                r.reason.as_deref().unwrap_or("")
+            )
+        }));
+        report_unauthorized(store, merged_tip, tip, &result, &mut report.ignored)?;
+        merged_tip = Some(result.tip);
+    }
+    Ok(merged_tip)
 }
 
 /// Adds to `ignored` the fetched decisions and trust changes that had no effect
@@ -296,14 +309,8 @@ fn git(
     args: &[&str],
     show_progress: bool,
 ) -> Result<(bool, String, String), SyncError> {
-    let repo = store.repo();
-    let mut command = Command::new("git");
+    let mut command = store.git_command();
     command
-        .arg("--git-dir")
-        .arg(repo.path())
-        // A remote given as a relative path is relative to the top of the worktree,
-        // as for the user's own `git fetch`.
-        .current_dir(repo.workdir().unwrap_or(repo.path()))
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped());
@@ -405,10 +412,9 @@ fn adopt_tags(
     cleaned: &std::collections::HashSet<String>,
     report: &mut SyncReport,
 ) -> Result<usize, SyncError> {
-    let repo = store.repo();
     let mut adopted = 0;
     for (name, id) in advertised {
-        let Some(short) = name.strip_prefix("refs/tags/milestone/") else {
+        let Some(short) = checkpoint_of_tag(name) else {
             continue;
         };
         let Ok(target) = Oid::from_str(id) else {
@@ -417,7 +423,7 @@ fn adopt_tags(
         if cleaned.contains(short) {
             continue;
         }
-        let fetched = repo.refname_to_id(&format!("{prefix}/tags/{short}")).ok();
+        let fetched = store.ref_target(&format!("{prefix}/tags/{short}"));
         if let Some(reason) = fetched.and_then(|t| store.check_checkpoint_tag(t)) {
             report.ignored.push(Ignored {
                 commit: id.clone(),
@@ -426,25 +432,22 @@ fn adopt_tags(
             });
             continue;
         }
-        match repo.refname_to_id(name) {
-            Ok(existing) if existing == target => {}
-            Ok(existing) if fetched == Some(target) => {
+        match store.ref_target(name) {
+            Some(existing) if existing == target => {}
+            Some(existing) if fetched == Some(target) => {
                 let clash = clash::resolve(store, short, existing, target)?;
                 adopted += usize::from(!clash.kept_ours);
                 report.checkpoint_clashes.push(clash);
             }
-            Ok(_) => report.tag_conflicts.push(short.to_string()),
-            Err(_) => {
-                // Only adopt what the fetch really brought.
-                if fetched == Some(target) {
-                    repo.reference(name, target, false, "milestone: checkpoint from sync")
-                        .map_err(StoreError::from)?;
-                    adopted += 1;
-                    report
-                        .checkpoint_clashes
-                        .extend(clash::gave_way(store, short, target)?);
-                }
+            Some(_) => report.tag_conflicts.push(short.to_string()),
+            // Only adopt what the fetch really brought.
+            None if fetched == Some(target) && store.adopt_checkpoint_tag(name, target)? => {
+                adopted += 1;
+                report
+                    .checkpoint_clashes
+                    .extend(clash::gave_way(store, short, target)?);
             }
+            None => {}
         }
     }
     Ok(adopted)

@@ -189,7 +189,7 @@ pub fn import_events(events: &[Event]) -> Result<Applied, Rejection> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Decision, Phase, SessionId, SessionStatus, Task, TaskId};
+    use crate::model::{Decision, Phase, SessionStatus, Task, TaskId};
     use serde_json::json;
 
     fn mid(id: &str) -> MilestoneId {
@@ -283,21 +283,10 @@ mod tests {
 
     fn session(id: &str, milestone: &str) -> Session {
         Session {
-            session_id: SessionId::new(id).unwrap(),
-            milestone_id: mid(milestone),
-            status: SessionStatus::Active,
             created_at: "2026-01-01T00:00:00Z".into(),
-            ended_at: None,
             user: "alice".into(),
-            email: String::new(),
-            host: String::new(),
             working_directory: "/w".into(),
-            git_branch: "main".into(),
-            head: None,
-            end_head: None,
-            commits: Vec::new(),
-            branches: Vec::new(),
-            rewrites: Vec::new(),
+            ..Session::sample(id, milestone)
         }
     }
 

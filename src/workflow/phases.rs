@@ -225,27 +225,7 @@ pub fn advance(
     let mut events = Vec::new();
     let Some(to) = from.next() else {
         // The last phase: finishing it finishes the task.
-        if state.status != PhaseStatus::Completed && state.status != PhaseStatus::Approved {
-            events.push(set_phase_status(
-                &mut files.definition,
-                task,
-                from,
-                PhaseStatus::Completed,
-                at,
-            )?);
-        }
-        let entry = files.definition.task_mut(task).expect("checked above");
-        if entry.status != TaskStatus::Completed {
-            let previous = entry.status;
-            entry.status = TaskStatus::Completed;
-            events.push(task_status_event(
-                milestone.as_str(),
-                task,
-                previous,
-                TaskStatus::Completed,
-            ));
-        }
-        return Ok(events);
+        return finish_task(files, task, from, state.status, at);
     };
     let gated = approval_required(state.approval_required, config.as_ref(), from, to);
     if gated && state.status != PhaseStatus::Approved {
@@ -272,16 +252,57 @@ pub fn advance(
         start_task_if_pending(&mut files.definition, task, &mut events);
         return Ok(events);
     }
-    if state.status != PhaseStatus::Approved && state.status != PhaseStatus::Completed {
-        events.push(set_phase_status(
-            &mut files.definition,
-            task,
-            from,
-            PhaseStatus::Completed,
-            at,
-        )?);
-    }
+    events.extend(complete_phase(files, task, from, state.status, at)?);
     events.extend(move_to(files, task, from, to, at, transition_type)?);
+    Ok(events)
+}
+
+/// `from` completed, unless it is already completed or approved.
+fn complete_phase(
+    files: &mut MilestoneFiles,
+    task: &TaskId,
+    from: Phase,
+    status: PhaseStatus,
+    at: &str,
+) -> Result<Option<Event>, Rejection> {
+    if ready_to_advance(status) {
+        return Ok(None);
+    }
+    let event = set_phase_status(
+        &mut files.definition,
+        task,
+        from,
+        PhaseStatus::Completed,
+        at,
+    )?;
+    Ok(Some(event))
+}
+
+/// Advancing past the last phase: it is completed, and so is the task.
+fn finish_task(
+    files: &mut MilestoneFiles,
+    task: &TaskId,
+    last: Phase,
+    status: PhaseStatus,
+    at: &str,
+) -> Result<Vec<Event>, Rejection> {
+    let mut events: Vec<Event> = complete_phase(files, task, last, status, at)?
+        .into_iter()
+        .collect();
+    let milestone = files.definition.id.to_string();
+    let Some(entry) = files.definition.task_mut(task) else {
+        return Ok(events);
+    };
+    if entry.status != TaskStatus::Completed {
+        let previous = entry.status;
+        entry.status = TaskStatus::Completed;
+        events.push(task_status_event(
+            &milestone,
+            task,
+            previous,
+            TaskStatus::Completed,
+        ));
+    }
     Ok(events)
 }
 
@@ -438,6 +459,20 @@ pub fn decide(
     if !pending.is_empty() {
         return Ok(events);
     }
+    events.extend(close_request(files, &request, at)?);
+    Ok(events)
+}
+
+/// A request every role has decided: any rejection rejects it and blocks the phase;
+/// otherwise it is granted, the phase approved and the next one started.
+fn close_request(
+    files: &mut MilestoneFiles,
+    request: &ApprovalRequest,
+    at: &str,
+) -> Result<Vec<Event>, Rejection> {
+    let milestone = files.definition.id.to_string();
+    let approval = request.id.as_str();
+    let mut events = Vec::new();
     let rejected_by: Vec<&str> = request
         .approvers
         .iter()

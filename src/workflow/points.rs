@@ -3,7 +3,7 @@
 
 use crate::model::{validate, Event, EventKind, MilestoneFiles, MilestoneId, TaskId};
 
-use super::apply::{Applied, Rejection};
+use super::apply::{existing_task, Applied, Rejection};
 
 /// Checks the points of a task being added; the caller stores them on the task.
 pub fn check(points: Option<f64>) -> Result<(), Rejection> {
@@ -24,13 +24,7 @@ pub fn set_points(
 ) -> Result<Applied, Rejection> {
     check(points)?;
     let mut files = current.ok_or_else(|| Rejection::NoSuchMilestone(milestone.clone()))?;
-    let entry = files
-        .definition
-        .task_mut(task)
-        .ok_or_else(|| Rejection::NoSuchTask {
-            milestone: milestone.clone(),
-            task: task.clone(),
-        })?;
+    let entry = existing_task(&mut files, task)?;
     let previous = std::mem::replace(&mut entry.points, points);
     let shown = points.map_or("none".to_string(), |p| p.to_string());
     Ok(Applied {

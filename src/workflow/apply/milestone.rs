@@ -6,7 +6,7 @@ use crate::model::{
 };
 
 use super::super::gates;
-use super::{existing, Applied, Rejection};
+use super::{existing, existing_task, Applied, Rejection};
 
 /// `Op::NewMilestone`: a milestone that does not exist yet, with empty sessions and
 /// approvals.
@@ -136,13 +136,7 @@ pub(super) fn set_task_status(
     reason: Option<&str>,
 ) -> Result<Applied, Rejection> {
     let mut files = existing(current, milestone)?;
-    let entry = files
-        .definition
-        .task_mut(task)
-        .ok_or_else(|| Rejection::NoSuchTask {
-            milestone: milestone.clone(),
-            task: task.clone(),
-        })?;
+    let entry = existing_task(&mut files, task)?;
     gates::check_task_status(milestone.as_str(), entry, status, reason)?;
     let previous = entry.status;
     entry.status = status;

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::model::{Event, EventKind, MilestoneFiles, MilestoneId, Op, PutReason};
+use crate::model::{Event, EventKind, MilestoneFiles, MilestoneId, Op, PutReason, Task, TaskId};
 
 use super::import;
 use super::progress::{display_percentage, milestone_progress, MilestoneStatus};
@@ -294,6 +294,21 @@ pub fn replay(
         reason: PutReason::Replace,
     };
     apply_with_source(current, None, &as_update, at)
+}
+
+/// Task `task` of a milestone's files, which must exist.
+pub(crate) fn existing_task<'f>(
+    files: &'f mut MilestoneFiles,
+    task: &TaskId,
+) -> Result<&'f mut Task, Rejection> {
+    let milestone = files.definition.id.clone();
+    files
+        .definition
+        .task_mut(task)
+        .ok_or_else(|| Rejection::NoSuchTask {
+            milestone,
+            task: task.clone(),
+        })
 }
 
 /// The files of the milestone an operation names, which must exist.

@@ -120,17 +120,23 @@ mod tests {
         files
     }
 
-    #[test]
-    fn set_phase_starts_a_pending_task() {
-        let applied = set_phase(
+    /// Task w with its design phase completed.
+    fn design_completed() -> Applied {
+        let design = (Phase::Design, PhaseStatus::Completed);
+        set_phase(
             Some(with_workflow()),
             &mid(),
             &tid("w"),
-            Phase::Design,
-            PhaseStatus::Completed,
+            design.0,
+            design.1,
             STAMP,
         )
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn set_phase_starts_a_pending_task() {
+        let applied = design_completed();
         assert_eq!(
             types(&applied),
             ["kiro_phase_updated", "task_status_changed"]
@@ -142,16 +148,7 @@ mod tests {
 
     #[test]
     fn advance_of_a_gated_phase_asks_for_approval() {
-        let files = set_phase(
-            Some(with_workflow()),
-            &mid(),
-            &tid("w"),
-            Phase::Design,
-            PhaseStatus::Completed,
-            STAMP,
-        )
-        .unwrap()
-        .files;
+        let files = design_completed().files;
         let applied = advance_phase(files, &mid(), &tid("w"), ("A <a@x>", None), STAMP).unwrap();
         assert!(applied.changed);
         assert!(types(&applied).contains(&"kiro_approval_requested"));

@@ -10,6 +10,7 @@ use crate::model::{
 
 use super::super::retention::session_expired;
 use super::{existing, short, Applied, Rejection, BUILT_IN_EVENT_TYPES};
+use crate::model::checkpoint::tag_ref;
 
 /// `Op::SaveState`: the state document replaces the saved one.
 pub(super) fn save_state(
@@ -67,7 +68,7 @@ pub(super) fn create_checkpoint(
             EventKind::CheckpointCreated {
                 checkpoint_name: name.to_string(),
                 commit: commit.to_string(),
-                tag: format!("refs/tags/milestone/{milestone}/{name}"),
+                tag: tag_ref(milestone, name),
             },
         )],
         summary: format!("{milestone}: checkpoint {name}"),

@@ -2,9 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::model::{
-    Milestone, MilestoneFiles, MilestoneId, Session, SessionId, SessionStatus, Task, TaskId,
-};
+use crate::model::{Milestone, MilestoneFiles, MilestoneId, Session, SessionStatus, Task, TaskId};
 
 use super::Applied;
 
@@ -41,21 +39,8 @@ pub(super) fn with_tasks(ids: &[&str]) -> MilestoneFiles {
 /// A session of m1 on branch main.
 pub(super) fn session(id: &str, status: SessionStatus) -> Session {
     Session {
-        session_id: SessionId::new(id).unwrap(),
-        milestone_id: mid(),
         status,
-        created_at: "2026-01-01T00:00:00.000Z".into(),
-        ended_at: None,
-        user: "u".into(),
-        email: String::new(),
-        host: String::new(),
-        working_directory: String::new(),
-        git_branch: "main".into(),
-        head: None,
-        end_head: None,
-        commits: Vec::new(),
-        branches: Vec::new(),
-        rewrites: Vec::new(),
+        ..Session::sample(id, "m1")
     }
 }
 
