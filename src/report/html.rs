@@ -315,11 +315,12 @@ fn approvals(body: &mut String, requests: &[ApprovalRequest]) {
             if i > 0 {
                 body.push_str("<tr>");
             }
-            // Signed decisions do not exist yet: every decision made is unverified.
-            let verified = if a.decided_by.is_some() {
-                "unverified"
-            } else {
-                ""
+            // As checked against the trust list when the decision was recorded; one
+            // made without a trust list, or before decisions were checked, is unverified.
+            let verified = match (&a.decided_by, a.verification) {
+                (None, _) => "",
+                (Some(_), Some(verification)) => verification.as_str(),
+                (Some(_), None) => "unverified",
             };
             let _ = writeln!(
                 body,

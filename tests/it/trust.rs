@@ -543,6 +543,11 @@ fn an_openpgp_signed_decision_is_verified() {
     assert_eq!(list[0]["approvers"][0]["verification"], "verified");
     let trusted: Value = serde_json::from_str(&ok(&["trust", "list", "--json"])).unwrap();
     assert_eq!(list[0]["approvers"][0]["key"], trusted[0]["fingerprint"]);
+    // The report's approval trail says so too.
+    let site = repo.sibling_dir("report");
+    ok(&["report", "--out", site.to_str().unwrap(), "m"]);
+    let page = std::fs::read_to_string(site.join("milestone-m.html")).unwrap();
+    assert!(page.contains("<td>verified</td>"), "{page}");
     // events marks the operations signed with the trusted OpenPGP key.
     let events = ok(&["events", "m"]);
     assert!(
