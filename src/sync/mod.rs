@@ -135,19 +135,10 @@ pub fn sync(
         let cleaned = cleaned_checkpoints(store)?;
         report.ignored.clear();
         report.tags_fetched += adopt_tags(store, &prefix, &advertised, &cleaned, &mut report)?;
-        // What teammates pushed into this repository is merged too.
-        let pushed_here = store.ref_target(WIRE_REF);
         let theirs = fetched.wire;
-        let mut incoming: Vec<Oid> = [fetched.wire, fetched.direct, pushed_here]
-            .into_iter()
-            .flatten()
-            .collect();
-        incoming.dedup();
-        let ours = match store.tip() {
-            Ok(tip) => Some(tip),
-            Err(StoreError::NotInitialized) => None,
-            Err(e) => return Err(e.into()),
-        };
+        // What teammates pushed into this repository is merged too.
+        let incoming = incoming_tips([fetched.wire, fetched.direct, store.ref_target(WIRE_REF)]);
+        let ours = local_tip(store)?;
         if ours.is_none() && incoming.is_empty() {
             return Err(SyncError::NothingToSync(remote.to_string()));
         }
@@ -196,6 +187,23 @@ pub fn sync(
         rounds: retry.retries + 1,
         seconds: retry.elapsed_secs(),
     })
+}
+
+/// The tips to merge, each once: the remote's shared ref, what a direct fetch gave,
+/// and what teammates pushed into this repository.
+fn incoming_tips(candidates: [Option<Oid>; 3]) -> Vec<Oid> {
+    let mut incoming: Vec<Oid> = candidates.into_iter().flatten().collect();
+    incoming.dedup();
+    incoming
+}
+
+/// Our tip, or none in a clone that has not fetched the milestones yet.
+fn local_tip(store: &Store) -> Result<Option<Oid>, StoreError> {
+    match store.tip() {
+        Ok(tip) => Ok(Some(tip)),
+        Err(StoreError::NotInitialized) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// Merges each incoming tip into ours in turn; the store checks every incoming commit
