@@ -4,9 +4,6 @@
 //! memory with `workflow::apply`; each definition reads back equal from YAML, and
 //! `export` → import gives it back.
 
-use std::path::Path;
-use std::process::Command;
-
 use chrono::{DateTime, Utc};
 use git_milestone::model::{
     ApprovalGate, Decision, KiroConfiguration, MilestoneId, Op, Phase, PhaseStatus, PutReason,
@@ -14,6 +11,8 @@ use git_milestone::model::{
 };
 use git_milestone::store::{message, Outcome, Parts, Store, StoreError};
 use proptest::prelude::*;
+
+use crate::common::run_git;
 
 use crate::fuzz_checks::{check_definition, Memory, Rule};
 
@@ -172,20 +171,6 @@ fn op_for(action: &Action, memory: &Memory) -> Op {
     }
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let output = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("git runs");
-    assert!(
-        output.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
 /// The store's milestones, every part read, equal the ones in memory.
 fn assert_reads_back(store: &Store, memory: &Memory, after: &str) {
     let snapshot = store.snapshot().unwrap();
@@ -201,9 +186,9 @@ fn assert_reads_back(store: &Store, memory: &Memory, after: &str) {
 
 fn check(actions: Vec<Action>) -> Memory {
     let dir = tempfile::tempdir().unwrap();
-    git(dir.path(), &["init", "-q"]);
-    git(dir.path(), &["config", "user.name", "Prop Tester"]);
-    git(dir.path(), &["config", "user.email", "prop@example.com"]);
+    run_git(dir.path(), &["init", "-q"]);
+    run_git(dir.path(), &["config", "user.name", "Prop Tester"]);
+    run_git(dir.path(), &["config", "user.email", "prop@example.com"]);
     let store = Store::open(dir.path()).unwrap();
     store.init().unwrap();
     let mut memory = Memory::default();

@@ -8,7 +8,6 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use git_milestone::model::{
     Decision, MilestoneFiles, MilestoneId, Op, Phase, PhaseStatus, RestoreSource, TaskId, TaskMove,
@@ -17,6 +16,8 @@ use git_milestone::model::{
 use git_milestone::store::{Parts, Store, StoreError};
 use git_milestone::sync;
 use proptest::prelude::*;
+
+use crate::common::clones_of_a_bare_remote;
 
 const REPLICAS: usize = 3;
 const STATUSES: [PhaseStatus; 4] = [
@@ -61,20 +62,6 @@ fn action() -> impl Strategy<Value = Action> {
     ]
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let output = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("git runs");
-    assert!(
-        output.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
 fn m() -> MilestoneId {
     MilestoneId::new("m").unwrap()
 }
@@ -91,20 +78,7 @@ struct Team {
 impl Team {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        git(dir.path(), &["init", "-q", "--bare", "remote.git"]);
-        let mut clones = Vec::new();
-        for i in 0..REPLICAS {
-            let name = format!("clone{i}");
-            git(dir.path(), &["init", "-q", &name]);
-            let path = dir.path().join(&name);
-            git(&path, &["config", "user.name", &format!("user{i}")]);
-            git(
-                &path,
-                &["config", "user.email", &format!("user{i}@example.com")],
-            );
-            git(&path, &["remote", "add", "origin", "../remote.git"]);
-            clones.push(path);
-        }
+        let clones = clones_of_a_bare_remote(dir.path(), REPLICAS);
         let first = Store::open(&clones[0]).unwrap();
         first.init().unwrap();
         for op in [

@@ -3,12 +3,13 @@
 //! clone made is in every clone's history and event log.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use git_milestone::model::{MilestoneId, Op, TaskId, TaskStatus};
 use git_milestone::store::{Outcome, Store, StoreError};
 use git_milestone::sync;
 use proptest::prelude::*;
+
+use crate::common::clones_of_a_bare_remote;
 
 const REPLICAS: usize = 3;
 
@@ -37,20 +38,6 @@ fn action() -> impl Strategy<Value = Action> {
     ]
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("git runs");
-    assert!(
-        status.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&status.stderr)
-    );
-}
-
 struct Network {
     _dir: tempfile::TempDir,
     clones: Vec<PathBuf>,
@@ -59,20 +46,7 @@ struct Network {
 impl Network {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        git(dir.path(), &["init", "-q", "--bare", "remote.git"]);
-        let mut clones = Vec::new();
-        for i in 0..REPLICAS {
-            let name = format!("clone{i}");
-            git(dir.path(), &["init", "-q", &name]);
-            let path = dir.path().join(&name);
-            git(&path, &["config", "user.name", &format!("user{i}")]);
-            git(
-                &path,
-                &["config", "user.email", &format!("user{i}@example.com")],
-            );
-            git(&path, &["remote", "add", "origin", "../remote.git"]);
-            clones.push(path);
-        }
+        let clones = clones_of_a_bare_remote(dir.path(), REPLICAS);
         let first = Store::open(&clones[0]).unwrap();
         first.init().unwrap();
         sync_clone(&clones[0]);

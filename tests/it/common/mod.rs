@@ -547,3 +547,39 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Runs git in `dir` for a test that drives the library directly (no hermetic
+/// environment: only the system config is left out), asserting it succeeds.
+pub fn run_git(dir: &Path, args: &[&str]) {
+    let output = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("git runs");
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// A bare `remote.git` in `root` and `count` clones of it (`clone0`, `clone1`, …),
+/// each with its own identity (`user<i>`) and `origin` pointing at the remote.
+pub fn clones_of_a_bare_remote(root: &Path, count: usize) -> Vec<PathBuf> {
+    run_git(root, &["init", "-q", "--bare", "remote.git"]);
+    (0..count)
+        .map(|i| {
+            let name = format!("clone{i}");
+            run_git(root, &["init", "-q", &name]);
+            let path = root.join(&name);
+            run_git(&path, &["config", "user.name", &format!("user{i}")]);
+            run_git(
+                &path,
+                &["config", "user.email", &format!("user{i}@example.com")],
+            );
+            run_git(&path, &["remote", "add", "origin", "../remote.git"]);
+            path
+        })
+        .collect()
+}
