@@ -6,6 +6,7 @@ mod bulk;
 pub mod checkpoint;
 mod clash;
 mod error;
+mod heads;
 mod history;
 mod identity;
 mod index;

@@ -10,8 +10,11 @@ use git2::Oid;
 use serde::Serialize;
 
 mod clash;
+mod clone_ref;
+mod push;
 
 pub use clash::CheckpointClash;
+pub use clone_ref::{is_clone_ref, CLONE_REFS, KEY as CLONE_ID_KEY};
 
 use crate::model::EventKind;
 use crate::store::refs::checkpoint_of_tag;
@@ -62,6 +65,9 @@ pub enum SyncError {
     /// Neither side has anything.
     #[error("neither this repository nor {0} has refs/milestones")]
     NothingToSync(String),
+    /// `milestone.cloneId` is set to something that cannot name a ref.
+    #[error("git config {key} is {0:?}, which cannot name a ref", key = clone_ref::KEY)]
+    BadCloneId(String),
     /// The remote kept moving until the time limit.
     #[error("{remote} kept moving while pushing ({rounds} rounds in {seconds} s)")]
     Contention {
@@ -110,9 +116,13 @@ pub struct SyncReport {
     pub retries: u32,
     /// Fetched commits not taken as state (their operations were replayed), and why.
     pub ignored: Vec<Ignored>,
+    /// Whether the remote's shared ref moved on while we pushed and was left as it
+    /// was: our own ref went in, and the next sync of anyone carries it forward.
+    pub shared_behind: bool,
 }
 
-/// Fetches, merges and (unless `push` is false) pushes `refs/milestones` with `remote`.
+/// Fetches, merges and (unless `push` is false) pushes `refs/milestones` with `remote`:
+/// to this clone's own ref there, and to the shared ref when nobody moved it meanwhile.
 /// `progress` is told each step, for a terminal.
 pub fn sync(
     store: &Store,
@@ -127,6 +137,12 @@ pub fn sync(
     let prefix = tracking_prefix(remote);
     // Another sync of this repository runs to its end first.
     let _one_at_a_time = store.lock_sync()?;
+    // A bad id stops the sync before anything is fetched.
+    let mut own = if push {
+        clone_ref::configured(store)?
+    } else {
+        None
+    };
     let mut retry = retry::Retry::new(retry::timeout(store.repo().config().ok().as_ref()));
     loop {
         report.retries = retry.retries;
@@ -135,11 +151,9 @@ pub fn sync(
         let cleaned = cleaned_checkpoints(store)?;
         report.ignored.clear();
         report.tags_fetched += adopt_tags(store, &prefix, &advertised, &cleaned, &mut report)?;
-        let theirs = fetched.wire;
-        // What teammates pushed into this repository is merged too.
-        let incoming = incoming_tips([fetched.wire, fetched.direct, store.ref_target(WIRE_REF)]);
+        let incoming = incoming_tips(store, fetched)?;
         let ours = local_tip(store)?;
-        if ours.is_none() && incoming.is_empty() {
+        if ours.is_none() && incoming.tips.is_empty() {
             return Err(SyncError::NothingToSync(remote.to_string()));
         }
         let merged_tip = merge_incoming(store, ours, incoming, &mut report, progress)?;
@@ -156,25 +170,33 @@ pub fn sync(
             break;
         }
         report.tip = Some(merged_tip.to_string());
+        if !push {
+            return Ok(report);
+        }
+        if own.is_none() && push::shared_behind(&advertised, merged_tip) {
+            own = Some(clone_ref::make(store)?);
+        }
         let tags = local_tags_to_push(store, &advertised, &report.checkpoint_clashes)?;
-        if !push || (theirs == Some(merged_tip) && tags.is_empty()) {
+        let outgoing = push::Outgoing::new(own.as_deref(), &advertised, merged_tip, tags);
+        if outgoing.is_empty() {
             return Ok(report);
         }
         progress(&format!("Pushing to {remote}"));
-        match push_refs(store, remote, theirs != Some(merged_tip), &tags)? {
-            Pushed::Done => {
-                report.pushed = true;
-                report.tags_pushed += tags.len();
-                store.set_tracking_ref(
-                    &format!("{prefix}/milestones"),
+        match push::push(store, remote, &outgoing)? {
+            push::Pushed::Done { shared_behind } => {
+                pushed(
+                    store,
+                    &prefix,
+                    &outgoing,
                     merged_tip,
-                    "milestone: pushed",
+                    shared_behind,
+                    &mut report,
                 );
                 return Ok(report);
             }
-            // The remote moved since we fetched: fetch and merge again, after a pause
+            // Our own ref or a tag was refused: fetch and merge again, after a pause
             // that keeps us out of step with whoever beat us.
-            Pushed::Rejected => {
+            push::Pushed::Rejected => {
                 progress(&format!("{remote} moved meanwhile; merging again"));
                 if !retry.pause() {
                     break;
@@ -189,12 +211,65 @@ pub fn sync(
     })
 }
 
-/// The tips to merge, each once: the remote's shared ref, what a direct fetch gave,
-/// and what teammates pushed into this repository.
-fn incoming_tips(candidates: [Option<Oid>; 3]) -> Vec<Oid> {
-    let mut incoming: Vec<Oid> = candidates.into_iter().flatten().collect();
-    incoming.dedup();
-    incoming
+/// Records a push that went in: the report, and where the remote's refs are now.
+fn pushed(
+    store: &Store,
+    prefix: &str,
+    outgoing: &push::Outgoing,
+    tip: Oid,
+    shared_behind: bool,
+    report: &mut SyncReport,
+) {
+    report.pushed = true;
+    report.shared_behind = shared_behind;
+    report.tags_pushed += outgoing.tags.len();
+    if outgoing.shared && !shared_behind {
+        store.set_tracking_ref(&format!("{prefix}/milestones"), tip, "milestone: pushed");
+    }
+    if let Some(own) = &outgoing.clone_ref {
+        let rest = &own["refs/meta/".len()..];
+        store.set_tracking_ref(&format!("{prefix}/{rest}"), tip, "milestone: pushed");
+    }
+}
+
+/// The tips to merge, each once, newest first: the remote's shared ref, every clone's
+/// own ref on it, what a direct fetch gave, and what teammates pushed into this
+/// repository. Merging the newest first makes older tips it contains up to date, so
+/// they cost no merge commit.
+fn incoming_tips(store: &Store, fetched: Fetched) -> Result<Incoming, SyncError> {
+    let pushed_here = store
+        .repo()
+        .references_glob(&format!("{CLONE_REFS}*"))
+        .map_err(StoreError::from)?
+        .filter_map(|r| {
+            r.ok()
+                .filter(|r| r.name().is_some_and(is_clone_ref))?
+                .target()
+        });
+    let shared: Vec<Oid> = [fetched.wire, fetched.direct, store.ref_target(WIRE_REF)]
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut tips: Vec<Oid> = Vec::new();
+    for tip in shared
+        .iter()
+        .copied()
+        .chain(fetched.clones)
+        .chain(pushed_here)
+    {
+        if !tips.contains(&tip) {
+            tips.push(tip);
+        }
+    }
+    store.sort_newest_first(&mut tips);
+    Ok(Incoming { tips, shared })
+}
+
+/// The tips a sync merges, and which of them are shared refs (always merged), not a
+/// clone's own.
+struct Incoming {
+    tips: Vec<Oid>,
+    shared: Vec<Oid>,
 }
 
 /// Our tip, or none in a clone that has not fetched the milestones yet.
@@ -211,12 +286,12 @@ fn local_tip(store: &Store) -> Result<Option<Oid>, StoreError> {
 fn merge_incoming(
     store: &Store,
     ours: Option<Oid>,
-    incoming: Vec<Oid>,
+    incoming: Incoming,
     report: &mut SyncReport,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Option<Oid>, SyncError> {
     let mut merged_tip = ours;
-    for tip in incoming {
+    for tip in incoming.tips {
         // A ref can name a tree or a blob: nothing to take from it.
         if !store.is_commit(tip) {
             report.ignored.push(Ignored {
@@ -225,6 +300,14 @@ fn merge_incoming(
                 reason: "it is not a commit".to_string(),
             });
             continue;
+        }
+        // A clone's ref whose operations we all have differs from ours only by its
+        // merge commits: merging it would only add another, which every clone would
+        // then merge in turn. The shared ref is always taken, so all converge on it.
+        if let Some(ours) = merged_tip.filter(|_| !incoming.shared.contains(&tip)) {
+            if !store.brings_operations(ours, tip)? {
+                continue;
+            }
         }
         if merged_tip != Some(tip) {
             progress("Merging");
@@ -352,6 +435,8 @@ struct Fetched {
     wire: Option<Oid>,
     /// Its own `refs/milestones`, when the remote is a clone that uses the tool.
     direct: Option<Oid>,
+    /// Every clone's own ref on it (`refs/meta/milestones-by/*`).
+    clones: Vec<Oid>,
 }
 
 /// Fetches the remote's milestone refs and checkpoint tags into the tracking
@@ -398,6 +483,7 @@ fn fetch(
             "/direct" => REF.to_string(),
             rest => match rest.strip_prefix("/tags/") {
                 Some(tag) => format!("refs/tags/milestone/{tag}"),
+                None if is_clone_ref(&format!("refs/meta{rest}")) => format!("refs/meta{rest}"),
                 None => continue,
             },
         };
@@ -407,6 +493,11 @@ fn fetch(
     let fetched = Fetched {
         wire: tip(WIRE_REF),
         direct: tip(REF),
+        clones: advertised
+            .iter()
+            .filter(|(name, _)| is_clone_ref(name))
+            .filter_map(|(_, id)| Oid::from_str(id).ok())
+            .collect(),
     };
     Ok((fetched, advertised))
 }
@@ -528,52 +619,4 @@ fn local_tags_to_push(
         }
     }
     Ok(to_push)
-}
-
-enum Pushed {
-    Done,
-    Rejected,
-}
-
-fn push_refs(
-    store: &Store,
-    remote: &str,
-    with_ref: bool,
-    tags: &[(String, bool)],
-) -> Result<Pushed, SyncError> {
-    let mut refspecs: Vec<String> = tags
-        .iter()
-        .map(|(t, replace)| format!("{}{t}:{t}", if *replace { "+" } else { "" }))
-        .collect();
-    if with_ref {
-        refspecs.insert(0, format!("{REF}:{WIRE_REF}"));
-    }
-    let mut args = vec!["push", "--porcelain", "--", remote];
-    args.extend(refspecs.iter().map(String::as_str));
-    let (ok, stdout, stderr) = git(store, &args, true)?;
-    if ok {
-        return Ok(Pushed::Done);
-    }
-    // Rejections that mean the remote moved after we fetched: our push raced
-    // another one. Fetching and merging again answers them.
-    const MOVED: [&str; 5] = [
-        "fetch first",
-        "non-fast-forward",
-        "stale info",
-        "failed to update ref",
-        "cannot lock ref",
-    ];
-    let rejected = stdout
-        .lines()
-        .chain(stderr.lines())
-        .any(|l| MOVED.iter().any(|m| l.contains(m)))
-        && stdout.lines().any(|l| l.starts_with('!'));
-    if rejected {
-        Ok(Pushed::Rejected)
-    } else {
-        Err(failed(
-            &args,
-            if stderr.is_empty() { stdout } else { stderr },
-        ))
-    }
 }
