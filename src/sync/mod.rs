@@ -232,10 +232,10 @@ fn pushed(
     }
 }
 
-/// The tips to merge, each once, newest first: the remote's shared ref, every clone's
-/// own ref on it, what a direct fetch gave, and what teammates pushed into this
-/// repository. Merging the newest first makes older tips it contains up to date, so
-/// they cost no merge commit.
+/// The tips to merge, each once: the remote's shared ref, what a direct fetch gave and
+/// what teammates pushed into this repository's shared ref, then every clone's own
+/// ref, newest first. The shared ref first, so that clones converge on it; then the
+/// newest first, so that older tips it contains cost no merge commit.
 fn incoming_tips(store: &Store, fetched: Fetched) -> Result<Incoming, SyncError> {
     let pushed_here = store
         .refs_under(CLONE_REFS)?
@@ -246,18 +246,14 @@ fn incoming_tips(store: &Store, fetched: Fetched) -> Result<Incoming, SyncError>
         .into_iter()
         .flatten()
         .collect();
+    let mut clones: Vec<Oid> = fetched.clones.into_iter().chain(pushed_here).collect();
+    store.sort_newest_first(&mut clones);
     let mut tips: Vec<Oid> = Vec::new();
-    for tip in shared
-        .iter()
-        .copied()
-        .chain(fetched.clones)
-        .chain(pushed_here)
-    {
+    for tip in shared.iter().copied().chain(clones) {
         if !tips.contains(&tip) {
             tips.push(tip);
         }
     }
-    store.sort_newest_first(&mut tips);
     Ok(Incoming { tips, shared })
 }
 
