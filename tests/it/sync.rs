@@ -425,7 +425,7 @@ fn a_copied_clone_sharing_an_id_falls_back_to_merging_again_without_force() {
     b.git([
         "config",
         "milestone.cloneId",
-        &net.a.git(["config", "milestone.cloneId"]).trim(),
+        net.a.git(["config", "milestone.cloneId"]).trim(),
     ]);
     net.a.ok(["task", "complete", "m1", "t1"]);
     b.ok(["task", "complete", "m1", "t2"]);
