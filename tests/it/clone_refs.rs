@@ -185,12 +185,15 @@ fn a_clone_ref_that_brings_no_new_operation_costs_no_merge() {
     bob.ok(["sync", "--no-push"]);
     push(&alice, "refs/meta/milestones-by/alice");
     push(&alice, SHARED);
+    let report = carol.json(["sync"]);
+    assert_eq!(report["fast_forward"], true, "{report:#}");
     push(&bob, "refs/meta/milestones-by/bob");
     let (alices, bobs) = (alice.tip().unwrap(), bob.tip().unwrap());
     assert_ne!(alices, bobs);
     assert!(!is_ancestor(&remote, &bobs, &alices));
 
-    // Carol takes the shared ref; Bob's merge brings nothing else and is not merged.
+    // The shared ref stood still since Carol's last sync, so she looks at the clone
+    // refs: Bob's merge brings nothing she lacks and is not merged.
     let report = carol.json(["sync"]);
     assert_eq!(report["merged"], false, "{report:#}");
     assert_eq!(carol.tip(), Some(alices.clone()));
