@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::model::kiro::{RemovedSpecTask, Renumbered};
 use crate::model::{
     validate, Event, EventKind, MilestoneFiles, MilestoneId, SpecChanges, Task, TaskId,
 };
@@ -61,13 +62,13 @@ pub fn sync(
 fn remove(
     tasks: &mut Vec<Task>,
     removed: &mut Vec<Task>,
-    ids: &[TaskId],
+    gone: &[RemovedSpecTask],
     record: &mut impl FnMut(EventKind),
 ) {
-    for id in ids {
+    for gone in gone {
         let found = tasks
             .iter()
-            .position(|t| &t.id == id && t.kiro_task.is_some());
+            .position(|t| t.id == gone.task && t.title == gone.title && t.kiro_task.is_some());
         if let Some(position) = found {
             let task = tasks.remove(position);
             record(EventKind::TaskRemoved {
@@ -83,26 +84,29 @@ fn remove(
 /// Every renumbering at once (2 → 3 and 3 → 4 in one step), old names following.
 fn renumber(
     definition: &mut crate::model::Milestone,
-    renumbered: &[crate::model::kiro::Renumbered],
+    renumbered: &[Renumbered],
     record: &mut impl FnMut(EventKind),
 ) {
-    let moves: BTreeMap<&TaskId, &TaskId> = renumbered.iter().map(|r| (&r.from, &r.to)).collect();
+    let moves: BTreeMap<&TaskId, &Renumbered> = renumbered.iter().map(|r| (&r.from, r)).collect();
+    let mut done = BTreeMap::new();
     for task in definition
         .tasks
         .iter_mut()
         .filter(|t| t.kiro_task.is_some())
     {
-        if let Some(to) = moves.get(&task.id) {
+        let found = moves.get(&task.id).filter(|r| r.title == task.title);
+        if let Some(to) = found.map(|r| &r.to) {
+            done.insert(task.id.clone(), to.clone());
             record(EventKind::TaskRenamed {
                 task_id: task.id.clone(),
-                new_task_id: (*to).clone(),
+                new_task_id: to.clone(),
             });
-            task.id = (*to).clone();
+            task.id = to.clone();
         }
     }
     for target in definition.renamed_tasks.values_mut() {
-        if let Some(to) = moves.get(target) {
-            *target = (*to).clone();
+        if let Some(to) = done.get(target) {
+            *target = to.clone();
         }
     }
 }
@@ -234,6 +238,21 @@ mod tests {
         let again = files(edited);
         let planned = plan(&TasksFile::parse(edited), &again.definition).unwrap();
         assert!(!planned.changes_ref);
+    }
+
+    #[test]
+    fn replaying_the_same_sync_again_as_a_merge_does_changes_nothing_more() {
+        // Two clones ran the same sync; a merge replays both operations in a row.
+        let current = files(PLAN);
+        let edited = "- [-] 1. Two\n  - [x] 1.1 A\n  - [ ] 1.2 B\n- [ ] 2. Three\n";
+        let planned = plan(&TasksFile::parse(edited), &current.definition).unwrap();
+        let m = current.definition.id.clone();
+        let once = sync(Some(current), &m, &planned.changes).unwrap();
+        let first = once.files.unwrap();
+        assert_eq!(ids(&first), ["spec", "1", "1.1", "1.2", "2"]);
+        let twice = sync(Some(first.clone()), &m, &planned.changes).unwrap();
+        assert!(!twice.changed, "{:?}", twice.events);
+        assert_eq!(twice.files.unwrap(), first);
     }
 
     #[test]

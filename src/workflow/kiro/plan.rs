@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::kiro::{AddedSpecTask, Renumbered, UpdatedSpecTask};
+use crate::model::kiro::{AddedSpecTask, RemovedSpecTask, Renumbered, UpdatedSpecTask};
 use crate::model::{Mark, Milestone, SpecChanges, SpecTask, Task, TaskId};
 
 use super::tasks_md::{SpecItem, TasksFile};
@@ -142,7 +142,10 @@ pub fn plan(file: &TasksFile, milestone: &Milestone) -> Result<SyncPlan, PlanErr
     }
     changes.removed = (0..known.len())
         .filter(|k| !used[*k])
-        .map(|k| known[k].id.clone())
+        .map(|k| RemovedSpecTask {
+            task: known[k].id.clone(),
+            title: known[k].title.clone(),
+        })
         .collect();
     let old_order: Vec<&TaskId> = known.iter().map(|t| &t.id).collect();
     plan.changes_ref = !(changes.removed.is_empty()
@@ -216,6 +219,7 @@ fn change_task(
         changes.renumbered.push(Renumbered {
             from: task.id.clone(),
             to: id.clone(),
+            title: task.title.clone(),
         });
     }
     if task.title != item.title || task.kiro_task.as_ref() != Some(&spec) {
@@ -431,7 +435,12 @@ mod tests {
             .replace("- [ ] 1. One\n", "")
             .replace("3. Three", "3. Three, renamed");
         let plan = plan(&TasksFile::parse(&edited), &m).unwrap();
-        let removed: Vec<_> = plan.changes.removed.iter().map(TaskId::as_str).collect();
+        let removed: Vec<_> = plan
+            .changes
+            .removed
+            .iter()
+            .map(|r| r.task.as_str())
+            .collect();
         assert_eq!(removed, ["1"]);
         let updated: Vec<_> = plan
             .changes
