@@ -371,6 +371,8 @@ fn decide(out: &Output, args: DecideArgs, decision: Decision) -> Result<(), CliE
         decision,
         comment: args.comment,
         by: who(&store)?,
+        binding: None,
+        renew: false,
     })?;
     let verb = decision.as_str();
     let text = [
