@@ -29,17 +29,20 @@ pub fn show(out: &Output, args: ShowArgs) -> Result<(), CliError> {
         });
     };
     if out.json {
-        return out.json_value(&super::phase::request_json(request));
+        let values = super::freshness::requests_json(&store, std::slice::from_ref(request))?;
+        return out.json_value(&values[0]);
     }
-    for line in request_lines(out, request) {
+    let verdicts = super::freshness::verdicts(&store, request)?;
+    let freshness = super::freshness::verdict_lines(request, &verdicts);
+    for line in request_lines(out, request, freshness) {
         out.line(line)?;
     }
     Ok(())
 }
 
 /// The text of one request: what it asks, who asked and when, then each role's
-/// decision.
-pub fn request_lines(out: &Output, r: &ApprovalRequest) -> Vec<String> {
+/// decision and whether it still covers its files (`freshness`).
+pub fn request_lines(out: &Output, r: &ApprovalRequest, freshness: Vec<String>) -> Vec<String> {
     let mut lines = vec![
         format!("approval {}", out.paint(&r.id, Paint::Commit)),
         format!(
@@ -78,6 +81,7 @@ pub fn request_lines(out: &Output, r: &ApprovalRequest) -> Vec<String> {
     }
     lines.extend(r.approvers.iter().map(|a| approver_line(out, a)));
     lines.extend(ignored_lines(r));
+    lines.extend(freshness);
     if r.status == Decision::Pending {
         lines.push(String::new());
         lines.push(format!(

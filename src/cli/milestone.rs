@@ -426,6 +426,7 @@ pub fn show(out: &Output, args: ReadArgs) -> Result<(), CliError> {
     out.line("")?;
     print_tasks(out, m)?;
     print_pending_approvals(out, &files)?;
+    super::freshness::print_problems(out, &store, &files)?;
     super::trust::note_unverified(out, &store, &files)
 }
 
@@ -492,6 +493,7 @@ pub fn status(out: &Output, args: StatusArgs) -> Result<(), CliError> {
     out.line("")?;
     print_tasks(out, m)?;
     print_pending_approvals(out, &files)?;
+    super::freshness::print_problems(out, &store, &files)?;
     super::trust::note_unverified(out, &store, &files)
 }
 

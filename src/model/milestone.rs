@@ -10,6 +10,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::binding::{CompareRule, OnStale};
 use super::id::{MilestoneId, TaskId};
 use super::kiro::{SpecLink, SpecTask};
 
@@ -440,6 +441,19 @@ pub struct ApprovalGate {
     /// What the approvers check.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub criteria: Vec<String>,
+    /// What a stale approval does to the gate (default block).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_stale: Option<OnStale>,
+    /// How bound content is compared (default exact; a `tasks.md` defaults to plan).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<CompareRule>,
+    /// Which deliverables each role's approval follows (paths, bare names or globs);
+    /// a role not listed follows them all.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub covers: BTreeMap<String, Vec<String>>,
+    /// Globs of other files (code) whose change stales the approval too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also_watch: Vec<String>,
     /// Fields this version does not interpret.
     #[serde(flatten)]
     pub extra: Extra,
