@@ -97,9 +97,9 @@ fn chart_in_the_terminal_at_a_fixed_width() {
     let text = repo.ok(["chart", "m1", "--now", "2026-12-09", "--width", "60"]);
     insta::assert_snapshot!(text, @r"
     m1 — First release: 2 of 3 tasks done (66%)
-    3 ┤           ──────────────                       ······│
-      │                                          ······      │
-      │───────────        ▃▃▃▃▃▃         ········            │
+    3 ┤           ──────────────         •••••         ······│
+      │                            ••••••        ······      │
+      │───────────        ▃▃▃▃▃▃•••      ········            │
       │        ░░░░░░░░░░░██████   ······                    │
       │        ░░░░░░░░░░░██████···                          │
       │  ░░░▅▅▅▅▅▅▅▅▅░░░▅▅██████                             │
@@ -107,7 +107,7 @@ fn chart_in_the_terminal_at_a_fixed_width() {
     0 ┤··░░░█████████░░░████████                             │
       └─────────────────────────────────────────────────────────
        2026-12-01                                     2026-12-20
-    █ done  ░ in progress  ─ scope  · ideal  │ due
+    █ done  ░ in progress  ─ scope  · ideal  • forecast  │ due
     at the last 14 days' pace: done around 2026-12-14 (due 2026-12-20)
     ");
 }
