@@ -77,7 +77,7 @@ pub enum Command {
     /// checkpoints keep it (`checkpoint restore` brings it back).
     Rm(milestone::IdArgs),
     /// Show a milestone with its tasks.
-    Show(milestone::ReadArgs),
+    Show(milestone::ShowArgs),
     /// A dashboard of all milestones, or one milestone's progress.
     Status(milestone::StatusArgs),
     /// Add tasks and move them along.

@@ -74,7 +74,7 @@ pub fn report(out: &Output, args: ReportArgs) -> Result<(), CliError> {
         approvals.sort_by(|a, b| (&a.requested_at, &a.id).cmp(&(&b.requested_at, &b.id)));
         pages.push(MilestonePage {
             chart: chart_of(&files.definition, &history, args.by.into(), today),
-            progress: crate::workflow::milestone_progress(&files.definition),
+            progress: crate::workflow::points::progress_by(&files.definition, args.by.into()),
             definition: files.definition,
             approvals,
             event_count: history.events,
