@@ -15,6 +15,7 @@ pub mod manual;
 mod migrate;
 mod milestone;
 mod output;
+mod overrides_shown;
 mod phase;
 pub mod reference;
 mod removed;

@@ -190,7 +190,7 @@ fn cell(chart: &Chart, date: NaiveDate, row: usize, top: f64, due_here: bool) ->
         return Ink::Due;
     }
     // The forecast goes on from the last day at the recent pace to the whole scope.
-    if chart.forecast_line(date).is_some_and(|f| within(f)) {
+    if chart.forecast_line(date).is_some_and(&within) {
         return Ink::Forecast;
     }
     // The due day's other columns stay clear, so the line ends at the marker.

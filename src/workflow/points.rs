@@ -112,7 +112,7 @@ mod tests {
     fn sized(points: &[(Option<f64>, TaskStatus)]) -> Milestone {
         let mut m = Milestone::new(MilestoneId::new("m").unwrap());
         for (i, (p, status)) in points.iter().enumerate() {
-            let mut task = Task::new(TaskId::new(&format!("t{i}")).unwrap(), String::new(), false);
+            let mut task = Task::new(TaskId::new(format!("t{i}")).unwrap(), String::new(), false);
             task.points = *p;
             task.status = *status;
             m.tasks.push(task);
@@ -123,7 +123,8 @@ mod tests {
     #[test]
     fn progress_by_points_weighs_each_task_by_its_points() {
         use TaskStatus::{Completed, InProgress, Pending};
-        let cases: [(&[(Option<f64>, TaskStatus)], f64, f64, (f64, f64)); 6] = [
+        type Case<'a> = (&'a [(Option<f64>, TaskStatus)], f64, f64, (f64, f64));
+        let cases: [Case; 6] = [
             (&[], 0.0, 0.0, (0.0, 0.0)),
             // 3 of 8 points done: 37.5%, while by count one of two is 50%.
             (

@@ -624,3 +624,65 @@ fn item12_a_restore_keeps_the_active_session() {
     let sessions = repo.json(["session", "list"]);
     assert_eq!(sessions[0]["status"], "completed", "{sessions:#}");
 }
+
+#[test]
+fn item03_a_forced_override_shows_in_approval_show_events_and_the_report() {
+    let (_remote, people) = team(&["Alice"], with_workflow_task);
+    let alice = &people[0];
+    alice.ok(&["task", "add", "m", "other", "--kiro"]);
+    alice.ok(&["phase", "set", "m", "k", "design", "completed"]);
+    alice.ok(&["phase", "advance", "m", "k"]);
+    let id = approvals(alice)[0]["id"].as_str().unwrap().to_string();
+    let before = alice.ok(&["approval", "show", &id]);
+    assert!(!before.contains("overridden"), "{before}");
+    alice.ok(&[
+        "task",
+        "complete",
+        "m",
+        "k",
+        "--force",
+        "--reason",
+        "shipped by hand",
+    ]);
+    alice.ok(&[
+        "task",
+        "start",
+        "m",
+        "other",
+        "--force",
+        "--reason",
+        "elsewhere",
+    ]);
+
+    let text = alice.ok(&["approval", "show", &id]);
+    let shown = text.split("Gates overridden on this task:").nth(1);
+    let shown = shown.unwrap_or_else(|| panic!("no overrides in {text}"));
+    assert!(
+        shown.contains("by Alice: in_progress → completed (--force): \"shipped by hand\""),
+        "{text}"
+    );
+    assert!(
+        !shown.contains("elsewhere"),
+        "another task's override: {text}"
+    );
+    let json = alice.json(&["approval", "show", &id]);
+    let overrides = json["overrides"].as_array().unwrap();
+    assert_eq!(overrides.len(), 1, "{json:#}");
+    assert_eq!(overrides[0]["reason"], "shipped by hand");
+    assert_eq!(overrides[0]["new_status"], "completed");
+    assert_eq!(overrides[0]["user"], "Alice");
+
+    let events = alice.json(&["events", "m", "--type", "kiro_workflow_overridden"]);
+    assert_eq!(events.as_array().unwrap().len(), 2, "{events:#}");
+    let text = alice.ok(&["events", "m", "--type", "kiro_workflow_overridden"]);
+    assert!(text.contains("shipped by hand"), "{text}");
+
+    let site = alice.repo.path.join("site");
+    alice.ok(&["report", "--out", site.to_str().unwrap(), "m"]);
+    let page = std::fs::read_to_string(site.join("milestone-m.html")).unwrap();
+    let section = page.split("<h2>Gates overridden</h2>").nth(1);
+    let section = section.unwrap_or_else(|| panic!("no overrides section: {page}"));
+    for expected in ["shipped by hand", "elsewhere", ">k</td>", ">other</td>"] {
+        assert!(section.contains(expected), "{expected}: {section}");
+    }
+}
