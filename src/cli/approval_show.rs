@@ -33,7 +33,10 @@ pub fn show(out: &Output, args: ShowArgs) -> Result<(), CliError> {
         super::overrides_shown::overrides(&store, &request.milestone_id, Some(&request.task_id))?;
     if out.json {
         let mut json = super::phase::request_json(request);
-        json["overrides"] = serde_json::json!(overrides);
+        // Only when there are some: otherwise it is `approval list`'s entry exactly.
+        if !overrides.is_empty() {
+            json["overrides"] = serde_json::json!(overrides);
+        }
         return out.json_value(&json);
     }
     for line in request_lines(out, request) {

@@ -97,7 +97,7 @@ fn parse_size(text: &str) -> Result<u64, String> {
 pub struct StatusArgs {
     /// One milestone; all of them when omitted.
     pub milestone: Option<String>,
-    /// Count tasks, or weigh progress by their points (a task without points counts 1).
+    /// Count tasks, or weigh progress by their points.
     #[arg(long, value_enum, default_value_t = By::Count)]
     pub by: By,
 }
@@ -107,7 +107,7 @@ pub struct StatusArgs {
 pub struct ShowArgs {
     #[command(flatten)]
     pub read: ReadArgs,
-    /// Count tasks, or weigh progress by their points (a task without points counts 1).
+    /// Count tasks, or weigh progress by their points.
     #[arg(long, value_enum, default_value_t = By::Count)]
     pub by: By,
 }

@@ -11,6 +11,7 @@ pub mod overrides;
 pub mod phases;
 pub mod points;
 pub mod progress;
+pub mod redefine;
 pub mod rejection;
 pub mod retention;
 pub mod summary;
