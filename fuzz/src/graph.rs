@@ -44,6 +44,8 @@ impl Bytes<'_> {
 /// The clones of one scenario, sharing one object database (as clones that fetched
 /// everything do); each has its own ref value and its own local cache of checked states.
 struct World {
+    /// The repository, for forging commits the tool would never write.
+    repo: Repository,
     store: Store,
     caches: HashMap<usize, String>,
 }
@@ -59,13 +61,14 @@ impl World {
         config.set_str("user.email", "fuzz@example.com").unwrap();
         let store = Store::open(dir).expect("the store");
         World {
+            repo,
             store,
             caches: HashMap::new(),
         }
     }
 
     fn repo(&self) -> &Repository {
-        self.store.repo()
+        &self.repo
     }
 
     /// Acts as clone `who`: its ref at `tip`, its own cache of checked states.

@@ -58,7 +58,7 @@ pub struct HookArgs {
 
 pub fn run(out: &Output, command: HooksCommand) -> Result<(), CliError> {
     let store = open_store()?;
-    let dir = install::hooks_dir(store.repo())?;
+    let dir = install::hooks_dir(&store)?;
     match command {
         HooksCommand::Install(InstallArgs { server: true }) => {
             let binary = this_binary()?;

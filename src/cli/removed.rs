@@ -54,7 +54,7 @@ pub fn removed_milestones(
 fn before_removal(store: &Store, id: &str, commit: &str) -> Option<SummaryView> {
     let id = MilestoneId::new(id).ok()?;
     let commit = git2::Oid::from_str(commit).ok()?;
-    let parent = store.repo().find_commit(commit).ok()?.parent_id(0).ok()?;
+    let parent = store.worktree().first_parent(commit).ok()??;
     let files = store.snapshot_at(parent).ok()?.milestone(&id).ok()??;
     Some(view::summary(&files.definition))
 }

@@ -8,7 +8,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use git2::Repository;
+use crate::store::Store;
 use serde::Serialize;
 
 use super::{legacy_name, shim, HookName};
@@ -62,8 +62,8 @@ pub struct HooksDir {
 /// is relative to where git runs hooks: the worktree's root, or the git dir of a bare
 /// repository), else the `hooks` folder of the common git dir, which all worktrees
 /// share.
-pub fn hooks_dir(repo: &Repository) -> Result<HooksDir, InstallError> {
-    let config = repo.config().map_err(InstallError::Config)?;
+pub fn hooks_dir(store: &Store) -> Result<HooksDir, InstallError> {
+    let config = store.git_config().map_err(InstallError::Config)?;
     let configured = match crate::config::command_line("core.hooksPath") {
         // `git -c core.hooksPath=… milestone hooks …`, as git would run hooks.
         Some(value) => Some(value).filter(|v| !v.is_empty()),
@@ -76,7 +76,7 @@ pub fn hooks_dir(repo: &Repository) -> Result<HooksDir, InstallError> {
     };
     let Some(value) = configured else {
         return Ok(HooksDir {
-            path: repo.commondir().join("hooks"),
+            path: store.common_dir().join("hooks"),
             hooks_path: None,
         });
     };
@@ -90,7 +90,7 @@ pub fn hooks_dir(repo: &Repository) -> Result<HooksDir, InstallError> {
     let path = if expanded.is_absolute() {
         expanded
     } else {
-        repo.workdir().unwrap_or_else(|| repo.path()).join(expanded)
+        store.top_dir().join(expanded)
     };
     Ok(HooksDir {
         path: normalize(&path),

@@ -46,9 +46,9 @@ pub fn install(
     hooks_dir: &Path,
     binary: &Path,
 ) -> Result<PathBuf, ServerInstallError> {
-    if !store.repo().is_bare() {
+    if !store.is_bare() {
         return Err(ServerInstallError::NotBare(
-            store.repo().path().display().to_string(),
+            store.git_dir().display().to_string(),
         ));
     }
     let path = hooks_dir.join(HOOK);
@@ -94,7 +94,7 @@ pub fn check_push(store: &Store, input: &str) -> Result<Vec<String>, StoreError>
             ));
             continue;
         }
-        if old != zero && !(old == new || store.repo().graph_descendant_of(new, old)?) {
+        if old != zero && !store.descends_from(new, old)? {
             refusals.push(format!("{name}: not a fast-forward; run `git milestone sync`, which merges, then push again"));
             continue;
         }

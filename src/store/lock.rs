@@ -88,7 +88,7 @@ impl super::Store {
     /// Waits until no other `sync` of this repository runs, and holds that until the
     /// lock is dropped: two syncs would otherwise race on the fetched refs.
     pub fn lock_sync(&self) -> Result<FileLock, super::StoreError> {
-        let path = self.repo().commondir().join("milestone-sync.lock");
+        let path = self.repo.commondir().join("milestone-sync.lock");
         FileLock::acquire(&path).map_err(|source| super::StoreError::Local {
             what: "lock milestone-sync.lock",
             source,

@@ -75,11 +75,6 @@ impl Store {
             .map_err(StoreError::NotARepository)
     }
 
-    /// The underlying repository.
-    pub fn repo(&self) -> &Repository {
-        &self.repo
-    }
-
     /// The worktree this store was opened from: its branch, HEAD and commits.
     pub fn worktree(&self) -> crate::worktree::Worktree<'_> {
         crate::worktree::Worktree::new(&self.repo)

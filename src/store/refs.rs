@@ -2,6 +2,7 @@
 //! fetched from a remote, and the shared ref teammates push into. Every write of them
 //! goes through here, so nobody else spells their names.
 
+use std::path::Path;
 use std::process::Command;
 
 use git2::Oid;
@@ -15,6 +16,11 @@ pub const CHECKPOINT_TAG_GLOB: &str = "refs/tags/milestone/*";
 /// `<milestone>/<name>` of a checkpoint tag's full name, if it is one.
 pub fn checkpoint_of_tag(full: &str) -> Option<&str> {
     full.strip_prefix(CHECKPOINT_TAGS)
+}
+
+/// The full name of the tag of checkpoint `short` (`<milestone>/<name>`).
+pub fn checkpoint_tag(short: &str) -> String {
+    format!("{CHECKPOINT_TAGS}{short}")
 }
 
 impl Store {
@@ -41,15 +47,40 @@ impl Store {
         Ok(true)
     }
 
-    /// The full names of every checkpoint tag here.
-    pub fn checkpoint_tag_names(&self) -> Result<Vec<String>, StoreError> {
-        let mut names = Vec::new();
-        for reference in self.repo.references_glob(CHECKPOINT_TAG_GLOB)? {
-            if let Some(name) = reference?.name() {
-                names.push(name.to_string());
+    /// Every checkpoint tag here: its `<milestone>/<name>` and the tag object's id.
+    pub fn checkpoint_tags(&self) -> Result<Vec<(String, Oid)>, StoreError> {
+        Ok(self
+            .refs_under(CHECKPOINT_TAGS)?
+            .into_iter()
+            .map(|(rest, id)| (rest.to_string(), id))
+            .collect())
+    }
+
+    /// Every direct ref whose name starts with `prefix` (a tracking namespace, or the
+    /// checkpoint tags): the rest of its name and its target.
+    pub fn refs_under(&self, prefix: &str) -> Result<Vec<(String, Oid)>, StoreError> {
+        let mut found = Vec::new();
+        for reference in self.repo.references_glob(&format!("{prefix}*"))? {
+            let reference = reference?;
+            let (Some(name), Some(id)) = (reference.name(), reference.target()) else {
+                continue;
+            };
+            if let Some(rest) = name.strip_prefix(prefix) {
+                found.push((rest.to_string(), id));
             }
         }
-        Ok(names)
+        Ok(found)
+    }
+
+    /// Whether `commit` is `ancestor` or has it in its history.
+    pub fn descends_from(&self, commit: Oid, ancestor: Oid) -> Result<bool, StoreError> {
+        Ok(commit == ancestor || self.repo.graph_descendant_of(commit, ancestor)?)
+    }
+
+    /// `Name <email>` of the author of `commit`, if it is a commit here.
+    pub fn author_of(&self, commit: Oid) -> Option<String> {
+        let commit = self.repo.find_commit(commit).ok()?;
+        Some(super::integrity::author_of(&commit))
     }
 
     /// The system `git`, run on this repository (for fetch and push, which are git's
@@ -60,18 +91,39 @@ impl Store {
         command
             .arg("--git-dir")
             .arg(self.repo.path())
-            .current_dir(self.repo.workdir().unwrap_or(self.repo.path()));
+            .current_dir(self.top_dir());
         command
     }
 
     /// The repository's configuration (all levels), if it can be read.
     pub fn config(&self) -> Option<git2::Config> {
-        self.repo.config().ok()
+        self.git_config().ok()
+    }
+
+    /// The repository's configuration (all levels), or why it cannot be read.
+    pub fn git_config(&self) -> Result<git2::Config, git2::Error> {
+        self.repo.config()
     }
 
     /// Whether the repository is bare.
     pub fn is_bare(&self) -> bool {
         self.repo.is_bare()
+    }
+
+    /// The repository's git directory (this worktree's).
+    pub fn git_dir(&self) -> &Path {
+        self.repo.path()
+    }
+
+    /// The git directory every worktree of the repository shares (hooks, config).
+    pub fn common_dir(&self) -> &Path {
+        self.repo.commondir()
+    }
+
+    /// The top of the worktree, or the git directory of a bare repository: what
+    /// relative paths in git's configuration are relative to.
+    pub fn top_dir(&self) -> &Path {
+        self.repo.workdir().unwrap_or(self.repo.path())
     }
 
     /// The names of the repository's remotes.

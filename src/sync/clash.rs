@@ -4,6 +4,7 @@
 use git2::Oid;
 use serde::Serialize;
 
+use crate::store::refs::checkpoint_tag;
 use crate::store::{Store, StoreError};
 use crate::workflow::checkpoints::{ours_keeps_the_name, renamed, renamed_from};
 
@@ -41,11 +42,11 @@ pub fn resolve(
     };
     let renamed_to = renamed(name, loser, winner).map(|new| format!("{milestone}/{new}"));
     if let Some(new) = &renamed_to {
-        store.copy_checkpoint(loser_tag, &format!("refs/tags/milestone/{new}"))?;
+        store.copy_checkpoint(loser_tag, &checkpoint_tag(new))?;
     }
     if !kept_ours {
         store.set_checkpoint(
-            &format!("refs/tags/milestone/{short}"),
+            &checkpoint_tag(short),
             remote,
             "milestone: checkpoint name kept by the earlier one",
         )?;
@@ -70,10 +71,7 @@ pub fn gave_way(
     let Some(base) = renamed_from(short, &commit) else {
         return Ok(None);
     };
-    let Ok(kept) = store
-        .repo()
-        .refname_to_id(&format!("refs/tags/milestone/{base}"))
-    else {
+    let Some(kept) = store.ref_target(&checkpoint_tag(base)) else {
         return Ok(None);
     };
     Ok(Some(CheckpointClash {

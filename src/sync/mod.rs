@@ -14,7 +14,7 @@ mod clash;
 pub use clash::CheckpointClash;
 
 use crate::model::EventKind;
-use crate::store::refs::checkpoint_of_tag;
+use crate::store::refs::{checkpoint_of_tag, checkpoint_tag, CHECKPOINT_TAG_GLOB};
 use crate::store::{Ignored, MergeKind, Store, StoreError, REF};
 use crate::workflow::overrides::Override;
 
@@ -127,7 +127,7 @@ pub fn sync(
     let prefix = tracking_prefix(remote);
     // Another sync of this repository runs to its end first.
     let _one_at_a_time = store.lock_sync()?;
-    let mut retry = retry::Retry::new(retry::timeout(store.repo().config().ok().as_ref()));
+    let mut retry = retry::Retry::new(retry::timeout(store.config().as_ref()));
     loop {
         report.retries = retry.retries;
         progress(&format!("Fetching refs/milestones from {remote}"));
@@ -275,13 +275,7 @@ fn report_unauthorized(
     }
     for (commit, reason) in unauthorized {
         let local = match ours {
-            Some(ours) => {
-                ours == commit
-                    || store
-                        .repo()
-                        .graph_descendant_of(ours, commit)
-                        .map_err(StoreError::from)?
-            }
+            Some(ours) => store.descends_from(ours, commit)?,
             None => false,
         };
         if local {
@@ -292,18 +286,7 @@ fn report_unauthorized(
             Some(known) if known.reason.contains(&reason) => {}
             Some(known) => known.reason = format!("{}; {reason}", known.reason),
             None => ignored.push(Ignored {
-                author: store
-                    .repo()
-                    .find_commit(commit)
-                    .map(|c| {
-                        let author = c.author();
-                        format!(
-                            "{} <{}>",
-                            author.name().unwrap_or(""),
-                            author.email().unwrap_or("")
-                        )
-                    })
-                    .unwrap_or_default(),
+                author: store.author_of(commit).unwrap_or_default(),
                 commit: id,
                 reason,
             }),
@@ -368,7 +351,7 @@ fn fetch(
     let refspecs = [
         format!("+{WIRE_REF}*:{prefix}/milestones*"),
         format!("+{REF}*:{prefix}/direct*"),
-        format!("+refs/tags/milestone/*:{prefix}/tags/*"),
+        format!("+{CHECKPOINT_TAG_GLOB}:{prefix}/tags/*"),
     ];
     let mut args = vec![
         "fetch",
@@ -384,20 +367,12 @@ fn fetch(
         return Err(failed(&args, stderr));
     }
     let mut advertised = BTreeMap::new();
-    let tracked = store
-        .repo()
-        .references_glob(&format!("{prefix}/*"))
-        .map_err(StoreError::from)?;
-    for reference in tracked {
-        let reference = reference.map_err(StoreError::from)?;
-        let (Some(name), Some(id)) = (reference.name(), reference.target()) else {
-            continue;
-        };
-        let remote_name = match &name[prefix.len()..] {
-            "/milestones" => WIRE_REF.to_string(),
-            "/direct" => REF.to_string(),
-            rest => match rest.strip_prefix("/tags/") {
-                Some(tag) => format!("refs/tags/milestone/{tag}"),
+    for (rest, id) in store.refs_under(&format!("{prefix}/"))? {
+        let remote_name = match rest.as_str() {
+            "milestones" => WIRE_REF.to_string(),
+            "direct" => REF.to_string(),
+            rest => match rest.strip_prefix("tags/") {
+                Some(tag) => checkpoint_tag(tag),
                 None => continue,
             },
         };
@@ -499,29 +474,22 @@ fn local_tags_to_push(
     advertised: &BTreeMap<String, String>,
     clashes: &[CheckpointClash],
 ) -> Result<Vec<(String, bool)>, SyncError> {
-    let config = store.repo().config().ok();
     let push_automatic =
-        crate::config::get_bool(config.as_ref(), "milestone.pushAutoCheckpoints") == Some(true);
+        crate::config::get_bool(store.config().as_ref(), "milestone.pushAutoCheckpoints")
+            == Some(true);
     let mut to_push = Vec::new();
-    for reference in store
-        .repo()
-        .references_glob("refs/tags/milestone/*")
-        .map_err(StoreError::from)?
-    {
-        let reference = reference.map_err(StoreError::from)?;
-        let (Some(name), Some(id)) = (reference.name(), reference.target()) else {
-            continue;
-        };
-        let short = &name["refs/tags/milestone/".len()..];
+    for (short, id) in store.checkpoint_tags()? {
+        let name = checkpoint_tag(&short);
+        let short = short.as_str();
         let checkpoint = short.rsplit('/').next().unwrap_or(short);
         if !crate::workflow::checkpoints::is_shared(checkpoint, push_automatic) {
             continue;
         }
-        match advertised.get(name) {
-            None => to_push.push((name.to_string(), false)),
+        match advertised.get(&name) {
+            None => to_push.push((name, false)),
             Some(theirs) if *theirs != id.to_string() => {
                 if clashes.iter().any(|c| c.kept_ours && c.checkpoint == short) {
-                    to_push.push((name.to_string(), true));
+                    to_push.push((name, true));
                 }
             }
             Some(_) => {}

@@ -196,7 +196,8 @@ fn check(actions: Vec<Action>) -> Memory {
         let op = op_for(action, &memory);
         match store.transact(op.clone()) {
             Ok(Outcome::Committed { commit, applied }) => {
-                let text = store.repo().find_commit(commit).unwrap();
+                let repo = git2::Repository::open(store.git_dir()).unwrap();
+                let text = repo.find_commit(commit).unwrap();
                 let record = message::decode(text.message().unwrap()).expect("a record");
                 assert_eq!(record.op, op);
                 assert_eq!(record.events, applied.events);

@@ -269,7 +269,11 @@ fn check(actions: Vec<Action>) {
         }
     }
     let stores: Vec<Store> = (0..REPLICAS).map(|r| team.store(r)).collect();
-    let tree = |s: &Store| s.repo().find_commit(s.tip().unwrap()).unwrap().tree_id();
+    let tree = |s: &Store| {
+        let repo = git2::Repository::open(s.git_dir()).unwrap();
+        let tree = repo.find_commit(s.tip().unwrap()).unwrap().tree_id();
+        tree
+    };
     let timeline = |s: &Store| {
         s.events(s.tip().unwrap(), &Default::default(), None)
             .unwrap()
@@ -322,10 +326,11 @@ fn check(actions: Vec<Action>) {
     // Every operation, in whichever clone it was made: no phase goes back (but a
     // restore, which puts the milestone back on purpose), and the workflow task is
     // completed only with its execute phase done (no action here forces it).
-    let mut walk = store.repo().revwalk().unwrap();
+    let repo = git2::Repository::open(store.git_dir()).unwrap();
+    let mut walk = repo.revwalk().unwrap();
     walk.push(store.tip().unwrap()).unwrap();
     for oid in walk {
-        let commit = store.repo().find_commit(oid.unwrap()).unwrap();
+        let commit = repo.find_commit(oid.unwrap()).unwrap();
         let Some(now) = task_k_at(store, commit.id()) else {
             continue;
         };
