@@ -970,6 +970,50 @@ mod tests {
     }
 
     #[test]
+    fn a_twin_request_is_kept_superseded_under_its_own_id_and_keeps_its_decisions() {
+        let mut f = files(&["lead", "qa"]);
+        complete_current(&mut f);
+        let asker = Asker {
+            by: "alice",
+            nonce: Some("aaaaaa"),
+            transition_type: "manual",
+        };
+        advance(&mut f, &t(), AT, asker).unwrap();
+        let first = "approval-m-t-design-spec-1-aaaaaa";
+        let events = twin_request(&mut f, &t(), first, (AT, "bob", "bbbbbb")).unwrap();
+        let types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+        assert_eq!(
+            types,
+            ["kiro_approval_requested", "kiro_approval_superseded"]
+        );
+        let twin = "approval-m-t-design-spec-1-bbbbbb";
+        let stored = &f.approvals.as_ref().unwrap()[twin];
+        assert_eq!(stored.status, Decision::Superseded);
+        assert_eq!(stored.requested_by.as_deref(), Some("bob"));
+        assert_eq!(stored.pending_roles(), ["lead", "qa"]);
+        // The same twin twice, or one without its own nonce, is not made again.
+        assert!(twin_request(&mut f, &t(), first, (AT, "bob", "bbbbbb")).is_none());
+        assert!(twin_request(&mut f, &t(), first, (AT, "bob", "")).is_none());
+        assert!(twin_request(&mut f, &t(), "no-such-request", (AT, "bob", "cccccc")).is_none());
+
+        // Its clone's decision stays on it, once per role; the task does not move.
+        let ballot = (("lead", Decision::Approved), Some("ok"), "bob");
+        let (role, comment, by) = ballot;
+        let event = record_decision(&mut f, twin, role, comment, by, AT).unwrap();
+        assert_eq!(event.event_type, "kiro_approval_decided");
+        assert_eq!(event.data["pending"], serde_json::json!(["qa"]));
+        assert!(matches!(
+            record_decision(&mut f, twin, role, comment, by, AT),
+            Err(Rejection::AlreadyDecided { .. })
+        ));
+        let stored = &f.approvals.as_ref().unwrap()[twin];
+        assert_eq!(stored.status, Decision::Superseded);
+        assert_eq!(stored.approvers[0].comments.as_deref(), Some("ok"));
+        assert_eq!(phase(&f, Phase::Design), PhaseStatus::WaitingApproval);
+        assert_eq!(current(&f), Phase::Design);
+    }
+
+    #[test]
     fn phase_timestamps_are_recorded() {
         let mut f = files(&[]);
         set_phase(&mut f, &t(), Phase::Design, PhaseStatus::InProgress, AT).unwrap();

@@ -173,7 +173,10 @@ mod tests {
         before.definition.tasks[0].moved_by.push(moved.clone());
         let mut restored = files(PhaseStatus::NotStarted);
         carry_over(&before, &mut restored, "t");
-        assert_eq!(restored.definition.tasks[0].moved_by, [moved.clone()]);
+        assert_eq!(
+            restored.definition.tasks[0].moved_by,
+            std::slice::from_ref(&moved)
+        );
         carry_over(&before, &mut restored, "t");
         assert_eq!(restored.definition.tasks[0].moved_by, [moved], "once");
     }
