@@ -48,6 +48,7 @@ pub const SECTIONS: &[Section] = &[
             "milestone.syncTimeout: how many seconds sync keeps fetching, merging and pushing again when this clone's own ref or a checkpoint is refused because the remote moved (a copy of this repository syncing with the same milestone.cloneId), with short random pauses between rounds (default 60).",
             "milestone.cloneId: this clone's id, which names its own ref on remotes (refs/meta/milestones-by/<id>); random, made by the first sync that pushes. Unset it in a copy of a repository so that the copy makes its own.",
             "milestone.pushAutoCheckpoints: true to push the automatic pre-restore-* checkpoints with sync (default false: they stay in this clone; checkpoints you create are always pushed).",
+            "milestone.approvalTarget: the revision approvals bind their deliverables at and are checked against (default HEAD; --at overrides).",
             "milestone.shareSessionHost: true to push the host name and working directory of work sessions with them (default false: they stay in this clone).",
             "Also read as git reads them: user.name, user.email and the GIT_AUTHOR_*/GIT_COMMITTER_* variables, EMAIL, core.hooksPath, core.editor (and GIT_EDITOR, VISUAL, EDITOR), core.pager (and GIT_PAGER, PAGER), pager.milestone (false never pages), GIT_COMMITTER_DATE (fixes the time of the operation, as for git commit).",
         ],

@@ -1,6 +1,7 @@
 //! The command line: clap definitions, one module per command group, text and JSON
 //! rendering. Never builds a git tree; that is the store's job.
 
+mod approval_check;
 mod approval_show;
 mod chart;
 mod checkpoint;
@@ -9,12 +10,15 @@ mod demo;
 mod edit;
 pub mod error;
 mod events;
+mod freshness;
 pub mod help;
 mod hooks;
+mod kiro;
 pub mod manual;
 mod migrate;
 mod milestone;
 mod output;
+mod overrides_shown;
 mod phase;
 pub mod reference;
 mod removed;
@@ -77,7 +81,7 @@ pub enum Command {
     /// checkpoints keep it (`checkpoint restore` brings it back).
     Rm(milestone::IdArgs),
     /// Show a milestone with its tasks.
-    Show(milestone::ReadArgs),
+    Show(milestone::ShowArgs),
     /// A dashboard of all milestones, or one milestone's progress.
     Status(milestone::StatusArgs),
     /// Add tasks and move them along.
@@ -138,6 +142,10 @@ pub enum Command {
     /// Print each new event as it lands (from commands, hooks or a sync), and
     /// optionally run a command for it.
     Watch(watch::WatchArgs),
+    /// Kiro spec folders (.kiro/specs/<feature>) as milestones, kept in step with
+    /// their tasks.md.
+    #[command(subcommand)]
+    Kiro(kiro::KiroCommand),
     /// Install, remove or inspect the git hooks that record commits, merges, checkouts
     /// and rewrites, and move tasks named in `Task:` / `Completes:` trailers.
     #[command(subcommand)]
@@ -198,6 +206,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Roles(command) => trust::run_roles(&out, command),
         Command::Verify(args) => trust::verify(&out, args),
         Command::Demo(args) => demo::demo(&out, args),
+        Command::Kiro(command) => kiro::run(&out, command),
         Command::Watch(args) => watch::watch(&out, args),
         Command::Hooks(command) => hooks::run(&out, command),
         Command::Hook(args) => hooks::hook(args),

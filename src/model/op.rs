@@ -5,8 +5,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::approval::{ApprovalRequest, Decision};
+use super::binding::Binding;
 use super::event::Event;
 use super::id::{MilestoneId, TaskId};
+use super::kiro::SpecChanges;
 use super::milestone::{Milestone, Phase, PhaseStatus, TaskStatus};
 use super::session::{RewriteKind, RewrittenCommit, Session, SessionCommit, SessionId};
 use super::trust::TrustChange;
@@ -169,6 +171,14 @@ pub enum Op {
         comment: Option<String>,
         /// Who decided ("Name <email>").
         by: String,
+        /// What the decider examined; kept on the approver, so the commit's
+        /// signature covers it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        binding: Option<Binding>,
+        /// Decides again, as an approver that already approved a granted request,
+        /// binding the current content (`approval renew`).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        renew: bool,
     },
     /// Performs every ready transition of every workflow task.
     Monitor {
@@ -306,6 +316,14 @@ pub enum Op {
         task: TaskId,
         /// Its new id.
         new_task: TaskId,
+    },
+    /// `kiro sync`: what the spec folder's `tasks.md` changed in the milestone made by
+    /// `kiro import`, set by id.
+    KiroSync {
+        /// The milestone.
+        milestone: MilestoneId,
+        /// Removed, renumbered, updated and added tasks, statuses and the new base.
+        changes: Box<SpecChanges>,
     },
     // The operations below migrate a reference `.milestones/` folder. They bring in
     // what the reference recorded, so they cause no events of their own.
@@ -454,6 +472,8 @@ impl Op {
                 | Op::Monitor { .. }
                 | Op::ImportApprovals { .. }
                 | Op::RenameTask { .. }
+                | Op::PutMilestone { .. }
+                | Op::ImportMilestone { .. }
         )
     }
 
@@ -498,7 +518,8 @@ impl Op {
             | Op::RecordRewrite { milestone, .. }
             | Op::RemoveMilestone { milestone }
             | Op::RemoveTask { milestone, .. }
-            | Op::RenameTask { milestone, .. } => Some(milestone),
+            | Op::RenameTask { milestone, .. }
+            | Op::KiroSync { milestone, .. } => Some(milestone),
             Op::ImportState { milestone, .. }
             | Op::ImportSessions { milestone, .. }
             | Op::ImportApprovals { milestone, .. } => Some(milestone),

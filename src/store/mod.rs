@@ -5,6 +5,7 @@
 mod bulk;
 pub mod checkpoint;
 mod clash;
+pub mod deliverables;
 mod error;
 mod heads;
 mod history;
@@ -17,6 +18,7 @@ pub mod merge;
 pub mod message;
 mod overridden;
 mod pack;
+mod parsed;
 mod progress;
 pub mod refs;
 mod session_place;
@@ -34,6 +36,7 @@ use git2::{Oid, Repository};
 
 pub use bulk::{BulkError, BulkOutcome, BulkProgress, BulkStep, NewTag};
 pub use checkpoint::Checkpoint;
+pub use deliverables::DeliverableError;
 pub use error::StoreError;
 pub use history::EventFilter;
 pub use integrity::{Checked, Ignored, MAX_OPERATION_BYTES};

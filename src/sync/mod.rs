@@ -156,7 +156,8 @@ pub fn sync(
         // clone refs wait: merging each other's refs while everyone pushes weaves a
         // mesh of merges that every clone then checks (measured: minutes per sync).
         // Once it stands still, a clone's work that never reached it is merged here.
-        let quiet = fetched.wire.is_none() || fetched.wire == shared_before;
+        let fetched_wire = fetched.wire;
+        let quiet = fetched_wire.is_none() || fetched_wire == shared_before;
         let incoming = incoming_tips(store, fetched, quiet)?;
         let ours = local_tip(store)?;
         if ours.is_none() && incoming.tips.is_empty() {
@@ -183,7 +184,10 @@ pub fn sync(
             own = Some(clone_ref::make(store)?);
         }
         let tags = local_tags_to_push(store, &advertised, &report.checkpoint_clashes)?;
-        let outgoing = push::Outgoing::new(own.as_deref(), &advertised, merged_tip, tags);
+        let mut outgoing = push::Outgoing::new(own.as_deref(), &advertised, merged_tip, tags);
+        // A shared ref naming a tree or a blob holds no history: ours replaces
+        // exactly that object, or nothing.
+        outgoing.garbage = fetched_wire.filter(|t| !store.is_commit(*t));
         if outgoing.is_empty() {
             return Ok(report);
         }
@@ -295,11 +299,11 @@ fn merge_incoming(
     let mut merged_tip = ours;
     for tip in incoming.tips {
         // A ref can name a tree or a blob: nothing to take from it.
-        if !store.is_commit(tip) {
+        if let Some(reason) = store.not_a_commit(tip) {
             report.ignored.push(Ignored {
                 commit: tip.to_string(),
                 author: String::new(),
-                reason: "it is not a commit".to_string(),
+                reason,
             });
             continue;
         }
@@ -334,7 +338,7 @@ fn merge_incoming(
                 r.reason.as_deref().unwrap_or("")
             )
         }));
-        report_unauthorized(store, merged_tip, tip, &result, &mut report.ignored)?;
+        report_unauthorized(store, merged_tip, &result, &mut report.ignored)?;
         merged_tip = Some(result.tip);
     }
     Ok(merged_tip)
@@ -346,7 +350,6 @@ fn merge_incoming(
 fn report_unauthorized(
     store: &Store,
     ours: Option<Oid>,
-    theirs: Oid,
     result: &crate::store::MergeResult,
     ignored: &mut Vec<Ignored>,
 ) -> Result<(), SyncError> {
@@ -356,7 +359,7 @@ fn report_unauthorized(
         .collect();
     // Taken as it is, a history's decisions were not replayed here: their records say.
     if result.kind == MergeKind::FastForward {
-        unauthorized.extend(store.decisions_not_counted(ours, theirs)?);
+        unauthorized.extend(result.not_counted.iter().cloned());
     }
     for (commit, reason) in unauthorized {
         let local = match ours {

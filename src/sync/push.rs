@@ -2,7 +2,8 @@
 //! (nobody else writes it, so it is a fast-forward), the shared ref as a fast-forward
 //! when the remote still has the tip we merged (if someone moved it meanwhile, the
 //! next sync of anyone carries it forward: no round is spent on it), and checkpoint
-//! tags. Never forced, except a checkpoint whose name this clone keeps after a clash.
+//! tags. Never forced, except a checkpoint whose name this clone keeps after a clash,
+//! and a shared ref naming a tree or a blob (with a lease on exactly that object).
 
 use std::collections::BTreeMap;
 
@@ -19,6 +20,9 @@ pub(super) struct Outgoing {
     pub shared: bool,
     /// Checkpoint tags, each with whether it replaces the remote's.
     pub tags: Vec<(String, bool)>,
+    /// The remote's shared ref when it names a tree or a blob (no history): ours
+    /// replaces exactly that object, or nothing.
+    pub garbage: Option<Oid>,
 }
 
 impl Outgoing {
@@ -37,6 +41,7 @@ impl Outgoing {
             clone_ref: own.filter(|own| shared && behind(own)).map(str::to_string),
             shared,
             tags,
+            garbage: None,
         }
     }
 
@@ -89,7 +94,12 @@ const MOVED: [&str; 5] = [
 /// Pushes `outgoing` to `remote`.
 pub(super) fn push(store: &Store, remote: &str, outgoing: &Outgoing) -> Result<Pushed, SyncError> {
     let refspecs = outgoing.refspecs();
-    let mut args = vec!["push", "--porcelain", "--", remote];
+    let lease = outgoing
+        .garbage
+        .map(|old| format!("--force-with-lease={WIRE_REF}:{old}"));
+    let mut args = vec!["push", "--porcelain"];
+    args.extend(lease.as_deref());
+    args.extend(["--", remote]);
     args.extend(refspecs.iter().map(String::as_str));
     let (ok, stdout, stderr) = git(store, &args, true)?;
     if ok {

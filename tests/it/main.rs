@@ -16,6 +16,7 @@ mod edit;
 mod event_index;
 mod events;
 mod everyday;
+mod freshness;
 #[path = "../../fuzz/src/checks.rs"]
 mod fuzz_checks;
 #[path = "../../fuzz/src/graph.rs"]
@@ -27,6 +28,7 @@ mod identity;
 mod import_export;
 mod init;
 mod integrity;
+mod kiro;
 mod migrate;
 mod milestones;
 mod pictures;
