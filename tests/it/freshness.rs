@@ -417,3 +417,49 @@ fn status_show_and_the_report_tell_a_stale_approval() {
         "the lead's decision is stale"
     );
 }
+
+/// `git milestone <args>` on a pseudo-terminal (util-linux `script`), `answer` typed.
+fn on_terminal(repo: &TestRepo, args: &str, answer: &str) -> String {
+    use crate::common::{hermetic, output_of, BIN};
+    // Not a silent pass when it is missing: .ci/run installs it on a fresh machine.
+    assert!(
+        std::process::Command::new("script")
+            .arg("--version")
+            .output()
+            .is_ok(),
+        "`script` is missing (it makes a terminal): install the `bsdutils` package"
+    );
+    let mut cmd = hermetic("script", &repo.home);
+    cmd.arg("-qec")
+        .arg(format!("{BIN} {args}"))
+        .arg("/dev/null")
+        .current_dir(&repo.path);
+    let output = output_of(&mut cmd, Some(answer));
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8_lossy(&output.stdout).to_string()
+}
+
+#[test]
+fn renew_on_a_terminal_shows_the_diff_and_asks() {
+    let repo = TestRepo::new();
+    commit(&repo, &[("design.md", DESIGN)], "design");
+    milestone(&repo, "[design.md]", "{approvers: [lead]}");
+    let id = request(&repo);
+    repo.ok(["approval", "approve", &id, "--role", "lead"]);
+    commit(&repo, &[("design.md", "changed\n")], "edit");
+    let tip = repo.tip();
+    let declined = on_terminal(&repo, &format!("approval renew {id} --role lead"), "n\n");
+    assert!(
+        declined.contains("+changed"),
+        "the diff is shown: {declined}"
+    );
+    assert!(
+        declined.contains("[y/N]") && declined.contains("Not renewed."),
+        "{declined}"
+    );
+    assert_eq!(repo.tip(), tip, "nothing written");
+    assert_eq!(freshness(&repo, &id, "lead"), "stale");
+    let accepted = on_terminal(&repo, &format!("approval renew {id} --role lead"), "y\n");
+    assert!(accepted.contains("renewed"), "{accepted}");
+    assert_eq!(freshness(&repo, &id, "lead"), "fresh");
+}
