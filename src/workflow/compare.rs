@@ -120,7 +120,6 @@ mod tests {
 
     /// One line of a plan: an indent, a checkbox with any mark or none, some words.
     fn plan_line() -> impl proptest::strategy::Strategy<Value = (String, char, String)> {
-        use proptest::prelude::*;
         (
             "[ ]{0,4}",
             proptest::sample::select(vec![' ', 'x', 'X', '-']),
