@@ -7,6 +7,7 @@ pub mod checkpoint;
 pub mod event;
 pub mod event_kind;
 pub mod id;
+pub mod kiro;
 pub mod milestone;
 pub mod op;
 pub mod session;
@@ -18,6 +19,7 @@ pub use binding::{Binding, BoundFile, CompareRule, OnStale};
 pub use event::{Event, EventRecord};
 pub use event_kind::{EventKind, Forced};
 pub use id::{InvalidId, MilestoneId, TaskId};
+pub use kiro::{Mark, SpecChanges, SpecLink, SpecTask};
 pub use milestone::{
     ApprovalGate, KiroConfiguration, KiroWorkflow, Milestone, MilestoneStatus, Phase, PhaseState,
     PhaseStatus, PhaseWeights, Phases, Task, TaskStatus,

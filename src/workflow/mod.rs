@@ -10,6 +10,7 @@ pub mod freshness;
 pub mod gates;
 pub mod glob;
 pub mod import;
+pub mod kiro;
 pub mod overrides;
 pub mod phases;
 pub mod points;
