@@ -206,6 +206,9 @@ pub fn apply_with_source(
             task,
             new_task,
         } => removal::rename_task(current, milestone, task, new_task)?,
+        Op::KiroSync { milestone, changes } => {
+            super::kiro::apply::sync(current, milestone, changes)?
+        }
         // Trust and roles are not a milestone's files: the store applies them with
         // the rules of `workflow::trust`.
         Op::Trust(_) => {
