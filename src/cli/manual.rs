@@ -33,7 +33,7 @@ pub const SECTIONS: &[Section] = &[
         title: "SYNC",
         paragraphs: &[
             "git milestone sync [<remote>] fetches the remote's milestones with the system git (so credential helpers and ssh configuration apply), merges them with the local ones and pushes the result back; --no-push stops after the merge. The remote is the one named, else milestone.remote, else origin. A fresh clone runs sync once to get the team's milestones; no init is needed.",
-            "On the remote the milestones live under refs/meta/milestones (git refuses to push a one-level ref such as refs/milestones), and checkpoints travel as their tags refs/tags/milestone/*. What was fetched is kept under refs/milestone-remotes/<remote>/. Nothing is ever force-pushed: when the remote moved during the push, sync fetches and merges again.",
+            "On the remote the milestones live under refs/meta/milestones (git refuses to push a one-level ref such as refs/milestones), and checkpoints travel as their tags refs/tags/milestone/*. What was fetched is kept under refs/milestone-remotes/<remote>/. Each clone pushes its work to its own refs/meta/milestones-by/<clone-id>, which only it writes, and moves refs/meta/milestones forward in the same push when nobody moved it meanwhile (else the next sync of anyone does); a sync merges every clone's ref it fetches, so a team's pushes never race. Nothing is ever force-pushed.",
             "When both sides changed the milestones, sync makes a merge commit: from the common ancestor it replays every operation of both sides in one order every clone agrees on (a lamport clock, then time, then commit id), so every clone computes the same state. A value both sides set ends with the later operation in that order, and sync says which value it overrode; adding the same milestone or task twice merges; an operation that no longer fits (advancing a phase the other side already moved) stays in history and is recorded as a no-op. Every fetched commit is checked before it is taken as state.",
         ],
     },
@@ -45,7 +45,8 @@ pub const SECTIONS: &[Section] = &[
             "milestone.retentionDays: how many days cleanup keeps ended sessions and automatic checkpoints (default 7).",
             "milestone.color: auto, always or never (default: color.ui, else auto). NO_COLOR turns colors off, --color overrides both.",
             "milestone.sign: true to sign operation commits (else commit.gpgSign decides), with gpg.format, user.signingKey, gpg.program and gpg.ssh.program as for git commit; false turns signing off.",
-            "milestone.syncTimeout: how many seconds sync keeps fetching, merging and pushing again while the remote keeps moving, with short random pauses between rounds (default 60).",
+            "milestone.syncTimeout: how many seconds sync keeps fetching, merging and pushing again when this clone's own ref or a checkpoint is refused because the remote moved (a copy of this repository syncing with the same milestone.cloneId), with short random pauses between rounds (default 60).",
+            "milestone.cloneId: this clone's id, which names its own ref on remotes (refs/meta/milestones-by/<id>); random, made by the first sync that pushes. Unset it in a copy of a repository so that the copy makes its own.",
             "milestone.pushAutoCheckpoints: true to push the automatic pre-restore-* checkpoints with sync (default false: they stay in this clone; checkpoints you create are always pushed).",
             "milestone.approvalTarget: the revision approvals bind their deliverables at and are checked against (default HEAD; --at overrides).",
             "milestone.shareSessionHost: true to push the host name and working directory of work sessions with them (default false: they stay in this clone).",
@@ -57,7 +58,7 @@ pub const SECTIONS: &[Section] = &[
         paragraphs: &[
             "refs/milestones: the chain of operations, one commit each. Each commit's tree holds the whole state:",
             "    format                                   layout version (\"1\")\n    milestones/<m>/milestone.yaml            title, due, tasks, kiro_workflow, kiro_configuration\n    milestones/<m>/state.json                the state saved by state save\n    milestones/<m>/sessions/<session>.json   work sessions\n    milestones/<m>/approvals/<id>.yaml       approval requests",
-            "refs/tags/milestone/<m>/<name>: checkpoints, annotated tags on commits of refs/milestones. refs/meta/milestones: the shared ref on a remote. refs/milestone-remotes/<remote>/: what sync fetched.",
+            "refs/tags/milestone/<m>/<name>: checkpoints, annotated tags on commits of refs/milestones. refs/meta/milestones: the shared ref on a remote; refs/meta/milestones-by/<clone-id>: each clone's own ref there. refs/milestone-remotes/<remote>/: what sync fetched.",
             "$GIT_DIR/milestone/ (per worktree): the current session, the event index, the hooks' background markers and session details kept local. Anything there can be deleted; it is rebuilt from the ref.",
         ],
     },

@@ -16,6 +16,10 @@ pub struct SyncArgs {
     /// Fetch and merge only; do not push.
     #[arg(long)]
     pub no_push: bool,
+    /// Also say when the remote's shared ref moved on while pushing and was left for
+    /// the next sync (this clone's own ref went in).
+    #[arg(long, short)]
+    pub verbose: bool,
 }
 
 /// Refuses a remote name that is not configured, in one line, with the remotes that
@@ -72,7 +76,14 @@ pub fn sync(out: &Output, args: SyncArgs) -> Result<(), CliError> {
     if out.json {
         return out.json_value(&report);
     }
-    print_report(out, &remote, &report, args.no_push)
+    print_report(out, &remote, &report, args.no_push)?;
+    if args.verbose && report.shared_behind {
+        out.note(format!(
+            "  {remote}'s {} moved on meanwhile: left for the next sync to carry forward.",
+            sync::WIRE_REF
+        ))?;
+    }
+    Ok(())
 }
 
 /// What to do when sync failed.
@@ -91,6 +102,11 @@ fn sync_error(e: SyncError, remote: &str) -> CliError {
             };
             CliError::user(format!("cannot sync with {remote}: {}", git_says(stderr))).hint(hint)
         }
+        SyncError::BadCloneId(_) => CliError::user(e.to_string()).hint(format!(
+            "it names this clone's own ref on remotes; remove it with `git config --unset {}` \
+             and sync makes a new one",
+            sync::CLONE_ID_KEY
+        )),
         SyncError::NothingToSync(_) => {
             CliError::user(e.to_string()).hint("run `git milestone init` first")
         }

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::store::{Store, StoreError};
-use crate::sync::WIRE_REF;
+use crate::sync::{is_clone_ref, WIRE_REF};
 
 /// The hook's name.
 pub const HOOK: &str = "pre-receive";
@@ -72,9 +72,12 @@ pub fn install(
 }
 
 /// Checks the ref updates git's receive-pack gives the hook (`<old> <new> <ref>`
-/// lines): the reasons to refuse, none when the push may go on.
+/// lines): the reasons to refuse, none when the push may go on. A clone's own ref
+/// (`refs/meta/milestones-by/<id>`) is held to the shared ref's rules, except that it
+/// may be deleted once the shared ref contains it (nothing is lost then).
 pub fn check_push(store: &Store, input: &str) -> Result<Vec<String>, StoreError> {
     let zero = git2::Oid::zero();
+    let shared = store.ref_target(WIRE_REF);
     let mut refusals = Vec::new();
     for line in input.lines() {
         let mut fields = line.split_whitespace();
@@ -82,34 +85,73 @@ pub fn check_push(store: &Store, input: &str) -> Result<Vec<String>, StoreError>
         else {
             continue;
         };
-        if name != WIRE_REF && name != crate::store::REF {
+        let clone_ref = is_clone_ref(name);
+        if name != WIRE_REF && name != crate::store::REF && !clone_ref {
             continue;
         }
         let (Ok(old), Ok(new)) = (git2::Oid::from_str(old), git2::Oid::from_str(new)) else {
             continue;
         };
         if new == zero {
-            refusals.push(format!(
-                "{name} cannot be deleted: it is the team's shared history"
-            ));
+            if !(clone_ref && contained(store, shared, old)?) {
+                refusals.push(format!(
+                    "{name} cannot be deleted: {}",
+                    if clone_ref {
+                        "refs/meta/milestones does not contain it yet; sync first"
+                    } else {
+                        "it is the team's shared history"
+                    }
+                ));
+            }
             continue;
         }
         if old != zero && !store.descends_from(new, old)? {
             refusals.push(format!("{name}: not a fast-forward; run `git milestone sync`, which merges, then push again"));
             continue;
         }
-        let range = if old == zero {
-            new.to_string()
-        } else {
-            format!("{old}..{new}")
-        };
-        // A decision that does not count is kept in history, visibly, with no effect:
-        // it may go in. What the tool would never write may not.
-        let verified = store.verify(Some(&range), false)?;
-        for p in verified.problems.into_iter().filter(|p| p.forged) {
-            let short = p.commit.get(..12).unwrap_or(&p.commit);
-            refusals.push(format!("{name}: {short} by {}: {}", p.author, p.reason));
-        }
+        refusals.extend(forged(
+            store,
+            name,
+            new_range(old, new, clone_ref.then_some(shared).flatten()),
+        )?);
     }
     Ok(refusals)
+}
+
+/// What to check of an update from `old` to `new`: what is new to the ref, and for a
+/// clone's first push, only what the shared ref (checked when it came) does not have.
+fn new_range(old: git2::Oid, new: git2::Oid, shared: Option<git2::Oid>) -> String {
+    match (old.is_zero(), shared) {
+        (false, _) => format!("{old}..{new}"),
+        (true, Some(shared)) => format!("{shared}..{new}"),
+        (true, None) => new.to_string(),
+    }
+}
+
+/// Whether `shared` exists and has `commit` in its history.
+fn contained(
+    store: &Store,
+    shared: Option<git2::Oid>,
+    commit: git2::Oid,
+) -> Result<bool, StoreError> {
+    Ok(match shared {
+        Some(shared) => store.descends_from(shared, commit)?,
+        None => false,
+    })
+}
+
+/// The refusals for `range` of ref `name`. A decision that does not count is kept in
+/// history, visibly, with no effect: it may go in. What the tool would never write
+/// may not.
+fn forged(store: &Store, name: &str, range: String) -> Result<Vec<String>, StoreError> {
+    let verified = store.verify(Some(&range), false)?;
+    Ok(verified
+        .problems
+        .into_iter()
+        .filter(|p| p.forged)
+        .map(|p| {
+            let short = p.commit.get(..12).unwrap_or(&p.commit);
+            format!("{name}: {short} by {}: {}", p.author, p.reason)
+        })
+        .collect())
 }

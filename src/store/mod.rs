@@ -7,6 +7,7 @@ pub mod checkpoint;
 mod clash;
 pub mod deliverables;
 mod error;
+mod heads;
 mod history;
 mod identity;
 mod index;

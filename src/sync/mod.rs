@@ -10,8 +10,11 @@ use git2::Oid;
 use serde::Serialize;
 
 mod clash;
+mod clone_ref;
+mod push;
 
 pub use clash::CheckpointClash;
+pub use clone_ref::{is_clone_ref, CLONE_REFS, KEY as CLONE_ID_KEY};
 
 use crate::model::EventKind;
 use crate::store::refs::{checkpoint_of_tag, checkpoint_tag, CHECKPOINT_TAG_GLOB};
@@ -62,6 +65,9 @@ pub enum SyncError {
     /// Neither side has anything.
     #[error("neither this repository nor {0} has refs/milestones")]
     NothingToSync(String),
+    /// `milestone.cloneId` is set to something that cannot name a ref.
+    #[error("git config {key} is {0:?}, which cannot name a ref", key = clone_ref::KEY)]
+    BadCloneId(String),
     /// The remote kept moving until the time limit.
     #[error("{remote} kept moving while pushing ({rounds} rounds in {seconds} s)")]
     Contention {
@@ -110,9 +116,13 @@ pub struct SyncReport {
     pub retries: u32,
     /// Fetched commits not taken as state (their operations were replayed), and why.
     pub ignored: Vec<Ignored>,
+    /// Whether the remote's shared ref moved on while we pushed and was left as it
+    /// was: our own ref went in, and the next sync of anyone carries it forward.
+    pub shared_behind: bool,
 }
 
-/// Fetches, merges and (unless `push` is false) pushes `refs/milestones` with `remote`.
+/// Fetches, merges and (unless `push` is false) pushes `refs/milestones` with `remote`:
+/// to this clone's own ref there, and to the shared ref when nobody moved it meanwhile.
 /// `progress` is told each step, for a terminal.
 pub fn sync(
     store: &Store,
@@ -127,19 +137,30 @@ pub fn sync(
     let prefix = tracking_prefix(remote);
     // Another sync of this repository runs to its end first.
     let _one_at_a_time = store.lock_sync()?;
+    // A bad id stops the sync before anything is fetched.
+    let mut own = if push {
+        clone_ref::configured(store)?
+    } else {
+        None
+    };
     let mut retry = retry::Retry::new(retry::timeout(store.config().as_ref()));
     loop {
         report.retries = retry.retries;
         progress(&format!("Fetching refs/milestones from {remote}"));
+        let shared_before = store.ref_target(&format!("{prefix}/milestones"));
         let (fetched, advertised) = fetch(store, remote, &prefix)?;
         let cleaned = cleaned_checkpoints(store)?;
         report.ignored.clear();
         report.tags_fetched += adopt_tags(store, &prefix, &advertised, &cleaned, &mut report)?;
-        let theirs = fetched.wire;
-        // What teammates pushed into this repository is merged too.
-        let incoming = incoming_tips([fetched.wire, fetched.direct, store.ref_target(WIRE_REF)]);
+        // While the shared ref moves, whoever moves it carries their own work and
+        // clone refs wait: merging each other's refs while everyone pushes weaves a
+        // mesh of merges that every clone then checks (measured: minutes per sync).
+        // Once it stands still, a clone's work that never reached it is merged here.
+        let fetched_wire = fetched.wire;
+        let quiet = fetched_wire.is_none() || fetched_wire == shared_before;
+        let incoming = incoming_tips(store, fetched, quiet)?;
         let ours = local_tip(store)?;
-        if ours.is_none() && incoming.is_empty() {
+        if ours.is_none() && incoming.tips.is_empty() {
             return Err(SyncError::NothingToSync(remote.to_string()));
         }
         let merged_tip = merge_incoming(store, ours, incoming, &mut report, progress)?;
@@ -156,28 +177,36 @@ pub fn sync(
             break;
         }
         report.tip = Some(merged_tip.to_string());
+        if !push {
+            return Ok(report);
+        }
+        if own.is_none() && push::shared_behind(&advertised, merged_tip) {
+            own = Some(clone_ref::make(store)?);
+        }
         let tags = local_tags_to_push(store, &advertised, &report.checkpoint_clashes)?;
-        if !push || (theirs == Some(merged_tip) && tags.is_empty()) {
+        let mut outgoing = push::Outgoing::new(own.as_deref(), &advertised, merged_tip, tags);
+        // A shared ref naming a tree or a blob holds no history: ours replaces
+        // exactly that object, or nothing.
+        outgoing.garbage = fetched_wire.filter(|t| !store.is_commit(*t));
+        if outgoing.is_empty() {
             return Ok(report);
         }
         progress(&format!("Pushing to {remote}"));
-        // A shared ref naming a tree or a blob holds no history: ours replaces
-        // exactly that object, or nothing.
-        let garbage = theirs.filter(|t| !store.is_commit(*t));
-        match push_refs(store, remote, theirs != Some(merged_tip), garbage, &tags)? {
-            Pushed::Done => {
-                report.pushed = true;
-                report.tags_pushed += tags.len();
-                store.set_tracking_ref(
-                    &format!("{prefix}/milestones"),
+        match push::push(store, remote, &outgoing)? {
+            push::Pushed::Done { shared_behind } => {
+                pushed(
+                    store,
+                    &prefix,
+                    &outgoing,
                     merged_tip,
-                    "milestone: pushed",
+                    shared_behind,
+                    &mut report,
                 );
                 return Ok(report);
             }
-            // The remote moved since we fetched: fetch and merge again, after a pause
+            // Our own ref or a tag was refused: fetch and merge again, after a pause
             // that keeps us out of step with whoever beat us.
-            Pushed::Rejected => {
+            push::Pushed::Rejected => {
                 progress(&format!("{remote} moved meanwhile; merging again"));
                 if !retry.pause() {
                     break;
@@ -192,12 +221,61 @@ pub fn sync(
     })
 }
 
-/// The tips to merge, each once: the remote's shared ref, what a direct fetch gave,
-/// and what teammates pushed into this repository.
-fn incoming_tips(candidates: [Option<Oid>; 3]) -> Vec<Oid> {
-    let mut incoming: Vec<Oid> = candidates.into_iter().flatten().collect();
-    incoming.dedup();
-    incoming
+/// Records a push that went in: the report, and where the remote's refs are now.
+fn pushed(
+    store: &Store,
+    prefix: &str,
+    outgoing: &push::Outgoing,
+    tip: Oid,
+    shared_behind: bool,
+    report: &mut SyncReport,
+) {
+    report.pushed = true;
+    report.shared_behind = shared_behind;
+    report.tags_pushed += outgoing.tags.len();
+    if outgoing.shared && !shared_behind {
+        store.set_tracking_ref(&format!("{prefix}/milestones"), tip, "milestone: pushed");
+    }
+    if let Some(own) = &outgoing.clone_ref {
+        let rest = &own["refs/meta/".len()..];
+        store.set_tracking_ref(&format!("{prefix}/{rest}"), tip, "milestone: pushed");
+    }
+}
+
+/// The tips to merge, each once: the remote's shared ref, what a direct fetch gave and
+/// what teammates pushed into this repository's shared ref, then (when the shared ref
+/// is `quiet`, as it was at our last fetch) every clone's own ref, newest first. The shared ref first, so that clones converge on it; then the
+/// newest first, so that older tips it contains cost no merge commit.
+fn incoming_tips(store: &Store, fetched: Fetched, quiet: bool) -> Result<Incoming, SyncError> {
+    let pushed_here = store
+        .refs_under(CLONE_REFS)?
+        .into_iter()
+        .filter(|(rest, _)| is_clone_ref(&format!("{CLONE_REFS}{rest}")))
+        .map(|(_, id)| id);
+    let shared: Vec<Oid> = [fetched.wire, fetched.direct, store.ref_target(WIRE_REF)]
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut clones: Vec<Oid> = if quiet {
+        fetched.clones.into_iter().chain(pushed_here).collect()
+    } else {
+        Vec::new()
+    };
+    store.sort_newest_first(&mut clones);
+    let mut tips: Vec<Oid> = Vec::new();
+    for tip in shared.iter().copied().chain(clones) {
+        if !tips.contains(&tip) {
+            tips.push(tip);
+        }
+    }
+    Ok(Incoming { tips, shared })
+}
+
+/// The tips a sync merges, and which of them are shared refs (always merged), not a
+/// clone's own.
+struct Incoming {
+    tips: Vec<Oid>,
+    shared: Vec<Oid>,
 }
 
 /// Our tip, or none in a clone that has not fetched the milestones yet.
@@ -214,12 +292,12 @@ fn local_tip(store: &Store) -> Result<Option<Oid>, StoreError> {
 fn merge_incoming(
     store: &Store,
     ours: Option<Oid>,
-    incoming: Vec<Oid>,
+    incoming: Incoming,
     report: &mut SyncReport,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Option<Oid>, SyncError> {
     let mut merged_tip = ours;
-    for tip in incoming {
+    for tip in incoming.tips {
         // A ref can name a tree or a blob: nothing to take from it.
         if let Some(reason) = store.not_a_commit(tip) {
             report.ignored.push(Ignored {
@@ -228,6 +306,14 @@ fn merge_incoming(
                 reason,
             });
             continue;
+        }
+        // A clone's ref whose operations we all have differs from ours only by its
+        // merge commits: merging it would only add another, which every clone would
+        // then merge in turn. The shared ref is always taken, so all converge on it.
+        if let Some(ours) = merged_tip.filter(|_| !incoming.shared.contains(&tip)) {
+            if !store.brings_operations(ours, tip)? {
+                continue;
+            }
         }
         if merged_tip != Some(tip) {
             progress("Merging");
@@ -337,6 +423,8 @@ struct Fetched {
     wire: Option<Oid>,
     /// Its own `refs/milestones`, when the remote is a clone that uses the tool.
     direct: Option<Oid>,
+    /// Every clone's own ref on it (`refs/meta/milestones-by/*`).
+    clones: Vec<Oid>,
 }
 
 /// Fetches the remote's milestone refs and checkpoint tags into the tracking
@@ -375,6 +463,7 @@ fn fetch(
             "direct" => REF.to_string(),
             rest => match rest.strip_prefix("tags/") {
                 Some(tag) => checkpoint_tag(tag),
+                None if is_clone_ref(&format!("refs/meta/{rest}")) => format!("refs/meta/{rest}"),
                 None => continue,
             },
         };
@@ -384,6 +473,11 @@ fn fetch(
     let fetched = Fetched {
         wire: tip(WIRE_REF),
         direct: tip(REF),
+        clones: advertised
+            .iter()
+            .filter(|(name, _)| is_clone_ref(name))
+            .filter_map(|(_, id)| Oid::from_str(id).ok())
+            .collect(),
     };
     Ok((fetched, advertised))
 }
@@ -498,56 +592,4 @@ fn local_tags_to_push(
         }
     }
     Ok(to_push)
-}
-
-enum Pushed {
-    Done,
-    Rejected,
-}
-
-fn push_refs(
-    store: &Store,
-    remote: &str,
-    with_ref: bool,
-    garbage: Option<Oid>,
-    tags: &[(String, bool)],
-) -> Result<Pushed, SyncError> {
-    let mut refspecs: Vec<String> = tags
-        .iter()
-        .map(|(t, replace)| format!("{}{t}:{t}", if *replace { "+" } else { "" }))
-        .collect();
-    if with_ref {
-        refspecs.insert(0, format!("{REF}:{WIRE_REF}"));
-    }
-    let lease = garbage.map(|old| format!("--force-with-lease={WIRE_REF}:{old}"));
-    let mut args = vec!["push", "--porcelain"];
-    args.extend(lease.as_deref());
-    args.extend(["--", remote]);
-    args.extend(refspecs.iter().map(String::as_str));
-    let (ok, stdout, stderr) = git(store, &args, true)?;
-    if ok {
-        return Ok(Pushed::Done);
-    }
-    // Rejections that mean the remote moved after we fetched: our push raced
-    // another one. Fetching and merging again answers them.
-    const MOVED: [&str; 5] = [
-        "fetch first",
-        "non-fast-forward",
-        "stale info",
-        "failed to update ref",
-        "cannot lock ref",
-    ];
-    let rejected = stdout
-        .lines()
-        .chain(stderr.lines())
-        .any(|l| MOVED.iter().any(|m| l.contains(m)))
-        && stdout.lines().any(|l| l.starts_with('!'));
-    if rejected {
-        Ok(Pushed::Rejected)
-    } else {
-        Err(failed(
-            &args,
-            if stderr.is_empty() { stdout } else { stderr },
-        ))
-    }
 }

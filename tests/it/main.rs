@@ -6,6 +6,7 @@ mod common;
 mod bad_input;
 mod checkpoints;
 mod cleanup;
+mod clone_refs;
 mod concurrency;
 mod corruption;
 mod crashes;

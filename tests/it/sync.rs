@@ -143,11 +143,17 @@ fn the_first_push_and_a_fresh_clone_that_syncs() {
     // The remote shares it under refs/meta/milestones, nothing under refs/milestones.
     let tip = net.a.tip().unwrap();
     assert_eq!(net.wire().as_deref(), Some(tip.as_str()));
+    // Beside it, A's own ref, which only A pushes (its id is in A's config).
     let remote_refs = net.remote_git(["for-each-ref", "--format=%(refname)"]);
+    let own = format!(
+        "refs/meta/milestones-by/{}",
+        net.a.git(["config", "milestone.cloneId"]).trim()
+    );
     assert_eq!(
         remote_refs.lines().collect::<Vec<_>>(),
-        ["refs/heads/main", "refs/meta/milestones"]
+        ["refs/heads/main", "refs/meta/milestones", own.as_str()]
     );
+    assert_eq!(net.remote_git(["rev-parse", &own]).trim(), tip);
     // A keeps what it knows of the remote out of branches and remote-tracking refs.
     assert_eq!(
         net.a
@@ -175,7 +181,15 @@ fn the_first_push_and_a_fresh_clone_that_syncs() {
         "--format=%(refname)",
         "refs/milestone-remotes/",
     ]);
-    assert_eq!(tracking.trim(), "refs/milestone-remotes/origin/milestones");
+    assert_eq!(
+        tracking.lines().collect::<Vec<_>>(),
+        [
+            "refs/milestone-remotes/origin/milestones".to_string(),
+            own.replace("refs/meta/", "refs/milestone-remotes/origin/")
+        ]
+    );
+    // B only read: it has no id and no ref of its own on the remote yet.
+    assert!(b.git_output(["config", "milestone.cloneId"]).status.code() == Some(1));
     assert_eq!(
         b.git(["for-each-ref", "--format=%(refname)", "refs/remotes/"])
             .lines()
@@ -310,15 +324,9 @@ fn real_git() -> PathBuf {
         .expect("PATH is set")
 }
 
-#[test]
-fn a_push_race_is_answered_by_merging_again_without_force() {
-    let (net, b) = two_clones();
-    net.a.ok(["task", "complete", "m1", "t1"]);
-    b.ok(["task", "complete", "m1", "t2"]);
-    let b_op = b.tip().unwrap();
-
-    // A `git` that lets clone B sync just before A's first push: the remote moves
-    // between A's fetch and A's push.
+/// Runs `sync --json` in A with a `git` that lets clone `other` sync just before A's
+/// first push: the remote moves between A's fetch and A's push.
+fn sync_racing(net: &Net, other: &TestRepo) -> Value {
     let bin = net.a.sibling_dir("racing-bin");
     let marker = net.a.root().join("raced");
     let script = net.a.script(
@@ -342,7 +350,7 @@ fn a_push_race_is_answered_by_merging_again_without_force() {
             ("PATH", path.as_str()),
             ("REAL_GIT", real.to_str().unwrap()),
             ("RACE_MARKER", marker.to_str().unwrap()),
-            ("RACE_OTHER", b.path.to_str().unwrap()),
+            ("RACE_OTHER", other.path.to_str().unwrap()),
             ("RACE_BIN", crate::common::BIN),
         ],
         ["sync", "--json"],
@@ -350,12 +358,88 @@ fn a_push_race_is_answered_by_merging_again_without_force() {
     let report: Value = serde_json::from_str(&expect_ok(&output, "sync during a race")).unwrap();
     assert!(marker.exists(), "the race happened");
     net.assert_moved_forward(before.as_deref());
+    report
+}
+
+/// The remote's `ref`, if it has it.
+fn remote_tip(net: &Net, name: &str) -> Option<String> {
+    let mut cmd = hermetic("git", &net.a.home);
+    cmd.current_dir(&net.remote)
+        .args(["rev-parse", "--verify", "-q", name]);
+    let output = output_of(&mut cmd, None);
+    output
+        .status
+        .success()
+        .then(|| String::from_utf8(output.stdout).unwrap().trim().to_string())
+}
+
+fn own_ref(repo: &TestRepo) -> String {
+    let id = repo.git(["config", "milestone.cloneId"]);
+    format!("refs/meta/milestones-by/{}", id.trim())
+}
+
+#[test]
+fn two_clones_syncing_at_the_same_moment_both_succeed_without_retrying() {
+    let (net, b) = two_clones();
+    net.a.ok(["task", "complete", "m1", "t1"]);
+    b.ok(["task", "complete", "m1", "t2"]);
+    let b_op = b.tip().unwrap();
+
+    // B's sync lands between A's fetch and A's push. A's own ref goes in all the
+    // same; the shared ref, which B moved, is left for the next sync: nobody waits.
+    let report = sync_racing(&net, &b);
+    assert_eq!(report["retries"], 0, "{report:#}");
+    assert_eq!(report["pushed"], true, "{report:#}");
+    assert_eq!(report["shared_behind"], true, "{report:#}");
+    assert_eq!(report["merged"], false, "{report:#}");
+    let a_op = net.a.tip().unwrap();
+    assert_eq!(remote_tip(&net, &own_ref(&net.a)), Some(a_op.clone()));
+    assert_eq!(remote_tip(&net, &own_ref(&b)), Some(b_op.clone()));
+    assert_ne!(own_ref(&net.a), own_ref(&b));
+
+    // The next syncs carry both forward, and both clones converge.
+    let report = net.sync(&b, &[]);
+    assert_eq!(report["merged"], true, "B takes A's own ref: {report:#}");
+    net.sync(&net.a, &[]);
+    let tip = net.a.tip().unwrap();
+    assert_eq!(b.tip().as_deref(), Some(tip.as_str()));
+    assert_eq!(net.wire().as_deref(), Some(tip.as_str()));
+    for op in [&a_op, &b_op] {
+        assert!(net
+            .a
+            .git_output(["merge-base", "--is-ancestor", op, &tip])
+            .status
+            .success());
+    }
+    for repo in [&net.a, &b] {
+        assert_eq!(task_status(repo, "m1", "t1"), "completed");
+        assert_eq!(task_status(repo, "m1", "t2"), "completed");
+        assert_eq!(repo.json(["show", "m1"])["status"], "completed");
+    }
+}
+
+#[test]
+fn a_copied_clone_sharing_an_id_falls_back_to_merging_again_without_force() {
+    let (net, b) = two_clones();
+    // B was copied from A, config and all: both push the same own ref.
+    b.git([
+        "config",
+        "milestone.cloneId",
+        net.a.git(["config", "milestone.cloneId"]).trim(),
+    ]);
+    net.a.ok(["task", "complete", "m1", "t1"]);
+    b.ok(["task", "complete", "m1", "t2"]);
+    let b_op = b.tip().unwrap();
+    let report = sync_racing(&net, &b);
+    assert!(report["retries"].as_u64().unwrap() >= 1, "{report:#}");
     assert_eq!(report["merged"], true, "{report:#}");
     assert_eq!(report["pushed"], true, "{report:#}");
-
-    // B's push survived: it is in A's pushed history, and both tasks are completed.
     let tip = net.a.tip().unwrap();
     assert_eq!(net.wire().as_deref(), Some(tip.as_str()));
+    assert_eq!(
+        remote_tip(&net, &own_ref(&net.a)).as_deref(),
+        Some(tip.as_str())
+    );
     assert!(net
         .a
         .git_output(["merge-base", "--is-ancestor", &b_op, &tip])
@@ -363,13 +447,10 @@ fn a_push_race_is_answered_by_merging_again_without_force() {
         .success());
     assert_eq!(task_status(&net.a, "m1", "t1"), "completed");
     assert_eq!(task_status(&net.a, "m1", "t2"), "completed");
-    assert_eq!(net.a.json(["show", "m1"])["status"], "completed");
-    net.sync(&b, &[]);
-    assert_eq!(b.tip(), net.a.tip());
 }
 
 #[test]
-fn a_push_that_loses_the_race_on_the_remote_is_retried() {
+fn a_shared_ref_moved_during_the_push_is_left_for_the_next_sync() {
     let (net, b) = two_clones();
     b.ok(["task", "start", "m1", "t2"]);
     let b_op = b.tip().unwrap();
@@ -398,10 +479,20 @@ fn a_push_that_loses_the_race_on_the_remote_is_retried() {
     std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
 
     net.a.ok(["task", "start", "m1", "t1"]);
-    let report = net.sync(&net.a, &[]);
+    let a_op = net.a.tip().unwrap();
+    let said = net.a.ok(["sync", "--verbose"]);
     assert!(marker.exists(), "the remote moved during the push");
+    assert!(said.contains("pushed refs/milestones"), "{said}");
+    assert!(
+        said.contains("refs/meta/milestones moved on meanwhile"),
+        "--verbose says so: {said}"
+    );
+    assert_eq!(remote_tip(&net, &own_ref(&net.a)), Some(a_op));
+    assert_eq!(net.wire(), Some(b_op));
+    // The next sync takes B's operation and moves the shared ref on.
+    let report = net.sync(&net.a, &[]);
     assert_eq!(report["merged"], true, "{report:#}");
-    assert_eq!(report["pushed"], true, "{report:#}");
+    assert_eq!(report["shared_behind"], false, "{report:#}");
     assert_eq!(net.wire(), net.a.tip());
     assert_eq!(task_status(&net.a, "m1", "t2"), "in_progress");
 }
