@@ -18,6 +18,7 @@ pub mod manual;
 mod migrate;
 mod milestone;
 mod output;
+mod overrides_shown;
 mod phase;
 pub mod reference;
 mod removed;
@@ -80,7 +81,7 @@ pub enum Command {
     /// checkpoints keep it (`checkpoint restore` brings it back).
     Rm(milestone::IdArgs),
     /// Show a milestone with its tasks.
-    Show(milestone::ReadArgs),
+    Show(milestone::ShowArgs),
     /// A dashboard of all milestones, or one milestone's progress.
     Status(milestone::StatusArgs),
     /// Add tasks and move them along.

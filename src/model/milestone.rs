@@ -116,9 +116,23 @@ pub struct Task {
     /// For a numbered task of a Kiro `tasks.md`: optional, requirements.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kiro_task: Option<SpecTask>,
+    /// The commit trailers that moved this task, each of which moves it once: the same
+    /// commit's trailer recorded again (a teammate's hook, a merge replaying it after
+    /// the task was reopened) moves nothing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moved_by: Vec<TrailerMoved>,
     /// Fields this version does not interpret.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+/// A commit's trailer that moved a task (`Completes: <m>/<t>` of `commit`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrailerMoved {
+    /// The commit whose message holds the trailer.
+    pub commit: String,
+    /// Which trailer.
+    pub trailer: super::op::TrailerAction,
 }
 
 impl Task {
@@ -131,6 +145,7 @@ impl Task {
             kiro_workflow: kiro.then(KiroWorkflow::default),
             points: None,
             kiro_task: None,
+            moved_by: Vec::new(),
             extra: Extra::new(),
         }
     }

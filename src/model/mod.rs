@@ -22,7 +22,7 @@ pub use id::{InvalidId, MilestoneId, TaskId};
 pub use kiro::{Mark, SpecChanges, SpecLink, SpecTask};
 pub use milestone::{
     ApprovalGate, KiroConfiguration, KiroWorkflow, Milestone, MilestoneStatus, Phase, PhaseState,
-    PhaseStatus, PhaseWeights, Phases, Task, TaskStatus,
+    PhaseStatus, PhaseWeights, Phases, Task, TaskStatus, TrailerMoved,
 };
 pub use op::{Op, PutReason, Resolution, RestoreSource, TaskMove, TrailerAction};
 pub use session::{

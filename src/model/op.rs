@@ -472,6 +472,8 @@ impl Op {
                 | Op::Monitor { .. }
                 | Op::ImportApprovals { .. }
                 | Op::RenameTask { .. }
+                | Op::PutMilestone { .. }
+                | Op::ImportMilestone { .. }
         )
     }
 

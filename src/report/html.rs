@@ -10,6 +10,7 @@ use super::svg::{self, escape};
 use super::{amount, Chart};
 use crate::model::{ApprovalRequest, EventRecord, Milestone, PhaseStatus, TaskStatus};
 use crate::store::Checkpoint;
+use crate::workflow::gates::GateOverride;
 
 /// Everything one milestone's page shows.
 #[derive(Debug, Clone)]
@@ -22,6 +23,8 @@ pub struct MilestonePage {
     pub chart: Chart,
     /// Approval requests, oldest first.
     pub approvals: Vec<ApprovalRequest>,
+    /// Workflow gates forced past (`--force --reason`), oldest first.
+    pub overrides: Vec<GateOverride>,
     /// The newest events, oldest first.
     pub recent: Vec<EventRecord>,
     /// How many events the milestone has in all.
@@ -148,6 +151,7 @@ pub fn milestone(p: &MilestonePage) -> String {
     tasks(&mut body, d);
     funnel(&mut body, d);
     approvals(&mut body, &p.approvals, &p.freshness);
+    overrides(&mut body, &p.overrides);
     timeline(&mut body, p);
     checkpoints(&mut body, &p.checkpoints);
     body.push_str("</main>\n");
@@ -345,6 +349,33 @@ fn approvals(
                 escape(a.comments.as_deref().unwrap_or(""))
             );
         }
+    }
+    body.push_str("</tbody></table></section>\n");
+}
+
+/// The gates forced past, beside the approval trail they went around; no section when
+/// there are none.
+fn overrides(body: &mut String, list: &[GateOverride]) {
+    if list.is_empty() {
+        return;
+    }
+    body.push_str(
+        "<section><h2>Gates overridden</h2>\n<p class=\"meta\">Workflow tasks moved past their \
+         approval gates with <code>--force --reason</code>.</p>\n<table><thead><tr>\
+         <th scope=\"col\">Task</th><th scope=\"col\">Moved</th><th scope=\"col\">Who</th>\
+         <th scope=\"col\">When</th><th scope=\"col\">Reason</th></tr></thead><tbody>\n",
+    );
+    for o in list {
+        let _ = writeln!(
+            body,
+            "<tr><td>{}</td><td>{} → {}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&o.task_id),
+            status_badge(&o.previous_status),
+            status_badge(&o.new_status),
+            escape(&o.user),
+            escape(&o.timestamp),
+            escape(&o.reason)
+        );
     }
     body.push_str("</tbody></table></section>\n");
 }

@@ -17,6 +17,7 @@ pub mod merge;
 pub mod message;
 mod overridden;
 mod pack;
+mod parsed;
 mod progress;
 pub mod refs;
 mod session_place;

@@ -15,6 +15,7 @@ pub mod overrides;
 pub mod phases;
 pub mod points;
 pub mod progress;
+pub mod redefine;
 pub mod rejection;
 pub mod renewal;
 pub mod retention;
