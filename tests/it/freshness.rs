@@ -104,6 +104,9 @@ fn a_changed_byte_stales_the_approval_a_revert_freshens_it_and_renew_binds_the_n
         repo.git(["rev-parse", "HEAD"]).trim()
     );
     assert_eq!(lead["freshness"], "fresh");
+    // The binding travels in the operation itself, which a signed commit covers.
+    let op = &repo.record("refs/milestones")["op"];
+    assert_eq!(op["binding"], lead["binding"], "{op:#}");
     to_execute(&repo);
     repo.ok(["approval", "check", "m"]);
 
@@ -448,4 +451,47 @@ fn renew_on_a_terminal_shows_the_diff_and_asks() {
     let accepted = on_terminal(&repo, &format!("approval renew {id} --role lead"), "y\n");
     assert!(accepted.contains("renewed"), "{accepted}");
     assert_eq!(freshness(&repo, &id, "lead"), "fresh");
+}
+
+#[test]
+fn the_signature_of_a_decision_covers_its_binding() {
+    use crate::common::{output_of, COMMITTER_EMAIL};
+    let repo = TestRepo::new();
+    let key = repo.root().join("key");
+    let made = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "me", "-f"])
+        .arg(&key)
+        .output()
+        .expect("ssh-keygen runs (openssh-client is installed by .ci/run)");
+    assert!(made.status.success(), "{made:?}");
+    repo.git(["config", "gpg.format", "ssh"]);
+    repo.git(["config", "user.signingKey", key.to_str().unwrap()]);
+    repo.git(["config", "milestone.sign", "true"]);
+    let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
+    let allowed = repo.write_file("allowed", &format!("{COMMITTER_EMAIL} {public}"));
+    repo.git([
+        "config",
+        "gpg.ssh.allowedSignersFile",
+        allowed.to_str().unwrap(),
+    ]);
+    commit(&repo, &[("design.md", DESIGN)], "design");
+    milestone(&repo, "[design.md]", "{approvers: [lead]}");
+    let id = request(&repo);
+    repo.ok(["approval", "approve", &id, "--role", "lead"]);
+    repo.git(["verify-commit", "refs/milestones"]);
+
+    // The same commit with another blob in its binding no longer verifies.
+    let blob = repo.git(["rev-parse", "HEAD:design.md"]).trim().to_string();
+    let raw = repo.git(["cat-file", "commit", "refs/milestones"]);
+    assert!(raw.contains(&blob), "the operation names the bound blob");
+    let forged = raw.replace(&blob, &"0".repeat(40));
+    let forged_id = repo
+        .git_stdin(["hash-object", "-t", "commit", "-w", "--stdin"], &forged)
+        .trim()
+        .to_string();
+    let output = output_of(repo.git_cmd().args(["verify-commit", &forged_id]), None);
+    assert!(
+        !output.status.success(),
+        "a forged binding verifies: {output:?}"
+    );
 }
