@@ -59,7 +59,22 @@ pub fn apply_with_source(
 ) -> Result<Applied, Rejection> {
     let before = current.as_ref().map(|f| milestone_progress(&f.definition));
     let stamp = crate::clock::format_time(at);
-    let mut applied = match op {
+    let mut applied = dispatch(current, source, op, &stamp)?;
+    if applied.changed {
+        add_status_events(&mut applied, before);
+    }
+    Ok(applied)
+}
+
+/// Each kind of operation to the function that applies it, one arm a kind; `stamp` is
+/// the operation's time as events carry it.
+fn dispatch(
+    current: Option<MilestoneFiles>,
+    source: Option<MilestoneFiles>,
+    op: &Op,
+    stamp: &str,
+) -> Result<Applied, Rejection> {
+    Ok(match op {
         Op::Init => on_no_milestone("initialize refs/milestones".into()),
         Op::Merge { resolved, .. } => {
             on_no_milestone(format!("merge {} operations", resolved.len()))
@@ -125,26 +140,19 @@ pub fn apply_with_source(
             session,
             head,
             commits,
-        } => session::end_session(
-            current,
-            milestone,
-            session,
-            head.as_deref(),
-            commits,
-            &stamp,
-        )?,
+        } => session::end_session(current, milestone, session, head.as_deref(), commits, stamp)?,
         Op::SetPhase {
             milestone,
             task,
             phase,
             status,
-        } => phase::set_phase(current, milestone, task, *phase, *status, &stamp)?,
+        } => phase::set_phase(current, milestone, task, *phase, *status, stamp)?,
         Op::AdvancePhase {
             milestone,
             task,
             by,
             nonce,
-        } => phase::advance_phase(current, milestone, task, (by, nonce.as_deref()), &stamp)?,
+        } => phase::advance_phase(current, milestone, task, (by, nonce.as_deref()), stamp)?,
         Op::DecideApproval {
             milestone,
             approval,
@@ -152,25 +160,27 @@ pub fn apply_with_source(
             decision,
             comment,
             by,
-        } => {
-            let ballot = phase::Ballot {
+        } => phase::decide_approval(
+            current,
+            milestone,
+            phase::Ballot {
                 approval,
                 role,
                 decision: *decision,
                 comment: comment.as_deref(),
                 by,
-            };
-            phase::decide_approval(current, milestone, ballot, &stamp)?
-        }
+            },
+            stamp,
+        )?,
         Op::Monitor {
             milestone,
             by,
             nonce,
-        } => phase::monitor(current, milestone, (by, nonce.as_deref()), &stamp)?,
+        } => phase::monitor(current, milestone, (by, nonce.as_deref()), stamp)?,
         Op::RecordCommit { .. }
         | Op::RecordMerge { .. }
         | Op::SessionBranch { .. }
-        | Op::RecordRewrite { .. } => hook::record(current, op, &stamp)?,
+        | Op::RecordRewrite { .. } => hook::record(current, op, stamp)?,
         Op::ImportMilestone {
             definition,
             replace,
@@ -205,11 +215,7 @@ pub fn apply_with_source(
                 "a trust change is applied to the trust list, not to a milestone".into(),
             ))
         }
-    };
-    if applied.changed {
-        add_status_events(&mut applied, before);
-    }
-    Ok(applied)
+    })
 }
 
 /// An operation on the ref as a whole (init, merge): no milestone, no events.
