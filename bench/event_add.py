@@ -25,43 +25,24 @@ Exit status: 0, 1 when --check and the ratio is above the target, 2 when a timed
 process (or the setup) fails. Standard library only.
 """
 
-import argparse
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
-from common import build_binary, fail, hermetic_env, ms, p90, run
+from common import arguments, build_binary, fail, git_repo, hermetic_env, ms, p90, run, timed
 
 TARGET = 2.0
 WARMUP = 5
 
 
-
-
-
-
-def timed(cmd, env, cwd):
-    """One whole process, wall clock in ns. stdout discarded, stderr kept for errors."""
-    t0 = time.perf_counter_ns()
-    p = subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    t1 = time.perf_counter_ns()
-    if p.returncode != 0:
-        fail(f"exit {p.returncode}: {' '.join(map(str, cmd))}", p)
-    return t1 - t0
-
-
-
-
+def wall(cmd, env, cwd):
+    return timed(cmd, env, cwd).wall
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", "200")))
-    ap.add_argument("--check", action="store_true", default=os.environ.get("BENCH_CHECK") == "1",
-                    help=f"exit 1 if the ratio of medians exceeds {TARGET}")
+    ap = arguments(__doc__, 200, f"ratio of medians above {TARGET}")
     args = ap.parse_args()
     if args.rounds < 1:
         ap.error("--rounds must be at least 1")
@@ -73,10 +54,7 @@ def main():
         # Hermetic: no user or system git config, no GIT_DIR etc. leaking in (e.g. when
         # run from a hook), C locale.
         env = hermetic_env(tmp)
-        repo = os.path.join(tmp, "repo")
-        run(["git", "init", "-q", repo], env, tmp)
-        run(["git", "config", "user.name", "Bench"], env, repo)
-        run(["git", "config", "user.email", "bench@example.invalid"], env, repo)
+        repo = git_repo(os.path.join(tmp, "repo"), env, tmp)
         run([binary, "init", "-q"], env, repo)
         run([binary, "new", "bench", "-q"], env, repo)
         run(["git", "commit", "-q", "--allow-empty", "-m", "A"], env, repo)
@@ -91,18 +69,18 @@ def main():
         def update_ref():
             nonlocal cur
             new = b if cur == a else a
-            ns = timed(["git", "update-ref", "refs/bench/x", new, cur], env, repo)
+            ns = wall(["git", "update-ref", "refs/bench/x", new, cur], env, repo)
             cur = new
             return ns
 
         ev, ur = [], []
         for i in range(WARMUP + args.rounds):
             if i % 2 == 0:
-                e = timed(event_cmd, env, repo)
+                e = wall(event_cmd, env, repo)
                 u = update_ref()
             else:
                 u = update_ref()
-                e = timed(event_cmd, env, repo)
+                e = wall(event_cmd, env, repo)
             if i >= WARMUP:
                 ev.append(e)
                 ur.append(u)

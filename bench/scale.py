@@ -27,7 +27,6 @@ Run
 Standard library only.
 """
 
-import argparse
 import json
 import os
 import re
@@ -38,27 +37,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, build_binary, fail, hermetic_env, run
+from common import ROOT, arguments, build_binary, fail, git_repo, hermetic_env, interleaved, run, walls
 
 RARE = "rare_event"
-
-
-
-
-
-
-def timed(cmd, env, cwd):
-    """Wall-clock ns and peak resident memory (bytes) of one whole process."""
-    t0 = time.perf_counter_ns()
-    p = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(p.pid, 0)
-    t1 = time.perf_counter_ns()
-    err = p.stderr.read()
-    p.stderr.close()
-    p.returncode = os.waitstatus_to_exitcode(status)
-    if p.returncode != 0:
-        fail(f"exit {p.returncode}: {' '.join(map(str, cmd))}", err)
-    return t1 - t0, usage.ru_maxrss * 1024
 
 
 def reference_functions(tmp):
@@ -100,19 +81,9 @@ def write_reference_folder(folder, n):
 def compare(name, ours, theirs, rounds, env, cwd_ours, cwd_theirs, target):
     """Interleaved medians of two commands; returns a result row. A command may be a
     function returning the command line to run next (a baseline that alternates)."""
-    def line(cmd):
-        return cmd() if callable(cmd) else cmd
-
-    timed(line(ours), env, cwd_ours)
-    timed(line(theirs), env, cwd_theirs)
-    a, b, mem = [], [], []
-    for i in range(rounds):
-        pair = [(ours, cwd_ours, a), (theirs, cwd_theirs, b)]
-        for cmd, cwd, out in (pair if i % 2 == 0 else pair[::-1]):
-            ns, rss = timed(line(cmd), env, cwd)
-            out.append(ns)
-            if out is a:
-                mem.append(rss)
+    a, b = interleaved((ours, cwd_ours), (theirs, cwd_theirs), rounds, env)
+    mem = [t.peak for t in a]
+    a, b = walls(a), walls(b)
     ratio = statistics.median(a) / statistics.median(b)
     return {"name": name, "ours_ms": statistics.median(a) / 1e6,
             "base_ms": statistics.median(b) / 1e6, "ratio": ratio, "target": target,
@@ -120,10 +91,8 @@ def compare(name, ours, theirs, rounds, env, cwd_ours, cwd_theirs, target):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = arguments(__doc__, 15)
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
-    ap.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", "15")))
-    ap.add_argument("--check", action="store_true")
     args = ap.parse_args()
     binary = build_binary()
     rows = []
@@ -132,9 +101,7 @@ def main():
         reference = reference_functions(tmp)
 
         def new_repo(path):
-            run(["git", "init", "-q", path], env, tmp)
-            run(["git", "config", "user.name", "Bench"], env, path)
-            run(["git", "config", "user.email", "bench@example.invalid"], env, path)
+            git_repo(path, env, tmp)
             run(["git", "commit", "-q", "--allow-empty", "-m", "A"], env, path)
             run([binary, "init", "-q"], env, path)
             return path
