@@ -14,6 +14,7 @@ pub mod migrate;
 pub mod model;
 pub mod report;
 pub mod sign;
+pub mod spec_folder;
 pub mod store;
 pub mod sync;
 pub mod workflow;

@@ -197,6 +197,11 @@ impl Worktree<'_> {
         ids
     }
 
+    /// The worktree's top folder, none in a bare repository.
+    pub fn workdir(&self) -> Option<&std::path::Path> {
+        self.repo.workdir()
+    }
+
     /// Whether a rebase is stopped or running in this worktree.
     pub fn rebase_in_progress(&self) -> bool {
         use git2::RepositoryState::*;

@@ -11,6 +11,7 @@ pub mod error;
 mod events;
 pub mod help;
 mod hooks;
+mod kiro;
 pub mod manual;
 mod migrate;
 mod milestone;
@@ -138,6 +139,10 @@ pub enum Command {
     /// Print each new event as it lands (from commands, hooks or a sync), and
     /// optionally run a command for it.
     Watch(watch::WatchArgs),
+    /// Kiro spec folders (.kiro/specs/<feature>) as milestones, kept in step with
+    /// their tasks.md.
+    #[command(subcommand)]
+    Kiro(kiro::KiroCommand),
     /// Install, remove or inspect the git hooks that record commits, merges, checkouts
     /// and rewrites, and move tasks named in `Task:` / `Completes:` trailers.
     #[command(subcommand)]
@@ -198,6 +203,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Roles(command) => trust::run_roles(&out, command),
         Command::Verify(args) => trust::verify(&out, args),
         Command::Demo(args) => demo::demo(&out, args),
+        Command::Kiro(command) => kiro::run(&out, command),
         Command::Watch(args) => watch::watch(&out, args),
         Command::Hooks(command) => hooks::run(&out, command),
         Command::Hook(args) => hooks::hook(args),

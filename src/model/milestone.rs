@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::id::{MilestoneId, TaskId};
+use super::kiro::{SpecLink, SpecTask};
 
 /// Unknown fields, kept as they were.
 pub type Extra = BTreeMap<String, Value>;
@@ -43,6 +44,9 @@ pub struct Milestone {
     /// the old id keep finding the task.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub renamed_tasks: BTreeMap<TaskId, TaskId>,
+    /// The Kiro spec folder the milestone was imported from (`kiro import`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kiro_spec: Option<SpecLink>,
     /// Fields this version does not interpret.
     #[serde(flatten)]
     pub extra: Extra,
@@ -59,6 +63,7 @@ impl Milestone {
             tasks: Vec::new(),
             kiro_configuration: None,
             renamed_tasks: BTreeMap::new(),
+            kiro_spec: None,
             extra: Extra::new(),
         }
     }
@@ -107,6 +112,9 @@ pub struct Task {
     /// The task's size, for progress weighed by points; none counts as 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub points: Option<f64>,
+    /// For a numbered task of a Kiro `tasks.md`: optional, requirements.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kiro_task: Option<SpecTask>,
     /// Fields this version does not interpret.
     #[serde(flatten)]
     pub extra: Extra,
@@ -121,6 +129,7 @@ impl Task {
             status: TaskStatus::Pending,
             kiro_workflow: kiro.then(KiroWorkflow::default),
             points: None,
+            kiro_task: None,
             extra: Extra::new(),
         }
     }

@@ -6,6 +6,7 @@ pub mod checkpoint;
 pub mod event;
 pub mod event_kind;
 pub mod id;
+pub mod kiro;
 pub mod milestone;
 pub mod op;
 pub mod session;
@@ -16,6 +17,7 @@ pub use approval::{ApprovalRequest, Approver, Decision};
 pub use event::{Event, EventRecord};
 pub use event_kind::{EventKind, Forced};
 pub use id::{InvalidId, MilestoneId, TaskId};
+pub use kiro::{Mark, SpecChanges, SpecLink, SpecTask};
 pub use milestone::{
     ApprovalGate, KiroConfiguration, KiroWorkflow, Milestone, MilestoneStatus, Phase, PhaseState,
     PhaseStatus, PhaseWeights, Phases, Task, TaskStatus,

@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::approval::{ApprovalRequest, Decision};
 use super::event::Event;
 use super::id::{MilestoneId, TaskId};
+use super::kiro::SpecChanges;
 use super::milestone::{Milestone, Phase, PhaseStatus, TaskStatus};
 use super::session::{RewriteKind, RewrittenCommit, Session, SessionCommit, SessionId};
 use super::trust::TrustChange;
@@ -307,6 +308,14 @@ pub enum Op {
         /// Its new id.
         new_task: TaskId,
     },
+    /// `kiro sync`: what the spec folder's `tasks.md` changed in the milestone made by
+    /// `kiro import`, set by id.
+    KiroSync {
+        /// The milestone.
+        milestone: MilestoneId,
+        /// Removed, renumbered, updated and added tasks, statuses and the new base.
+        changes: Box<SpecChanges>,
+    },
     // The operations below migrate a reference `.milestones/` folder. They bring in
     // what the reference recorded, so they cause no events of their own.
     /// Brings in a milestone's definition: creates the milestone, or replaces a
@@ -498,7 +507,8 @@ impl Op {
             | Op::RecordRewrite { milestone, .. }
             | Op::RemoveMilestone { milestone }
             | Op::RemoveTask { milestone, .. }
-            | Op::RenameTask { milestone, .. } => Some(milestone),
+            | Op::RenameTask { milestone, .. }
+            | Op::KiroSync { milestone, .. } => Some(milestone),
             Op::ImportState { milestone, .. }
             | Op::ImportSessions { milestone, .. }
             | Op::ImportApprovals { milestone, .. } => Some(milestone),

@@ -7,6 +7,7 @@ pub mod checkpoints;
 pub mod due;
 pub mod gates;
 pub mod import;
+pub mod kiro;
 pub mod overrides;
 pub mod phases;
 pub mod points;

@@ -26,6 +26,7 @@ mod identity;
 mod import_export;
 mod init;
 mod integrity;
+mod kiro;
 mod migrate;
 mod milestones;
 mod pictures;

@@ -208,6 +208,9 @@ fn dispatch(
             task,
             new_task,
         } => removal::rename_task(current, milestone, task, new_task)?,
+        Op::KiroSync { milestone, changes } => {
+            super::kiro::apply::sync(current, milestone, changes)?
+        }
         // Trust and roles are not a milestone's files: the store applies them with
         // the rules of `workflow::trust`.
         Op::Trust(_) => {
