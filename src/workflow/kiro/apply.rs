@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::model::{
-    validate, Event, EventKind, MilestoneFiles, MilestoneId, SpecChanges, Task, TaskId,
+    validate, Event, EventKind, Milestone, MilestoneFiles, MilestoneId, SpecChanges, Task, TaskId,
 };
 use crate::workflow::apply::Applied;
 use crate::workflow::Rejection;
@@ -40,29 +40,7 @@ pub fn sync(
             link.removed.push(task);
         }
     }
-    let moves: BTreeMap<&TaskId, &TaskId> = changes
-        .renumbered
-        .iter()
-        .map(|r| (&r.from, &r.to))
-        .collect();
-    for task in definition
-        .tasks
-        .iter_mut()
-        .filter(|t| t.kiro_task.is_some())
-    {
-        if let Some(to) = moves.get(&task.id) {
-            events.push(event(EventKind::TaskRenamed {
-                task_id: task.id.clone(),
-                new_task_id: (*to).clone(),
-            }));
-            task.id = (*to).clone();
-        }
-    }
-    for target in definition.renamed_tasks.values_mut() {
-        if let Some(to) = moves.get(target) {
-            *target = (*to).clone();
-        }
-    }
+    renumber(definition, changes, &mut events);
     for update in &changes.updated {
         if let Some(task) = definition.tasks.iter_mut().find(|t| t.id == update.task) {
             task.title = update.title.clone();
@@ -87,23 +65,7 @@ pub fn sync(
         }));
         definition.tasks.push(task);
     }
-    for (id, status) in &changes.statuses {
-        let Some(task) = definition.tasks.iter_mut().find(|t| &t.id == id) else {
-            continue;
-        };
-        if task.status != *status {
-            events.push(event(EventKind::TaskStatusChanged {
-                task_id: id.clone(),
-                previous_status: task.status,
-                new_status: *status,
-                trailer: None,
-                target: None,
-                commit: None,
-                forced: None,
-            }));
-            task.status = *status;
-        }
-    }
+    set_statuses(definition, changes, &mut events);
     put_in_order(&mut definition.tasks, &changes.order);
     link.base = changes.base.clone();
     definition.kiro_spec = Some(link);
@@ -125,6 +87,60 @@ pub fn sync(
         summary,
         changed,
     })
+}
+
+/// Gives the spec's tasks their new numbers, and the renames recorded before too.
+fn renumber(definition: &mut Milestone, changes: &SpecChanges, events: &mut Vec<Event>) {
+    let moves: BTreeMap<&TaskId, &TaskId> = changes
+        .renumbered
+        .iter()
+        .map(|r| (&r.from, &r.to))
+        .collect();
+    for task in definition
+        .tasks
+        .iter_mut()
+        .filter(|t| t.kiro_task.is_some())
+    {
+        if let Some(to) = moves.get(&task.id) {
+            events.push(Event::of(
+                definition.id.as_str(),
+                EventKind::TaskRenamed {
+                    task_id: task.id.clone(),
+                    new_task_id: (*to).clone(),
+                },
+            ));
+            task.id = (*to).clone();
+        }
+    }
+    for target in definition.renamed_tasks.values_mut() {
+        if let Some(to) = moves.get(target) {
+            *target = (*to).clone();
+        }
+    }
+}
+
+/// Sets the statuses the sync merged, each change an event.
+fn set_statuses(definition: &mut Milestone, changes: &SpecChanges, events: &mut Vec<Event>) {
+    for (id, status) in &changes.statuses {
+        let Some(task) = definition.tasks.iter_mut().find(|t| &t.id == id) else {
+            continue;
+        };
+        if task.status != *status {
+            events.push(Event::of(
+                definition.id.as_str(),
+                EventKind::TaskStatusChanged {
+                    task_id: id.clone(),
+                    previous_status: task.status,
+                    new_status: *status,
+                    trailer: None,
+                    target: None,
+                    commit: None,
+                    forced: None,
+                },
+            ));
+            task.status = *status;
+        }
+    }
 }
 
 /// Tasks not from `tasks.md` first, as they were; then the file's tasks in its order.

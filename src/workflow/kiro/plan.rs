@@ -123,29 +123,7 @@ pub fn plan(file: &TasksFile, milestone: &Milestone) -> Result<SyncPlan, PlanErr
     let known = spec_tasks(milestone);
     let matched = match_items(&file.items, &known);
     let mut plan = SyncPlan::default();
-    let mut merged = Vec::with_capacity(file.items.len());
-    let mut bases = Vec::with_capacity(file.items.len());
-    for (item, found) in file.items.iter().zip(&matched) {
-        let task = found.map(|k| known[k]);
-        let base = task.and_then(|t| link.base.get(&t.id).copied());
-        let ours = task.map(|t| Mark::of_status(t.status));
-        let mark = match ours.map(|ours| merge_mark(item.mark, ours, base)) {
-            None => item.mark,
-            Some(Some(mark)) => mark,
-            Some(None) => {
-                plan.conflicts.push(Conflict {
-                    number: item.number.clone(),
-                    title: item.title.clone(),
-                    file: item.mark,
-                    milestone: ours.unwrap_or(item.mark),
-                    base,
-                });
-                item.mark
-            }
-        };
-        merged.push(mark);
-        bases.push(base);
-    }
+    let (mut merged, bases) = merged_marks(file, &known, &matched, &link.base, &mut plan);
     roll_up(file, &mut merged, &bases, &plan.conflicts);
     let changes = &mut plan.changes;
     let mut used = vec![false; known.len()];
@@ -202,6 +180,42 @@ pub fn plan(file: &TasksFile, milestone: &Milestone) -> Result<SyncPlan, PlanErr
         || changes.base != link.base
         || changes.order.iter().collect::<Vec<_>>() != old_order;
     Ok(plan)
+}
+
+/// Each item's mark merged with its task's status (three-way, against the last
+/// sync's `base`), and that base; a mark both sides moved differently is a conflict,
+/// added to `plan`, and keeps the file's mark.
+fn merged_marks(
+    file: &TasksFile,
+    known: &[&Task],
+    matched: &[Option<usize>],
+    base_of: &BTreeMap<TaskId, Mark>,
+    plan: &mut SyncPlan,
+) -> (Vec<Mark>, Vec<Option<Mark>>) {
+    let mut merged = Vec::with_capacity(file.items.len());
+    let mut bases = Vec::with_capacity(file.items.len());
+    for (item, found) in file.items.iter().zip(matched) {
+        let task = found.map(|k| known[k]);
+        let base = task.and_then(|t| base_of.get(&t.id).copied());
+        let ours = task.map(|t| Mark::of_status(t.status));
+        let mark = match ours.map(|ours| merge_mark(item.mark, ours, base)) {
+            None => item.mark,
+            Some(Some(mark)) => mark,
+            Some(None) => {
+                plan.conflicts.push(Conflict {
+                    number: item.number.clone(),
+                    title: item.title.clone(),
+                    file: item.mark,
+                    milestone: ours.unwrap_or(item.mark),
+                    base,
+                });
+                item.mark
+            }
+        };
+        merged.push(mark);
+        bases.push(base);
+    }
+    (merged, bases)
 }
 
 /// The task id of each item: its number, which must be a valid id and not the id of a
