@@ -1,12 +1,17 @@
 """What the benchmarks share: the release binary, a hermetic environment for git, setup
-steps that must succeed, and the small helpers of their figures. Standard library
-only; each script times its processes in its own way."""
+steps that must succeed, one way to time a whole process, interleaved comparisons, and
+the small helpers of their figures. Standard library only."""
 
+import argparse
 import math
 import os
+import statistics
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,3 +61,80 @@ def ms(ns):
 def p90(xs):
     s = sorted(xs)
     return s[math.ceil(0.9 * len(s)) - 1]  # nearest rank
+
+
+def median_ms(xs):
+    return ms(statistics.median(xs))
+
+
+def arguments(doc, rounds, target=None, check=True):
+    """The parser every benchmark starts from: --rounds (default `rounds`, or
+    BENCH_ROUNDS) and, where it has targets, --check (or BENCH_CHECK=1: exit 1 when a
+    target is missed; `target` says which)."""
+    ap = argparse.ArgumentParser(description=doc.split("\n")[0])
+    ap.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", rounds)))
+    if check:
+        ap.add_argument("--check", action="store_true",
+                        default=os.environ.get("BENCH_CHECK") == "1",
+                        help="exit 1 when a target is missed" + (f": {target}" if target else ""))
+    return ap
+
+
+def git_repo(path, env, cwd, *init_args):
+    """A new repository at `path` with the benchmark's user; `init_args` go to git init."""
+    run(["git", "init", "-q", *init_args, str(path)], env, cwd)
+    run(["git", "config", "user.name", "Bench"], env, path)
+    run(["git", "config", "user.email", "bench@example.invalid"], env, path)
+    return path
+
+
+class Timed(NamedTuple):
+    """One whole process: wall clock (ns, monotonic), its own CPU time (user + system,
+    ns), its peak resident memory (bytes) and what it printed."""
+    wall: int
+    cpu: int
+    peak: int
+    stdout: str
+
+
+def timed(cmd, env, cwd, quiet=False):
+    """Runs one whole process and measures it (see `Timed`). A process that fails (or,
+    with `quiet`, says anything at all) stops the benchmark. stdout goes to a file, so
+    a process that prints much never waits on us."""
+    with tempfile.TemporaryFile() as out:
+        t0 = time.perf_counter_ns()
+        p = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=subprocess.PIPE)
+        err = p.stderr.read()
+        p.stderr.close()
+        _, status, usage = os.wait4(p.pid, 0)
+        t1 = time.perf_counter_ns()
+        p.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        stdout = out.read().decode(errors="replace")
+    if p.returncode != 0 or (quiet and (err or stdout)):
+        fail(f"exit {p.returncode}{' or output' if quiet else ''}: {' '.join(map(str, cmd))}",
+             err or stdout)
+    cpu = int((usage.ru_utime + usage.ru_stime) * 1e9)
+    return Timed(t1 - t0, cpu, usage.ru_maxrss * 1024, stdout)
+
+
+def interleaved(ours, theirs, rounds, env, warmup=1):
+    """Times `ours` and `theirs`, each a (command line, or a function giving the next
+    one, folder), in the same rounds, the order alternating per round, so that drift
+    in load or caches hits both alike; `warmup` untimed rounds first. Returns the two
+    lists of `Timed`."""
+    def line(cmd):
+        return cmd() if callable(cmd) else cmd
+
+    a, b = [], []
+    for i in range(warmup + rounds):
+        pair = [(ours, a), (theirs, b)]
+        for (cmd, cwd), out in (pair if i % 2 == 0 else pair[::-1]):
+            t = timed(line(cmd), env, cwd)
+            if i >= warmup:
+                out.append(t)
+    return a, b
+
+
+def walls(ts):
+    return [t.wall for t in ts]

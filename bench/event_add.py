@@ -12,7 +12,9 @@ Method
       A->B or B->A, so every call really writes; the same operation event add ends in)
   The two run in the same round, their order alternating per round, so drift in
   machine load or cache state hits both sides equally. A few untimed warm-up rounds
-  come first. It prints median and p90 of each and the ratio of the medians.
+  come first. It prints median and p90 of each and the ratio of the medians, and the
+  same ratio of each process's CPU time (user + system, from wait4), which a loaded
+  machine disturbs less.
   `event add` appends a commit per call, so the ref's history grows by N during
   the run; that is deliberate (it is what real use looks like).
 
@@ -25,43 +27,21 @@ Exit status: 0, 1 when --check and the ratio is above the target, 2 when a timed
 process (or the setup) fails. Standard library only.
 """
 
-import argparse
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
-from common import build_binary, fail, hermetic_env, ms, p90, run
+from common import (arguments, build_binary, fail, git_repo, hermetic_env, interleaved, median_ms,
+                    ms, p90, run, walls)
 
 TARGET = 2.0
 WARMUP = 5
 
 
-
-
-
-
-def timed(cmd, env, cwd):
-    """One whole process, wall clock in ns. stdout discarded, stderr kept for errors."""
-    t0 = time.perf_counter_ns()
-    p = subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    t1 = time.perf_counter_ns()
-    if p.returncode != 0:
-        fail(f"exit {p.returncode}: {' '.join(map(str, cmd))}", p)
-    return t1 - t0
-
-
-
-
-
-
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", "200")))
-    ap.add_argument("--check", action="store_true", default=os.environ.get("BENCH_CHECK") == "1",
-                    help=f"exit 1 if the ratio of medians exceeds {TARGET}")
+    ap = arguments(__doc__, 200, f"ratio of medians above {TARGET}")
     args = ap.parse_args()
     if args.rounds < 1:
         ap.error("--rounds must be at least 1")
@@ -73,10 +53,7 @@ def main():
         # Hermetic: no user or system git config, no GIT_DIR etc. leaking in (e.g. when
         # run from a hook), C locale.
         env = hermetic_env(tmp)
-        repo = os.path.join(tmp, "repo")
-        run(["git", "init", "-q", repo], env, tmp)
-        run(["git", "config", "user.name", "Bench"], env, repo)
-        run(["git", "config", "user.email", "bench@example.invalid"], env, repo)
+        repo = git_repo(os.path.join(tmp, "repo"), env, tmp)
         run([binary, "init", "-q"], env, repo)
         run([binary, "new", "bench", "-q"], env, repo)
         run(["git", "commit", "-q", "--allow-empty", "-m", "A"], env, repo)
@@ -86,39 +63,31 @@ def main():
         run(["git", "update-ref", "refs/bench/x", a], env, repo)
 
         event_cmd = [binary, "event", "add", "bench", "bench_event"]
-        cur = a
+        # A compare-and-swap from where the ref is to the other commit, so every
+        # call really writes.
+        ends = [a, b]
 
-        def update_ref():
-            nonlocal cur
-            new = b if cur == a else a
-            ns = timed(["git", "update-ref", "refs/bench/x", new, cur], env, repo)
-            cur = new
-            return ns
+        def move_ref():
+            ends.reverse()
+            return ["git", "update-ref", "refs/bench/x", ends[0], ends[1]]
 
-        ev, ur = [], []
-        for i in range(WARMUP + args.rounds):
-            if i % 2 == 0:
-                e = timed(event_cmd, env, repo)
-                u = update_ref()
-            else:
-                u = update_ref()
-                e = timed(event_cmd, env, repo)
-            if i >= WARMUP:
-                ev.append(e)
-                ur.append(u)
+        ev, ur = interleaved((event_cmd, repo), (move_ref, repo), args.rounds, env, WARMUP)
 
         # Sanity: every timed call really wrote.
         n_events = int(run(["git", "rev-list", "--count", "refs/milestones"], env, repo))
-        if run(["git", "rev-parse", "refs/bench/x"], env, repo) != cur:
+        if run(["git", "rev-parse", "refs/bench/x"], env, repo) != ends[0]:
             fail("refs/bench/x is not where the CAS chain left it")
 
-    ratio = statistics.median(ev) / statistics.median(ur)
+    ratio = statistics.median(walls(ev)) / statistics.median(walls(ur))
+    cpu = {name: statistics.median(t.cpu for t in xs) for name, xs in (("ev", ev), ("ur", ur))}
     git_version = subprocess.run(["git", "--version"], capture_output=True).stdout.decode().strip()
     print(f"rounds: {args.rounds} (+{WARMUP} warm-up), {git_version}, "
           f"refs/milestones commits at end: {n_events}")
     for name, xs in (("event add ", ev), ("update-ref", ur)):
-        print(f"  {name}  median {ms(statistics.median(xs)):7.2f} ms   p90 {ms(p90(xs)):7.2f} ms")
-    print(f"ratio of medians (event add / update-ref): {ratio:.2f}  (target <= {TARGET})")
+        print(f"  {name}  median {median_ms(walls(xs)):7.2f} ms   p90 {ms(p90(walls(xs))):7.2f} ms"
+              f"   CPU {median_ms([t.cpu for t in xs]):6.2f} ms")
+    print(f"ratio of medians (event add / update-ref): {ratio:.2f}  (target <= {TARGET}); "
+          f"CPU {cpu['ev'] / cpu['ur']:.2f}")
     if args.check and ratio > TARGET:
         print(f"bench: ratio {ratio:.2f} exceeds target {TARGET}", file=sys.stderr)
         sys.exit(1)

@@ -29,18 +29,16 @@ Exit status: 0; 1 when --check and a target is missed; 2 when a step fails.
 Standard library only.
 """
 
-import argparse
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from common import build_binary, fail, hermetic_env, run
+from common import arguments, build_binary, fail, git_repo, hermetic_env, run, timed
 
 TARGET_RATE = 20_000
 TARGET_RATIO = 2.0
@@ -127,27 +125,9 @@ def size_of(path: Path):
     return total
 
 
-
-
-def timed(cmd, env, cwd):
-    """One whole process: (wall ns, CPU s of the child, stdout)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter_ns()
-    p = subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    t1 = time.perf_counter_ns()
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if p.returncode != 0:
-        fail(f"exit {p.returncode}: {' '.join(map(str, cmd))}", p)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return t1 - t0, cpu, p.stdout.decode()
-
-
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = arguments(__doc__, 3, f"below {TARGET_RATE} events/s or above {TARGET_RATIO}x the folder's size")
     ap.add_argument("--events", type=int, default=int(os.environ.get("BENCH_EVENTS", "100000")))
-    ap.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", "3")))
-    ap.add_argument("--check", action="store_true", default=os.environ.get("BENCH_CHECK") == "1",
-                    help=f"exit 1 below {TARGET_RATE} events/s or above {TARGET_RATIO}x the folder's size")
     args = ap.parse_args()
     if args.events < MILESTONES or args.rounds < 1:
         ap.error(f"--events must be at least {MILESTONES} and --rounds at least 1")
@@ -162,11 +142,9 @@ def main():
         folder_size = size_of(folder)
         rounds = []
         for i in range(args.rounds):
-            repo = tmp / f"repo{i}"
-            run(["git", "init", "-q", str(repo)], env, tmp)
-            run(["git", "config", "user.name", "Bench"], env, repo)
-            run(["git", "config", "user.email", "bench@example.invalid"], env, repo)
-            wall, cpu, out = timed([binary, "import", str(folder), "--json"], env, repo)
+            repo = git_repo(tmp / f"repo{i}", env, tmp)
+            wall, cpu, _, out = timed([binary, "import", str(folder), "--json"], env, repo)
+            cpu /= 1e9
             report = json.loads(out)
             if report["events"] != args.events:
                 fail(f"imported {report['events']} events, expected {args.events}")
@@ -174,7 +152,7 @@ def main():
         rounds.sort(key=lambda r: r[0])
         wall, cpu, repo_size, report, repo = rounds[len(rounds) // 2]
         objects = dict(line.split(": ") for line in run(["git", "count-objects", "-v"], env, repo).splitlines())
-        again_wall, _, again = timed([binary, "import", str(folder), "--json"], env, repo)
+        again_wall, _, _, again = timed([binary, "import", str(folder), "--json"], env, repo)
         if json.loads(again)["commits"] != 0:
             fail("the second import wrote something")
         t0 = time.perf_counter_ns()

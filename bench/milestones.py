@@ -33,7 +33,6 @@ Run
 Standard library only.
 """
 
-import argparse
 import os
 import shutil
 import statistics
@@ -43,7 +42,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import build_binary, fail, hermetic_env, ms, run
+from common import arguments, build_binary, fail, git_repo, hermetic_env, interleaved, ms, run, walls
 
 TASKS = 20
 STATUSES = ["pending", "in_progress", "completed", "blocked"]
@@ -69,34 +68,12 @@ def write_folder(folder, n):
     return base
 
 
-def timed(cmd, env, cwd):
-    """Wall-clock ns and CPU ns (user + system, the child's own) of one process."""
-    t0 = time.perf_counter_ns()
-    p = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(p.pid, 0)
-    t1 = time.perf_counter_ns()
-    err = p.stderr.read()
-    p.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        fail(f"exit {os.waitstatus_to_exitcode(status)}: {' '.join(map(str, cmd))}", err)
-    return t1 - t0, int((usage.ru_utime + usage.ru_stime) * 1e9)
-
-
 def compare(name, ours, theirs, rounds, env, target):
     """Interleaved medians; `ours` and `theirs` are (command or function giving the
     next command line, folder)."""
-    def line(cmd):
-        return cmd() if callable(cmd) else cmd
-
-    for cmd, cwd in (ours, theirs):
-        timed(line(cmd), env, cwd)
-    a, b = [], []
-    for i in range(rounds):
-        pair = [(ours, a), (theirs, b)]
-        for (cmd, cwd), out in (pair if i % 2 == 0 else pair[::-1]):
-            out.append(timed(line(cmd), env, cwd))
-    ma, mb = (statistics.median(w for w, _ in xs) for xs in (a, b))
-    ca, cb = (statistics.median(c for _, c in xs) for xs in (a, b))
+    a, b = interleaved(ours, theirs, rounds, env)
+    ma, mb = (statistics.median(walls(xs)) for xs in (a, b))
+    ca, cb = (statistics.median(t.cpu for t in xs) for xs in (a, b))
     return {"name": name, "ours_ms": ms(ma), "base_ms": ms(mb), "ratio": ma / mb,
             "cpu_ratio": ca / cb if cb else float("nan"),
             "target": target, "ok": target is None or ma / mb <= target}
@@ -113,10 +90,8 @@ def alternating(prefix, values):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = arguments(__doc__, 15)
     ap.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
-    ap.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", "15")))
-    ap.add_argument("--check", action="store_true")
     args = ap.parse_args()
     binary = build_binary()
     rows = []
@@ -130,10 +105,7 @@ def main():
         repos = {}
         for n in sorted(set(args.sizes) | {10}):
             folder = write_folder(os.path.join(tmp, f"ref{n}"), n)
-            repo = os.path.join(tmp, f"repo{n}")
-            run(["git", "init", "-q", repo], env, tmp)
-            run(["git", "config", "user.name", "Bench"], env, repo)
-            run(["git", "config", "user.email", "bench@example.invalid"], env, repo)
+            repo = git_repo(os.path.join(tmp, f"repo{n}"), env, tmp)
             run([binary, "init", "-q"], env, repo)
             t0 = time.perf_counter()
             run([binary, "import", str(folder), "-q"], env, repo)

@@ -23,7 +23,6 @@ Run
 Standard library only.
 """
 
-import argparse
 import json
 import os
 import statistics
@@ -33,23 +32,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import build_binary, fail, hermetic_env, run
+from common import arguments, build_binary, fail, git_repo, hermetic_env, interleaved, run, walls
 
 STATUSES = ["in_progress", "completed", "pending", "in_progress", "completed"]
 OTHER_TYPES = ["state_saved", "note", "commit", "status_updated"]
-
-
-def timed(cmd, env, cwd):
-    """Wall-clock ns and peak resident memory (bytes) of one whole process."""
-    t0 = time.perf_counter_ns()
-    p = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(p.pid, 0)
-    t1 = time.perf_counter_ns()
-    err = p.stderr.read()
-    p.stderr.close()
-    if os.waitstatus_to_exitcode(status) != 0:
-        fail(f"exit {os.waitstatus_to_exitcode(status)}: {' '.join(map(str, cmd))}", err)
-    return t1 - t0, usage.ru_maxrss * 1024
 
 
 def write_folder(folder, milestones, events, tasks):
@@ -89,29 +75,17 @@ def write_folder(folder, milestones, events, tasks):
 def compare(name, ours, theirs, rounds, env, cwd):
     """Interleaved medians of two commands (a command may be a function giving the
     next command line)."""
-    def line(cmd):
-        return cmd() if callable(cmd) else cmd
-
-    timed(line(ours), env, cwd)
-    timed(line(theirs), env, cwd)
-    a, b, mem = [], [], []
-    for i in range(rounds):
-        pair = [(ours, a), (theirs, b)]
-        for cmd, out in (pair if i % 2 == 0 else pair[::-1]):
-            ns, rss = timed(line(cmd), env, cwd)
-            out.append(ns)
-            if out is a:
-                mem.append(rss)
+    a, b = interleaved((ours, cwd), (theirs, cwd), rounds, env)
+    mem = [t.peak for t in a]
+    a, b = walls(a), walls(b)
     return {"name": name, "ours_ms": statistics.median(a) / 1e6,
             "base_ms": statistics.median(b) / 1e6,
             "ratio": statistics.median(a) / statistics.median(b), "peak_mb": max(mem) / 1e6}
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = arguments(__doc__, 11)
     ap.add_argument("--events", type=int, default=100_000)
-    ap.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", "11")))
-    ap.add_argument("--check", action="store_true")
     args = ap.parse_args()
     binary = build_binary()
     with tempfile.TemporaryDirectory(prefix="git-milestone-pictures-") as tmp:
@@ -120,12 +94,11 @@ def main():
         def imported(name, milestones, tasks):
             folder = os.path.join(tmp, f"{name}-folder")
             write_folder(folder, milestones, args.events, tasks)
-            repo = os.path.join(tmp, name)
-            run(["git", "init", "-q", repo], env, tmp)
-            run(["git", "config", "user.name", "Bench"], env, repo)
-            run(["git", "config", "user.email", "bench@example.invalid"], env, repo)
+            repo = git_repo(os.path.join(tmp, name), env, tmp)
             t0 = time.perf_counter()
-            run([binary, "import", os.path.join(folder, ".milestones"), "-q"], env, repo)
+            # One milestone's log of 100,000 events is over import's default size limit.
+            run([binary, "import", os.path.join(folder, ".milestones"), "-q",
+                 "--max-size", str(1 << 30)], env, repo)
             print(f"{name}: imported {args.events:,} events in {milestones} milestones "
                   f"in {time.perf_counter() - t0:.1f} s", flush=True)
             return repo

@@ -26,40 +26,21 @@ Run
 Exit status: 0, 2 when a process (or the setup) fails. Standard library only.
 """
 
-import argparse
 import os
-import resource
 import statistics
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from common import build_binary, fail, hermetic_env, ms, p90, run
+from common import arguments, build_binary, git_repo, hermetic_env, ms, p90, run, timed
 
 WARMUP = 5
 
 
-def timed(cmd, env, cwd, cpu=None):
-    """Wall clock of one whole process in ns; its CPU time (user + sys, seconds) is
-    appended to `cpu` when given, a figure a loaded machine disturbs less."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    t0 = time.perf_counter_ns()
-    p = subprocess.run(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    t1 = time.perf_counter_ns()
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if p.returncode != 0:
-        fail(f"exit {p.returncode}: {' '.join(map(str, cmd))}", p)
-    if cpu is not None:
-        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    return t1 - t0
-
-
 def repository(bin_path, env, root, name, key=None):
     repo = root / name
-    run(["git", "init", "-q", "-b", "main", str(repo)], env, root)
-    for k, v in [("user.name", "Bench"), ("user.email", "bench@example.com")]:
-        run(["git", "config", k, v], env, repo)
+    git_repo(repo, env, root, "-b", "main")
     if key:
         for k, v in [("gpg.format", "ssh"), ("user.signingKey", str(key)), ("milestone.sign", "true")]:
             run(["git", "config", k, v], env, repo)
@@ -76,7 +57,7 @@ def signing_cost(bin_path, env, signed, unsigned, rounds):
         if i % 2:
             pair.reverse()
         for name, repo in pair:
-            t = timed(add, env, repo)
+            t = timed(add, env, repo).wall
             if i >= WARMUP:
                 times[name].append(t)
     for name, xs in times.items():
@@ -96,10 +77,12 @@ def verify_cost(bin_path, env, repo, ops, rounds):
     for _ in range(rounds):
         if cache.exists():
             cache.unlink()
-        times["cold"].append(timed([bin_path, "verify"], env, repo, cpu["cold"]))
-        times["warm"].append(timed([bin_path, "verify"], env, repo, cpu["warm"]))
         rev_list = ["git", "rev-list", "--count", "refs/milestones"]
-        times["rev-list"].append(timed(rev_list, env, repo, cpu["rev-list"]))
+        for name, cmd in (("cold", [bin_path, "verify"]), ("warm", [bin_path, "verify"]),
+                          ("rev-list", rev_list)):
+            t = timed(cmd, env, repo)
+            times[name].append(t.wall)
+            cpu[name].append(t.cpu / 1e9)
     base = statistics.median(times["rev-list"])
     print(f"verify of {count} ssh-signed operations:")
     for name, xs in times.items():
@@ -109,8 +92,7 @@ def verify_cost(bin_path, env, repo, ops, rounds):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", 100)))
+    parser = arguments(__doc__, 100, check=False)
     parser.add_argument("--ops", type=int, default=10_000)
     parser.add_argument("--verify-rounds", type=int, default=5)
     args = parser.parse_args()

@@ -125,6 +125,28 @@ pub struct ApprovalRequest {
 }
 
 impl ApprovalRequest {
+    /// A pending `design → spec` request of task `task` of `milestone`, open to anyone,
+    /// for tests.
+    #[cfg(test)]
+    pub fn sample(milestone: &str, task: &str) -> ApprovalRequest {
+        ApprovalRequest {
+            id: format!("approval-{milestone}-{task}-design-spec-1-abcdef"),
+            milestone_id: MilestoneId::new(milestone).unwrap(),
+            task_id: TaskId::new(task).unwrap(),
+            from_phase: Phase::Design,
+            to_phase: Phase::Spec,
+            status: Decision::Pending,
+            requested_at: "2026-01-01T00:00:00Z".into(),
+            requested_by: None,
+            decided_at: None,
+            approvers: Vec::new(),
+            open_to_anyone: true,
+            criteria: Vec::new(),
+            deliverables: Vec::new(),
+            ignored: Vec::new(),
+        }
+    }
+
     /// `design → spec`.
     pub fn transition(&self) -> String {
         format!("{} → {}", self.from_phase, self.to_phase)

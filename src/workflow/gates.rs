@@ -303,20 +303,8 @@ mod tests {
         let mut definition = Milestone::new(MilestoneId::new("m").unwrap());
         definition.tasks.push(task);
         let request = ApprovalRequest {
-            id: "approval-m-k-design-spec-1-abcdef".into(),
-            milestone_id: definition.id.clone(),
-            task_id: TaskId::new("k").unwrap(),
-            from_phase: Phase::Design,
-            to_phase: Phase::Spec,
             status: request_status,
-            requested_at: "t".into(),
-            requested_by: None,
-            decided_at: None,
-            approvers: Vec::new(),
-            open_to_anyone: true,
-            criteria: Vec::new(),
-            deliverables: Vec::new(),
-            ignored: Vec::new(),
+            ..ApprovalRequest::sample("m", "k")
         };
         let files = MilestoneFiles {
             definition,

@@ -189,7 +189,7 @@ pub fn import_events(events: &[Event]) -> Result<Applied, Rejection> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Decision, Phase, SessionStatus, Task, TaskId};
+    use crate::model::{SessionStatus, Task, TaskId};
     use serde_json::json;
 
     fn mid(id: &str) -> MilestoneId {
@@ -311,22 +311,7 @@ mod tests {
 
     #[test]
     fn approvals_must_be_of_the_milestone() {
-        let request = ApprovalRequest {
-            id: "approval-m-t1-design-spec".into(),
-            milestone_id: mid("other"),
-            task_id: TaskId::new("t1").unwrap(),
-            from_phase: Phase::Design,
-            to_phase: Phase::Spec,
-            status: Decision::Pending,
-            requested_at: "2026-01-01T00:00:00Z".into(),
-            requested_by: None,
-            decided_at: None,
-            approvers: Vec::new(),
-            open_to_anyone: true,
-            criteria: Vec::new(),
-            deliverables: Vec::new(),
-            ignored: Vec::new(),
-        };
+        let request = ApprovalRequest::sample("other", "t1");
         let current = files(Milestone::new(mid("m")));
         assert!(import_approvals(
             Some(current.clone()),

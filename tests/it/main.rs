@@ -40,6 +40,7 @@ mod semantics_props;
 mod servers;
 mod sessions;
 mod snapshots;
+mod source_shape;
 mod state;
 mod store;
 mod summary_cache;

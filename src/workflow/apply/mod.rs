@@ -67,7 +67,26 @@ pub fn apply_with_source(
     )
     .then(|| current.clone())
     .flatten();
-    let mut applied = match op {
+    let mut applied = dispatch(current, source, op, &stamp)?;
+    if let (Some(old), Some(files), true) = (&redefined, &mut applied.files, applied.changed) {
+        let superseded = super::redefine::carry_over(old, files, &stamp);
+        applied.events.extend(superseded);
+    }
+    if applied.changed {
+        add_status_events(&mut applied, before);
+    }
+    Ok(applied)
+}
+
+/// Each kind of operation to the function that applies it, one arm a kind; `stamp` is
+/// the operation's time as events carry it.
+fn dispatch(
+    current: Option<MilestoneFiles>,
+    source: Option<MilestoneFiles>,
+    op: &Op,
+    stamp: &str,
+) -> Result<Applied, Rejection> {
+    Ok(match op {
         Op::Init => on_no_milestone("initialize refs/milestones".into()),
         Op::Merge { resolved, .. } => {
             on_no_milestone(format!("merge {} operations", resolved.len()))
@@ -133,26 +152,19 @@ pub fn apply_with_source(
             session,
             head,
             commits,
-        } => session::end_session(
-            current,
-            milestone,
-            session,
-            head.as_deref(),
-            commits,
-            &stamp,
-        )?,
+        } => session::end_session(current, milestone, session, head.as_deref(), commits, stamp)?,
         Op::SetPhase {
             milestone,
             task,
             phase,
             status,
-        } => phase::set_phase(current, milestone, task, *phase, *status, &stamp)?,
+        } => phase::set_phase(current, milestone, task, *phase, *status, stamp)?,
         Op::AdvancePhase {
             milestone,
             task,
             by,
             nonce,
-        } => phase::advance_phase(current, milestone, task, (by, nonce.as_deref()), &stamp)?,
+        } => phase::advance_phase(current, milestone, task, (by, nonce.as_deref()), stamp)?,
         Op::DecideApproval {
             milestone,
             approval,
@@ -162,8 +174,10 @@ pub fn apply_with_source(
             by,
             binding,
             renew,
-        } => {
-            let ballot = phase::Ballot {
+        } => phase::decide_approval(
+            current,
+            milestone,
+            phase::Ballot {
                 approval,
                 role,
                 decision: *decision,
@@ -171,18 +185,18 @@ pub fn apply_with_source(
                 by,
                 binding: binding.as_ref(),
                 renew: *renew,
-            };
-            phase::decide_approval(current, milestone, ballot, &stamp)?
-        }
+            },
+            stamp,
+        )?,
         Op::Monitor {
             milestone,
             by,
             nonce,
-        } => phase::monitor(current, milestone, (by, nonce.as_deref()), &stamp)?,
+        } => phase::monitor(current, milestone, (by, nonce.as_deref()), stamp)?,
         Op::RecordCommit { .. }
         | Op::RecordMerge { .. }
         | Op::SessionBranch { .. }
-        | Op::RecordRewrite { .. } => hook::record(current, op, &stamp)?,
+        | Op::RecordRewrite { .. } => hook::record(current, op, stamp)?,
         Op::ImportMilestone {
             definition,
             replace,
@@ -220,15 +234,7 @@ pub fn apply_with_source(
                 "a trust change is applied to the trust list, not to a milestone".into(),
             ))
         }
-    };
-    if let (Some(old), Some(files), true) = (&redefined, &mut applied.files, applied.changed) {
-        let superseded = super::redefine::carry_over(old, files, &stamp);
-        applied.events.extend(superseded);
-    }
-    if applied.changed {
-        add_status_events(&mut applied, before);
-    }
-    Ok(applied)
+    })
 }
 
 /// An operation on the ref as a whole (init, merge): no milestone, no events.

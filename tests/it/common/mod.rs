@@ -189,10 +189,21 @@ impl TestRepo {
     /// fixed clock: it starts at [`CLOCK_START`] and moves one second per command, so
     /// that times and commit ids in the output are the same on every run.
     pub fn with_fixed_clock() -> Self {
+        Self::with_clock_at(CLOCK_START)
+    }
+
+    /// [`TestRepo::with_fixed_clock`], the clock starting at `start` (seconds since
+    /// the epoch) instead.
+    pub fn with_clock_at(start: i64) -> Self {
         let mut repo = Self::uninitialized();
-        repo.clock = Some(std::sync::atomic::AtomicI64::new(CLOCK_START));
+        repo.clock = Some(std::sync::atomic::AtomicI64::new(start));
         repo.ok(["init"]);
         repo
+    }
+
+    /// Whether this repository's commands run on a fixed clock.
+    pub fn has_fixed_clock(&self) -> bool {
+        self.clock.is_some()
     }
 
     /// Sets the next tick of the fixed clock on `cmd` (as git reads it).

@@ -16,11 +16,9 @@ tasks: []
 
 /// A repository with one request on rel/search, decided by lead, waiting for qa.
 fn with_request() -> (TestRepo, String) {
-    let repo = TestRepo::new();
+    let repo = super::repo();
     let mut import = repo.cmd();
-    import
-        .args(["import", "-"])
-        .env("GIT_COMMITTER_DATE", super::NOW);
+    import.args(["import", "-"]);
     let said = expect_ok(
         &crate::common::output_of(&mut import, Some(GATED)),
         "import -",
@@ -97,7 +95,7 @@ fn approval_show_tells_the_whole_request() {
 
 #[test]
 fn import_reads_standard_input() {
-    let repo = TestRepo::new();
+    let repo = super::repo();
     ok_now(&repo, ["new", "v1", "--title", "One"]);
     ok_now(&repo, ["task", "add", "v1", "api"]);
     let exported = ok_now(&repo, ["export", "v1"]);

@@ -1,11 +1,10 @@
 //! Item 2: overdue milestones in `status`, `list`, `show`, and `overdue`/`days_left`.
 
 use super::ok_now;
-use crate::common::TestRepo;
 
 #[test]
 fn overdue_shows_in_status_list_and_show() {
-    let repo = TestRepo::new();
+    let repo = super::repo();
     ok_now(
         &repo,
         ["new", "late", "--due", "2026-12-01", "--title", "Late one"],

@@ -19,7 +19,7 @@ fn as_at(repo: &TestRepo, name: &str, date: &str, args: &[&str]) -> String {
 
 #[test]
 fn events_and_timeline_filter_like_git_log() {
-    let repo = TestRepo::new();
+    let repo = super::repo();
     as_at(&repo, "Alice", "2026-11-01T09:00:00Z", &["new", "v1"]);
     as_at(
         &repo,

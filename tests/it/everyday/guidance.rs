@@ -13,7 +13,7 @@ fn a_fresh_clone_is_told_to_sync_and_a_bare_repository_to_stay_a_remote() {
     hint: in a clone of it: `git milestone init`, then `git milestone sync` pushes them here
     hint: to keep milestones in this bare repository itself: `git milestone init --bare`
     ");
-    let team = TestRepo::new();
+    let team = super::repo();
     ok_now(&team, ["new", "v1"]);
     team.git(["remote", "add", "origin", remote.path.to_str().unwrap()]);
     team.ok(["sync"]);
@@ -36,7 +36,7 @@ fn a_fresh_clone_is_told_to_sync_and_a_bare_repository_to_stay_a_remote() {
 
 #[test]
 fn sync_to_a_remote_that_does_not_exist_says_so_in_one_line() {
-    let repo = TestRepo::new();
+    let repo = super::repo();
     ok_now(&repo, ["new", "v1"]);
     let err = fails_now(&repo, ["sync", "upstream"], 1);
     insta::assert_snapshot!(err, @r"
@@ -70,7 +70,7 @@ fn sync_to_a_remote_that_does_not_exist_says_so_in_one_line() {
 
 #[test]
 fn mistyped_ids_get_a_did_you_mean() {
-    let repo = TestRepo::new();
+    let repo = super::repo();
     ok_now(&repo, ["new", "v1.0"]);
     ok_now(&repo, ["task", "add", "v1.0", "backend"]);
     insta::assert_snapshot!(fails_now(&repo, ["show", "v1.O"], 1), @r"

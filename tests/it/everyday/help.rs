@@ -1,11 +1,11 @@
 //! Items 9, 12 and 17: usage errors in plain words, subcommand help with the global
 //! options in one line, and the man pages' sections.
 
-use crate::common::{expect_failure, TestRepo};
+use crate::common::expect_failure;
 
 #[test]
 fn subcommand_help_lists_its_own_options_then_the_global_ones_in_one_line() {
-    let repo = TestRepo::new();
+    let repo = super::repo();
     insta::assert_snapshot!(repo.ok(["show", "-h"]), @r"
     Show a milestone with its tasks
 
@@ -54,7 +54,7 @@ fn subcommand_help_lists_its_own_options_then_the_global_ones_in_one_line() {
 
 #[test]
 fn negative_numbers_and_unknown_flags_get_plain_words() {
-    let repo = TestRepo::new();
+    let repo = super::repo();
     insta::assert_snapshot!(repo.fails(["events", "--limit", "-1"], 2), @r"
     error: invalid value '-1' for '--limit <N>': must be a positive number
 
@@ -89,7 +89,7 @@ fn negative_numbers_and_unknown_flags_get_plain_words() {
 
 #[test]
 fn the_man_pages_have_the_manual_sections_and_hooks_install_explains_trailers() {
-    let repo = TestRepo::new();
+    let repo = super::repo();
     let page = repo.ok(["man"]);
     let headings: Vec<&str> = page.lines().filter(|l| l.starts_with(".SH ")).collect();
     assert_eq!(
@@ -132,7 +132,7 @@ fn the_man_pages_have_the_manual_sections_and_hooks_install_explains_trailers() 
 
 #[test]
 fn completions_still_offer_the_global_options_after_a_command() {
-    let repo = TestRepo::new();
+    let repo = super::repo();
     let fish = repo.ok(["completions", "fish"]);
     assert!(
         fish.lines()

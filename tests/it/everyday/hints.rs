@@ -1,7 +1,5 @@
 //! Item 10: every refusal says what to do next (a `hint:` line), across the commands.
 
-use crate::common::TestRepo;
-
 const GATED: &str = "\
 id: rel
 kiro_configuration:
@@ -13,7 +11,7 @@ tasks: []
 
 #[test]
 fn every_refusal_carries_a_hint() {
-    let repo = TestRepo::new();
+    let repo = super::repo();
     repo.ok(["new", "v1"]);
     repo.ok(["task", "add", "v1", "api"]);
     let gated = repo.write_file("rel.yaml", GATED);

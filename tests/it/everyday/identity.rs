@@ -43,7 +43,7 @@ fn our_ident(repo: &TestRepo, extra: &[(&str, &str)], milestone: &str) -> Option
 
 #[test]
 fn without_settings_the_identity_is_the_one_git_commit_finds() {
-    let repo = TestRepo::new();
+    let repo = super::repo();
     // EMAIL and the account's name, as git reads them.
     let with_email = [("EMAIL", "dev@example.org")];
     let git = gits_ident(&repo, &with_email).expect("git finds an identity with EMAIL");

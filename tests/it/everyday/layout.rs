@@ -1,11 +1,10 @@
 //! Item 15: cleanup says what it removed in sentences; times read like git's.
 
 use super::ok_now;
-use crate::common::TestRepo;
 
 #[test]
 fn cleanup_says_what_it_removed_in_a_sentence() {
-    let repo = TestRepo::new();
+    let repo = super::repo();
     ok_now(&repo, ["new", "v1"]);
     let old = "2026-11-01T09:00:00Z";
     let first = repo

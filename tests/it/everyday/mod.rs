@@ -19,19 +19,30 @@ use std::process::Output;
 
 use crate::common::{expect_failure, expect_ok, output_of, TestRepo};
 
-/// The time every command of these tests runs at.
+/// The time these tests start at.
 pub const NOW: &str = "2026-12-05T12:00:00Z";
 
-/// Runs the binary at [`NOW`], in UTC.
+/// [`NOW`] in seconds since the epoch.
+const NOW_SECONDS: i64 = 1_796_472_000;
+
+/// A repository whose clock starts at [`NOW`] and moves one second per command, so
+/// that what users read, times and commit ids included, is the same on every run.
+pub fn repo() -> TestRepo {
+    TestRepo::with_clock_at(NOW_SECONDS)
+}
+
+/// Runs the binary in UTC: on the repository's own clock, or at [`NOW`] in one that
+/// has none (a clone, a bare remote).
 pub fn run_now<I, S>(repo: &TestRepo, args: I) -> Output
 where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
     let mut cmd = repo.cmd();
-    cmd.args(args)
-        .env("GIT_COMMITTER_DATE", NOW)
-        .env("TZ", "UTC");
+    cmd.args(args).env("TZ", "UTC");
+    if !repo.has_fixed_clock() {
+        cmd.env("GIT_COMMITTER_DATE", NOW);
+    }
     output_of(&mut cmd, None)
 }
 

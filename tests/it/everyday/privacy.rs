@@ -19,7 +19,7 @@ fn shared_sessions(remote: &TestRepo) -> Vec<serde_json::Value> {
 #[test]
 fn session_host_and_folder_stay_local_unless_shared() {
     let remote = TestRepo::bare();
-    let a = TestRepo::new();
+    let a = super::repo();
     a.ok(["new", "v1"]);
     a.git(["remote", "add", "origin", remote.path.to_str().unwrap()]);
     let id = a.ok(["session", "start", "v1"]).trim().to_string();

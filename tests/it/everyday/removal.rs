@@ -4,7 +4,7 @@ use super::{fails_now, ok_now, without_ids};
 use crate::common::TestRepo;
 
 fn team_repo() -> TestRepo {
-    let repo = TestRepo::new();
+    let repo = super::repo();
     ok_now(&repo, ["new", "v1", "--title", "First"]);
     ok_now(&repo, ["new", "typo"]);
     ok_now(&repo, ["task", "add", "typo", "a"]);
@@ -37,7 +37,7 @@ fn rm_hides_a_milestone_that_history_and_checkpoints_keep() {
     let all = ok_now(&repo, ["list", "--all"]);
     insta::assert_snapshot!(without_ids(&repo, &all), @r"
     v1               [--------------------]   0%  planned     0/0 tasks  First
-    typo             removed 0 seconds ago by Test Author; `git milestone show typo --at <commit>^`
+    typo             removed 6 seconds ago by Test Author; `git milestone show typo --at <commit>^`
     ");
     let json = repo.json(["list", "--all"]);
     assert_eq!(json[1]["status"], "removed");
