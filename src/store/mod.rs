@@ -5,6 +5,7 @@
 mod bulk;
 pub mod checkpoint;
 mod clash;
+pub mod deliverables;
 mod error;
 mod history;
 mod identity;
@@ -36,6 +37,7 @@ use git2::{Oid, Repository};
 
 pub use bulk::{BulkError, BulkOutcome, BulkProgress, BulkStep, NewTag};
 pub use checkpoint::Checkpoint;
+pub use deliverables::DeliverableError;
 pub use error::StoreError;
 pub use history::EventFilter;
 pub use integrity::{Checked, Ignored, MAX_OPERATION_BYTES};

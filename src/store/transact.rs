@@ -402,7 +402,10 @@ impl Store {
         let current = match op.milestone() {
             // A restore must work on a milestone that cannot be read: it is how a
             // broken milestone gets repaired.
-            Some(id) if matches!(op, Op::Restore { .. }) => snapshot.milestone(id).ok().flatten(),
+            // It reads the requests too: those made since the checkpoint stay on record.
+            Some(id) if matches!(op, Op::Restore { .. }) => {
+                snapshot.milestone_with(id, Parts::ALL).ok().flatten()
+            }
             Some(id) => snapshot.milestone_with(
                 id,
                 Parts {
@@ -434,7 +437,18 @@ impl Store {
             return Ok((applied, snapshot.tree().id()));
         }
         let tree = match (op.milestone(), &source) {
-            (Some(id), Some((_, folder))) => self.put_folder(snapshot, id, *folder)?,
+            (Some(id), Some((files, folder))) => {
+                let put = self.put_folder(snapshot, id, *folder)?;
+                if applied.files.as_ref() == Some(files) {
+                    put
+                } else {
+                    // What the restore kept of the files it replaced (later requests,
+                    // trailer moves), written over the restored folder.
+                    let put = Snapshot::of_tree(&self.repo, put, snapshot.commit())?;
+                    let tree = self.write_tree(&put, op.milestone(), Some(files), &applied)?;
+                    self.repo.find_tree(tree.id())?
+                }
+            }
             // A milestone that leaves the state (`rm`): its folder goes.
             (Some(id), None) if current.is_some() && applied.files.is_none() => {
                 self.drop_folder(snapshot, id)?
