@@ -5,6 +5,7 @@
 use clap::Args;
 
 use crate::model::{ApprovalRequest, Approver, Decision};
+use crate::workflow::gates::GateOverride;
 
 use super::output::Paint;
 use super::time::short_time;
@@ -28,18 +29,51 @@ pub fn show(out: &Output, args: ShowArgs) -> Result<(), CliError> {
             None => error.hint("`git milestone approval list` lists the requests"),
         });
     };
+    let overrides =
+        super::overrides_shown::overrides(&store, &request.milestone_id, Some(&request.task_id))?;
     if out.json {
-        return out.json_value(&super::phase::request_json(request));
+        let mut json =
+            super::freshness::requests_json(&store, std::slice::from_ref(request))?.remove(0);
+        // Only when there are some: otherwise it is `approval list`'s entry exactly.
+        if !overrides.is_empty() {
+            json["overrides"] = serde_json::json!(overrides);
+        }
+        return out.json_value(&json);
     }
-    for line in request_lines(out, request) {
+    let verdicts = super::freshness::verdicts(&store, request)?;
+    let freshness = super::freshness::verdict_lines(request, &verdicts);
+    for line in request_lines(out, request, freshness) {
+        out.line(line)?;
+    }
+    for line in override_lines(&overrides) {
         out.line(line)?;
     }
     Ok(())
 }
 
+/// The task's forced overrides of its gates, if any: they went past this request's
+/// gate (or another of the task's), and whoever reads the request should know.
+fn override_lines(overrides: &[GateOverride]) -> Vec<String> {
+    if overrides.is_empty() {
+        return Vec::new();
+    }
+    let mut lines = vec![String::new(), "Gates overridden on this task:".to_string()];
+    lines.extend(overrides.iter().map(|o| {
+        format!(
+            "  {} by {}: {} → {} (--force): {:?}",
+            short_time(&o.timestamp),
+            o.user,
+            o.previous_status,
+            o.new_status,
+            o.reason
+        )
+    }));
+    lines
+}
+
 /// The text of one request: what it asks, who asked and when, then each role's
-/// decision.
-pub fn request_lines(out: &Output, r: &ApprovalRequest) -> Vec<String> {
+/// decision and whether it still covers its files (`freshness`).
+pub fn request_lines(out: &Output, r: &ApprovalRequest, freshness: Vec<String>) -> Vec<String> {
     let mut lines = vec![
         format!("approval {}", out.paint(&r.id, Paint::Commit)),
         format!(
@@ -78,6 +112,7 @@ pub fn request_lines(out: &Output, r: &ApprovalRequest) -> Vec<String> {
     }
     lines.extend(r.approvers.iter().map(|a| approver_line(out, a)));
     lines.extend(ignored_lines(r));
+    lines.extend(freshness);
     if r.status == Decision::Pending {
         lines.push(String::new());
         lines.push(format!(

@@ -11,6 +11,7 @@ use crate::workflow::Rejection;
 use crate::workflow::{display_percentage, task_progress};
 use crate::yaml;
 
+use super::chart::By;
 use super::view;
 use super::{milestone_id, open_store, CliError, Output, Unreadable};
 
@@ -96,6 +97,28 @@ fn parse_size(text: &str) -> Result<u64, String> {
 pub struct StatusArgs {
     /// One milestone; all of them when omitted.
     pub milestone: Option<String>,
+    /// Count tasks, or weigh progress by their points.
+    #[arg(long, value_enum, default_value_t = By::Count)]
+    pub by: By,
+}
+
+/// `show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// Count tasks, or weigh progress by their points.
+    #[arg(long, value_enum, default_value_t = By::Count)]
+    pub by: By,
+}
+
+/// The view of `files` in detail, its progress measured as `by` asks.
+fn detail_by(files: &MilestoneFiles, by: By) -> view::DetailView<'_> {
+    let mut detail = view::detail(files);
+    if by == By::Points {
+        view::weigh_by_points(&mut detail.summary, &files.definition);
+    }
+    detail
 }
 
 /// `init`.
@@ -364,12 +387,11 @@ pub fn remove(out: &Output, args: IdArgs) -> Result<(), CliError> {
 /// progress, status, tasks, due date (or how late), title.
 fn milestone_line(out: &Output, s: &view::SummaryView) -> String {
     let mut line = format!(
-        "{:<16} {}  {} {}/{} tasks",
+        "{:<16} {}  {} {}",
         s.id,
         out.bar(s.progress.percentage),
         out.status(s.status.as_str(), 11),
-        s.progress.completed_tasks,
-        s.progress.total_tasks,
+        s.progress.done_of(),
     );
     if let Some(due) = view::due_text(out, s) {
         line.push_str("  ");
@@ -382,12 +404,12 @@ fn milestone_line(out: &Output, s: &view::SummaryView) -> String {
     line
 }
 
-pub fn show(out: &Output, args: ReadArgs) -> Result<(), CliError> {
-    let id = milestone_id(&args.milestone)?;
+pub fn show(out: &Output, args: ShowArgs) -> Result<(), CliError> {
+    let id = milestone_id(&args.read.milestone)?;
     let store = open_store()?;
-    let files = load_at(&store, &id, args.at.as_deref())?;
+    let files = load_at(&store, &id, args.read.at.as_deref())?;
     out.page(store.config().as_ref());
-    let detail = view::detail(&files);
+    let detail = detail_by(&files, args.by);
     if out.json {
         return out.json_value(&detail);
     }
@@ -400,8 +422,16 @@ pub fn show(out: &Output, args: ReadArgs) -> Result<(), CliError> {
     };
     out.line(format!("milestone {}{title}", m.id))?;
     out.line(format!("Status:   {}", out.status(s.status.as_str(), 0)))?;
+    let points = match (s.progress.completed_points, s.progress.total_points) {
+        (Some(done), Some(total)) => format!(
+            "; {} of {} points",
+            crate::report::amount(done),
+            crate::report::amount(total)
+        ),
+        _ => String::new(),
+    };
     out.line(format!(
-        "Progress: {}  ({} of {} tasks completed)",
+        "Progress: {}  ({} of {} tasks completed{points})",
         out.bar(s.progress.percentage),
         s.progress.completed_tasks,
         s.progress.total_tasks
@@ -426,6 +456,7 @@ pub fn show(out: &Output, args: ReadArgs) -> Result<(), CliError> {
     out.line("")?;
     print_tasks(out, m)?;
     print_pending_approvals(out, &files)?;
+    super::freshness::print_problems(out, &store, &files)?;
     super::trust::note_unverified(out, &store, &files)
 }
 
@@ -478,13 +509,13 @@ fn print_tasks(out: &Output, m: &Milestone) -> Result<(), CliError> {
 
 pub fn status(out: &Output, args: StatusArgs) -> Result<(), CliError> {
     let Some(id) = args.milestone else {
-        return dashboard(out);
+        return dashboard(out, args.by);
     };
     let id = milestone_id(&id)?;
     let store = open_store()?;
     let files = load(&store, &id)?;
     let m = &files.definition;
-    let detail = view::detail(&files);
+    let detail = detail_by(&files, args.by);
     if out.json {
         return out.json_value(&detail);
     }
@@ -492,11 +523,23 @@ pub fn status(out: &Output, args: StatusArgs) -> Result<(), CliError> {
     out.line("")?;
     print_tasks(out, m)?;
     print_pending_approvals(out, &files)?;
+    super::freshness::print_problems(out, &store, &files)?;
     super::trust::note_unverified(out, &store, &files)
 }
 
-fn dashboard(out: &Output) -> Result<(), CliError> {
-    let (summaries, broken) = all_summaries(&open_store()?)?;
+fn dashboard(out: &Output, by: By) -> Result<(), CliError> {
+    let store = open_store()?;
+    let (mut summaries, broken) = all_summaries(&store)?;
+    if by == By::Points {
+        // The cached summaries count tasks; weighing needs each definition.
+        let snapshot = store.snapshot()?;
+        for summary in &mut summaries {
+            let id = milestone_id(&summary.id)?;
+            if let Some(files) = snapshot.milestone(&id)? {
+                view::weigh_by_points(summary, &files.definition);
+            }
+        }
+    }
     if out.json {
         out.json_value(&summaries)?;
         return broken.finish();

@@ -1,6 +1,7 @@
 //! The command line: clap definitions, one module per command group, text and JSON
 //! rendering. Never builds a git tree; that is the store's job.
 
+mod approval_check;
 mod approval_show;
 mod chart;
 mod checkpoint;
@@ -9,6 +10,7 @@ mod demo;
 mod edit;
 pub mod error;
 mod events;
+mod freshness;
 pub mod help;
 mod hooks;
 mod kiro;
@@ -16,6 +18,7 @@ pub mod manual;
 mod migrate;
 mod milestone;
 mod output;
+mod overrides_shown;
 mod phase;
 pub mod reference;
 mod removed;
@@ -78,7 +81,7 @@ pub enum Command {
     /// checkpoints keep it (`checkpoint restore` brings it back).
     Rm(milestone::IdArgs),
     /// Show a milestone with its tasks.
-    Show(milestone::ReadArgs),
+    Show(milestone::ShowArgs),
     /// A dashboard of all milestones, or one milestone's progress.
     Status(milestone::StatusArgs),
     /// Add tasks and move them along.

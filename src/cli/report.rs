@@ -59,6 +59,7 @@ pub fn report(out: &Output, args: ReportArgs) -> Result<(), CliError> {
     };
     let mut histories = store.progress_histories(tip, only, RECENT_EVENTS)?;
     let mut checkpoints = checkpoints_by_milestone(store.checkpoints(only)?);
+    let mut overrides = super::overrides_shown::overrides_by_milestone(&store, only)?;
     let parts = Parts {
         sessions: false,
         approvals: true,
@@ -70,13 +71,21 @@ pub fn report(out: &Output, args: ReportArgs) -> Result<(), CliError> {
             continue;
         };
         let history = histories.remove(id.as_str()).unwrap_or_default();
-        let mut approvals: Vec<_> = files.approvals.unwrap_or_default().into_values().collect();
+        let mut approvals: Vec<_> = files
+            .approvals
+            .clone()
+            .unwrap_or_default()
+            .into_values()
+            .collect();
         approvals.sort_by(|a, b| (&a.requested_at, &a.id).cmp(&(&b.requested_at, &b.id)));
+        let freshness = super::freshness::page_freshness(&store, &files, &approvals)?;
         pages.push(MilestonePage {
+            freshness,
             chart: chart_of(&files.definition, &history, args.by.into(), today),
-            progress: crate::workflow::milestone_progress(&files.definition),
+            progress: crate::workflow::points::progress_by(&files.definition, args.by.into()),
             definition: files.definition,
             approvals,
+            overrides: overrides.remove(id.as_str()).unwrap_or_default(),
             event_count: history.events,
             recent: history.recent.into(),
             checkpoints: checkpoints.remove(id).unwrap_or_default(),

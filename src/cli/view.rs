@@ -3,7 +3,9 @@
 use serde::Serialize;
 
 use crate::model::{KiroWorkflow, Milestone, MilestoneFiles, Task};
+use crate::workflow::burnup::Measure;
 use crate::workflow::due::due_state;
+use crate::workflow::points::{points_done, progress_by};
 use crate::workflow::summary::{summarize, MilestoneSummary};
 use crate::workflow::{display_percentage, task_progress, MilestoneStatus};
 
@@ -18,6 +20,42 @@ pub struct ProgressView {
     pub completed_tasks: usize,
     /// All tasks.
     pub total_tasks: usize,
+    /// `points` when weighed by points (`--by points`); absent when tasks count 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<&'static str>,
+    /// With `--by points`: the points of completed tasks (a task without points counts 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completed_points: Option<f64>,
+    /// With `--by points`: the points of all tasks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total_points: Option<f64>,
+}
+
+impl ProgressView {
+    /// `3/8 points` with `--by points`, else `1/2 tasks`.
+    pub fn done_of(&self) -> String {
+        match (self.completed_points, self.total_points) {
+            (Some(done), Some(total)) => format!(
+                "{}/{} points",
+                crate::report::amount(done),
+                crate::report::amount(total)
+            ),
+            _ => format!("{}/{} tasks", self.completed_tasks, self.total_tasks),
+        }
+    }
+}
+
+/// Weighs `summary`'s progress by its tasks' points (`--by points`); the status, the
+/// task counts and each task's own progress stay as they are.
+pub fn weigh_by_points(summary: &mut SummaryView, milestone: &Milestone) {
+    let weighed = progress_by(milestone, Measure::Points);
+    let points = points_done(milestone);
+    let progress = &mut summary.progress;
+    progress.percentage = display_percentage(weighed.percentage);
+    progress.exact = weighed.percentage;
+    progress.by = Some(Measure::Points.as_str());
+    progress.completed_points = Some(points.completed);
+    progress.total_points = Some(points.total);
 }
 
 /// A milestone in `list` and `status`.
@@ -50,6 +88,9 @@ pub struct TaskView<'a> {
     pub status: &'static str,
     /// Whole percent, rounded down.
     pub progress: u32,
+    /// Its size, when it has one (`task set-points`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub points: Option<f64>,
     /// The workflow, null for plain tasks.
     pub kiro_workflow: Option<&'a KiroWorkflow>,
 }
@@ -89,6 +130,9 @@ pub fn summary_view(summary: MilestoneSummary) -> SummaryView {
             exact: summary.percentage,
             completed_tasks: summary.completed_tasks,
             total_tasks: summary.total_tasks,
+            by: None,
+            completed_points: None,
+            total_points: None,
         },
         due: summary.due,
     }
@@ -109,6 +153,7 @@ pub fn detail(files: &MilestoneFiles) -> DetailView<'_> {
                 title: &t.title,
                 status: t.status.as_str(),
                 progress: display_percentage(task_progress(t, config)),
+                points: t.points,
                 kiro_workflow: t.kiro_workflow.as_ref(),
             })
             .collect(),
@@ -174,6 +219,14 @@ pub fn task_line(out: &super::Output, task: &Task, progress: u32) -> String {
         progress,
         task.title
     );
+    if let Some(points) = task.points {
+        let unit = if points == 1.0 { "point" } else { "points" };
+        line = format!(
+            "{}  ({} {unit})",
+            line.trim_end(),
+            crate::report::amount(points)
+        );
+    }
     if let Some(workflow) = task.workflow() {
         let phases: Vec<String> = crate::model::Phase::ALL
             .iter()

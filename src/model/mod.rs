@@ -2,6 +2,7 @@
 //! validation of their values. No git, no terminal.
 
 pub mod approval;
+pub mod binding;
 pub mod checkpoint;
 pub mod event;
 pub mod event_kind;
@@ -14,13 +15,14 @@ pub mod trust;
 pub mod validate;
 
 pub use approval::{ApprovalRequest, Approver, Decision};
+pub use binding::{Binding, BoundFile, CompareRule, OnStale};
 pub use event::{Event, EventRecord};
 pub use event_kind::{EventKind, Forced};
 pub use id::{InvalidId, MilestoneId, TaskId};
 pub use kiro::{Mark, SpecChanges, SpecLink, SpecTask};
 pub use milestone::{
     ApprovalGate, KiroConfiguration, KiroWorkflow, Milestone, MilestoneStatus, Phase, PhaseState,
-    PhaseStatus, PhaseWeights, Phases, Task, TaskStatus,
+    PhaseStatus, PhaseWeights, Phases, Task, TaskStatus, TrailerMoved,
 };
 pub use op::{Op, PutReason, Resolution, RestoreSource, TaskMove, TrailerAction};
 pub use session::{

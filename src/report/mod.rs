@@ -82,6 +82,29 @@ impl Chart {
         Some(scope * (date - self.start()).num_days() as f64 / total as f64)
     }
 
+    /// The forecast day, when a forecast line leads to it: after the last day of the
+    /// series and on the x axis.
+    pub fn forecast_day(&self) -> Option<NaiveDate> {
+        let last = self.series.last()?;
+        self.forecast
+            .date
+            .filter(|d| *d > last.date && *d <= self.end())
+    }
+
+    /// The forecast line at `date`: from what is done on the last day of the series to
+    /// the scope on the forecast day, at the pace the forecast read; none outside
+    /// that stretch, or when the forecast day is past the end of the x axis.
+    pub fn forecast_line(&self, date: NaiveDate) -> Option<f64> {
+        let last = self.series.last()?;
+        let end = self.forecast_day()?;
+        if date <= last.date || date > end {
+            return None;
+        }
+        let total = (end - last.date).num_days() as f64;
+        let gone = (date - last.date).num_days() as f64;
+        Some(last.done + (last.scope - last.done) * gone / total)
+    }
+
     /// Every day from the start to the end.
     pub fn days(&self) -> impl Iterator<Item = NaiveDate> {
         let start = self.start();
@@ -96,5 +119,67 @@ pub fn amount(value: f64) -> String {
         format!("{}", value.round() as i64)
     } else {
         format!("{value:.1}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workflow::burnup::{forecast, Day};
+
+    fn day(date: &str, scope: f64, done: f64) -> Day {
+        Day {
+            date: date.parse().unwrap(),
+            scope,
+            done,
+            in_progress: 0.0,
+        }
+    }
+
+    fn chart(series: Vec<Day>, due: Option<&str>) -> Chart {
+        let due = due.map(|d| d.parse().unwrap());
+        Chart {
+            milestone: "m".into(),
+            title: String::new(),
+            measure: Measure::Count,
+            forecast: forecast(&series, due),
+            today: series.last().unwrap().date,
+            series,
+        }
+    }
+
+    #[test]
+    fn the_forecast_line_runs_from_today_to_the_scope_on_the_forecast_day() {
+        // 2 of 4 done in 2 days: one a day, two days left.
+        let c = chart(
+            vec![day("2026-12-01", 4.0, 1.0), day("2026-12-02", 4.0, 2.0)],
+            None,
+        );
+        assert_eq!(c.forecast_day(), Some("2026-12-04".parse().unwrap()));
+        let at = |d: &str| c.forecast_line(d.parse().unwrap());
+        assert_eq!(
+            at("2026-12-02"),
+            None,
+            "today is the series, not the forecast"
+        );
+        assert_eq!(at("2026-12-03"), Some(3.0));
+        assert_eq!(at("2026-12-04"), Some(4.0));
+        assert_eq!(at("2026-12-05"), None);
+    }
+
+    #[test]
+    fn no_forecast_line_without_progress_or_once_finished() {
+        let stalled = chart(
+            vec![day("2026-12-01", 4.0, 0.0), day("2026-12-02", 4.0, 0.0)],
+            Some("2026-12-10"),
+        );
+        let finished = chart(
+            vec![day("2026-12-01", 2.0, 1.0), day("2026-12-02", 2.0, 2.0)],
+            Some("2026-12-10"),
+        );
+        for c in [stalled, finished] {
+            assert_eq!(c.forecast_day(), None);
+            assert_eq!(c.forecast_line("2026-12-05".parse().unwrap()), None);
+        }
     }
 }

@@ -179,11 +179,7 @@ pub fn burnup(chart: &Chart, id: &str) -> String {
             ];
             polyline(&mut out, "ideal", &ideal);
         }
-        if let Some(date) = chart
-            .forecast
-            .date
-            .filter(|d| *d > last.date && *d <= chart.end())
-        {
+        if let Some(date) = chart.forecast_day() {
             let line = [
                 pt(frame.x(last.date), frame.y(last.done)),
                 pt(frame.x(date), frame.y(last.scope)),

@@ -1,6 +1,7 @@
 //! The burn-up chart in the terminal: Unicode blocks to a given width, done work as
 //! filled columns (in eighths of a row), work in progress shaded above it, the scope
-//! as a line over them, the ideal line and the due day, then the forecast.
+//! as a line over them, the ideal line, the forecast line and the due day, then the
+//! forecast in words.
 
 use chrono::{Days, NaiveDate};
 
@@ -20,6 +21,7 @@ enum Ink {
     InProgress,
     Scope,
     Ideal,
+    Forecast,
     Due,
     Empty,
 }
@@ -31,6 +33,7 @@ impl Ink {
             Ink::InProgress => '░',
             Ink::Scope => '─',
             Ink::Ideal => '·',
+            Ink::Forecast => '•',
             Ink::Due => '│',
             Ink::Empty => ' ',
         }
@@ -43,6 +46,7 @@ impl Ink {
             Ink::InProgress => Some("33"),
             Ink::Scope => Some("1;36"),
             Ink::Ideal => Some("2"),
+            Ink::Forecast => Some("35"),
             Ink::Due => Some("31"),
             Ink::Empty => None,
         }
@@ -143,6 +147,11 @@ fn legend(chart: &Chart, paint: &dyn Fn(&str, Option<&str>) -> String) -> String
     ];
     if chart.forecast.due.is_some() {
         items.push((Ink::Ideal, "ideal"));
+    }
+    if chart.forecast_day().is_some() {
+        items.push((Ink::Forecast, "forecast"));
+    }
+    if chart.forecast.due.is_some() {
         items.push((Ink::Due, "due"));
     }
     let parts: Vec<String> = items
@@ -179,6 +188,10 @@ fn cell(chart: &Chart, date: NaiveDate, row: usize, top: f64, due_here: bool) ->
     }
     if due_here {
         return Ink::Due;
+    }
+    // The forecast goes on from the last day at the recent pace to the whole scope.
+    if chart.forecast_line(date).is_some_and(&within) {
+        return Ink::Forecast;
     }
     // The due day's other columns stay clear, so the line ends at the marker.
     if chart.forecast.due.is_some_and(|due| date >= due) {

@@ -255,7 +255,7 @@ impl Store {
         for (key, value) in items {
             if old.and_then(|o| o.get(key)) != Some(value) {
                 let (file, text) = encode(key, value)?;
-                folder.insert(file, self.repo.blob(text.as_bytes())?, blob_mode())?;
+                folder.insert(file, self.write_blob(text.as_bytes())?, blob_mode())?;
             }
         }
         if let Some(old) = old {
@@ -402,7 +402,10 @@ impl Store {
         let current = match op.milestone() {
             // A restore must work on a milestone that cannot be read: it is how a
             // broken milestone gets repaired.
-            Some(id) if matches!(op, Op::Restore { .. }) => snapshot.milestone(id).ok().flatten(),
+            // It reads the requests too: those made since the checkpoint stay on record.
+            Some(id) if matches!(op, Op::Restore { .. }) => {
+                snapshot.milestone_with(id, Parts::ALL).ok().flatten()
+            }
             Some(id) => snapshot.milestone_with(
                 id,
                 Parts {
@@ -434,7 +437,18 @@ impl Store {
             return Ok((applied, snapshot.tree().id()));
         }
         let tree = match (op.milestone(), &source) {
-            (Some(id), Some((_, folder))) => self.put_folder(snapshot, id, *folder)?,
+            (Some(id), Some((files, folder))) => {
+                let put = self.put_folder(snapshot, id, *folder)?;
+                if applied.files.as_ref() == Some(files) {
+                    put
+                } else {
+                    // What the restore kept of the files it replaced (later requests,
+                    // trailer moves), written over the restored folder.
+                    let put = Snapshot::of_tree(&self.repo, put, snapshot.commit())?;
+                    let tree = self.write_tree(&put, op.milestone(), Some(files), &applied)?;
+                    self.repo.find_tree(tree.id())?
+                }
+            }
             // A milestone that leaves the state (`rm`): its folder goes.
             (Some(id), None) if current.is_some() && applied.files.is_none() => {
                 self.drop_folder(snapshot, id)?
@@ -514,7 +528,11 @@ impl Store {
                 what: DEFINITION,
                 source: e.into(),
             })?;
-            folder.insert(DEFINITION, self.repo.blob(text.as_bytes())?, blob_mode())?;
+            let blob = self.write_blob(text.as_bytes())?;
+            if let Some(parsed) = snapshot.parsed() {
+                parsed.remember(blob, &after.definition);
+            }
+            folder.insert(DEFINITION, blob, blob_mode())?;
         }
         if before.and_then(|b| b.state.as_ref()) != after.state.as_ref() {
             match &after.state {
@@ -522,7 +540,7 @@ impl Store {
                     let text = serde_json::to_string_pretty(state)
                         .expect("a JSON value always serializes")
                         + "\n";
-                    folder.insert(STATE, self.repo.blob(text.as_bytes())?, blob_mode())?;
+                    folder.insert(STATE, self.write_blob(text.as_bytes())?, blob_mode())?;
                 }
                 None => {
                     folder.remove(STATE)?;
@@ -565,6 +583,15 @@ impl Store {
         }
         let folder = folder.write()?;
         self.put_folder(snapshot, id, folder)
+    }
+}
+
+impl Store {
+    /// Writes a blob, or only finds it when it exists: libgit2's `git_blob_create_*`
+    /// always goes through a temporary file, which a replay writing back what a
+    /// fetch brought paid for every object.
+    pub(super) fn write_blob(&self, content: &[u8]) -> Result<Oid, StoreError> {
+        Ok(self.repo.odb()?.write(git2::ObjectType::Blob, content)?)
     }
 }
 

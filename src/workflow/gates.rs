@@ -4,9 +4,11 @@
 //! only while its task still waits at the request's phase, and a request id is unique
 //! across clones. Pure functions; the operations in [`super::apply`] call them.
 
+use serde::Serialize;
+
 use crate::model::{
-    ApprovalRequest, Decision, Event, EventKind, MilestoneFiles, Phase, PhaseStatus, Task, TaskId,
-    TaskStatus, TrailerAction,
+    ApprovalRequest, Decision, Event, EventKind, EventRecord, MilestoneFiles, Phase, PhaseStatus,
+    Task, TaskId, TaskStatus, TrailerAction,
 };
 
 use super::Rejection;
@@ -164,6 +166,54 @@ pub fn request_id(prefix: &str, number: usize, nonce: Option<&str>) -> String {
     match nonce.filter(|n| !n.is_empty()) {
         Some(nonce) => format!("{prefix}{number}-{nonce}"),
         None => format!("{prefix}{number}"),
+    }
+}
+
+/// The event type an override is recorded as.
+pub const OVERRIDDEN: &str = "kiro_workflow_overridden";
+
+/// One recorded override of a task's gates.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GateOverride {
+    /// The task.
+    pub task_id: String,
+    /// Its status before.
+    pub previous_status: String,
+    /// The status it was forced to.
+    pub new_status: String,
+    /// Why, as given with `--reason`.
+    pub reason: String,
+    /// Who (the operation's author).
+    pub user: String,
+    /// When (RFC 3339).
+    pub timestamp: String,
+    /// The operation's commit.
+    pub commit: String,
+}
+
+impl GateOverride {
+    /// The override an event records, if it is one.
+    pub fn of(record: &EventRecord) -> Option<GateOverride> {
+        if record.event_type != OVERRIDDEN {
+            return None;
+        }
+        let field = |name: &str| {
+            record
+                .data
+                .get(name)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        Some(GateOverride {
+            task_id: field("task_id"),
+            previous_status: field("previous_status"),
+            new_status: field("new_status"),
+            reason: field("reason"),
+            user: record.user.clone(),
+            timestamp: record.timestamp.clone(),
+            commit: record.commit.clone(),
+        })
     }
 }
 

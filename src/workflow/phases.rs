@@ -395,16 +395,44 @@ pub fn decide(
     by: &str,
     at: &str,
 ) -> Result<Vec<Event>, Rejection> {
-    let milestone = files.definition.id.to_string();
     if decision == Decision::Pending {
         return Err(Rejection::Invalid("a decision is approve or reject".into()));
     }
+    let id = files.definition.id.clone();
     let missing = || Rejection::NoSuchApproval {
-        milestone: files.definition.id.clone(),
+        milestone: id.clone(),
         approval: approval.to_string(),
     };
     let found = files.approvals.as_ref().and_then(|a| a.get(approval));
     gates::check_decision(files, found.ok_or_else(missing)?)?;
+    let event = record_decision(files, approval, (role, decision), comment, by, at)?;
+    let request = approvals(files)
+        .get(approval)
+        .cloned()
+        .ok_or_else(missing)?;
+    let mut events = vec![event];
+    if !request.pending_roles().is_empty() {
+        return Ok(events);
+    }
+    events.extend(close_request(files, &request, at)?);
+    Ok(events)
+}
+
+/// Records one role's decision on request `approval` (`anyone`'s, once, on a gate
+/// without approvers) and returns its event; whether the request closes is the
+/// caller's. Each role decides once.
+pub fn record_decision(
+    files: &mut MilestoneFiles,
+    approval: &str,
+    (role, decision): (&str, Decision),
+    comment: Option<&str>,
+    by: &str,
+    at: &str,
+) -> Result<Event, Rejection> {
+    if decision == Decision::Pending {
+        return Err(Rejection::Invalid("a decision is approve or reject".into()));
+    }
+    let milestone = files.definition.id.to_string();
     let missing = Rejection::NoSuchApproval {
         milestone: files.definition.id.clone(),
         approval: approval.to_string(),
@@ -418,6 +446,13 @@ pub fn decide(
     };
     if request.open_to_anyone {
         // A gate without approvers takes one decision, from anyone.
+        if let Some(first) = request.approvers.first() {
+            return Err(Rejection::AlreadyDecided {
+                approval: approval.to_string(),
+                role: first.role.clone(),
+                decision: first.status,
+            });
+        }
         let mut approver = Approver::pending(role);
         decided(&mut approver);
         request.approvers.push(approver);
@@ -439,13 +474,7 @@ pub fn decide(
         }
         decided(approver);
     }
-    let request = request.clone();
-    let pending: Vec<String> = request
-        .pending_roles()
-        .into_iter()
-        .map(str::to_string)
-        .collect();
-    let mut events = vec![Event::of(
+    Ok(Event::of(
         &milestone,
         EventKind::KiroApprovalDecided {
             approval_id: approval.to_string(),
@@ -453,14 +482,71 @@ pub fn decide(
             role: role.to_string(),
             decision,
             comments: comment.map(str::to_string),
-            pending: pending.clone(),
+            pending: request
+                .pending_roles()
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
         },
-    )];
-    if !pending.is_empty() {
-        return Ok(events);
+    ))
+}
+
+/// In a merge, the request a concurrent `phase advance` opened in its own clone, for
+/// the transition that `pending` (the earlier one in merge order) already asks for:
+/// kept on record as `superseded`, under the id its clone gave it (the same number as
+/// `pending`, its own nonce), so that its clone's decisions still find it. None when
+/// it cannot have its own id (an operation from before nonces).
+pub fn twin_request(
+    files: &mut MilestoneFiles,
+    task: &TaskId,
+    pending: &str,
+    (at, by, nonce): (&str, &str, &str),
+) -> Option<Vec<Event>> {
+    let request = files.approvals.as_ref()?.get(pending)?.clone();
+    let (from, to) = (request.from_phase, request.to_phase);
+    let prefix = format!("approval-{}-{task}-{from}-{to}-", files.definition.id);
+    let number: usize = pending
+        .strip_prefix(&prefix)?
+        .split('-')
+        .next()?
+        .parse()
+        .ok()?;
+    let config = files.definition.kiro_configuration.clone();
+    let mut twin = new_request(
+        files,
+        task,
+        (from, to),
+        (at, by, Some(nonce)),
+        config.as_ref(),
+    );
+    twin.id = gates::request_id(&prefix, number, Some(nonce));
+    if nonce.is_empty() || approvals(files).contains_key(&twin.id) {
+        return None;
     }
-    events.extend(close_request(files, &request, at)?);
-    Ok(events)
+    let milestone = files.definition.id.to_string();
+    let requested = Event::of(
+        &milestone,
+        EventKind::KiroApprovalRequested {
+            task_id: task.clone(),
+            approval_id: twin.id.clone(),
+            transition: twin.transition(),
+            from_phase: from,
+            to_phase: to,
+            approvers: twin.approvers.iter().map(|a| a.role.clone()).collect(),
+        },
+    );
+    twin.status = Decision::Superseded;
+    twin.decided_at = Some(at.to_string());
+    let superseded = Event::of(
+        &milestone,
+        EventKind::KiroApprovalSuperseded {
+            task_id: task.clone(),
+            approval_id: twin.id.clone(),
+            transition: twin.transition(),
+        },
+    );
+    approvals(files).insert(twin.id.clone(), twin);
+    Some(vec![requested, superseded])
 }
 
 /// A request every role has decided: any rejection rejects it and blocks the phase;
@@ -881,6 +967,50 @@ mod tests {
             .as_ref()
             .unwrap()
             .contains_key("approval-m-t-design-spec-1-a1b2c3"));
+    }
+
+    #[test]
+    fn a_twin_request_is_kept_superseded_under_its_own_id_and_keeps_its_decisions() {
+        let mut f = files(&["lead", "qa"]);
+        complete_current(&mut f);
+        let asker = Asker {
+            by: "alice",
+            nonce: Some("aaaaaa"),
+            transition_type: "manual",
+        };
+        advance(&mut f, &t(), AT, asker).unwrap();
+        let first = "approval-m-t-design-spec-1-aaaaaa";
+        let events = twin_request(&mut f, &t(), first, (AT, "bob", "bbbbbb")).unwrap();
+        let types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+        assert_eq!(
+            types,
+            ["kiro_approval_requested", "kiro_approval_superseded"]
+        );
+        let twin = "approval-m-t-design-spec-1-bbbbbb";
+        let stored = &f.approvals.as_ref().unwrap()[twin];
+        assert_eq!(stored.status, Decision::Superseded);
+        assert_eq!(stored.requested_by.as_deref(), Some("bob"));
+        assert_eq!(stored.pending_roles(), ["lead", "qa"]);
+        // The same twin twice, or one without its own nonce, is not made again.
+        assert!(twin_request(&mut f, &t(), first, (AT, "bob", "bbbbbb")).is_none());
+        assert!(twin_request(&mut f, &t(), first, (AT, "bob", "")).is_none());
+        assert!(twin_request(&mut f, &t(), "no-such-request", (AT, "bob", "cccccc")).is_none());
+
+        // Its clone's decision stays on it, once per role; the task does not move.
+        let ballot = (("lead", Decision::Approved), Some("ok"), "bob");
+        let (role, comment, by) = ballot;
+        let event = record_decision(&mut f, twin, role, comment, by, AT).unwrap();
+        assert_eq!(event.event_type, "kiro_approval_decided");
+        assert_eq!(event.data["pending"], serde_json::json!(["qa"]));
+        assert!(matches!(
+            record_decision(&mut f, twin, role, comment, by, AT),
+            Err(Rejection::AlreadyDecided { .. })
+        ));
+        let stored = &f.approvals.as_ref().unwrap()[twin];
+        assert_eq!(stored.status, Decision::Superseded);
+        assert_eq!(stored.approvers[0].comments.as_deref(), Some("ok"));
+        assert_eq!(phase(&f, Phase::Design), PhaseStatus::WaitingApproval);
+        assert_eq!(current(&f), Phase::Design);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use crate::model::{
     Event, EventKind, Milestone, MilestoneId, TaskId, TaskMove, TaskStatus, TrailerAction,
+    TrailerMoved,
 };
 
 use super::gates;
@@ -156,12 +157,17 @@ pub fn apply_moves(milestone: &mut Milestone, moves: &[TaskMove]) -> Vec<Event> 
         let Some(task) = milestone.task_mut(&resolved) else {
             continue;
         };
-        if gates::trailer_bypass(task, m.action).is_some() {
+        let once = TrailerMoved {
+            commit: m.commit.clone(),
+            trailer: m.action,
+        };
+        if task.moved_by.contains(&once) || gates::trailer_bypass(task, m.action).is_some() {
             continue;
         }
         let Some(new) = moved_status(task.status, m.action) else {
             continue;
         };
+        task.moved_by.push(once);
         let previous = task.status;
         task.status = new;
         events.push(Event::of(
@@ -568,5 +574,64 @@ mod tests {
             .unwrap();
         assert!(apply_moves(&mut milestone, &start_b).is_empty());
         assert_eq!(milestone.tasks[1].status, TaskStatus::Completed);
+    }
+
+    /// One step of [`a_commits_trailer_moves_a_task_at_most_once`]: a trailer of
+    /// commit `c0`..`c2` applied (by a hook, or replayed by a merge), or the task set
+    /// to a status by hand (reopened, blocked, …).
+    #[derive(Debug, Clone)]
+    enum Step {
+        Trailer(u8, bool),
+        Set(TaskStatus),
+    }
+
+    fn step() -> impl proptest::strategy::Strategy<Value = Step> {
+        use proptest::prelude::*;
+        prop_oneof![
+            (0..3u8, any::<bool>()).prop_map(|(c, complete)| Step::Trailer(c, complete)),
+            proptest::sample::select(TaskStatus::ALL.to_vec()).prop_map(Step::Set),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            failure_persistence: None,
+            ..Default::default()
+        })]
+
+        /// Whatever the order and however often a commit's trailer is applied, with
+        /// the task reopened or set to anything in between, it moves the task at most
+        /// once, and the task remembers that it did.
+        #[test]
+        fn a_commits_trailer_moves_a_task_at_most_once(
+            steps in proptest::collection::vec(step(), 0..40)
+        ) {
+            let mut m = Milestone::new(mid("m"));
+            m.tasks.push(Task::new(TaskId::new("t").unwrap(), String::new(), false));
+            let mut moved = std::collections::HashMap::new();
+            for step in &steps {
+                match step {
+                    Step::Set(status) => m.tasks[0].status = *status,
+                    Step::Trailer(c, complete) => {
+                        let action = if *complete {
+                            TrailerAction::Complete
+                        } else {
+                            TrailerAction::Start
+                        };
+                        let once = TaskMove {
+                            task: TaskId::new("t").unwrap(),
+                            action,
+                            commit: format!("c{c}"),
+                        };
+                        for event in apply_moves(&mut m, &[once]) {
+                            let count = moved.entry((*c, *complete)).or_insert(0);
+                            *count += 1;
+                            proptest::prop_assert_eq!(*count, 1, "{:?} {:?}", event, steps);
+                        }
+                    }
+                }
+            }
+            proptest::prop_assert_eq!(m.tasks[0].moved_by.len(), moved.len());
+        }
     }
 }

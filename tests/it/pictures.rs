@@ -97,9 +97,9 @@ fn chart_in_the_terminal_at_a_fixed_width() {
     let text = repo.ok(["chart", "m1", "--now", "2026-12-09", "--width", "60"]);
     insta::assert_snapshot!(text, @r"
     m1 — First release: 2 of 3 tasks done (66%)
-    3 ┤           ──────────────                       ······│
-      │                                          ······      │
-      │───────────        ▃▃▃▃▃▃         ········            │
+    3 ┤           ──────────────         •••••         ······│
+      │                            ••••••        ······      │
+      │───────────        ▃▃▃▃▃▃•••      ········            │
       │        ░░░░░░░░░░░██████   ······                    │
       │        ░░░░░░░░░░░██████···                          │
       │  ░░░▅▅▅▅▅▅▅▅▅░░░▅▅██████                             │
@@ -107,7 +107,7 @@ fn chart_in_the_terminal_at_a_fixed_width() {
     0 ┤··░░░█████████░░░████████                             │
       └─────────────────────────────────────────────────────────
        2026-12-01                                     2026-12-20
-    █ done  ░ in progress  ─ scope  · ideal  │ due
+    █ done  ░ in progress  ─ scope  · ideal  • forecast  │ due
     at the last 14 days' pace: done around 2026-12-14 (due 2026-12-20)
     ");
 }
@@ -209,6 +209,77 @@ fn points_are_set_shown_in_yaml_and_checked() {
     repo.ok(["import", file.to_str().unwrap()]);
     let chart = repo.json(["chart", "m3", "--by", "points"]);
     assert_eq!(series(&chart).last().unwrap().1, 13.0);
+}
+
+#[test]
+fn show_and_status_weigh_progress_by_points() {
+    let repo = TestRepo::new();
+    repo.ok(["init"]);
+    repo.ok(["new", "m1", "--title", "Sized"]);
+    repo.ok(["task", "add", "m1", "a", "--points", "3"]);
+    repo.ok(["task", "add", "m1", "b", "--points", "5"]);
+    repo.ok(["task", "add", "m1", "c"]);
+    repo.ok(["task", "complete", "m1", "a"]);
+    repo.ok(["task", "start", "m1", "b"]);
+
+    // By count: (100 + 50 + 0) / 3; by points: (3×100 + 5×50 + 1×0) / 9.
+    let counted = repo.json(["show", "m1"]);
+    assert_eq!(counted["progress"]["percentage"], 50);
+    assert!(counted["progress"].get("by").is_none(), "{counted}");
+    assert_eq!(counted["tasks"][0]["points"], 3.0);
+    assert!(
+        counted["tasks"][2].get("points").is_none(),
+        "no points, no field"
+    );
+    for args in [
+        &["show", "m1", "--by", "points"][..],
+        &["status", "m1", "--by", "points"],
+    ] {
+        let weighed = repo.json(args);
+        let progress = &weighed["progress"];
+        assert_eq!(progress["percentage"], 61, "{args:?}: {progress}");
+        assert_eq!(progress["by"], "points");
+        assert_eq!(
+            (
+                progress["completed_points"].as_f64(),
+                progress["total_points"].as_f64()
+            ),
+            (Some(3.0), Some(9.0))
+        );
+        assert_eq!(
+            (
+                progress["completed_tasks"].as_u64(),
+                progress["total_tasks"].as_u64()
+            ),
+            (Some(1), Some(3))
+        );
+        assert_eq!(
+            weighed["tasks"][1]["progress"], 50,
+            "a task's own progress stays"
+        );
+    }
+    let all = repo.json(["status", "--by", "points"]);
+    assert_eq!(all[0]["progress"]["percentage"], 61);
+    assert!(repo
+        .ok(["status", "--by", "points"])
+        .contains(" 61%  in_progress 3/9 points  Sized"));
+    assert!(repo
+        .ok(["status"])
+        .contains(" 50%  in_progress 1/3 tasks  Sized"));
+    repo.fails(["show", "m1", "--by", "weight"], 2);
+
+    let text = repo.ok(["show", "m1", "--by", "points"]);
+    insta::assert_snapshot!(text, @r"
+    milestone m1: Sized
+    Status:   in_progress
+    Progress: [############--------]  61%  (1 of 3 tasks completed; 3 of 9 points)
+    State:    none saved
+
+    Tasks:
+      a            completed   100%  (3 points)
+      b            in_progress  50%  (5 points)
+      c            pending       0%
+    ");
 }
 
 /// Reads a report file.

@@ -624,3 +624,243 @@ fn item12_a_restore_keeps_the_active_session() {
     let sessions = repo.json(["session", "list"]);
     assert_eq!(sessions[0]["status"], "completed", "{sessions:#}");
 }
+
+#[test]
+fn item03_a_forced_override_shows_in_approval_show_events_and_the_report() {
+    let (_remote, people) = team(&["Alice"], with_workflow_task);
+    let alice = &people[0];
+    alice.ok(&["task", "add", "m", "other", "--kiro"]);
+    alice.ok(&["phase", "set", "m", "k", "design", "completed"]);
+    alice.ok(&["phase", "advance", "m", "k"]);
+    let id = approvals(alice)[0]["id"].as_str().unwrap().to_string();
+    let before = alice.ok(&["approval", "show", &id]);
+    assert!(!before.contains("overridden"), "{before}");
+    alice.ok(&[
+        "task",
+        "complete",
+        "m",
+        "k",
+        "--force",
+        "--reason",
+        "shipped by hand",
+    ]);
+    alice.ok(&[
+        "task",
+        "start",
+        "m",
+        "other",
+        "--force",
+        "--reason",
+        "elsewhere",
+    ]);
+
+    let text = alice.ok(&["approval", "show", &id]);
+    let shown = text.split("Gates overridden on this task:").nth(1);
+    let shown = shown.unwrap_or_else(|| panic!("no overrides in {text}"));
+    assert!(
+        shown.contains("by Alice: in_progress → completed (--force): \"shipped by hand\""),
+        "{text}"
+    );
+    assert!(
+        !shown.contains("elsewhere"),
+        "another task's override: {text}"
+    );
+    let json = alice.json(&["approval", "show", &id]);
+    let overrides = json["overrides"].as_array().unwrap();
+    assert_eq!(overrides.len(), 1, "{json:#}");
+    assert_eq!(overrides[0]["reason"], "shipped by hand");
+    assert_eq!(overrides[0]["new_status"], "completed");
+    assert_eq!(overrides[0]["user"], "Alice");
+
+    let events = alice.json(&["events", "m", "--type", "kiro_workflow_overridden"]);
+    assert_eq!(events.as_array().unwrap().len(), 2, "{events:#}");
+    let text = alice.ok(&["events", "m", "--type", "kiro_workflow_overridden"]);
+    assert!(text.contains("shipped by hand"), "{text}");
+
+    let site = alice.repo.path.join("site");
+    alice.ok(&["report", "--out", site.to_str().unwrap(), "m"]);
+    let page = std::fs::read_to_string(site.join("milestone-m.html")).unwrap();
+    let section = page.split("<h2>Gates overridden</h2>").nth(1);
+    let section = section.unwrap_or_else(|| panic!("no overrides section: {page}"));
+    for expected in ["shipped by hand", "elsewhere", ">k</td>", ">other</td>"] {
+        assert!(section.contains(expected), "{expected}: {section}");
+    }
+}
+
+#[test]
+fn item01_twin_requests_made_offline_are_both_kept_each_with_its_decisions() {
+    let (_remote, people) = team(&["Alice", "Bob"], with_workflow_task);
+    let mut ids = Vec::new();
+    for person in &people {
+        person.ok(&["phase", "set", "m", "k", "design", "completed"]);
+        person.ok(&["phase", "advance", "m", "k"]);
+        let id = approvals(person)[0]["id"].as_str().unwrap().to_string();
+        person.ok(&[
+            "approval",
+            "approve",
+            &id,
+            "--role",
+            person.name,
+            "--comment",
+            &format!("{} says yes", person.name),
+        ]);
+        ids.push(id);
+    }
+    people[0].sync();
+    people[1].sync();
+    people[0].sync();
+    assert_same_everywhere(&people);
+    let list = approvals(&people[1]);
+    assert_eq!(list.len(), 2, "both requests kept: {list:#?}");
+    let status = |id: &str| {
+        let request = list.iter().find(|r| r["id"] == id).unwrap();
+        request["status"].as_str().unwrap().to_string()
+    };
+    let mut statuses = vec![status(&ids[0]), status(&ids[1])];
+    statuses.sort();
+    assert_eq!(statuses, ["approved", "superseded"], "{list:#?}");
+    for (id, owner) in ids.iter().zip(["Alice", "Bob"]) {
+        let request = list.iter().find(|r| r["id"] == id.as_str()).unwrap();
+        let approvers = request["approvers"].as_array().unwrap();
+        assert_eq!(approvers.len(), 1, "{request:#}");
+        assert_eq!(approvers[0]["status"], "approved");
+        assert_eq!(approvers[0]["comments"], format!("{owner} says yes"));
+        assert!(approvers[0]["decided_by"]
+            .as_str()
+            .unwrap()
+            .starts_with(owner));
+        let shown = people[0].ok(&["approval", "show", id]);
+        assert!(shown.contains(&format!("{owner} says yes")), "{shown}");
+    }
+    let superseded = if status(&ids[0]) == "superseded" {
+        &ids[0]
+    } else {
+        &ids[1]
+    };
+    let shown = people[0].ok(&["approval", "list"]);
+    assert!(shown.contains(superseded.as_str()), "{shown}");
+    // The task went through the gate once, and no decision is left to make.
+    assert_eq!(workflow(&people[0], "m", "k")["current_phase"], "spec");
+    let open = people[0].json(&["approval", "list", "--pending"]);
+    assert_eq!(open.as_array().unwrap().len(), 0, "{open:#}");
+}
+
+#[test]
+fn item06_a_commits_trailer_moves_a_task_once_in_the_state_after_a_reopen() {
+    let (_remote, people) = team(&["Bob", "Alice"], |bob| {
+        bob.ok(&["new", "v1"]);
+        bob.ok(&["task", "add", "v1", "t1"]);
+    });
+    let (bob, alice) = (&people[0], &people[1]);
+    for person in &people {
+        person.ok(&["hooks", "install"]);
+    }
+    // Alice has worked offline: her next operation comes late in merge order.
+    for n in 0..3 {
+        alice.ok(&[
+            "event",
+            "add",
+            "v1",
+            "note",
+            "--data",
+            &format!("{{\"n\":{n}}}"),
+        ]);
+    }
+    bob.git(&[
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "fix\n\nCompletes: v1/t1",
+    ]);
+    let commit = String::from_utf8(bob.git(&["rev-parse", "HEAD"]).stdout).unwrap();
+    assert_eq!(task(bob, "v1", "t1")["status"], "completed");
+    // Not done after all: Bob reopens it.
+    bob.ok(&["task", "set", "v1", "t1", "in_progress"]);
+    bob.git(&["push", "-q", "origin", "HEAD:main"]);
+    bob.sync();
+    // Alice's post-merge hook applies the same trailer in her clone.
+    alice.git(&["pull", "-q", "--no-rebase", "origin", "main"]);
+    assert_eq!(task(alice, "v1", "t1")["status"], "completed");
+    alice.sync();
+    bob.sync();
+    assert_same_everywhere(&people);
+    for person in &people {
+        let t1 = task(person, "v1", "t1");
+        assert_eq!(
+            t1["status"], "in_progress",
+            "{}: the reopen stands",
+            person.name
+        );
+        let moves: Vec<Value> = person
+            .json(&["timeline", "v1"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["data"]["commit"] == commit.trim())
+            .cloned()
+            .collect();
+        assert_eq!(moves.len(), 1, "{}: {moves:#?}", person.name);
+    }
+    // The state says which trailers moved the task, so every later replay knows.
+    let yaml = alice.ok(&["export", "v1"]);
+    assert!(yaml.contains(commit.trim()), "{yaml}");
+}
+
+/// Completes task k's current phase and asks to advance it; the new request's id.
+fn open_request(person: &Person, phase: &str) -> String {
+    person.ok(&["phase", "set", "m", "k", phase, "completed"]);
+    person.ok(&["phase", "advance", "m", "k"]);
+    let list = approvals(person);
+    list.last().unwrap()["id"].as_str().unwrap().to_string()
+}
+
+fn request_status(person: &Person, id: &str) -> String {
+    let shown = person.json(&["approval", "show", id]);
+    shown["status"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn item02_edit_import_and_restore_supersede_the_requests_they_leave_stale() {
+    let (_remote, people) = team(&["Alice"], with_workflow_task);
+    let alice = &people[0];
+    alice.ok(&["checkpoint", "create", "m", "before"]);
+
+    // `edit` that sets the waiting phase again.
+    let edited = open_request(alice, "design");
+    let out = alice.repo.run_env(
+        &[("GIT_EDITOR", "sed -i 's/waiting_approval/completed/'")],
+        ["edit", "m"],
+    );
+    expect_ok(&out, "edit");
+    assert_eq!(request_status(alice, &edited), "superseded");
+    let err = alice.fails(&["approval", "approve", &edited, "--role", "lead"], 1);
+    assert!(err.contains("superseded"), "{err}");
+
+    // `import --replace` of a definition where the phase is back in progress.
+    let imported = open_request(alice, "design");
+    assert_eq!(request_status(alice, &imported), "pending");
+    let yaml = alice
+        .ok(&["export", "m"])
+        .replace("waiting_approval", "in_progress");
+    let file = alice.repo.write_file("m.yaml", &yaml);
+    alice.ok(&["import", file.to_str().unwrap(), "--replace"]);
+    assert_eq!(request_status(alice, &imported), "superseded");
+
+    // A restore to before any request: the requests made since stay on record.
+    let restored = open_request(alice, "design");
+    alice.ok(&["checkpoint", "restore", "m", "before"]);
+    assert_eq!(
+        workflow(alice, "m", "k")["phases"]["design"]["status"],
+        "not_started"
+    );
+    let list = approvals(alice);
+    assert_eq!(list.len(), 3, "{list:#?}");
+    for id in [&edited, &imported, &restored] {
+        assert_eq!(request_status(alice, id), "superseded", "{id}");
+    }
+    let pending = alice.json(&["approval", "list", "--pending"]);
+    assert_eq!(pending.as_array().unwrap().len(), 0, "{pending:#}");
+    let events = alice.json(&["events", "m", "--type", "kiro_approval_superseded"]);
+    assert_eq!(events.as_array().unwrap().len(), 3, "one each: {events:#}");
+}

@@ -16,6 +16,7 @@ mod removal;
 mod session;
 #[cfg(test)]
 mod testing;
+mod twins;
 
 pub use crate::model::event_kind::BUILT_IN_EVENT_TYPES;
 
@@ -59,6 +60,13 @@ pub fn apply_with_source(
 ) -> Result<Applied, Rejection> {
     let before = current.as_ref().map(|f| milestone_progress(&f.definition));
     let stamp = crate::clock::format_time(at);
+    // A new definition wholesale: what the old files held that must stay true.
+    let redefined = matches!(
+        op,
+        Op::PutMilestone { .. } | Op::ImportMilestone { .. } | Op::Restore { .. }
+    )
+    .then(|| current.clone())
+    .flatten();
     let mut applied = match op {
         Op::Init => on_no_milestone("initialize refs/milestones".into()),
         Op::Merge { resolved, .. } => {
@@ -152,6 +160,8 @@ pub fn apply_with_source(
             decision,
             comment,
             by,
+            binding,
+            renew,
         } => {
             let ballot = phase::Ballot {
                 approval,
@@ -159,6 +169,8 @@ pub fn apply_with_source(
                 decision: *decision,
                 comment: comment.as_deref(),
                 by,
+                binding: binding.as_ref(),
+                renew: *renew,
             };
             phase::decide_approval(current, milestone, ballot, &stamp)?
         }
@@ -209,6 +221,10 @@ pub fn apply_with_source(
             ))
         }
     };
+    if let (Some(old), Some(files), true) = (&redefined, &mut applied.files, applied.changed) {
+        let superseded = super::redefine::carry_over(old, files, &stamp);
+        applied.events.extend(superseded);
+    }
     if applied.changed {
         add_status_events(&mut applied, before);
     }
@@ -244,7 +260,17 @@ pub fn replay(
     op: &Op,
     at: DateTime<Utc>,
 ) -> Result<Applied, Rejection> {
-    let result = apply_with_source(current.clone(), source, op, at);
+    let result = match (apply_with_source(current.clone(), source, op, at), &current) {
+        // Approval work two clones did offline: each request keeps its own decisions.
+        (
+            Err(refused @ (Rejection::WaitingForApproval { .. } | Rejection::Gate { .. })),
+            Some(files),
+        ) => {
+            let stamp = crate::clock::format_time(at);
+            return twins::replay_refused(files, op, refused, &stamp);
+        }
+        (result, _) => result,
+    };
     let (Err(Rejection::MilestoneExists(_) | Rejection::TaskExists { .. }), Some(files)) =
         (&result, &current)
     else {

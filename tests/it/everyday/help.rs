@@ -16,7 +16,9 @@ fn subcommand_help_lists_its_own_options_then_the_global_ones_in_one_line() {
 
     Options:
           --at <COMMIT|CHECKPOINT>  Read it as it was at this checkpoint or commit of refs/milestones
-      -h, --help                    Print help
+          --by <BY>                 Count tasks, or weigh progress by their points [default: count]
+                                    [possible values: count, points]
+      -h, --help                    Print help (see more with '--help')
 
     Example:
       git milestone show v1.0 --at before-rewrite
