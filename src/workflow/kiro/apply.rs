@@ -1,7 +1,7 @@
 //! Applying `Op::KiroSync`: the changes one sync planned, set by id, so that a merge
 //! replays them like any other operation.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::model::kiro::{RemovedSpecTask, Renumbered};
 use crate::model::{
@@ -170,17 +170,13 @@ fn set_statuses(
 
 /// Tasks not from `tasks.md` first, as they were; then the file's tasks in its order.
 fn put_in_order(tasks: &mut [Task], order: &[TaskId]) {
+    let position: HashMap<&TaskId, usize> =
+        order.iter().enumerate().map(|(i, id)| (id, i)).collect();
     let rank = |task: &Task| match task.kiro_task {
         None => (0, 0),
-        Some(_) => (
-            1,
-            order
-                .iter()
-                .position(|id| id == &task.id)
-                .unwrap_or(order.len()),
-        ),
+        Some(_) => (1, position.get(&task.id).copied().unwrap_or(order.len())),
     };
-    tasks.sort_by_key(rank);
+    tasks.sort_by_cached_key(rank);
 }
 
 #[cfg(test)]

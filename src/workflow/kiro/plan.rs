@@ -6,7 +6,7 @@
 //! follows its number). Status merges: a side that moved from the base wins over one
 //! that did not; both moved differently is a conflict, and nothing is written.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::model::kiro::{AddedSpecTask, RemovedSpecTask, Renumbered, UpdatedSpecTask};
 use crate::model::{Mark, Milestone, SpecChanges, SpecTask, Task, TaskId};
@@ -70,26 +70,37 @@ fn spec_tasks(milestone: &Milestone) -> Vec<&Task> {
 /// For each item of the file, the index in `known` of the task it is, if any: by title
 /// first (the same number preferred among equal titles), then by number.
 pub fn match_items(items: &[SpecItem], known: &[&Task]) -> Vec<Option<usize>> {
+    // Indexed by title and by id: a plan of thousands of tasks stays linear.
+    let mut by_title: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (k, task) in known.iter().enumerate() {
+        by_title.entry(task.title.as_str()).or_default().push(k);
+    }
+    let by_id: HashMap<&str, usize> = known
+        .iter()
+        .enumerate()
+        .map(|(k, task)| (task.id.as_str(), k))
+        .collect();
     let mut taken = vec![false; known.len()];
     let mut matched = vec![None; items.len()];
     for (slot, item) in matched.iter_mut().zip(items) {
-        let same_title = |k: &usize| !taken[*k] && known[*k].title == item.title;
-        let pick = (0..known.len())
-            .filter(same_title)
+        let Some(candidates) = by_title.get(item.title.as_str()) else {
+            continue;
+        };
+        let free = || candidates.iter().copied().filter(|k| !taken[*k]);
+        let pick = free()
             .find(|k| known[*k].id.as_str() == item.number)
-            .or_else(|| (0..known.len()).find(same_title));
+            .or_else(|| free().next());
         if let Some(k) = pick {
             taken[k] = true;
             *slot = Some(k);
         }
     }
     for (slot, item) in matched.iter_mut().zip(items) {
-        if slot.is_some() {
-            continue;
-        }
-        if let Some(k) =
-            (0..known.len()).find(|k| !taken[*k] && known[*k].id.as_str() == item.number)
-        {
+        let free = by_id
+            .get(item.number.as_str())
+            .copied()
+            .filter(|k| !taken[*k]);
+        if let (None, Some(k)) = (*slot, free) {
             taken[k] = true;
             *slot = Some(k);
         }
@@ -261,35 +272,35 @@ fn item_ids(file: &TasksFile, milestone: &Milestone) -> Result<Vec<TaskId>, Plan
 /// Deepest parents first, so a grandparent sees its children's new marks; parents
 /// never move back, and a parent in conflict is left alone.
 fn roll_up(file: &TasksFile, merged: &mut [Mark], bases: &[Option<Mark>], conflicts: &[Conflict]) {
-    let mut parents: Vec<usize> = (0..file.items.len()).collect();
-    parents.sort_by_key(|i| std::cmp::Reverse(file.items[*i].depth));
+    let items = &file.items;
+    let index: HashMap<&str, usize> = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| (item.number.as_str(), i))
+        .collect();
+    let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (c, child) in items.iter().enumerate() {
+        let parent = child.number.rsplit_once('.').map(|(parent, _)| parent);
+        if let Some(&p) = parent.and_then(|parent| index.get(parent)) {
+            children.entry(p).or_default().push(c);
+        }
+    }
+    let conflicted: HashSet<&str> = conflicts.iter().map(|c| c.number.as_str()).collect();
+    let mut parents: Vec<usize> = children.keys().copied().collect();
+    parents.sort_by_key(|p| (std::cmp::Reverse(items[*p].depth), *p));
     for parent in parents {
-        let item = &file.items[parent];
-        if conflicts.iter().any(|c| c.number == item.number) {
+        let kids = &children[&parent];
+        let moved = kids.iter().any(|c| bases[*c] != Some(merged[*c]));
+        if conflicted.contains(items[parent].number.as_str()) || !moved {
             continue;
         }
-        let prefix = format!("{}.", item.number);
-        let children: Vec<usize> = (0..file.items.len())
-            .filter(|c| {
-                let child = &file.items[*c];
-                child.depth == item.depth + 1 && child.number.starts_with(&prefix)
-            })
-            .collect();
-        let moved = children.iter().any(|c| bases[*c] != Some(merged[*c]));
-        if children.is_empty() || !moved {
-            continue;
-        }
-        let required: Vec<usize> = children
-            .iter()
-            .copied()
-            .filter(|c| !file.items[*c].optional)
-            .collect();
-        let all_done = !required.is_empty() && required.iter().all(|c| merged[*c] == Mark::Done);
-        let started = children.iter().any(|c| merged[*c] != Mark::Pending);
-        let current = merged[parent];
+        let mut required = kids.iter().filter(|c| !items[**c].optional).peekable();
+        let has_required = required.peek().is_some();
+        let all_done = has_required && required.all(|c| merged[*c] == Mark::Done);
+        let started = kids.iter().any(|c| merged[*c] != Mark::Pending);
         if all_done {
             merged[parent] = Mark::Done;
-        } else if started && current == Mark::Pending {
+        } else if started && merged[parent] == Mark::Pending {
             merged[parent] = Mark::InProgress;
         }
     }
