@@ -32,14 +32,17 @@ pub fn show(out: &Output, args: ShowArgs) -> Result<(), CliError> {
     let overrides =
         super::overrides_shown::overrides(&store, &request.milestone_id, Some(&request.task_id))?;
     if out.json {
-        let mut json = super::phase::request_json(request);
+        let mut json =
+            super::freshness::requests_json(&store, std::slice::from_ref(request))?.remove(0);
         // Only when there are some: otherwise it is `approval list`'s entry exactly.
         if !overrides.is_empty() {
             json["overrides"] = serde_json::json!(overrides);
         }
         return out.json_value(&json);
     }
-    for line in request_lines(out, request) {
+    let verdicts = super::freshness::verdicts(&store, request)?;
+    let freshness = super::freshness::verdict_lines(request, &verdicts);
+    for line in request_lines(out, request, freshness) {
         out.line(line)?;
     }
     for line in override_lines(&overrides) {
@@ -69,8 +72,8 @@ fn override_lines(overrides: &[GateOverride]) -> Vec<String> {
 }
 
 /// The text of one request: what it asks, who asked and when, then each role's
-/// decision.
-pub fn request_lines(out: &Output, r: &ApprovalRequest) -> Vec<String> {
+/// decision and whether it still covers its files (`freshness`).
+pub fn request_lines(out: &Output, r: &ApprovalRequest, freshness: Vec<String>) -> Vec<String> {
     let mut lines = vec![
         format!("approval {}", out.paint(&r.id, Paint::Commit)),
         format!(
@@ -109,6 +112,7 @@ pub fn request_lines(out: &Output, r: &ApprovalRequest) -> Vec<String> {
     }
     lines.extend(r.approvers.iter().map(|a| approver_line(out, a)));
     lines.extend(ignored_lines(r));
+    lines.extend(freshness);
     if r.status == Decision::Pending {
         lines.push(String::new());
         lines.push(format!(

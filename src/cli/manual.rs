@@ -47,6 +47,7 @@ pub const SECTIONS: &[Section] = &[
             "milestone.sign: true to sign operation commits (else commit.gpgSign decides), with gpg.format, user.signingKey, gpg.program and gpg.ssh.program as for git commit; false turns signing off.",
             "milestone.syncTimeout: how many seconds sync keeps fetching, merging and pushing again while the remote keeps moving, with short random pauses between rounds (default 60).",
             "milestone.pushAutoCheckpoints: true to push the automatic pre-restore-* checkpoints with sync (default false: they stay in this clone; checkpoints you create are always pushed).",
+            "milestone.approvalTarget: the revision approvals bind their deliverables at and are checked against (default HEAD; --at overrides).",
             "milestone.shareSessionHost: true to push the host name and working directory of work sessions with them (default false: they stay in this clone).",
             "Also read as git reads them: user.name, user.email and the GIT_AUTHOR_*/GIT_COMMITTER_* variables, EMAIL, core.hooksPath, core.editor (and GIT_EDITOR, VISUAL, EDITOR), core.pager (and GIT_PAGER, PAGER), pager.milestone (false never pages), GIT_COMMITTER_DATE (fixes the time of the operation, as for git commit).",
         ],

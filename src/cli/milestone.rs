@@ -456,6 +456,7 @@ pub fn show(out: &Output, args: ShowArgs) -> Result<(), CliError> {
     out.line("")?;
     print_tasks(out, m)?;
     print_pending_approvals(out, &files)?;
+    super::freshness::print_problems(out, &store, &files)?;
     super::trust::note_unverified(out, &store, &files)
 }
 
@@ -522,6 +523,7 @@ pub fn status(out: &Output, args: StatusArgs) -> Result<(), CliError> {
     out.line("")?;
     print_tasks(out, m)?;
     print_pending_approvals(out, &files)?;
+    super::freshness::print_problems(out, &store, &files)?;
     super::trust::note_unverified(out, &store, &files)
 }
 

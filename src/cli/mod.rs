@@ -1,6 +1,7 @@
 //! The command line: clap definitions, one module per command group, text and JSON
 //! rendering. Never builds a git tree; that is the store's job.
 
+mod approval_check;
 mod approval_show;
 mod chart;
 mod checkpoint;
@@ -9,6 +10,7 @@ mod demo;
 mod edit;
 pub mod error;
 mod events;
+mod freshness;
 pub mod help;
 mod hooks;
 mod kiro;

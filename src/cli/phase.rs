@@ -52,6 +52,14 @@ pub enum ApprovalCommand {
     Reject(DecideArgs),
     /// Show one request: the transition, who asked and when, each role's decision.
     Show(super::approval_show::ShowArgs),
+    /// Whether the approvals unfinished tasks rely on still cover their files; exit 1
+    /// when one is stale or missing, one line per file.
+    Check(super::approval_check::CheckArgs),
+    /// The `git diff` between the content a request's decisions approved and now.
+    Diff(super::approval_check::DiffArgs),
+    /// Approve a granted request again, binding the files as they are now (shows the
+    /// diff and asks on a terminal).
+    Renew(super::approval_check::RenewArgs),
 }
 
 /// `approval list`.
@@ -76,6 +84,10 @@ pub struct DecideArgs {
     /// A comment kept with the decision.
     #[arg(long)]
     pub comment: Option<String>,
+    /// The commit whose deliverables you examined (default: milestone.approvalTarget,
+    /// else HEAD).
+    #[arg(long, value_name = "REV")]
+    pub at: Option<String>,
 }
 
 /// `monitor`.
@@ -129,7 +141,9 @@ pub fn run_phase(out: &Output, command: PhaseCommand) -> Result<(), CliError> {
             let task = task_id(&args.task)?;
             let phase = parse_phase(&args.phase)?;
             let status = parse_phase_status(&args.status)?;
-            let outcome = open_store()?.transact(Op::SetPhase {
+            let store = open_store()?;
+            super::freshness::guard_completion(&store, &milestone, &task, Some((phase, status)))?;
+            let outcome = store.transact(Op::SetPhase {
                 milestone: milestone.clone(),
                 task: task.clone(),
                 phase,
@@ -144,6 +158,7 @@ pub fn run_phase(out: &Output, command: PhaseCommand) -> Result<(), CliError> {
             let milestone = milestone_id(&args.milestone)?;
             let task = task_id(&args.task)?;
             let store = open_store()?;
+            super::freshness::guard_completion(&store, &milestone, &task, None)?;
             let by = who(&store)?;
             let outcome = store.transact(Op::AdvancePhase {
                 nonce: Some(new_nonce(&store, &by, &format!("{milestone}/{task}"))),
@@ -265,6 +280,9 @@ pub fn run_approval(out: &Output, command: ApprovalCommand) -> Result<(), CliErr
         ApprovalCommand::Show(args) => super::approval_show::show(out, args),
         ApprovalCommand::Approve(args) => decide(out, args, Decision::Approved),
         ApprovalCommand::Reject(args) => decide(out, args, Decision::Rejected),
+        ApprovalCommand::Check(args) => super::approval_check::check(out, args),
+        ApprovalCommand::Diff(args) => super::approval_check::diff(out, args),
+        ApprovalCommand::Renew(args) => super::approval_check::renew(out, args),
     }
 }
 
@@ -276,7 +294,7 @@ fn list(out: &Output, args: ListArgs) -> Result<(), CliError> {
         requests.retain(|r| r.status == Decision::Pending);
     }
     if out.json {
-        let values: Vec<_> = requests.iter().map(request_json).collect();
+        let values = super::freshness::requests_json(&store, &requests)?;
         out.json_value(&values)?;
         return unreadable.finish();
     }
@@ -328,41 +346,14 @@ pub fn request_json(r: &ApprovalRequest) -> serde_json::Value {
 
 fn decide(out: &Output, args: DecideArgs, decision: Decision) -> Result<(), CliError> {
     let store = open_store()?;
-    // A milestone that cannot be read cannot hold the request being decided; its
-    // error is for the commands that read it.
-    let all = requests(&store, None)?.0;
-    let mut owners: Vec<(MilestoneId, String)> = all
-        .iter()
-        .filter(|r| r.id == args.approval)
-        .map(|r| (r.milestone_id.clone(), r.id.clone()))
-        .collect();
-    if owners.is_empty() {
-        // Like an abbreviated commit id: the readable part of an id, without its
-        // unique suffix, names the request when only one has it.
-        let prefix = format!("{}-", args.approval);
-        owners = all
-            .iter()
-            .filter(|r| r.id.starts_with(&prefix))
-            .map(|r| (r.milestone_id.clone(), r.id.clone()))
-            .collect();
-    }
-    let (milestone, approval) = match owners.as_slice() {
-        [one] => one.clone(),
-        [] => {
-            return Err(
-                CliError::user(format!("no approval request {}", args.approval))
-                    .hint("`git milestone approval list --pending` lists the open ones"),
-            )
+    let (milestone, approval) = owner_of(&store, &args.approval)?;
+    let files = super::freshness::milestone_files(&store, &milestone)?;
+    let binding = match files.approvals.as_ref().and_then(|a| a.get(&approval)) {
+        // A request that is no longer open is refused by the decision itself.
+        Some(request) if request.status == Decision::Pending => {
+            super::freshness::binding_for(&store, &files, request, args.at.as_deref())?
         }
-        several => {
-            let ids: Vec<&str> = several.iter().map(|(_, id)| id.as_str()).collect();
-            return Err(CliError::user(format!(
-                "{} names several requests: {}",
-                args.approval,
-                ids.join(", ")
-            ))
-            .hint("give the whole id"));
-        }
+        _ => None,
     };
     let outcome = store.transact(Op::DecideApproval {
         milestone,
@@ -371,6 +362,8 @@ fn decide(out: &Output, args: DecideArgs, decision: Decision) -> Result<(), CliE
         decision,
         comment: args.comment,
         by: who(&store)?,
+        binding,
+        renew: false,
     })?;
     let verb = decision.as_str();
     let text = [
@@ -379,6 +372,41 @@ fn decide(out: &Output, args: DecideArgs, decision: Decision) -> Result<(), CliE
     ]
     .join("\n");
     out.outcome(&outcome, text.trim_end())
+}
+
+/// The milestone and whole id of the request `id` names: its whole id, or its
+/// readable part without the unique suffix when only one request has it.
+pub fn owner_of(store: &Store, id: &str) -> Result<(MilestoneId, String), CliError> {
+    // A milestone that cannot be read cannot hold the request being decided; its
+    // error is for the commands that read it.
+    let all = requests(store, None)?.0;
+    let mut owners: Vec<(MilestoneId, String)> = all
+        .iter()
+        .filter(|r| r.id == id)
+        .map(|r| (r.milestone_id.clone(), r.id.clone()))
+        .collect();
+    if owners.is_empty() {
+        // Like an abbreviated commit id: the readable part of an id, without its
+        // unique suffix, names the request when only one has it.
+        let prefix = format!("{id}-");
+        owners = all
+            .iter()
+            .filter(|r| r.id.starts_with(&prefix))
+            .map(|r| (r.milestone_id.clone(), r.id.clone()))
+            .collect();
+    }
+    match owners.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(CliError::user(format!("no approval request {id}"))
+            .hint("`git milestone approval list --pending` lists the open ones")),
+        several => {
+            let ids: Vec<&str> = several.iter().map(|(_, id)| id.as_str()).collect();
+            Err(
+                CliError::user(format!("{id} names several requests: {}", ids.join(", ")))
+                    .hint("give the whole id"),
+            )
+        }
+    }
 }
 
 pub fn monitor(out: &Output, args: MonitorArgs) -> Result<(), CliError> {

@@ -71,9 +71,16 @@ pub fn report(out: &Output, args: ReportArgs) -> Result<(), CliError> {
             continue;
         };
         let history = histories.remove(id.as_str()).unwrap_or_default();
-        let mut approvals: Vec<_> = files.approvals.unwrap_or_default().into_values().collect();
+        let mut approvals: Vec<_> = files
+            .approvals
+            .clone()
+            .unwrap_or_default()
+            .into_values()
+            .collect();
         approvals.sort_by(|a, b| (&a.requested_at, &a.id).cmp(&(&b.requested_at, &b.id)));
+        let freshness = super::freshness::page_freshness(&store, &files, &approvals)?;
         pages.push(MilestonePage {
+            freshness,
             chart: chart_of(&files.definition, &history, args.by.into(), today),
             progress: crate::workflow::points::progress_by(&files.definition, args.by.into()),
             definition: files.definition,

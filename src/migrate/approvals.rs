@@ -164,6 +164,7 @@ fn approvers(list: Option<&Value>) -> Result<Vec<Approver>, Invalid> {
             comments: map.get("comments").and_then(scalar_text),
             verification: None,
             key: None,
+            binding: None,
         });
     }
     Ok(approvers)

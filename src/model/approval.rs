@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::binding::Binding;
 use super::id::{MilestoneId, TaskId};
 use super::milestone::Phase;
 use super::trust::{IgnoredDecision, Verification};
@@ -59,6 +60,10 @@ pub struct Approver {
     /// The fingerprint of the key that signed the decision.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+    /// What the decision examined (absent: decided before decisions were bound, or
+    /// not decided).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub binding: Option<Binding>,
 }
 
 impl Approver {
@@ -72,6 +77,7 @@ impl Approver {
             comments: None,
             verification: None,
             key: None,
+            binding: None,
         }
     }
 }

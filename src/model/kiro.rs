@@ -120,6 +120,18 @@ pub struct Renumbered {
     pub from: TaskId,
     /// The id it has now.
     pub to: TaskId,
+    /// Its title on the milestone when the sync was planned: a replay renumbers only
+    /// the task that still has it, never another task that took the id meanwhile.
+    pub title: String,
+}
+
+/// A task gone from `tasks.md`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemovedSpecTask {
+    /// Its id before the sync.
+    pub task: TaskId,
+    /// Its title then: as for [`Renumbered::title`], a replay removes only that task.
+    pub title: String,
 }
 
 /// Everything one `kiro sync` changes on the ref, by id, so that a merge can replay it.
@@ -127,7 +139,7 @@ pub struct Renumbered {
 pub struct SpecChanges {
     /// Tasks gone from the file, by their id before this sync.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub removed: Vec<TaskId>,
+    pub removed: Vec<RemovedSpecTask>,
     /// Tasks whose number changed, all applied at once.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub renumbered: Vec<Renumbered>,

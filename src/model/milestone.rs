@@ -10,6 +10,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::binding::{CompareRule, OnStale};
 use super::id::{MilestoneId, TaskId};
 use super::kiro::{SpecLink, SpecTask};
 
@@ -112,14 +113,14 @@ pub struct Task {
     /// The task's size, for progress weighed by points; none counts as 1.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub points: Option<f64>,
+    /// For a numbered task of a Kiro `tasks.md`: optional, requirements.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kiro_task: Option<SpecTask>,
     /// The commit trailers that moved this task, each of which moves it once: the same
     /// commit's trailer recorded again (a teammate's hook, a merge replaying it after
     /// the task was reopened) moves nothing.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub moved_by: Vec<TrailerMoved>,
-    /// For a numbered task of a Kiro `tasks.md`: optional, requirements.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kiro_task: Option<SpecTask>,
     /// Fields this version does not interpret.
     #[serde(flatten)]
     pub extra: Extra,
@@ -143,8 +144,8 @@ impl Task {
             status: TaskStatus::Pending,
             kiro_workflow: kiro.then(KiroWorkflow::default),
             points: None,
-            moved_by: Vec::new(),
             kiro_task: None,
+            moved_by: Vec::new(),
             extra: Extra::new(),
         }
     }
@@ -455,6 +456,19 @@ pub struct ApprovalGate {
     /// What the approvers check.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub criteria: Vec<String>,
+    /// What a stale approval does to the gate (default block).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_stale: Option<OnStale>,
+    /// How bound content is compared (default exact; a `tasks.md` defaults to plan).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<CompareRule>,
+    /// Which deliverables each role's approval follows (paths, bare names or globs);
+    /// a role not listed follows them all.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub covers: BTreeMap<String, Vec<String>>,
+    /// Globs of other files (code) whose change stales the approval too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also_watch: Vec<String>,
     /// Fields this version does not interpret.
     #[serde(flatten)]
     pub extra: Extra,

@@ -2,6 +2,7 @@
 //! validation of their values. No git, no terminal.
 
 pub mod approval;
+pub mod binding;
 pub mod checkpoint;
 pub mod event;
 pub mod event_kind;
@@ -14,6 +15,7 @@ pub mod trust;
 pub mod validate;
 
 pub use approval::{ApprovalRequest, Approver, Decision};
+pub use binding::{Binding, BoundFile, CompareRule, OnStale};
 pub use event::{Event, EventRecord};
 pub use event_kind::{EventKind, Forced};
 pub use id::{InvalidId, MilestoneId, TaskId};

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::approval::{ApprovalRequest, Decision};
+use super::binding::Binding;
 use super::event::Event;
 use super::id::{MilestoneId, TaskId};
 use super::kiro::SpecChanges;
@@ -170,6 +171,14 @@ pub enum Op {
         comment: Option<String>,
         /// Who decided ("Name <email>").
         by: String,
+        /// What the decider examined; kept on the approver, so the commit's
+        /// signature covers it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        binding: Option<Binding>,
+        /// Decides again, as an approver that already approved a granted request,
+        /// binding the current content (`approval renew`).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        renew: bool,
     },
     /// Performs every ready transition of every workflow task.
     Monitor {

@@ -31,6 +31,9 @@ pub struct MilestonePage {
     pub event_count: usize,
     /// Its checkpoints, oldest first.
     pub checkpoints: Vec<Checkpoint>,
+    /// Each decision's freshness at the target revision, by (request id, role).
+    pub freshness:
+        std::collections::BTreeMap<(String, String), crate::workflow::freshness::Freshness>,
 }
 
 impl MilestonePage {
@@ -147,7 +150,7 @@ pub fn milestone(p: &MilestonePage) -> String {
     charts(&mut body, p);
     tasks(&mut body, d);
     funnel(&mut body, d);
-    approvals(&mut body, &p.approvals);
+    approvals(&mut body, &p.approvals, &p.freshness);
     overrides(&mut body, &p.overrides);
     timeline(&mut body, p);
     checkpoints(&mut body, &p.checkpoints);
@@ -286,7 +289,11 @@ fn funnel(body: &mut String, d: &Milestone) {
     );
 }
 
-fn approvals(body: &mut String, requests: &[ApprovalRequest]) {
+fn approvals(
+    body: &mut String,
+    requests: &[ApprovalRequest],
+    freshness: &std::collections::BTreeMap<(String, String), crate::workflow::freshness::Freshness>,
+) {
     body.push_str("<section><h2>Approvals</h2>\n");
     if requests.is_empty() {
         body.push_str("<p>No approval requests.</p></section>\n");
@@ -295,7 +302,8 @@ fn approvals(body: &mut String, requests: &[ApprovalRequest]) {
     body.push_str(
         "<table><thead><tr><th scope=\"col\">Request</th><th scope=\"col\">Role</th>\
          <th scope=\"col\">Decision</th><th scope=\"col\">Who</th><th scope=\"col\">When</th>\
-         <th scope=\"col\">Comment</th><th scope=\"col\">Verified</th></tr></thead><tbody>\n",
+         <th scope=\"col\">Comment</th><th scope=\"col\">Verified</th>\
+         <th scope=\"col\">Files</th></tr></thead><tbody>\n",
     );
     for r in requests {
         let request = format!(
@@ -313,7 +321,7 @@ fn approvals(body: &mut String, requests: &[ApprovalRequest]) {
             "<tr><th scope=\"rowgroup\" rowspan=\"{rows}\">{request}</th>"
         );
         if r.approvers.is_empty() {
-            body.push_str("<td colspan=\"6\">open to anyone, no decision yet</td></tr>\n");
+            body.push_str("<td colspan=\"7\">open to anyone, no decision yet</td></tr>\n");
         }
         for (i, a) in r.approvers.iter().enumerate() {
             if i > 0 {
@@ -326,9 +334,14 @@ fn approvals(body: &mut String, requests: &[ApprovalRequest]) {
                 (Some(_), Some(verification)) => verification.as_str(),
                 (Some(_), None) => "unverified",
             };
+            // Whether the decision still covers the files it examined, as of the
+            // revision the report was made at.
+            let files = freshness
+                .get(&(r.id.clone(), a.role.clone()))
+                .map_or("", |f| f.as_str());
             let _ = writeln!(
                 body,
-                "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{verified}</td></tr>",
+                "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{verified}</td><td>{files}</td></tr>",
                 escape(&a.role),
                 status_badge(a.status.as_str()),
                 escape(a.decided_by.as_deref().unwrap_or("")),

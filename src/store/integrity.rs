@@ -14,6 +14,7 @@ use git2::{Commit, ObjectType, Oid, Sort};
 use serde::Serialize;
 
 use super::message::{self, OpRecord};
+use super::parsed::Parsed;
 use super::{Snapshot, Store, StoreError, FORMAT};
 use crate::model::Op;
 use crate::workflow;
@@ -51,6 +52,10 @@ pub struct Checked {
     /// What earlier checks in this clone found: the states of commits that do not
     /// hold, which their descendants and merges are checked against.
     known: HashMap<Oid, Oid>,
+    /// Definitions parsed so far: each operation reads what the one before wrote.
+    pub(super) parsed: Parsed,
+    /// Checked decisions that stay in history without counting, with why.
+    pub(super) not_counted: Vec<(Oid, String)>,
 }
 
 impl Checked {
@@ -121,9 +126,17 @@ impl Store {
 
     /// Whether `oid` names a commit (a fetched ref can name a tree or a blob).
     pub fn is_commit(&self, oid: Oid) -> bool {
-        self.repo
-            .find_object(oid, None)
-            .is_ok_and(|o| o.kind() == Some(ObjectType::Commit))
+        self.not_a_commit(oid).is_none()
+    }
+
+    /// What is wrong with a fetched ref naming `oid` when it is not a commit: what
+    /// it names instead.
+    pub fn not_a_commit(&self, oid: Oid) -> Option<String> {
+        match self.repo.find_object(oid, None).map(|o| o.kind()) {
+            Ok(Some(ObjectType::Commit)) => None,
+            Ok(Some(kind)) => Some(format!("it names a {kind}, not a commit")),
+            Ok(None) | Err(_) => Some("it names no object of this repository".to_string()),
+        }
     }
 
     /// What is wrong with a fetched checkpoint tag, if anything: it must be an
@@ -210,11 +223,18 @@ impl Store {
                 Ok(parent) => self.state_of(checked, parent)?,
                 Err(_) => self.empty_state()?,
             };
-            self.expect_single(commit, record.as_ref(), text.len(), before)?
+            self.expect_single(commit, record.as_ref(), text.len(), before, &checked.parsed)?
         };
         checked.state.insert(commit.id(), state);
-        if let Some(reason) = problem {
-            checked.fail(commit, reason);
+        match (problem, &record) {
+            (Some(reason), _) => checked.fail(commit, reason),
+            // It holds: its events are those its operation gives.
+            (None, Some(record)) if !is_merge => {
+                if let Some(reason) = super::merge::not_counted(&record.events) {
+                    checked.not_counted.push((commit.id(), reason));
+                }
+            }
+            (None, _) => {}
         }
         Ok(())
     }
@@ -233,6 +253,9 @@ impl Store {
         let Some(entry) = tree.get_name(super::layout::FORMAT_FILE) else {
             return Ok(());
         };
+        if entry.id() == super::snapshot::format_blob() {
+            return Ok(());
+        }
         let Ok(blob) = entry.to_object(&self.repo).and_then(|o| o.peel_to_blob()) else {
             return Ok(());
         };
@@ -258,9 +281,10 @@ impl Store {
         record: Option<&OpRecord>,
         size: usize,
         before: Oid,
+        parsed: &Parsed,
     ) -> Result<(Oid, Option<String>), StoreError> {
         if let Some(record) = record {
-            return self.expect_operation(commit, record, before);
+            return self.expect_operation(commit, record, before, parsed);
         }
         let why = if size > MAX_OPERATION_BYTES {
             format!("its message is {size} bytes, over the limit of {MAX_OPERATION_BYTES}")
@@ -305,8 +329,13 @@ impl Store {
                 Ok(parent) => self.state_of(checked, parent)?,
                 Err(_) => self.empty_state()?,
             };
-            let (state, problem) =
-                self.expect_single(&commit, record.as_ref(), text.len(), before)?;
+            let (state, problem) = self.expect_single(
+                &commit,
+                record.as_ref(),
+                text.len(),
+                before,
+                &checked.parsed,
+            )?;
             // Not reported: it is our own history, and a merge below our tip, or the
             // one being made, lists it.
             if problem.is_some() {
@@ -324,6 +353,7 @@ impl Store {
         commit: &Commit<'_>,
         record: &OpRecord,
         before: Oid,
+        parsed: &Parsed,
     ) -> Result<(Oid, Option<String>), StoreError> {
         if matches!(record.op, Op::Init) {
             let empty = self.empty_state()?;
@@ -338,7 +368,8 @@ impl Store {
                 (!holds).then(|| "its tree is not an empty store".to_string()),
             ));
         }
-        let snapshot = Snapshot::of_tree(&self.repo, self.repo.find_tree(before)?, commit.id())?;
+        let snapshot = Snapshot::of_tree(&self.repo, self.repo.find_tree(before)?, commit.id())?
+            .with_parsed(parsed);
         let at = operation_time(&record.at, commit);
         let signed_by = super::SignedBy::Commit(commit.id());
         let applied = self.apply_to_tree(

@@ -42,6 +42,9 @@ pub struct MergeResult {
     pub resolved: Vec<Resolution>,
     /// Fetched commits not taken as state, and why.
     pub ignored: Vec<Ignored>,
+    /// Fetched decisions taken as they are (a fast-forward) that stay in history
+    /// without counting, with why.
+    pub not_counted: Vec<(Oid, String)>,
 }
 
 impl MergeResult {
@@ -137,15 +140,16 @@ impl Store {
     /// merge commit when both have moved, or when what came in does not hold as it is
     /// (see [`Store::check_incoming`]). No ref is moved.
     pub fn merge_tips(&self, ours: Option<Oid>, theirs: Oid) -> Result<MergeResult, StoreError> {
-        let result = |tip, kind, ignored| MergeResult {
+        let result = |tip, kind, ignored, not_counted| MergeResult {
             tip,
             kind,
             resolved: Vec::new(),
             ignored,
+            not_counted,
         };
         if let Some(ours) = ours {
             if ours == theirs || self.repo.graph_descendant_of(ours, theirs)? {
-                return Ok(result(ours, MergeKind::UpToDate, Vec::new()));
+                return Ok(result(ours, MergeKind::UpToDate, Vec::new(), Vec::new()));
             }
         }
         let mut checked = self.check_incoming(ours, theirs)?;
@@ -155,7 +159,8 @@ impl Store {
         };
         if behind && checked.sound(theirs) {
             self.remember_states(&checked)?;
-            return Ok(result(theirs, MergeKind::FastForward, checked.ignored));
+            let kind = MergeKind::FastForward;
+            return Ok(result(theirs, kind, checked.ignored, checked.not_counted));
         }
         let base = match ours {
             Some(ours) => self.repo.merge_base(ours, theirs).ok(),
@@ -174,6 +179,7 @@ impl Store {
             kind: MergeKind::Merged,
             resolved: replay.resolved,
             ignored: checked.ignored,
+            not_counted: Vec::new(),
         })
     }
 
@@ -195,7 +201,8 @@ impl Store {
         let mut events = Vec::new();
         for operation in &range.operations {
             let snapshot =
-                Snapshot::of_tree(&self.repo, self.repo.find_tree(tree)?, operation.commit)?;
+                Snapshot::of_tree(&self.repo, self.repo.find_tree(tree)?, operation.commit)?
+                    .with_parsed(&checked.parsed);
             let rule: ApplyRule = workflow::replay;
             let op = &operation.record.op;
             let signed_by = SignedBy::Commit(operation.commit);

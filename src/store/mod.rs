@@ -5,6 +5,7 @@
 mod bulk;
 pub mod checkpoint;
 mod clash;
+pub mod deliverables;
 mod error;
 mod history;
 mod identity;
@@ -16,6 +17,7 @@ pub mod merge;
 pub mod message;
 mod overridden;
 mod pack;
+mod parsed;
 mod progress;
 pub mod refs;
 mod session_place;
@@ -33,6 +35,7 @@ use git2::{Oid, Repository};
 
 pub use bulk::{BulkError, BulkOutcome, BulkProgress, BulkStep, NewTag};
 pub use checkpoint::Checkpoint;
+pub use deliverables::DeliverableError;
 pub use error::StoreError;
 pub use history::EventFilter;
 pub use integrity::{Checked, Ignored, MAX_OPERATION_BYTES};

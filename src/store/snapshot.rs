@@ -2,10 +2,12 @@
 
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use git2::{ObjectType, Oid, Repository, Tree};
 
 use super::layout::{self, APPROVALS, DEFINITION, FORMAT_FILE, MILESTONES, SESSIONS, STATE};
+use super::parsed::Parsed;
 use super::{StoreError, FORMAT};
 use crate::model::{ApprovalRequest, Milestone, MilestoneFiles, MilestoneId, Session, SessionId};
 use crate::yaml;
@@ -36,6 +38,8 @@ pub struct Snapshot<'r> {
     /// kilobytes, above the size libgit2 keeps in its object cache, and a write
     /// looks at it several times.
     milestones: OnceCell<Option<Tree<'r>>>,
+    /// Definitions a replay already parsed, when one is running.
+    parsed: Option<&'r Parsed>,
 }
 
 /// A file of a milestone that cannot be read: which, and why.
@@ -57,6 +61,8 @@ impl<'r> Snapshot<'r> {
         commit: Oid,
     ) -> Result<Self, StoreError> {
         let found = match tree.get_name(FORMAT_FILE) {
+            // The blob this version writes: known without reading it.
+            Some(entry) if entry.id() == format_blob() => FORMAT.to_string(),
             Some(entry) => {
                 let blob = entry.to_object(repo)?.peel_to_blob()?;
                 String::from_utf8_lossy(blob.content()).trim().to_string()
@@ -74,7 +80,22 @@ impl<'r> Snapshot<'r> {
             commit,
             tree,
             milestones: OnceCell::new(),
+            parsed: None,
         })
+    }
+
+    /// The same state, reading definitions through `parsed` and telling it those
+    /// written on top of it (a replay).
+    pub(super) fn with_parsed(self, parsed: &'r Parsed) -> Self {
+        Snapshot {
+            parsed: Some(parsed),
+            ..self
+        }
+    }
+
+    /// The definitions a replay parsed, when one is running.
+    pub(super) fn parsed(&self) -> Option<&'r Parsed> {
+        self.parsed
     }
 
     /// The repository it reads from.
@@ -142,7 +163,7 @@ impl<'r> Snapshot<'r> {
         let Some(tree) = self.milestone_tree(id)? else {
             return Ok(None);
         };
-        match parse_milestone(self.repo, &tree, id, parts) {
+        match parse_milestone(self.repo, &tree, id, parts, self.parsed) {
             Ok(files) => Ok(Some(files)),
             Err(Unparsed::Git(e)) => Err(e.into()),
             Err(Unparsed::Broken(broken)) => Err(StoreError::Corrupt {
@@ -258,11 +279,9 @@ fn parse_milestone(
     tree: &Tree<'_>,
     id: &MilestoneId,
     parts: Parts,
+    parsed: Option<&Parsed>,
 ) -> Result<MilestoneFiles, Unparsed> {
-    let definition_text = read_text(repo, tree, DEFINITION)?
-        .ok_or_else(|| broken(DEFINITION, "the file is missing"))?;
-    let definition: Milestone =
-        yaml::from_str(&definition_text).map_err(|e| broken(DEFINITION, e.to_string()))?;
+    let definition = parse_definition(repo, tree, parsed)?;
     if &definition.id != id {
         let detail = format!("it names milestone {:?}", definition.id.as_str());
         return Err(broken(DEFINITION, detail));
@@ -296,6 +315,35 @@ fn parse_milestone(
         state,
         sessions,
         approvals,
+    })
+}
+
+/// The definition in `tree`, parsed once per blob while a replay runs.
+fn parse_definition(
+    repo: &Repository,
+    tree: &Tree<'_>,
+    parsed: Option<&Parsed>,
+) -> Result<Milestone, Unparsed> {
+    let blob = tree.get_name(DEFINITION).map(|e| e.id());
+    if let Some(known) = blob.zip(parsed).and_then(|(b, p)| p.definition(b)) {
+        return Ok(known);
+    }
+    let text = read_text(repo, tree, DEFINITION)?
+        .ok_or_else(|| broken(DEFINITION, "the file is missing"))?;
+    let definition: Milestone =
+        yaml::from_str(&text).map_err(|e| broken(DEFINITION, e.to_string()))?;
+    if let Some((blob, parsed)) = blob.zip(parsed) {
+        parsed.remember(blob, &definition);
+    }
+    Ok(definition)
+}
+
+/// The id of the `format` blob this version writes.
+pub(super) fn format_blob() -> Oid {
+    static ID: OnceLock<Oid> = OnceLock::new();
+    *ID.get_or_init(|| {
+        Oid::hash_object(ObjectType::Blob, format!("{FORMAT}\n").as_bytes())
+            .expect("hashing a few bytes cannot fail")
     })
 }
 
@@ -354,7 +402,7 @@ pub(super) fn last_readable(
         if !tried.insert(tree.id()) {
             continue;
         }
-        match parse_milestone(repo, &tree, id, Parts::ALL) {
+        match parse_milestone(repo, &tree, id, Parts::ALL, None) {
             Ok(_) => return Ok(Some(oid)),
             Err(Unparsed::Git(e)) => return Err(e.into()),
             Err(Unparsed::Broken(_)) => {}

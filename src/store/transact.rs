@@ -255,7 +255,7 @@ impl Store {
         for (key, value) in items {
             if old.and_then(|o| o.get(key)) != Some(value) {
                 let (file, text) = encode(key, value)?;
-                folder.insert(file, self.repo.blob(text.as_bytes())?, blob_mode())?;
+                folder.insert(file, self.write_blob(text.as_bytes())?, blob_mode())?;
             }
         }
         if let Some(old) = old {
@@ -528,7 +528,11 @@ impl Store {
                 what: DEFINITION,
                 source: e.into(),
             })?;
-            folder.insert(DEFINITION, self.repo.blob(text.as_bytes())?, blob_mode())?;
+            let blob = self.write_blob(text.as_bytes())?;
+            if let Some(parsed) = snapshot.parsed() {
+                parsed.remember(blob, &after.definition);
+            }
+            folder.insert(DEFINITION, blob, blob_mode())?;
         }
         if before.and_then(|b| b.state.as_ref()) != after.state.as_ref() {
             match &after.state {
@@ -536,7 +540,7 @@ impl Store {
                     let text = serde_json::to_string_pretty(state)
                         .expect("a JSON value always serializes")
                         + "\n";
-                    folder.insert(STATE, self.repo.blob(text.as_bytes())?, blob_mode())?;
+                    folder.insert(STATE, self.write_blob(text.as_bytes())?, blob_mode())?;
                 }
                 None => {
                     folder.remove(STATE)?;
@@ -579,6 +583,15 @@ impl Store {
         }
         let folder = folder.write()?;
         self.put_folder(snapshot, id, folder)
+    }
+}
+
+impl Store {
+    /// Writes a blob, or only finds it when it exists: libgit2's `git_blob_create_*`
+    /// always goes through a temporary file, which a replay writing back what a
+    /// fetch brought paid for every object.
+    pub(super) fn write_blob(&self, content: &[u8]) -> Result<Oid, StoreError> {
+        Ok(self.repo.odb()?.write(git2::ObjectType::Blob, content)?)
     }
 }
 

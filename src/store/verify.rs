@@ -75,34 +75,6 @@ impl Store {
         Ok(verified)
     }
 
-    /// The decisions between `from` (exclusive; none: all) and `to` that were kept in
-    /// history without counting, with why, as `sync` reports them.
-    pub fn decisions_not_counted(
-        &self,
-        from: Option<Oid>,
-        to: Oid,
-    ) -> Result<Vec<(Oid, String)>, StoreError> {
-        let mut walk = self.repo.revwalk()?;
-        walk.push(to)?;
-        if let Some(from) = from {
-            walk.hide(from)?;
-        }
-        let mut found = Vec::new();
-        for oid in walk {
-            let commit = self.repo.find_commit(oid?)?;
-            if commit.parent_count() != 1 {
-                continue;
-            }
-            let Some(header) = message::decode_header(commit.message().unwrap_or("")) else {
-                continue;
-            };
-            if let Some(reason) = super::merge::not_counted(&header.events) {
-                found.push((commit.id(), reason));
-            }
-        }
-        Ok(found)
-    }
-
     /// The tree applying `op` to the parent of `commit` gives, with `commit`'s
     /// signature; `None` when the operation does not apply there.
     fn replayed_tree(&self, commit: &Commit<'_>, op: &Op) -> Result<Option<Oid>, StoreError> {

@@ -161,7 +161,10 @@ pub fn sync(
             return Ok(report);
         }
         progress(&format!("Pushing to {remote}"));
-        match push_refs(store, remote, theirs != Some(merged_tip), &tags)? {
+        // A shared ref naming a tree or a blob holds no history: ours replaces
+        // exactly that object, or nothing.
+        let garbage = theirs.filter(|t| !store.is_commit(*t));
+        match push_refs(store, remote, theirs != Some(merged_tip), garbage, &tags)? {
             Pushed::Done => {
                 report.pushed = true;
                 report.tags_pushed += tags.len();
@@ -218,11 +221,11 @@ fn merge_incoming(
     let mut merged_tip = ours;
     for tip in incoming {
         // A ref can name a tree or a blob: nothing to take from it.
-        if !store.is_commit(tip) {
+        if let Some(reason) = store.not_a_commit(tip) {
             report.ignored.push(Ignored {
                 commit: tip.to_string(),
                 author: String::new(),
-                reason: "it is not a commit".to_string(),
+                reason,
             });
             continue;
         }
@@ -249,7 +252,7 @@ fn merge_incoming(
                 r.reason.as_deref().unwrap_or("")
             )
         }));
-        report_unauthorized(store, merged_tip, tip, &result, &mut report.ignored)?;
+        report_unauthorized(store, merged_tip, &result, &mut report.ignored)?;
         merged_tip = Some(result.tip);
     }
     Ok(merged_tip)
@@ -261,7 +264,6 @@ fn merge_incoming(
 fn report_unauthorized(
     store: &Store,
     ours: Option<Oid>,
-    theirs: Oid,
     result: &crate::store::MergeResult,
     ignored: &mut Vec<Ignored>,
 ) -> Result<(), SyncError> {
@@ -271,7 +273,7 @@ fn report_unauthorized(
         .collect();
     // Taken as it is, a history's decisions were not replayed here: their records say.
     if result.kind == MergeKind::FastForward {
-        unauthorized.extend(store.decisions_not_counted(ours, theirs)?);
+        unauthorized.extend(result.not_counted.iter().cloned());
     }
     for (commit, reason) in unauthorized {
         let local = match ours {
@@ -507,6 +509,7 @@ fn push_refs(
     store: &Store,
     remote: &str,
     with_ref: bool,
+    garbage: Option<Oid>,
     tags: &[(String, bool)],
 ) -> Result<Pushed, SyncError> {
     let mut refspecs: Vec<String> = tags
@@ -516,7 +519,10 @@ fn push_refs(
     if with_ref {
         refspecs.insert(0, format!("{REF}:{WIRE_REF}"));
     }
-    let mut args = vec!["push", "--porcelain", "--", remote];
+    let lease = garbage.map(|old| format!("--force-with-lease={WIRE_REF}:{old}"));
+    let mut args = vec!["push", "--porcelain"];
+    args.extend(lease.as_deref());
+    args.extend(["--", remote]);
     args.extend(refspecs.iter().map(String::as_str));
     let (ok, stdout, stderr) = git(store, &args, true)?;
     if ok {

@@ -250,6 +250,15 @@ pub fn apply_decision(
         check_self_approval(files, &request, by)?;
     }
     let authority = decision_authority(trust, signer, by, role, request.open_to_anyone);
+    if !authority.counts && matches!(op, Op::DecideApproval { renew: true, .. }) {
+        // A renewal that would not count is refused: the granted request keeps the
+        // decision that did.
+        return Err(Rejection::Invalid(format!(
+            "{} may not renew {approval} as {role}: {}",
+            email_of(by),
+            authority.reason.unwrap_or_default()
+        )));
+    }
     if !authority.counts {
         let files = current.ok_or_else(|| Rejection::NoSuchMilestone(milestone.clone()))?;
         return ignore_decision(files, op, &request, authority, at);

@@ -563,3 +563,50 @@ fn import_refuses_a_file_over_its_size_limit_unless_raised() {
         "{err}"
     );
 }
+
+/// Mallory points the shared ref at an object that is not a commit (a forced push,
+/// which this remote allows).
+fn push_non_commit(team: &Team, object: &str) {
+    team.mallory.git([
+        "push",
+        "-q",
+        "--force",
+        "origin",
+        &format!("{object}:refs/meta/milestones"),
+    ]);
+}
+
+#[test]
+fn a_shared_ref_naming_a_tree_is_reported_and_replaced_by_the_next_sync() {
+    let team = Team::new();
+    let tree = team.mallory.rev_parse("refs/milestones^{tree}").unwrap();
+    push_non_commit(&team, &tree);
+    alice_adds_t2(&team);
+    let tip = team.alice.tip();
+    // Exit 0: the ref is ignored and reported, alice's work goes out.
+    let report = sync(&team.alice);
+    let ignored = &report["ignored"][0];
+    assert_eq!(ignored["commit"], tree.as_str(), "{report:#}");
+    assert_eq!(
+        ignored["reason"], "it names a tree, not a commit",
+        "{report:#}"
+    );
+    assert_eq!(report["pushed"], true, "{report:#}");
+    assert_eq!(team.alice.tip(), tip, "nothing of the tree was taken");
+    let remote = team.remote.to_str().unwrap();
+    let shared = team
+        .alice
+        .git(["ls-remote", remote, "refs/meta/milestones"]);
+    assert!(shared.starts_with(tip.as_deref().unwrap()), "{shared}");
+    // The text report names it too.
+    push_non_commit(&team, &tree);
+    team.alice.ok(["event", "add", "m", "again"]);
+    let text = team.alice.ok(["sync"]);
+    assert!(
+        text.contains(&format!("ignored: commit {}", &tree[..12]))
+            && text.contains("it names a tree, not a commit"),
+        "{text}"
+    );
+    assert_agree(&[&team.alice, &team.bob, &team.mallory]);
+    assert_eq!(task_status(&team.bob, "t2"), "pending");
+}

@@ -15,6 +15,7 @@ mod edit;
 mod event_index;
 mod events;
 mod everyday;
+mod freshness;
 #[path = "../../fuzz/src/checks.rs"]
 mod fuzz_checks;
 #[path = "../../fuzz/src/graph.rs"]

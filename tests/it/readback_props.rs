@@ -162,6 +162,8 @@ fn op_for(action: &Action, memory: &Memory) -> Op {
                 },
                 comment: approve.then(|| "ok: looks good".to_string()),
                 by: BY.into(),
+                binding: None,
+                renew: false,
             }
         }
         Action::SaveState(m, n) => Op::SaveState {

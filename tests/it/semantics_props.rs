@@ -178,6 +178,8 @@ fn run(team: &Team, step: usize, action: &Action) {
                     },
                     comment: None,
                     by: by(r),
+                    binding: None,
+                    renew: false,
                 },
             );
         }

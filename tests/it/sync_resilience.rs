@@ -216,7 +216,7 @@ fn a_clone_with_work_of_its_own_merges_past_a_broken_milestone() {
 }
 
 #[test]
-fn a_remote_ref_that_is_not_a_commit_is_refused_and_writes_nothing() {
+fn a_remote_ref_that_is_not_a_commit_is_ignored_and_replaced_by_ours() {
     let net = Net::new();
     let b = net.clone();
     b.ok(["event", "add", "m2", "local"]);
@@ -235,9 +235,18 @@ fn a_remote_ref_that_is_not_a_commit_is_refused_and_writes_nothing() {
         &format!("+{blob}:refs/meta/milestones"),
     ]);
 
-    let output = b.run(["sync"]);
-    expect_failure(&output, 1, "sync with a remote ref that is not a commit");
-    assert_eq!(b.tip(), tip, "nothing was written");
+    let report = b.json(["sync"]);
+    assert_eq!(report["ignored"][0]["commit"], blob.as_str(), "{report:#}");
+    assert_eq!(
+        report["ignored"][0]["reason"],
+        "it names a blob, not a commit"
+    );
+    assert_eq!(b.tip(), tip, "nothing of the blob was taken");
+    assert_eq!(
+        net.remote_git(&["rev-parse", "refs/meta/milestones"])
+            .trim(),
+        tip.unwrap()
+    );
     assert_eq!(b.json(["show", "m2"])["tasks"][0]["id"], "x");
     b.ok(["event", "add", "m2", "after"]);
 }

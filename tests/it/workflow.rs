@@ -197,7 +197,8 @@ fn a_gated_task_goes_through_every_phase_to_a_completed_milestone() {
         approvals(&repo, &[])[0]["approvers"][0],
         serde_json::json!({"role": "lead", "status": "approved", "decided_by": me(),
                            "decided_at": "2026-01-08T09:00:00.000Z", "comments": "fine",
-                           "verification": "unsigned", "key": null})
+                           "verification": "unsigned", "key": null,
+                           "binding": null, "freshness": "unbound", "changed": []})
     );
 
     // qa rejects: the request is rejected and design blocked.
@@ -443,6 +444,11 @@ tasks:
 
     // Two tasks finishing execute at once, and the rest: the milestone completes.
     let id = request["id"].as_str().unwrap().to_string();
+    // A decision binds the deliverables as committed.
+    std::fs::write(repo.path.join("design.md"), "# Design\n").unwrap();
+    std::fs::write(repo.path.join("risks.md"), "# Risks\n").unwrap();
+    repo.git(["add", "design.md", "risks.md"]);
+    repo.git(["commit", "-qm", "design"]);
     repo.ok(["approval", "approve", &id, "--role", "me"]);
     for t in ["gated", "busy"] {
         for p in ["design", "spec", "task", "execute"] {

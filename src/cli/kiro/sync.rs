@@ -263,7 +263,8 @@ fn summary(p: &Prepared) -> String {
     }
     for removed in &c.removed {
         lines.push(format!(
-            "  removed task {removed} (closed, kept on the milestone)"
+            "  removed task {} {:?} (closed, kept on the milestone)",
+            removed.task, removed.title
         ));
     }
     lines.join("\n")

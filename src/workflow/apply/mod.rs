@@ -160,6 +160,8 @@ pub fn apply_with_source(
             decision,
             comment,
             by,
+            binding,
+            renew,
         } => {
             let ballot = phase::Ballot {
                 approval,
@@ -167,6 +169,8 @@ pub fn apply_with_source(
                 decision: *decision,
                 comment: comment.as_deref(),
                 by,
+                binding: binding.as_ref(),
+                renew: *renew,
             };
             phase::decide_approval(current, milestone, ballot, &stamp)?
         }

@@ -1,9 +1,9 @@
 //! Operations of the four-phase workflow: set a phase, advance, decide, monitor. The
 //! rules themselves are in [`super::super::phases`]; these wrap them as operations.
 
-use crate::model::{Decision, MilestoneFiles, MilestoneId, Phase, PhaseStatus, TaskId};
+use crate::model::{Binding, Decision, MilestoneFiles, MilestoneId, Phase, PhaseStatus, TaskId};
 
-use super::super::phases;
+use super::super::{phases, renewal};
 use super::{existing, Applied, Rejection};
 
 /// One approver's decision, as `Op::DecideApproval` carries it.
@@ -18,6 +18,10 @@ pub(super) struct Ballot<'a> {
     pub comment: Option<&'a str>,
     /// Who decided ("Name <email>").
     pub by: &'a str,
+    /// What the decider examined.
+    pub binding: Option<&'a Binding>,
+    /// Approves a granted request again, binding new content.
+    pub renew: bool,
 }
 
 /// `Op::SetPhase`: one phase's status, as given.
@@ -76,8 +80,28 @@ pub(super) fn decide_approval(
         decision,
         comment,
         by,
+        binding,
+        renew,
     } = ballot;
+    if renew {
+        let renewal = renewal::Renewal {
+            approval,
+            role,
+            comment,
+            by,
+            binding,
+        };
+        return Ok(Applied {
+            events: renewal::renew(&mut files, renewal, stamp)?,
+            summary: format!("{milestone}: {role} renewed {approval}"),
+            files: Some(files),
+            changed: true,
+        });
+    }
     let events = phases::decide(&mut files, approval, role, decision, comment, by, stamp)?;
+    if let Some(binding) = binding {
+        renewal::attach(&mut files, approval, role, by, binding);
+    }
     Ok(Applied {
         events,
         summary: format!("{milestone}: {role} {} {approval}", decision.as_str()),
@@ -160,6 +184,8 @@ mod tests {
             decision: Decision::Pending,
             comment: None,
             by: "B <b@x>",
+            binding: None,
+            renew: false,
         };
         assert!(decide_approval(Some(with_workflow()), &mid(), ballot, STAMP).is_err());
     }

@@ -7,7 +7,7 @@
 
 use crate::model::{Decision, MilestoneFiles, Op};
 
-use super::super::phases;
+use super::super::{phases, renewal};
 use super::phase::Ballot;
 use super::{Applied, Rejection};
 
@@ -50,6 +50,8 @@ pub(super) fn replay_refused(
                 decision,
                 comment,
                 by,
+                binding,
+                renew: false,
                 ..
             },
             Rejection::Gate { .. },
@@ -68,6 +70,8 @@ pub(super) fn replay_refused(
                 decision: *decision,
                 comment: comment.as_deref(),
                 by,
+                binding: binding.as_ref(),
+                renew: false,
             };
             on_superseded(current.clone(), ballot, stamp).map_err(|_| refused)
         }
@@ -89,10 +93,15 @@ fn on_superseded(
         decision,
         comment,
         by,
+        binding,
+        ..
     } = ballot;
     let milestone = files.definition.id.clone();
     let event =
         phases::record_decision(&mut files, approval, (role, decision), comment, by, stamp)?;
+    if let Some(binding) = binding {
+        renewal::attach(&mut files, approval, role, by, binding);
+    }
     Ok(Applied {
         events: vec![event],
         summary: format!(

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::model::kiro::{RemovedSpecTask, Renumbered};
 use crate::model::{
     validate, Event, EventKind, MilestoneFiles, MilestoneId, SpecChanges, Task, TaskId,
 };
@@ -24,86 +25,16 @@ pub fn sync(
         ))
     })?;
     let mut events = Vec::new();
-    let event = |kind| Event::of(milestone.as_str(), kind);
-    for id in &changes.removed {
-        let found = definition
-            .tasks
-            .iter()
-            .position(|t| &t.id == id && t.kiro_task.is_some());
-        if let Some(position) = found {
-            let task = definition.tasks.remove(position);
-            events.push(event(EventKind::TaskRemoved {
-                task_id: task.id.clone(),
-                title: task.title.clone(),
-                status: task.status,
-            }));
-            link.removed.push(task);
-        }
-    }
-    let moves: BTreeMap<&TaskId, &TaskId> = changes
-        .renumbered
-        .iter()
-        .map(|r| (&r.from, &r.to))
-        .collect();
-    for task in definition
-        .tasks
-        .iter_mut()
-        .filter(|t| t.kiro_task.is_some())
-    {
-        if let Some(to) = moves.get(&task.id) {
-            events.push(event(EventKind::TaskRenamed {
-                task_id: task.id.clone(),
-                new_task_id: (*to).clone(),
-            }));
-            task.id = (*to).clone();
-        }
-    }
-    for target in definition.renamed_tasks.values_mut() {
-        if let Some(to) = moves.get(target) {
-            *target = (*to).clone();
-        }
-    }
-    for update in &changes.updated {
-        if let Some(task) = definition.tasks.iter_mut().find(|t| t.id == update.task) {
-            task.title = update.title.clone();
-            task.kiro_task = Some(update.spec.clone());
-        }
-    }
-    for added in &changes.added {
-        if let Some(task) = definition.tasks.iter_mut().find(|t| t.id == added.task) {
-            // Replayed after the same sync elsewhere: the task is there already.
-            task.title = added.title.clone();
-            task.kiro_task = Some(added.spec.clone());
-            continue;
-        }
-        let mut task = Task::new(added.task.clone(), added.title.clone(), false);
-        task.status = added.status;
-        task.kiro_task = Some(added.spec.clone());
-        events.push(event(EventKind::TaskAdded {
-            task_id: task.id.clone(),
-            title: task.title.clone(),
-            kiro_workflow: false,
-            points: None,
-        }));
-        definition.tasks.push(task);
-    }
-    for (id, status) in &changes.statuses {
-        let Some(task) = definition.tasks.iter_mut().find(|t| &t.id == id) else {
-            continue;
-        };
-        if task.status != *status {
-            events.push(event(EventKind::TaskStatusChanged {
-                task_id: id.clone(),
-                previous_status: task.status,
-                new_status: *status,
-                trailer: None,
-                target: None,
-                commit: None,
-                forced: None,
-            }));
-            task.status = *status;
-        }
-    }
+    let mut record = |kind| events.push(Event::of(milestone.as_str(), kind));
+    remove(
+        &mut definition.tasks,
+        &mut link.removed,
+        &changes.removed,
+        &mut record,
+    );
+    renumber(definition, &changes.renumbered, &mut record);
+    update_and_add(&mut definition.tasks, changes, &mut record);
+    set_statuses(&mut definition.tasks, &changes.statuses, &mut record);
     put_in_order(&mut definition.tasks, &changes.order);
     link.base = changes.base.clone();
     definition.kiro_spec = Some(link);
@@ -125,6 +56,116 @@ pub fn sync(
         summary,
         changed,
     })
+}
+
+/// Tasks gone from the file leave the list and are kept under the link's `removed`.
+fn remove(
+    tasks: &mut Vec<Task>,
+    removed: &mut Vec<Task>,
+    gone: &[RemovedSpecTask],
+    record: &mut impl FnMut(EventKind),
+) {
+    for gone in gone {
+        let found = tasks
+            .iter()
+            .position(|t| t.id == gone.task && t.title == gone.title && t.kiro_task.is_some());
+        if let Some(position) = found {
+            let task = tasks.remove(position);
+            record(EventKind::TaskRemoved {
+                task_id: task.id.clone(),
+                title: task.title.clone(),
+                status: task.status,
+            });
+            removed.push(task);
+        }
+    }
+}
+
+/// Every renumbering at once (2 → 3 and 3 → 4 in one step), old names following.
+fn renumber(
+    definition: &mut crate::model::Milestone,
+    renumbered: &[Renumbered],
+    record: &mut impl FnMut(EventKind),
+) {
+    let moves: BTreeMap<&TaskId, &Renumbered> = renumbered.iter().map(|r| (&r.from, r)).collect();
+    let mut done = BTreeMap::new();
+    for task in definition
+        .tasks
+        .iter_mut()
+        .filter(|t| t.kiro_task.is_some())
+    {
+        let found = moves.get(&task.id).filter(|r| r.title == task.title);
+        if let Some(to) = found.map(|r| &r.to) {
+            done.insert(task.id.clone(), to.clone());
+            record(EventKind::TaskRenamed {
+                task_id: task.id.clone(),
+                new_task_id: to.clone(),
+            });
+            task.id = to.clone();
+        }
+    }
+    for target in definition.renamed_tasks.values_mut() {
+        if let Some(to) = done.get(target) {
+            *target = to.clone();
+        }
+    }
+}
+
+/// New titles and details, and new tasks (a task there already, as when a merge
+/// replays the same sync, is updated instead).
+fn update_and_add(
+    tasks: &mut Vec<Task>,
+    changes: &SpecChanges,
+    record: &mut impl FnMut(EventKind),
+) {
+    for update in &changes.updated {
+        if let Some(task) = tasks.iter_mut().find(|t| t.id == update.task) {
+            task.title = update.title.clone();
+            task.kiro_task = Some(update.spec.clone());
+        }
+    }
+    for added in &changes.added {
+        if let Some(task) = tasks.iter_mut().find(|t| t.id == added.task) {
+            task.title = added.title.clone();
+            task.kiro_task = Some(added.spec.clone());
+            continue;
+        }
+        let mut task = Task::new(added.task.clone(), added.title.clone(), false);
+        task.status = added.status;
+        task.kiro_task = Some(added.spec.clone());
+        record(EventKind::TaskAdded {
+            task_id: task.id.clone(),
+            title: task.title.clone(),
+            kiro_workflow: false,
+            points: None,
+        });
+        tasks.push(task);
+    }
+}
+
+/// The statuses the file's marks asked for.
+fn set_statuses(
+    tasks: &mut [Task],
+    statuses: &BTreeMap<TaskId, crate::model::TaskStatus>,
+    record: &mut impl FnMut(EventKind),
+) {
+    for (id, status) in statuses {
+        let Some(task) = tasks.iter_mut().find(|t| &t.id == id) else {
+            continue;
+        };
+        if task.status != *status {
+            record(EventKind::TaskStatusChanged {
+                task_id: id.clone(),
+                previous_status: task.status,
+                new_status: *status,
+                trailer: None,
+                target: None,
+                commit: None,
+                forced: None,
+            });
+            task.status = *status;
+        }
+    }
 }
 
 /// Tasks not from `tasks.md` first, as they were; then the file's tasks in its order.
@@ -197,6 +238,21 @@ mod tests {
         let again = files(edited);
         let planned = plan(&TasksFile::parse(edited), &again.definition).unwrap();
         assert!(!planned.changes_ref);
+    }
+
+    #[test]
+    fn replaying_the_same_sync_again_as_a_merge_does_changes_nothing_more() {
+        // Two clones ran the same sync; a merge replays both operations in a row.
+        let current = files(PLAN);
+        let edited = "- [-] 1. Two\n  - [x] 1.1 A\n  - [ ] 1.2 B\n- [ ] 2. Three\n";
+        let planned = plan(&TasksFile::parse(edited), &current.definition).unwrap();
+        let m = current.definition.id.clone();
+        let once = sync(Some(current), &m, &planned.changes).unwrap();
+        let first = once.files.unwrap();
+        assert_eq!(ids(&first), ["spec", "1", "1.1", "1.2", "2"]);
+        let twice = sync(Some(first.clone()), &m, &planned.changes).unwrap();
+        assert!(!twice.changed, "{:?}", twice.events);
+        assert_eq!(twice.files.unwrap(), first);
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::kiro::{AddedSpecTask, Renumbered, UpdatedSpecTask};
+use crate::model::kiro::{AddedSpecTask, RemovedSpecTask, Renumbered, UpdatedSpecTask};
 use crate::model::{Mark, Milestone, SpecChanges, SpecTask, Task, TaskId};
 
 use super::tasks_md::{SpecItem, TasksFile};
@@ -123,75 +123,29 @@ pub fn plan(file: &TasksFile, milestone: &Milestone) -> Result<SyncPlan, PlanErr
     let known = spec_tasks(milestone);
     let matched = match_items(&file.items, &known);
     let mut plan = SyncPlan::default();
-    let mut merged = Vec::with_capacity(file.items.len());
-    let mut bases = Vec::with_capacity(file.items.len());
-    for (item, found) in file.items.iter().zip(&matched) {
-        let task = found.map(|k| known[k]);
-        let base = task.and_then(|t| link.base.get(&t.id).copied());
-        let ours = task.map(|t| Mark::of_status(t.status));
-        let mark = match ours.map(|ours| merge_mark(item.mark, ours, base)) {
-            None => item.mark,
-            Some(Some(mark)) => mark,
-            Some(None) => {
-                plan.conflicts.push(Conflict {
-                    number: item.number.clone(),
-                    title: item.title.clone(),
-                    file: item.mark,
-                    milestone: ours.unwrap_or(item.mark),
-                    base,
-                });
-                item.mark
-            }
-        };
-        merged.push(mark);
-        bases.push(base);
-    }
+    let (mut merged, bases) = merge_marks(file, &known, &matched, link, &mut plan.conflicts);
     roll_up(file, &mut merged, &bases, &plan.conflicts);
     let changes = &mut plan.changes;
     let mut used = vec![false; known.len()];
     for (index, item) in file.items.iter().enumerate() {
         let id = ids[index].clone();
         let mark = merged[index];
-        let spec = SpecTask {
-            optional: item.optional,
-            requirements: item.requirements.clone(),
-        };
         if mark != item.mark {
             plan.file_marks.insert(item.number.clone(), mark);
         }
         changes.base.insert(id.clone(), mark);
         changes.order.push(id.clone());
-        let Some(k) = matched[index] else {
-            changes.added.push(AddedSpecTask {
-                task: id,
-                title: item.title.clone(),
-                status: mark.status(),
-                spec,
-            });
-            continue;
-        };
-        used[k] = true;
-        let task = known[k];
-        if task.id != id {
-            changes.renumbered.push(Renumbered {
-                from: task.id.clone(),
-                to: id.clone(),
-            });
+        if let Some(k) = matched[index] {
+            used[k] = true;
         }
-        if task.title != item.title || task.kiro_task.as_ref() != Some(&spec) {
-            changes.updated.push(UpdatedSpecTask {
-                task: id.clone(),
-                title: item.title.clone(),
-                spec,
-            });
-        }
-        if Mark::of_status(task.status) != mark {
-            changes.statuses.insert(id, mark.status());
-        }
+        change_task(changes, item, matched[index].map(|k| known[k]), id, mark);
     }
     changes.removed = (0..known.len())
         .filter(|k| !used[*k])
-        .map(|k| known[k].id.clone())
+        .map(|k| RemovedSpecTask {
+            task: known[k].id.clone(),
+            title: known[k].title.clone(),
+        })
         .collect();
     let old_order: Vec<&TaskId> = known.iter().map(|t| &t.id).collect();
     plan.changes_ref = !(changes.removed.is_empty()
@@ -202,6 +156,82 @@ pub fn plan(file: &TasksFile, milestone: &Milestone) -> Result<SyncPlan, PlanErr
         || changes.base != link.base
         || changes.order.iter().collect::<Vec<_>>() != old_order;
     Ok(plan)
+}
+
+/// Each item's merged mark and its base; both sides moved differently is a conflict
+/// (the file's mark stands in for it, and nothing will be written).
+fn merge_marks(
+    file: &TasksFile,
+    known: &[&Task],
+    matched: &[Option<usize>],
+    link: &crate::model::SpecLink,
+    conflicts: &mut Vec<Conflict>,
+) -> (Vec<Mark>, Vec<Option<Mark>>) {
+    let mut merged = Vec::with_capacity(file.items.len());
+    let mut bases = Vec::with_capacity(file.items.len());
+    for (item, found) in file.items.iter().zip(matched) {
+        let task = found.map(|k| known[k]);
+        let base = task.and_then(|t| link.base.get(&t.id).copied());
+        let ours = task.map(|t| Mark::of_status(t.status));
+        let mark = match ours.map(|ours| (ours, merge_mark(item.mark, ours, base))) {
+            None => item.mark,
+            Some((_, Some(mark))) => mark,
+            Some((ours, None)) => {
+                conflicts.push(Conflict {
+                    number: item.number.clone(),
+                    title: item.title.clone(),
+                    file: item.mark,
+                    milestone: ours,
+                    base,
+                });
+                item.mark
+            }
+        };
+        merged.push(mark);
+        bases.push(base);
+    }
+    (merged, bases)
+}
+
+/// What changes on the ref for one item of the file: added, or renumbered, updated
+/// and moved to its merged mark's status.
+fn change_task(
+    changes: &mut SpecChanges,
+    item: &SpecItem,
+    task: Option<&Task>,
+    id: TaskId,
+    mark: Mark,
+) {
+    let spec = SpecTask {
+        optional: item.optional,
+        requirements: item.requirements.clone(),
+    };
+    let Some(task) = task else {
+        changes.added.push(AddedSpecTask {
+            task: id,
+            title: item.title.clone(),
+            status: mark.status(),
+            spec,
+        });
+        return;
+    };
+    if task.id != id {
+        changes.renumbered.push(Renumbered {
+            from: task.id.clone(),
+            to: id.clone(),
+            title: task.title.clone(),
+        });
+    }
+    if task.title != item.title || task.kiro_task.as_ref() != Some(&spec) {
+        changes.updated.push(UpdatedSpecTask {
+            task: id.clone(),
+            title: item.title.clone(),
+            spec,
+        });
+    }
+    if Mark::of_status(task.status) != mark {
+        changes.statuses.insert(id, mark.status());
+    }
 }
 
 /// The task id of each item: its number, which must be a valid id and not the id of a
@@ -405,7 +435,12 @@ mod tests {
             .replace("- [ ] 1. One\n", "")
             .replace("3. Three", "3. Three, renamed");
         let plan = plan(&TasksFile::parse(&edited), &m).unwrap();
-        let removed: Vec<_> = plan.changes.removed.iter().map(TaskId::as_str).collect();
+        let removed: Vec<_> = plan
+            .changes
+            .removed
+            .iter()
+            .map(|r| r.task.as_str())
+            .collect();
         assert_eq!(removed, ["1"]);
         let updated: Vec<_> = plan
             .changes

@@ -122,3 +122,60 @@ proptest! {
         }
     }
 }
+
+/// A file of numbered tasks only, unique numbers, titles from a small set so that
+/// edits reuse, swap and repeat titles.
+fn plan_file() -> impl Strategy<Value = String> {
+    let task = (
+        prop_oneof![Just(' '), Just('x'), Just('-')],
+        any::<bool>(),
+        prop_oneof![
+            Just("Alpha"),
+            Just("Beta"),
+            Just("Gamma"),
+            Just("Delta"),
+            Just("Beta")
+        ],
+        0usize..3,
+    );
+    proptest::collection::vec(task, 0..10).prop_map(|tasks| {
+        let mut text = String::new();
+        let (mut top, mut sub) = (0, 0);
+        for (mark, optional, title, kind) in tasks {
+            let star = if optional { "*" } else { "" };
+            if kind == 0 || top == 0 {
+                top += 1;
+                sub = 0;
+                text.push_str(&format!("- [{mark}]{star} {top}. {title}\n"));
+            } else {
+                sub += 1;
+                text.push_str(&format!("  - [{mark}]{star} {top}.{sub} {title}\n"));
+            }
+        }
+        text
+    })
+}
+
+proptest! {
+    /// Whatever the file becomes, a sync leaves exactly one task per numbered line,
+    /// each with its number as id, and a second sync has nothing left to do.
+    #[test]
+    fn a_sync_leaves_one_task_per_line_and_converges(before in plan_file(), after in plan_file()) {
+        use crate::model::{MilestoneFiles, MilestoneId};
+        use super::{plan, spec_milestone, PhaseDocuments};
+        let id = MilestoneId::new("feature").unwrap();
+        let definition = spec_milestone(id.clone(), ".kiro/specs/feature", &PhaseDocuments::new(false), &TasksFile::parse(&before)).unwrap();
+        let file = TasksFile::parse(&after);
+        let planned = plan(&file, &definition).unwrap();
+        prop_assert!(planned.conflicts.is_empty(), "no ref change, so no conflict");
+        let files = MilestoneFiles { definition, state: None, sessions: None, approvals: None };
+        let applied = super::apply::sync(Some(files), &id, &planned.changes).unwrap();
+        let synced = applied.files.unwrap().definition;
+        let ids: Vec<&str> = synced.tasks.iter().filter(|t| t.kiro_task.is_some()).map(|t| t.id.as_str()).collect();
+        let numbers: Vec<&str> = file.items.iter().map(|i| i.number.as_str()).collect();
+        prop_assert_eq!(ids, numbers);
+        let rendered = file.render(&planned.file_marks);
+        let again = plan(&TasksFile::parse(&rendered), &synced).unwrap();
+        prop_assert!(!again.changes_ref && again.file_marks.is_empty(), "{:?}", again);
+    }
+}

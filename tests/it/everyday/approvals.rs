@@ -69,6 +69,9 @@ fn approval_show_tells_the_whole_request() {
       lead       approved  by Test Committer <committer@example.com>, 2026-12-05 12:00: "looks right"
       qa         pending
 
+    Freshness:
+      lead       unbound
+
     Decide with `git milestone approval approve <id> --role <role>` (or `reject`).
     "#);
     // The JSON is the entry `approval list` gives for it, field for field.

@@ -1,0 +1,73 @@
+//! Definitions already parsed, by the id of their `milestone.yaml` blob. Replaying a
+//! run of operations (checking what a fetch brings, merging) reads back, for each
+//! operation, the definition the one before it wrote: parsing that YAML again was
+//! most of what a replay cost. A blob id names its content, so a definition parsed
+//! once, or written from a value, stands for that blob for as long as the replay runs.
+//! Written values stand for their blobs because a definition reads back equal from
+//! the YAML it is written as (the `readback_props` property).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use git2::Oid;
+
+use crate::model::Milestone;
+
+/// How many definitions are kept: a replay reads the one the operation before it
+/// wrote, or one of the few milestones a run of operations touches.
+const KEPT: usize = 64;
+
+/// Parsed definitions by blob id, for one replay.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    definitions: RefCell<HashMap<Oid, Milestone>>,
+}
+
+impl Parsed {
+    /// The definition in blob `blob`, if known.
+    pub(super) fn definition(&self, blob: Oid) -> Option<Milestone> {
+        self.definitions.borrow().get(&blob).cloned()
+    }
+
+    /// Remembers that blob `blob` holds `definition`.
+    pub(super) fn remember(&self, blob: Oid, definition: &Milestone) {
+        let mut definitions = self.definitions.borrow_mut();
+        if definitions.len() >= KEPT && !definitions.contains_key(&blob) {
+            definitions.clear();
+        }
+        definitions.insert(blob, definition.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::MilestoneId;
+
+    fn milestone(id: &str) -> Milestone {
+        Milestone::new(MilestoneId::new(id).unwrap())
+    }
+
+    #[test]
+    fn a_remembered_definition_is_found_by_its_blob_only() {
+        let parsed = Parsed::default();
+        let blob = Oid::hash_object(git2::ObjectType::Blob, b"id: a\n").unwrap();
+        parsed.remember(blob, &milestone("a"));
+        assert_eq!(parsed.definition(blob), Some(milestone("a")));
+        assert_eq!(parsed.definition(Oid::zero()), None);
+    }
+
+    #[test]
+    fn it_keeps_a_bounded_number_of_definitions() {
+        let parsed = Parsed::default();
+        for i in 0..(KEPT * 3) {
+            let blob = Oid::hash_object(git2::ObjectType::Blob, i.to_string().as_bytes()).unwrap();
+            parsed.remember(blob, &milestone("a"));
+            assert!(parsed.definitions.borrow().len() <= KEPT);
+            assert!(
+                parsed.definition(blob).is_some(),
+                "the newest is always kept"
+            );
+        }
+    }
+}
