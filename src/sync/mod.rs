@@ -146,72 +146,29 @@ pub fn sync(
     let mut retry = retry::Retry::new(retry::timeout(store.config().as_ref()));
     loop {
         report.retries = retry.retries;
-        progress(&format!("Fetching refs/milestones from {remote}"));
-        let shared_before = store.ref_target(&format!("{prefix}/milestones"));
-        let (fetched, advertised) = fetch(store, remote, &prefix)?;
-        let cleaned = cleaned_checkpoints(store)?;
-        report.ignored.clear();
-        report.tags_fetched += adopt_tags(store, &prefix, &advertised, &cleaned, &mut report)?;
-        // While the shared ref moves, whoever moves it carries their own work and
-        // clone refs wait: merging each other's refs while everyone pushes weaves a
-        // mesh of merges that every clone then checks (measured: minutes per sync).
-        // Once it stands still, a clone's work that never reached it is merged here.
-        let fetched_wire = fetched.wire;
-        let quiet = fetched_wire.is_none() || fetched_wire == shared_before;
-        let incoming = incoming_tips(store, fetched, quiet)?;
-        let ours = local_tip(store)?;
-        if ours.is_none() && incoming.tips.is_empty() {
-            return Err(SyncError::NothingToSync(remote.to_string()));
-        }
-        let merged_tip = merge_incoming(store, ours, incoming, &mut report, progress)?;
-        let Some(merged_tip) = merged_tip else {
-            return Err(SyncError::NothingToSync(remote.to_string()));
-        };
+        let merged = fetch_and_merge(store, remote, &prefix, &mut report, progress)?;
         // Moving our ref can race with a local command: then merge again.
-        if Some(merged_tip) != ours
-            && !store.advance_ref(ours, merged_tip, &format!("milestone: sync with {remote}"))?
+        if Some(merged.tip) != merged.ours
+            && !store.advance_ref(
+                merged.ours,
+                merged.tip,
+                &format!("milestone: sync with {remote}"),
+            )?
         {
             if retry.pause() {
                 continue;
             }
             break;
         }
-        report.tip = Some(merged_tip.to_string());
-        if !push {
+        report.tip = Some(merged.tip.to_string());
+        if !push || push_merged(store, remote, &mut own, &merged, &mut report, progress)? {
             return Ok(report);
         }
-        if own.is_none() && push::shared_behind(&advertised, merged_tip) {
-            own = Some(clone_ref::make(store)?);
-        }
-        let tags = local_tags_to_push(store, &advertised, &report.checkpoint_clashes)?;
-        let mut outgoing = push::Outgoing::new(own.as_deref(), &advertised, merged_tip, tags);
-        // A shared ref naming a tree or a blob holds no history: ours replaces
-        // exactly that object, or nothing.
-        outgoing.garbage = fetched_wire.filter(|t| !store.is_commit(*t));
-        if outgoing.is_empty() {
-            return Ok(report);
-        }
-        progress(&format!("Pushing to {remote}"));
-        match push::push(store, remote, &outgoing)? {
-            push::Pushed::Done { shared_behind } => {
-                pushed(
-                    store,
-                    &prefix,
-                    &outgoing,
-                    merged_tip,
-                    shared_behind,
-                    &mut report,
-                );
-                return Ok(report);
-            }
-            // Our own ref or a tag was refused: fetch and merge again, after a pause
-            // that keeps us out of step with whoever beat us.
-            push::Pushed::Rejected => {
-                progress(&format!("{remote} moved meanwhile; merging again"));
-                if !retry.pause() {
-                    break;
-                }
-            }
+        // Our own ref or a tag was refused: fetch and merge again, after a pause
+        // that keeps us out of step with whoever beat us.
+        progress(&format!("{remote} moved meanwhile; merging again"));
+        if !retry.pause() {
+            break;
         }
     }
     Err(SyncError::Contention {
@@ -219,6 +176,84 @@ pub fn sync(
         rounds: retry.retries + 1,
         seconds: retry.elapsed_secs(),
     })
+}
+
+/// What one round's fetch and merge left: our tip before, the merged tip, and what
+/// the remote has.
+struct Merged {
+    ours: Option<Oid>,
+    tip: Oid,
+    wire: Option<Oid>,
+    advertised: BTreeMap<String, String>,
+}
+
+/// Fetches the remote's refs and tags, checks and merges what is new.
+fn fetch_and_merge(
+    store: &Store,
+    remote: &str,
+    prefix: &str,
+    report: &mut SyncReport,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Merged, SyncError> {
+    progress(&format!("Fetching refs/milestones from {remote}"));
+    let shared_before = store.ref_target(&format!("{prefix}/milestones"));
+    let (fetched, advertised) = fetch(store, remote, prefix)?;
+    let cleaned = cleaned_checkpoints(store)?;
+    report.ignored.clear();
+    report.tags_fetched += adopt_tags(store, prefix, &advertised, &cleaned, report)?;
+    // While the shared ref moves, whoever moves it carries their own work and
+    // clone refs wait: merging each other's refs while everyone pushes weaves a
+    // mesh of merges that every clone then checks (measured: minutes per sync).
+    // Once it stands still, a clone's work that never reached it is merged here.
+    let wire = fetched.wire;
+    let quiet = wire.is_none() || wire == shared_before;
+    let incoming = incoming_tips(store, fetched, quiet)?;
+    let ours = local_tip(store)?;
+    if ours.is_none() && incoming.tips.is_empty() {
+        return Err(SyncError::NothingToSync(remote.to_string()));
+    }
+    let Some(tip) = merge_incoming(store, ours, incoming, report, progress)? else {
+        return Err(SyncError::NothingToSync(remote.to_string()));
+    };
+    Ok(Merged {
+        ours,
+        tip,
+        wire,
+        advertised,
+    })
+}
+
+/// Pushes the merged tip to this clone's own ref (made on the first push that has
+/// something to give) and offers it to the shared ref, with the checkpoint tags to
+/// share. Whether it is done: false when our own ref or a tag was refused.
+fn push_merged(
+    store: &Store,
+    remote: &str,
+    own: &mut Option<String>,
+    merged: &Merged,
+    report: &mut SyncReport,
+    progress: &mut dyn FnMut(&str),
+) -> Result<bool, SyncError> {
+    if own.is_none() && push::shared_behind(&merged.advertised, merged.tip) {
+        *own = Some(clone_ref::make(store)?);
+    }
+    let tags = local_tags_to_push(store, &merged.advertised, &report.checkpoint_clashes)?;
+    let mut outgoing = push::Outgoing::new(own.as_deref(), &merged.advertised, merged.tip, tags);
+    // A shared ref naming a tree or a blob holds no history: ours replaces
+    // exactly that object, or nothing.
+    outgoing.garbage = merged.wire.filter(|t| !store.is_commit(*t));
+    if outgoing.is_empty() {
+        return Ok(true);
+    }
+    progress(&format!("Pushing to {remote}"));
+    match push::push(store, remote, &outgoing)? {
+        push::Pushed::Done { shared_behind } => {
+            let prefix = tracking_prefix(remote);
+            pushed(store, &prefix, &outgoing, merged.tip, shared_behind, report);
+            Ok(true)
+        }
+        push::Pushed::Rejected => Ok(false),
+    }
 }
 
 /// Records a push that went in: the report, and where the remote's refs are now.
