@@ -206,6 +206,9 @@ impl From<StoreError> for CliError {
                 let fix = format!("if no git or git-milestone command is running, remove it: rm '{path}'");
                 CliError::user(message).hint(fix).hint("nothing was written")
             }
+            StoreError::TooLarge { .. } => CliError::user(message)
+                .hint("nothing was written; every clone refuses larger ones (docs/security.md, \"Limits\")")
+                .hint("keep large data in a file of the repository and save its path or a summary instead"),
             StoreError::Encode { .. } => CliError {
                 kind: ErrorKind::Internal,
                 ..CliError::user(message)

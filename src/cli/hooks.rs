@@ -247,6 +247,9 @@ pub fn hook(args: HookArgs) -> Result<(), CliError> {
         )),
         Some(hook) => {
             let recorded = record::record(hook, &args.args, &input, &invocation);
+            if let (Some(marker), Some((branch, head))) = (&marker, &invocation.head) {
+                keep_for_retry(hook, &recorded, marker, branch, *head);
+            }
             report(hook, recorded, marker.is_none(), tell);
         }
     }
@@ -276,6 +279,24 @@ fn guard_push() -> Result<(), CliError> {
     }
     Err(CliError::user("push refused by the git-milestone server guard")
         .hint("sign your operations with a trusted key (`git milestone trust list`), then `git milestone sync`"))
+}
+
+/// A post-commit recording in the background that wrote nothing, having failed, is
+/// kept for the next command to try again.
+fn keep_for_retry(
+    hook: HookName,
+    recorded: &Result<record::Recorded, crate::store::StoreError>,
+    marker: &Marker,
+    branch: &str,
+    head: git2::Oid,
+) {
+    let failed = match recorded {
+        Ok(r) => r.operations == 0 && !r.errors.is_empty(),
+        Err(_) => true,
+    };
+    if let (HookName::PostCommit, true, Some(dir)) = (hook, failed, marker.path().parent()) {
+        crate::hooks::retry::keep(dir, branch, head);
+    }
 }
 
 /// Says what a recording did (the tasks it moved, only when someone sees it) and what

@@ -306,6 +306,9 @@ fn open_store() -> Result<crate::store::Store, CliError> {
     for problem in crate::hooks::background::take_problems(&local) {
         let _ = writeln!(std::io::stderr(), "warning: in the background, {problem}");
     }
+    for line in crate::hooks::retry::retry_kept(&local) {
+        let _ = writeln!(std::io::stderr(), "warning: {line}");
+    }
     Ok(store)
 }
 

@@ -10,6 +10,7 @@ pub mod background;
 pub mod chain;
 pub mod install;
 pub mod record;
+pub mod retry;
 pub mod server;
 pub mod shim;
 

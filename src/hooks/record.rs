@@ -223,7 +223,10 @@ impl Context<'_> {
                 .zip(commits.iter().map(|c| c.message.as_str())),
             default,
         );
-        let mut warnings = Vec::new();
+        let mut warnings: Vec<String> = commits
+            .iter()
+            .filter_map(|c| trailers::past_limit_warning(&c.id.to_string(), &c.message))
+            .collect();
         if short == ShortTrailers::Resolve && default.is_none() {
             for trailer in commits
                 .iter()

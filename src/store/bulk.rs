@@ -329,6 +329,7 @@ impl CommitWriter<'_> {
             events: applied.events.clone(),
         };
         let text = message::encode(&applied.summary, &record);
+        super::limits::check_message(&text)?;
         let tree_object = self.repo.find_tree(tree)?;
         let parent = chain.head.map(|h| self.repo.find_commit(h)).transpose()?;
         let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();

@@ -89,6 +89,16 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    /// What an operation would write is over a size every clone refuses.
+    #[error("{what} would be {size} bytes, over the limit of {limit}")]
+    TooLarge {
+        /// What is too large.
+        what: String,
+        /// Its size in bytes.
+        size: usize,
+        /// The limit in bytes.
+        limit: usize,
+    },
     /// A value could not be encoded for storage (a bug).
     #[error("cannot encode {what}: {source}")]
     Encode {

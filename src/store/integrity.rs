@@ -388,13 +388,29 @@ impl Store {
             Err(e) => return Err(e),
         };
         let problem = if commit.tree_id() != state {
-            Some("its tree does not match its operation".to_string())
+            Some(self.tree_mismatch(commit))
         } else if applied.events != record.events {
             Some("its events are not those of its operation".to_string())
         } else {
             None
         };
         Ok((state, problem))
+    }
+
+    /// Why a commit's tree is not the one its operation gives, in words: a tree git
+    /// would not write (made with plumbing) is named as such.
+    fn tree_mismatch(&self, commit: &Commit<'_>) -> String {
+        let unsorted = commit
+            .tree()
+            .ok()
+            .and_then(|tree| super::tree_order::out_of_order(&self.repo, &tree));
+        match unsorted {
+            Some(path) => format!(
+                "its tree does not match its operation: the entries of {path} are out of \
+                 git's order or repeat a name (a tree written with plumbing)"
+            ),
+            None => "its tree does not match its operation".to_string(),
+        }
     }
 
     /// The state a merge commit (or any commit with several parents) stands for: its

@@ -123,6 +123,7 @@ pub(super) fn is_noop(e: &StoreError) -> bool {
     matches!(
         e,
         StoreError::Rejected(_)
+            | StoreError::TooLarge { .. }
             | StoreError::Corrupt { .. }
             | StoreError::UnknownRevision(_)
             | StoreError::NotInHistory(_)

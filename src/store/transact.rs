@@ -499,6 +499,7 @@ impl Store {
             events: applied.events.clone(),
         };
         let text = message::encode(&applied.summary, &record);
+        super::limits::check_message(&text)?;
         create_commit(
             &self.repo, &author, &committer, &text, tree, parents, signing,
         )
@@ -521,32 +522,10 @@ impl Store {
         if before == Some(after) {
             return Ok(self.repo.find_tree(snapshot.tree().id())?);
         }
+        let owner = id;
         let old_folder = snapshot.milestone_tree(id)?;
         let mut folder = self.repo.treebuilder(old_folder.as_ref())?;
-        if before.map(|b| &b.definition) != Some(&after.definition) {
-            let text = yaml::to_string(&after.definition).map_err(|e| StoreError::Encode {
-                what: DEFINITION,
-                source: e.into(),
-            })?;
-            let blob = self.write_blob(text.as_bytes())?;
-            if let Some(parsed) = snapshot.parsed() {
-                parsed.remember(blob, &after.definition);
-            }
-            folder.insert(DEFINITION, blob, blob_mode())?;
-        }
-        if before.and_then(|b| b.state.as_ref()) != after.state.as_ref() {
-            match &after.state {
-                Some(state) => {
-                    let text = serde_json::to_string_pretty(state)
-                        .expect("a JSON value always serializes")
-                        + "\n";
-                    folder.insert(STATE, self.write_blob(text.as_bytes())?, blob_mode())?;
-                }
-                None => {
-                    folder.remove(STATE)?;
-                }
-            }
-        }
+        self.write_files(snapshot, &mut folder, id, before, after)?;
         if let Some(sessions) = &after.sessions {
             let old = before.and_then(|b| b.sessions.as_ref());
             self.write_folder(
@@ -560,7 +539,9 @@ impl Store {
                         what: "a session",
                         source: e.into(),
                     })?;
-                    Ok((format!("{id}.json"), text + "\n"))
+                    let file = format!("{id}.json");
+                    super::limits::check_file(owner, &format!("{SESSIONS}/{file}"), text.len())?;
+                    Ok((file, text + "\n"))
                 },
             )?;
         }
@@ -577,12 +558,52 @@ impl Store {
                         what: "an approval request",
                         source: e.into(),
                     })?;
-                    Ok((format!("{id}.yaml"), text))
+                    let file = format!("{id}.yaml");
+                    super::limits::check_file(owner, &format!("{APPROVALS}/{file}"), text.len())?;
+                    Ok((file, text))
                 },
             )?;
         }
         let folder = folder.write()?;
         self.put_folder(snapshot, id, folder)
+    }
+
+    /// Writes a milestone's definition and state into `folder` when they changed.
+    fn write_files(
+        &self,
+        snapshot: &Snapshot<'_>,
+        folder: &mut git2::TreeBuilder<'_>,
+        id: &MilestoneId,
+        before: Option<&MilestoneFiles>,
+        after: &MilestoneFiles,
+    ) -> Result<(), StoreError> {
+        if before.map(|b| &b.definition) != Some(&after.definition) {
+            let text = yaml::to_string(&after.definition).map_err(|e| StoreError::Encode {
+                what: DEFINITION,
+                source: e.into(),
+            })?;
+            super::limits::check_file(id, DEFINITION, text.len())?;
+            let blob = self.write_blob(text.as_bytes())?;
+            if let Some(parsed) = snapshot.parsed() {
+                parsed.remember(blob, &after.definition);
+            }
+            folder.insert(DEFINITION, blob, blob_mode())?;
+        }
+        if before.and_then(|b| b.state.as_ref()) != after.state.as_ref() {
+            match &after.state {
+                Some(state) => {
+                    let text = serde_json::to_string_pretty(state)
+                        .expect("a JSON value always serializes")
+                        + "\n";
+                    super::limits::check_file(id, STATE, text.len())?;
+                    folder.insert(STATE, self.write_blob(text.as_bytes())?, blob_mode())?;
+                }
+                None => {
+                    folder.remove(STATE)?;
+                }
+            }
+        }
+        Ok(())
     }
 }
 

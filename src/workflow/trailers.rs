@@ -78,28 +78,50 @@ pub const MAX_TRAILERS_PER_COMMIT: usize = 100;
 /// the first [`MAX_TRAILERS_PER_COMMIT`] of them. A value that is not `[<m>/]<t>`
 /// with valid ids is ignored: a trailer that cannot name a task cannot move one.
 pub fn task_trailers(message: &str) -> Vec<TaskTrailer> {
-    trailers(message)
-        .into_iter()
-        .filter_map(|(key, value)| {
-            let action = if key.eq_ignore_ascii_case("task") {
-                TrailerAction::Start
-            } else if key.eq_ignore_ascii_case("completes") {
-                TrailerAction::Complete
-            } else {
-                return None;
-            };
-            let (milestone, task) = match value.split_once('/') {
-                Some((m, t)) => (Some(MilestoneId::new(m).ok()?), t),
-                None => (None, value.as_str()),
-            };
-            Some(TaskTrailer {
-                milestone,
-                task: TaskId::new(task).ok()?,
-                action,
-            })
-        })
+    all_task_trailers(message)
         .take(MAX_TRAILERS_PER_COMMIT)
         .collect()
+}
+
+/// How many `Task:`/`Completes:` trailers of a message are past
+/// [`MAX_TRAILERS_PER_COMMIT`], and so ignored.
+pub fn trailers_past_limit(message: &str) -> usize {
+    all_task_trailers(message)
+        .count()
+        .saturating_sub(MAX_TRAILERS_PER_COMMIT)
+}
+
+/// What a commit whose trailers go past the limit is told; `None` within it.
+pub fn past_limit_warning(commit: &str, message: &str) -> Option<String> {
+    let past = trailers_past_limit(message);
+    (past > 0).then(|| {
+        let short = &commit[..commit.len().min(12)];
+        format!(
+            "commit {short}: only the first {MAX_TRAILERS_PER_COMMIT} Task:/Completes: trailers \
+             move tasks; the {past} after them are ignored"
+        )
+    })
+}
+
+fn all_task_trailers(message: &str) -> impl Iterator<Item = TaskTrailer> {
+    trailers(message).into_iter().filter_map(|(key, value)| {
+        let action = if key.eq_ignore_ascii_case("task") {
+            TrailerAction::Start
+        } else if key.eq_ignore_ascii_case("completes") {
+            TrailerAction::Complete
+        } else {
+            return None;
+        };
+        let (milestone, task) = match value.split_once('/') {
+            Some((m, t)) => (Some(MilestoneId::new(m).ok()?), t),
+            None => (None, value.as_str()),
+        };
+        Some(TaskTrailer {
+            milestone,
+            task: TaskId::new(task).ok()?,
+            action,
+        })
+    })
 }
 
 /// The task moves asked for by the trailers of `commits` (id, message; in the order
@@ -456,6 +478,15 @@ mod tests {
         let found = task_trailers(&message);
         assert_eq!(found.len(), MAX_TRAILERS_PER_COMMIT);
         assert_eq!(found[99].task.as_str(), "t99");
+        assert_eq!(trailers_past_limit(&message), 50);
+        let warning = past_limit_warning("0123456789abcdef", &message).unwrap();
+        assert_eq!(
+            warning,
+            "commit 0123456789ab: only the first 100 Task:/Completes: trailers move tasks; \
+             the 50 after them are ignored"
+        );
+        let within: String = message.lines().take(102).collect::<Vec<_>>().join("\n");
+        assert_eq!(past_limit_warning("c", &within), None);
     }
 
     #[test]

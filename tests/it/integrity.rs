@@ -610,3 +610,210 @@ fn a_shared_ref_naming_a_tree_is_reported_and_replaced_by_the_next_sync() {
     assert_agree(&[&team.alice, &team.bob, &team.mallory]);
     assert_eq!(task_status(&team.bob, "t2"), "pending");
 }
+
+/// A raw tree object with `entries` (mode, name, id) in the order given, written
+/// with `hash-object --literally`, as git itself would never write it.
+fn raw_tree(repo: &TestRepo, entries: &[(&str, &str, &str)]) -> String {
+    let mut bytes = Vec::new();
+    for (mode, name, id) in entries {
+        bytes.extend(format!("{mode} {name}\0").as_bytes());
+        let id: Vec<u8> = (0..id.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&id[i..i + 2], 16).unwrap())
+            .collect();
+        bytes.extend(id);
+    }
+    let file = repo.root().join("raw-tree");
+    std::fs::write(&file, bytes).unwrap();
+    let file = file.to_str().unwrap();
+    let args = ["hash-object", "-t", "tree", "--literally", "-w", file];
+    repo.git(args).trim().to_string()
+}
+
+#[test]
+fn a_tree_with_entries_out_of_git_order_is_ignored_with_why() {
+    let team = Team::new();
+    let (tree, message) = team.real_operation(&["event", "add", "m", "note"]);
+    let entry = |name: &str| team.mallory.rev_parse(&format!("{tree}:{name}")).unwrap();
+    // The same entries as the operation's tree, `milestones` before `format`.
+    let unsorted = raw_tree(
+        &team.mallory,
+        &[
+            ("40000", "milestones", &entry("milestones")),
+            ("100644", "format", &entry("format")),
+        ],
+    );
+    assert_ne!(unsorted, tree);
+    let forged = team.push_forged(&unsorted, &message, None);
+    alice_adds_t2(&team);
+    let report = sync(&team.alice);
+    assert_eq!(
+        report["ignored"][0]["commit"],
+        forged.as_str(),
+        "{report:#}"
+    );
+    let reason = &reasons(&report)[0];
+    assert!(
+        reason.contains("the entries of / are out of git's order"),
+        "{reason}"
+    );
+    assert_eq!(report["pushed"], true, "{report:#}");
+    // A clone with nothing of its own does not take it as it is either.
+    let report = sync(&team.bob);
+    assert_eq!(
+        report["ignored"][0]["commit"],
+        forged.as_str(),
+        "{report:#}"
+    );
+    assert_ne!(team.bob.rev_parse("refs/milestones^{tree}"), Some(unsorted));
+    assert_agree(&[&team.alice, &team.bob, &team.mallory]);
+    // The operation itself was replayed: its event is there once.
+    let events = team.bob.json(["events", "m", "--type", "note"]);
+    assert_eq!(events.as_array().unwrap().len(), 1, "{events:#}");
+}
+
+/// A saved state of `bytes` bytes, as JSON.
+fn state_of_size(bytes: usize) -> String {
+    format!("{{\"blob\": \"{}\"}}", "x".repeat(bytes))
+}
+
+#[test]
+fn a_file_over_the_limit_is_refused_here_and_a_no_op_in_every_clone() {
+    let team = Team::new();
+    let limit = 8 * 1024 * 1024;
+    let tip = team.alice.tip();
+    let output = team
+        .alice
+        .run_stdin(["state", "save", "m"], &state_of_size(limit));
+    let err = expect_failure(&output, 1, "state save over the limit");
+    assert!(
+        err.contains("state.json of milestone m would be")
+            && err.contains(&format!("over the limit of {limit}"))
+            && err.contains("nothing was written"),
+        "{err}"
+    );
+    assert_eq!(team.alice.tip(), tip, "nothing was written");
+    // Just under the limit is written.
+    let under = state_of_size(limit - 100);
+    let output = team.alice.run_stdin(["state", "save", "m"], &under);
+    assert!(output.status.success(), "{}", stderr(&output));
+    team.alice
+        .git(["update-ref", "refs/milestones", tip.as_deref().unwrap()]);
+
+    // Mallory writes such a state with plumbing: every clone replays it as a no-op.
+    let (_, message) = team.real_operation(&["state", "save", "m", "{}"]);
+    let big = edit_record(&message, |record| {
+        record["op"]["state"] = serde_json::from_str(&state_of_size(limit)).unwrap();
+    });
+    let tree = team.edited_tree(&[("milestones/m/state.json", &state_of_size(limit))]);
+    let forged = team.push_forged(&tree, &big, None);
+    let report = sync(&team.alice);
+    assert_eq!(
+        report["ignored"][0]["commit"],
+        forged.as_str(),
+        "{report:#}"
+    );
+    assert!(
+        reasons(&report)[0].contains("its operation does not apply: state.json of milestone m"),
+        "{report:#}"
+    );
+    assert_agree(&[&team.alice, &team.bob]);
+    let load = team.bob.run(["state", "load", "m"]);
+    assert!(
+        stderr(&load).contains("no saved state"),
+        "{}",
+        stderr(&load)
+    );
+}
+
+#[test]
+fn trailers_past_the_hundredth_are_reported_when_recorded() {
+    let repo = TestRepo::new();
+    repo.milestone_with_tasks("v1", &["api"]);
+    repo.ok(["hooks", "install"]);
+    let mut message = String::from("many trailers\n\n");
+    for _ in 0..150 {
+        message.push_str("Task: v1/api\n");
+    }
+    // Recorded in the background: the next command says it.
+    repo.git(["commit", "-q", "--allow-empty", "-m", &message]);
+    let head = repo.rev_parse("HEAD").unwrap();
+    let err = stderr(&repo.run(["hooks", "status"]));
+    let expected = format!(
+        "commit {}: only the first 100 Task:/Completes: trailers move tasks; the 50 after \
+         them are ignored",
+        &head[..12]
+    );
+    assert!(err.contains(&expected), "{err}");
+    let show = repo.json(["show", "v1"]);
+    assert_eq!(show["tasks"][0]["status"], "in_progress", "{show:#}");
+    // Recorded before git goes on: on git's stderr.
+    let mut commit = repo.git_cmd();
+    commit
+        .args(["commit", "-q", "--allow-empty", "-m", &message])
+        .env("GIT_MILESTONE_HOOKS", "sync");
+    let output = output_of(&mut commit, None);
+    assert!(
+        stderr(&output).contains("the 50 after them are ignored"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// Waits, without running git-milestone (which would retry), until the recordings in
+/// the background are done in `repo`'s main worktree.
+fn background_done(repo: &TestRepo) {
+    let git_dir = repo.git(["rev-parse", "--absolute-git-dir"]);
+    let dir = PathBuf::from(git_dir.trim()).join("milestone");
+    let start = std::time::Instant::now();
+    let running = || {
+        std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with("recording."))
+    };
+    while running() {
+        assert!(start.elapsed().as_secs() < 60, "the recording never ended");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_recording_that_failed_in_the_background_is_retried_by_the_next_command() {
+    let repo = TestRepo::new();
+    repo.milestone_with_tasks("v1", &["api"]);
+    repo.ok(["hooks", "install"]);
+    let good = repo.tip().unwrap();
+    let count = repo.commit_count();
+    // While the commit records, refs/milestones names a commit no version can read.
+    let tree = repo.git(["mktree"]).trim().to_string();
+    let bad = repo
+        .git(["commit-tree", &tree, "-m", "not a milestone commit"])
+        .trim()
+        .to_string();
+    repo.git(["update-ref", "refs/milestones", &bad]);
+    repo.git(["commit", "-q", "--allow-empty", "-m", "api\n\nTask: v1/api"]);
+    background_done(&repo);
+    assert_eq!(repo.tip().unwrap(), bad, "the recording failed");
+    repo.git(["update-ref", "refs/milestones", &good]);
+
+    // The next command reports the failure, then records the commit.
+    let output = repo.run(["show", "v1", "--json"]);
+    let err = stderr(&output);
+    let head = repo.rev_parse("HEAD").unwrap();
+    assert!(
+        err.contains("warning: in the background, post-commit hook: "),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("commit {} recorded now", &head[..12])),
+        "{err}"
+    );
+    let show: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(show["tasks"][0]["status"], "in_progress", "{show:#}");
+    assert_eq!(repo.commit_count(), count + 1);
+    // Once.
+    let output = repo.run(["status"]);
+    assert_eq!(stderr(&output), "");
+    assert_eq!(repo.commit_count(), count + 1);
+}
