@@ -117,4 +117,46 @@ mod tests {
         assert_eq!(rule_for("tasks.md", Some(Exact)), Exact);
         assert_eq!(rule_for("design.md", Some(Text)), Text);
     }
+
+    /// One line of a plan: an indent, a checkbox with any mark or none, some words.
+    fn plan_line() -> impl proptest::strategy::Strategy<Value = (String, char, String)> {
+        (
+            "[ ]{0,4}",
+            proptest::sample::select(vec![' ', 'x', 'X', '-']),
+            "[a-z0-9 .*]{0,12}",
+        )
+    }
+
+    proptest::proptest! {
+        /// Over any plan: marks never matter under plan, always under text; and each
+        /// rule accepts whatever a stricter one accepts.
+        #[test]
+        fn marks_count_only_outside_the_plan_rule_and_rules_nest(
+            lines in proptest::collection::vec((plan_line(), proptest::sample::select(vec![' ', 'x', 'X', '-'])), 0..8),
+            crlf: bool,
+        ) {
+            let render = |pick: &dyn Fn(char, char) -> char| -> String {
+                let end = if crlf { "\r\n" } else { "\n" };
+                lines
+                    .iter()
+                    .map(|((indent, mark, words), other)| format!("{indent}- [{}] {words}{end}", pick(*mark, *other)))
+                    .collect()
+            };
+            let bound = render(&|mark, _| mark);
+            let ticked = render(&|_, other| other);
+            let b = bound.as_bytes();
+            proptest::prop_assert!(same_content(Plan, b, ticked.as_bytes()));
+            let marks_differ = lines.iter().any(|((_, m, _), o)| m != o);
+            proptest::prop_assert_eq!(same_content(Text, b, ticked.as_bytes()), !marks_differ);
+            for other in [ticked.as_str(), &bound.replace("\r\n", "\n"), "unrelated\n"] {
+                let o = other.as_bytes();
+                if same_content(Exact, b, o) {
+                    proptest::prop_assert!(same_content(Text, b, o));
+                }
+                if same_content(Text, b, o) {
+                    proptest::prop_assert!(same_content(Plan, b, o));
+                }
+            }
+        }
+    }
 }

@@ -262,4 +262,70 @@ mod tests {
         assert_eq!(paths("qa").len(), 3, "a role not listed follows them all");
         assert_eq!(followed(&bound, "qa", None).len(), 3);
     }
+
+    #[test]
+    fn a_task_relies_on_the_newest_granted_request_of_each_transition_until_done() {
+        use crate::model::{
+            ApprovalRequest, Milestone, MilestoneId, Phase, Task, TaskId, TaskStatus,
+        };
+        let request =
+            |id: &str, task: &str, from: Phase, status: Decision, at: &str| ApprovalRequest {
+                id: id.into(),
+                milestone_id: MilestoneId::new("m").unwrap(),
+                task_id: TaskId::new(task).unwrap(),
+                from_phase: from,
+                to_phase: from.next().unwrap(),
+                status,
+                requested_at: at.into(),
+                requested_by: None,
+                decided_at: None,
+                approvers: Vec::new(),
+                open_to_anyone: true,
+                criteria: Vec::new(),
+                deliverables: Vec::new(),
+                ignored: Vec::new(),
+            };
+        let mut definition = Milestone::new(MilestoneId::new("m").unwrap());
+        for (id, status) in [
+            ("w", TaskStatus::InProgress),
+            ("done", TaskStatus::Completed),
+        ] {
+            let mut task = Task::new(TaskId::new(id).unwrap(), String::new(), true);
+            task.status = status;
+            definition.tasks.push(task);
+        }
+        definition.tasks.push(Task::new(
+            TaskId::new("plain").unwrap(),
+            String::new(),
+            false,
+        ));
+        let requests = [
+            request("old", "w", Phase::Design, Decision::Approved, "2026-01-01"),
+            request("new", "w", Phase::Design, Decision::Approved, "2026-01-02"),
+            request("spec", "w", Phase::Spec, Decision::Approved, "2026-01-03"),
+            request("no", "w", Phase::Spec, Decision::Rejected, "2026-01-04"),
+            request(
+                "finished",
+                "done",
+                Phase::Design,
+                Decision::Approved,
+                "2026-01-01",
+            ),
+            request(
+                "plain",
+                "plain",
+                Phase::Design,
+                Decision::Approved,
+                "2026-01-01",
+            ),
+        ];
+        let files = MilestoneFiles {
+            definition,
+            state: None,
+            sessions: None,
+            approvals: Some(requests.into_iter().map(|r| (r.id.clone(), r)).collect()),
+        };
+        let ids: Vec<&str> = relied_on(&files).iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["new", "spec"]);
+    }
 }

@@ -73,20 +73,26 @@ fn to_execute(repo: &TestRepo) {
     repo.ok(["phase", "advance", "m", "w"]);
 }
 
-#[test]
-fn a_changed_byte_stales_the_approval_a_revert_freshens_it_and_renew_binds_the_new_blob() {
+/// A repository with `files` committed and milestone `m` whose design → spec request
+/// (deliverables and gate as for [`milestone`]) the role `lead` approved; its id.
+fn approved_by_lead(files: &[(&str, &str)], deliverables: &str, gate: &str) -> (TestRepo, String) {
     let repo = TestRepo::new();
-    commit(
-        &repo,
-        &[
-            ("spec/design.md", DESIGN),
-            ("spec/requirements.md", REQUIREMENTS),
-        ],
-        "spec",
-    );
-    milestone(&repo, "[design.md]", "{approvers: [lead]}");
+    if !files.is_empty() {
+        commit(&repo, files, "start");
+    }
+    milestone(&repo, deliverables, gate);
     let id = request(&repo);
     repo.ok(["approval", "approve", &id, "--role", "lead"]);
+    (repo, id)
+}
+
+#[test]
+fn a_changed_byte_stales_the_approval_a_revert_freshens_it_and_renew_binds_the_new_blob() {
+    let spec = [
+        ("spec/design.md", DESIGN),
+        ("spec/requirements.md", REQUIREMENTS),
+    ];
+    let (repo, id) = approved_by_lead(&spec, "[design.md]", "{approvers: [lead]}");
 
     let lead = approver(&repo, &id, "lead");
     let blob = repo.git(["rev-parse", "HEAD:spec/design.md"]);
@@ -166,11 +172,8 @@ fn a_changed_byte_stales_the_approval_a_revert_freshens_it_and_renew_binds_the_n
 
 #[test]
 fn ticking_boxes_keeps_the_plan_fresh_and_editing_a_task_stales_it() {
-    let repo = TestRepo::new();
-    commit(&repo, &[(".kiro/specs/cache/tasks.md", PLAN)], "plan");
-    milestone(&repo, "[tasks.md]", "{approvers: [lead]}");
-    let id = request(&repo);
-    repo.ok(["approval", "approve", &id, "--role", "lead"]);
+    let plan = [(".kiro/specs/cache/tasks.md", PLAN)];
+    let (repo, id) = approved_by_lead(&plan, "[tasks.md]", "{approvers: [lead]}");
     let bound = &approver(&repo, &id, "lead")["binding"]["deliverables"][0];
     assert_eq!(bound["path"], ".kiro/specs/cache/tasks.md");
     assert_eq!(
@@ -239,12 +242,8 @@ fn with_covers_an_edit_stales_only_the_roles_that_cover_the_file() {
 #[test]
 fn on_stale_warn_reports_without_blocking_and_off_does_not_look() {
     for (on_stale, blocks, listed) in [("warn", false, true), ("off", false, false)] {
-        let repo = TestRepo::new();
-        commit(&repo, &[("design.md", DESIGN)], "design");
         let gate = format!("{{approvers: [lead], on_stale: {on_stale}}}");
-        milestone(&repo, "[design.md]", &gate);
-        let id = request(&repo);
-        repo.ok(["approval", "approve", &id, "--role", "lead"]);
+        let (repo, id) = approved_by_lead(&[("design.md", DESIGN)], "[design.md]", &gate);
         to_execute(&repo);
         commit(&repo, &[("design.md", "changed\n")], "edit");
         let check = repo.run(["approval", "check", "m"]);
@@ -262,19 +261,9 @@ fn on_stale_warn_reports_without_blocking_and_off_does_not_look() {
 
 #[test]
 fn watched_code_stales_the_approval_when_it_changes_or_appears() {
-    let repo = TestRepo::new();
-    commit(
-        &repo,
-        &[("design.md", DESIGN), ("src/cache.rs", "fn get() {}\n")],
-        "start",
-    );
-    milestone(
-        &repo,
-        "[design.md]",
-        "{approvers: [lead], also_watch: ['src/**']}",
-    );
-    let id = request(&repo);
-    repo.ok(["approval", "approve", &id, "--role", "lead"]);
+    let files = [("design.md", DESIGN), ("src/cache.rs", "fn get() {}\n")];
+    let gate = "{approvers: [lead], also_watch: ['src/**']}";
+    let (repo, id) = approved_by_lead(&files, "[design.md]", gate);
     assert_eq!(
         approver(&repo, &id, "lead")["binding"]["watched"][0]["path"],
         "src/cache.rs"
@@ -369,10 +358,7 @@ fn a_second_clone_computes_the_same_freshness_offline_and_one_without_the_code_c
 
 #[test]
 fn decisions_without_deliverables_or_before_bindings_read_as_unbound() {
-    let repo = TestRepo::new();
-    milestone(&repo, "[]", "{approvers: [lead]}");
-    let id = request(&repo);
-    repo.ok(["approval", "approve", &id, "--role", "lead"]);
+    let (repo, id) = approved_by_lead(&[], "[]", "{approvers: [lead]}");
     let lead = approver(&repo, &id, "lead");
     assert_eq!(lead["binding"], Value::Null);
     assert_eq!(lead["freshness"], "unbound");
@@ -384,11 +370,11 @@ fn decisions_without_deliverables_or_before_bindings_read_as_unbound() {
 
 #[test]
 fn status_show_and_the_report_tell_a_stale_approval() {
-    let repo = TestRepo::new();
-    commit(&repo, &[("design.md", DESIGN)], "design");
-    milestone(&repo, "[design.md]", "{approvers: [lead]}");
-    let id = request(&repo);
-    repo.ok(["approval", "approve", &id, "--role", "lead"]);
+    let (repo, id) = approved_by_lead(
+        &[("design.md", DESIGN)],
+        "[design.md]",
+        "{approvers: [lead]}",
+    );
     let quiet = repo.ok(["status", "m"]);
     assert!(!quiet.contains("no longer cover"), "{quiet}");
     commit(&repo, &[("design.md", "changed\n")], "edit");
@@ -416,4 +402,50 @@ fn status_show_and_the_report_tell_a_stale_approval() {
         page.contains("<td>stale</td>"),
         "the lead's decision is stale"
     );
+}
+
+/// `git milestone <args>` on a pseudo-terminal (util-linux `script`), `answer` typed.
+fn on_terminal(repo: &TestRepo, args: &str, answer: &str) -> String {
+    use crate::common::{hermetic, output_of, BIN};
+    // Not a silent pass when it is missing: .ci/run installs it on a fresh machine.
+    assert!(
+        std::process::Command::new("script")
+            .arg("--version")
+            .output()
+            .is_ok(),
+        "`script` is missing (it makes a terminal): install the `bsdutils` package"
+    );
+    let mut cmd = hermetic("script", &repo.home);
+    cmd.arg("-qec")
+        .arg(format!("{BIN} {args}"))
+        .arg("/dev/null")
+        .current_dir(&repo.path);
+    let output = output_of(&mut cmd, Some(answer));
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8_lossy(&output.stdout).to_string()
+}
+
+#[test]
+fn renew_on_a_terminal_shows_the_diff_and_asks() {
+    let (repo, id) = approved_by_lead(
+        &[("design.md", DESIGN)],
+        "[design.md]",
+        "{approvers: [lead]}",
+    );
+    commit(&repo, &[("design.md", "changed\n")], "edit");
+    let tip = repo.tip();
+    let declined = on_terminal(&repo, &format!("approval renew {id} --role lead"), "n\n");
+    assert!(
+        declined.contains("+changed"),
+        "the diff is shown: {declined}"
+    );
+    assert!(
+        declined.contains("[y/N]") && declined.contains("Not renewed."),
+        "{declined}"
+    );
+    assert_eq!(repo.tip(), tip, "nothing written");
+    assert_eq!(freshness(&repo, &id, "lead"), "stale");
+    let accepted = on_terminal(&repo, &format!("approval renew {id} --role lead"), "y\n");
+    assert!(accepted.contains("renewed"), "{accepted}");
+    assert_eq!(freshness(&repo, &id, "lead"), "fresh");
 }
