@@ -409,12 +409,38 @@ pub fn owner_of(store: &Store, id: &str) -> Result<(MilestoneId, String), CliErr
     }
 }
 
+/// Refuses when a task of `milestone` that `monitor` would complete (its execute
+/// phase done) relies on an approval that no longer covers its files.
+fn guard_finishing(store: &Store, milestone: &MilestoneId) -> Result<(), CliError> {
+    let Ok(files) = super::freshness::milestone_files(store, milestone) else {
+        return Ok(());
+    };
+    for task in &files.definition.tasks {
+        let finishing = task.workflow().is_some_and(|w| {
+            w.current_phase == Phase::Execute
+                && matches!(
+                    w.phases.get(Phase::Execute).status,
+                    PhaseStatus::Completed | PhaseStatus::Approved
+                )
+        });
+        if finishing {
+            super::freshness::guard_completion(store, milestone, &task.id, None)?;
+        }
+    }
+    Ok(())
+}
+
 pub fn monitor(out: &Output, args: MonitorArgs) -> Result<(), CliError> {
     let store = open_store()?;
     let milestones = match args.milestone {
         Some(m) => vec![milestone_id(&m)?],
         None => store.snapshot()?.milestone_ids()?,
     };
+    // A task monitor would finish is held to the files its approvals cover, as
+    // `phase advance` is: checked for every milestone before anything is written.
+    for milestone in &milestones {
+        guard_finishing(&store, milestone)?;
+    }
     let by = who(&store)?;
     let mut moved = Vec::new();
     let mut unreadable = Unreadable::default();

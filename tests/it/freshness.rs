@@ -495,3 +495,25 @@ fn the_signature_of_a_decision_covers_its_binding() {
         "a forged binding verifies: {output:?}"
     );
 }
+
+#[test]
+fn monitor_does_not_finish_a_task_whose_approval_went_stale() {
+    let spec = [("spec/design.md", DESIGN)];
+    let (repo, _id) = approved_by_lead(&spec, "[design.md]", "{approvers: [lead]}");
+    to_execute(&repo);
+    repo.ok(["phase", "set", "m", "w", "execute", "completed"]);
+    commit(
+        &repo,
+        &[("spec/design.md", &DESIGN.replace("100", "101"))],
+        "edit",
+    );
+    let tip = repo.tip();
+    let refused = repo.fails(["monitor", "m"], 1);
+    assert!(refused.contains("cannot be completed"), "{refused}");
+    assert_eq!(repo.tip(), tip, "a refused monitor writes nothing");
+    assert_ne!(repo.json(["show", "m"])["tasks"][0]["status"], "completed");
+
+    commit(&repo, &[("spec/design.md", DESIGN)], "revert");
+    repo.ok(["monitor", "m"]);
+    assert_eq!(repo.json(["show", "m"])["tasks"][0]["status"], "completed");
+}
