@@ -271,19 +271,11 @@ mod tests {
         let request =
             |id: &str, task: &str, from: Phase, status: Decision, at: &str| ApprovalRequest {
                 id: id.into(),
-                milestone_id: MilestoneId::new("m").unwrap(),
-                task_id: TaskId::new(task).unwrap(),
                 from_phase: from,
                 to_phase: from.next().unwrap(),
                 status,
                 requested_at: at.into(),
-                requested_by: None,
-                decided_at: None,
-                approvers: Vec::new(),
-                open_to_anyone: true,
-                criteria: Vec::new(),
-                deliverables: Vec::new(),
-                ignored: Vec::new(),
+                ..ApprovalRequest::sample("m", task)
             };
         let mut definition = Milestone::new(MilestoneId::new("m").unwrap());
         for (id, status) in [

@@ -97,19 +97,8 @@ mod tests {
     fn request(id: &str) -> ApprovalRequest {
         ApprovalRequest {
             id: id.into(),
-            milestone_id: MilestoneId::new("m").unwrap(),
-            task_id: TaskId::new("k").unwrap(),
-            from_phase: Phase::Design,
-            to_phase: Phase::Spec,
-            status: Decision::Pending,
             requested_at: "t".into(),
-            requested_by: None,
-            decided_at: None,
-            approvers: Vec::new(),
-            open_to_anyone: true,
-            criteria: Vec::new(),
-            deliverables: Vec::new(),
-            ignored: Vec::new(),
+            ..ApprovalRequest::sample("m", "k")
         }
     }
 
