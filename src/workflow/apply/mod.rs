@@ -165,29 +165,11 @@ fn dispatch(
             by,
             nonce,
         } => phase::advance_phase(current, milestone, task, (by, nonce.as_deref()), stamp)?,
-        Op::DecideApproval {
-            milestone,
-            approval,
-            role,
-            decision,
-            comment,
-            by,
-            binding,
-            renew,
-        } => phase::decide_approval(
-            current,
-            milestone,
-            phase::Ballot {
-                approval,
-                role,
-                decision: *decision,
-                comment: comment.as_deref(),
-                by,
-                binding: binding.as_ref(),
-                renew: *renew,
-            },
-            stamp,
-        )?,
+        Op::DecideApproval { .. } => {
+            let (milestone, ballot) =
+                phase::Ballot::of(op).ok_or_else(|| Rejection::Invalid("not a decision".into()))?;
+            phase::decide_approval(current, milestone, ballot, stamp)?
+        }
         Op::Monitor {
             milestone,
             by,

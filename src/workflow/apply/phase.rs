@@ -1,7 +1,9 @@
 //! Operations of the four-phase workflow: set a phase, advance, decide, monitor. The
 //! rules themselves are in [`super::super::phases`]; these wrap them as operations.
 
-use crate::model::{Binding, Decision, MilestoneFiles, MilestoneId, Phase, PhaseStatus, TaskId};
+use crate::model::{
+    Binding, Decision, MilestoneFiles, MilestoneId, Op, Phase, PhaseStatus, TaskId,
+};
 
 use super::super::{phases, renewal};
 use super::{existing, Applied, Rejection};
@@ -22,6 +24,35 @@ pub(super) struct Ballot<'a> {
     pub binding: Option<&'a Binding>,
     /// Approves a granted request again, binding new content.
     pub renew: bool,
+}
+
+impl<'a> Ballot<'a> {
+    /// The milestone and the ballot of `op`, when it is an `Op::DecideApproval`.
+    pub fn of(op: &'a Op) -> Option<(&'a MilestoneId, Ballot<'a>)> {
+        let Op::DecideApproval {
+            milestone,
+            approval,
+            role,
+            decision,
+            comment,
+            by,
+            binding,
+            renew,
+        } = op
+        else {
+            return None;
+        };
+        let ballot = Ballot {
+            approval,
+            role,
+            decision: *decision,
+            comment: comment.as_deref(),
+            by,
+            binding: binding.as_ref(),
+            renew: *renew,
+        };
+        Some((milestone, ballot))
+    }
 }
 
 /// `Op::SetPhase`: one phase's status, as given.
@@ -74,22 +105,14 @@ pub(super) fn decide_approval(
     stamp: &str,
 ) -> Result<Applied, Rejection> {
     let mut files = existing(current, milestone)?;
-    let Ballot {
-        approval,
-        role,
-        decision,
-        comment,
-        by,
-        binding,
-        renew,
-    } = ballot;
-    if renew {
+    let (approval, role, by) = (ballot.approval, ballot.role, ballot.by);
+    if ballot.renew {
         let renewal = renewal::Renewal {
             approval,
             role,
-            comment,
+            comment: ballot.comment,
             by,
-            binding,
+            binding: ballot.binding,
         };
         return Ok(Applied {
             events: renewal::renew(&mut files, renewal, stamp)?,
@@ -98,8 +121,17 @@ pub(super) fn decide_approval(
             changed: true,
         });
     }
-    let events = phases::decide(&mut files, approval, role, decision, comment, by, stamp)?;
-    if let Some(binding) = binding {
+    let decision = ballot.decision;
+    let events = phases::decide(
+        &mut files,
+        approval,
+        role,
+        decision,
+        ballot.comment,
+        by,
+        stamp,
+    )?;
+    if let Some(binding) = ballot.binding {
         renewal::attach(&mut files, approval, role, by, binding);
     }
     Ok(Applied {
