@@ -165,11 +165,7 @@ fn dispatch(
             by,
             nonce,
         } => phase::advance_phase(current, milestone, task, (by, nonce.as_deref()), stamp)?,
-        Op::DecideApproval { .. } => {
-            let (milestone, ballot) =
-                phase::Ballot::of(op).ok_or_else(|| Rejection::Invalid("not a decision".into()))?;
-            phase::decide_approval(current, milestone, ballot, stamp)?
-        }
+        Op::DecideApproval { .. } => phase::decide_op(current, op, stamp)?,
         Op::Monitor {
             milestone,
             by,

@@ -97,7 +97,18 @@ pub(super) fn advance_phase(
     })
 }
 
-/// `Op::DecideApproval`: one role's decision on a request.
+/// `Op::DecideApproval`, as dispatch hands it over.
+pub(super) fn decide_op(
+    current: Option<MilestoneFiles>,
+    op: &Op,
+    stamp: &str,
+) -> Result<Applied, Rejection> {
+    let (milestone, ballot) =
+        Ballot::of(op).ok_or_else(|| Rejection::Invalid("not a decision".into()))?;
+    decide_approval(current, milestone, ballot, stamp)
+}
+
+/// One role's decision on a request.
 pub(super) fn decide_approval(
     current: Option<MilestoneFiles>,
     milestone: &MilestoneId,
