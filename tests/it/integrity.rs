@@ -817,3 +817,57 @@ fn a_recording_that_failed_in_the_background_is_retried_by_the_next_command() {
     assert_eq!(stderr(&output), "");
     assert_eq!(repo.commit_count(), count + 1);
 }
+
+#[test]
+fn a_failed_recording_retried_by_commands_at_once_is_recorded_once() {
+    let repo = TestRepo::new();
+    repo.milestone_with_tasks("v1", &["api"]);
+    repo.ok(["hooks", "install"]);
+    let good = repo.tip().unwrap();
+    let count = repo.commit_count();
+    let tree = repo.git(["mktree"]).trim().to_string();
+    let bad = repo
+        .git(["commit-tree", &tree, "-m", "not a milestone commit"])
+        .trim()
+        .to_string();
+    repo.git(["update-ref", "refs/milestones", &bad]);
+    repo.git(["commit", "-q", "--allow-empty", "-m", "api\n\nTask: v1/api"]);
+    background_done(&repo);
+    assert_eq!(repo.tip().unwrap(), bad, "the recording failed");
+    repo.git(["update-ref", "refs/milestones", &good]);
+
+    // Several commands start together; each finds the kept recording.
+    let children: Vec<_> = (0..6)
+        .map(|_| {
+            repo.cmd()
+                .arg("status")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut told = 0;
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+        told += usize::from(stderr(&output).contains("recorded now"));
+    }
+    assert_eq!(
+        repo.commit_count(),
+        count + 1,
+        "the commit is recorded once"
+    );
+    assert_eq!(told, 1, "one command recorded it and said so");
+    let head = repo.rev_parse("HEAD").unwrap();
+    let events = repo.json(["events", "v1"]);
+    let of_commit = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e["event_type"] == "task_status_changed" && e["data"].to_string().contains(&head)
+        })
+        .count();
+    assert_eq!(of_commit, 1, "{events:#}");
+}
