@@ -56,6 +56,9 @@ pub struct Checked {
     pub(super) parsed: Parsed,
     /// Checked decisions that stay in history without counting, with why.
     pub(super) not_counted: Vec<(Oid, String)>,
+    /// Whether an incoming commit has our tip as a parent: then their tip descends
+    /// from ours (every path from it to ours passes through an incoming commit).
+    pub(super) builds_on_ours: bool,
 }
 
 impl Checked {
@@ -119,6 +122,7 @@ impl Store {
         }
         for oid in walk {
             let commit = self.repo.find_commit(oid?)?;
+            checked.builds_on_ours |= ours.is_some_and(|o| commit.parent_ids().any(|p| p == o));
             self.check_commit(&commit, &mut checked)?;
         }
         Ok(checked)
@@ -204,10 +208,10 @@ impl Store {
 
     fn check_commit(&self, commit: &Commit<'_>, checked: &mut Checked) -> Result<(), StoreError> {
         let text = String::from_utf8_lossy(commit.message_bytes());
-        self.check_format(commit, &text)?;
         let record = (text.len() <= MAX_OPERATION_BYTES)
             .then(|| message::decode(&text))
             .flatten();
+        self.check_format(commit, &text, record.as_ref())?;
         let is_merge = commit.parent_count() > 1
             || matches!(
                 record,
@@ -242,8 +246,19 @@ impl Store {
     /// Stops on an operation or a layout this version does not know: taking it as
     /// garbage would drop a teammate's work, taking it as state would break every
     /// command here.
-    fn check_format(&self, commit: &Commit<'_>, text: &str) -> Result<(), StoreError> {
-        if let Some(v) = message::version(text).filter(|v| *v > message::VERSION) {
+    fn check_format(
+        &self,
+        commit: &Commit<'_>,
+        text: &str,
+        record: Option<&OpRecord>,
+    ) -> Result<(), StoreError> {
+        // A record this version decoded has its version; only what did not decode
+        // is probed (a newer operation does not).
+        let version = match record {
+            Some(record) => Some(record.v),
+            None => message::version(text),
+        };
+        if let Some(v) = version.filter(|v| *v > message::VERSION) {
             return Err(StoreError::NewerFormat {
                 commit: commit.id().to_string(),
                 format: v.to_string(),
@@ -394,6 +409,15 @@ impl Store {
         } else {
             None
         };
+        // What it wrote is what the next operation on that milestone reads. (Not a
+        // restore's: its folder comes from an older tree, written by other hands.)
+        if let (Some(id), Some(files), true) = (
+            record.op.milestone(),
+            applied.files,
+            applied.changed && !matches!(record.op, Op::Restore { .. }),
+        ) {
+            parsed.hand_over(state, id.clone(), files);
+        }
         Ok((state, problem))
     }
 
