@@ -140,7 +140,7 @@ mod tests {
             proptest::collection::btree_map("x_[a-z]{1,6}", value(), 0..3),
         )
             .prop_map(|(n, title, kiro, status, points, extra)| {
-                let mut task = Task::new(TaskId::new(&format!("t{n}")).unwrap(), title, kiro);
+                let mut task = Task::new(TaskId::new(format!("t{n}")).unwrap(), title, kiro);
                 task.status = [
                     TaskStatus::Pending,
                     TaskStatus::InProgress,

@@ -871,3 +871,34 @@ fn a_failed_recording_retried_by_commands_at_once_is_recorded_once() {
         .count();
     assert_eq!(of_commit, 1, "{events:#}");
 }
+
+#[test]
+fn a_fresh_clone_whose_only_incoming_ref_names_a_tree_reports_it() {
+    let team = Team::new();
+    let tree = team.mallory.rev_parse("refs/milestones^{tree}").unwrap();
+    push_non_commit(&team, &tree);
+    let fresh = TestRepo::clone_of(team.remote.to_str().unwrap());
+    // Exit 0, not "nothing to sync": what was ignored, and nothing taken.
+    let report = sync(&fresh);
+    assert_eq!(report["ignored"][0]["commit"], tree.as_str(), "{report:#}");
+    assert_eq!(
+        report["ignored"][0]["reason"], "it names a tree, not a commit",
+        "{report:#}"
+    );
+    assert_eq!(report["fetched"], false, "{report:#}");
+    assert_eq!(fresh.tip(), None, "no refs/milestones made of a tree");
+    let text = fresh.ok(["sync"]);
+    assert!(
+        text.contains(&format!(
+            "ignored: commit {} by unknown: it names a tree",
+            &tree[..12]
+        )),
+        "{text}"
+    );
+    // Once a teammate pushes a real history over it, the fresh clone takes it.
+    team.alice.ok(["event", "add", "m", "again"]);
+    team.alice.ok(["sync"]);
+    let report = sync(&fresh);
+    assert_eq!(report["ignored"], serde_json::json!([]), "{report:#}");
+    assert_eq!(fresh.tip(), team.alice.tip());
+}
