@@ -82,6 +82,13 @@ impl Checked {
     }
 }
 
+/// Why a message of `size` bytes is not read, when it is over the limit: an operation
+/// or a merge alike.
+fn oversized(size: usize) -> Option<String> {
+    (size > MAX_OPERATION_BYTES)
+        .then(|| format!("its message is {size} bytes, over the limit of {MAX_OPERATION_BYTES}"))
+}
+
 /// `Name <email>` of a commit's author.
 pub(super) fn author_of(commit: &Commit<'_>) -> String {
     let author = commit.author();
@@ -221,7 +228,11 @@ impl Store {
                 })
             );
         let (state, problem) = if is_merge {
-            self.expect_merge(commit, record.as_ref(), checked)?
+            let (state, problem) = self.expect_merge(commit, record.as_ref(), checked)?;
+            (
+                state,
+                problem.map(|why| oversized(text.len()).unwrap_or(why)),
+            )
         } else {
             let before = match commit.parent_id(0) {
                 Ok(parent) => self.state_of(checked, parent)?,
@@ -256,6 +267,9 @@ impl Store {
         // is probed (a newer operation does not).
         let version = match record {
             Some(record) => Some(record.v),
+            // Over the limit, a message is not read at all (merges too): it is
+            // reported by its size, never taken as a newer version.
+            None if text.len() > MAX_OPERATION_BYTES => None,
             None => message::version(text),
         };
         if let Some(v) = version.filter(|v| *v > message::VERSION) {
@@ -269,6 +283,16 @@ impl Store {
             return Ok(());
         };
         if entry.id() == super::snapshot::format_blob() {
+            return Ok(());
+        }
+        // A version is a few digits: a larger blob is not read (its tree does not
+        // hold, and is reported as such).
+        let small = self
+            .repo
+            .odb()?
+            .read_header(entry.id())
+            .map(|(size, _)| size <= 64);
+        if !small.unwrap_or(false) {
             return Ok(());
         }
         let Ok(blob) = entry.to_object(&self.repo).and_then(|o| o.peel_to_blob()) else {
@@ -301,11 +325,8 @@ impl Store {
         if let Some(record) = record {
             return self.expect_operation(commit, record, before, parsed);
         }
-        let why = if size > MAX_OPERATION_BYTES {
-            format!("its message is {size} bytes, over the limit of {MAX_OPERATION_BYTES}")
-        } else {
-            "its message is not a git-milestone operation".to_string()
-        };
+        let why = oversized(size)
+            .unwrap_or_else(|| "its message is not a git-milestone operation".to_string());
         Ok((before, (commit.tree_id() != before).then_some(why)))
     }
 

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use crate::common::{expect_failure, hermetic, output_of, stderr, stdout, TestRepo};
+use crate::common::{event_types, expect_failure, hermetic, output_of, stderr, stdout, TestRepo};
 
 /// A bare remote, mallory (who made milestone m: tasks t1 and a workflow task k) and
 /// two teammates who cloned and synced.
@@ -901,4 +901,63 @@ fn a_fresh_clone_whose_only_incoming_ref_names_a_tree_reports_it() {
     let report = sync(&fresh);
     assert_eq!(report["ignored"], serde_json::json!([]), "{report:#}");
     assert_eq!(fresh.tip(), team.alice.tip());
+}
+
+#[test]
+fn a_merge_commit_with_a_message_over_the_limit_is_ignored_by_its_size() {
+    let team = Team::new();
+    // Mallory's own two operations, then a merge of them made with plumbing whose
+    // message is 17 MiB.
+    team.mallory.ok(["event", "add", "m", "one"]);
+    let side = team.mallory.tip().unwrap();
+    team.mallory.ok(["event", "add", "m", "two"]);
+    let tip = team.mallory.tip().unwrap();
+    let tree = team.mallory.rev_parse("refs/milestones^{tree}").unwrap();
+    let huge = format!("merge\n\n{}\n", "x".repeat(17 * 1024 * 1024));
+    let file = team.mallory.write_file("huge-message", &huge);
+    let merge = team
+        .mallory
+        .git([
+            "commit-tree",
+            &tree,
+            "-p",
+            &tip,
+            "-p",
+            &side,
+            "-F",
+            file.to_str().unwrap(),
+        ])
+        .trim()
+        .to_string();
+    team.mallory
+        .git(["update-ref", "refs/milestones", &merge, &tip]);
+    team.mallory.git([
+        "push",
+        "-q",
+        "origin",
+        "refs/milestones:refs/meta/milestones",
+    ]);
+    alice_adds_t2(&team);
+
+    let report = sync(&team.alice);
+    let ignored = &report["ignored"][0];
+    assert_eq!(ignored["commit"], merge.as_str(), "{report:#}");
+    let reason = ignored["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with(&format!(
+            "its message is {} bytes, over the limit",
+            huge.len()
+        )),
+        "{reason}"
+    );
+    assert_eq!(
+        report["pushed"], true,
+        "alice's own work goes out: {report:#}"
+    );
+    // (Mallory's clone trusts its own history, merges too: she is left out.)
+    let fresh = TestRepo::clone_of(team.remote.to_str().unwrap());
+    assert_agree(&[&team.alice, &team.bob, &fresh]);
+    assert_eq!(task_status(&team.bob, "t2"), "pending");
+    let events = event_types(&team.bob.json(["events", "m"]));
+    assert!(events.iter().any(|t| t == "two"), "{events:?}");
 }
