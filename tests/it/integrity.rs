@@ -961,3 +961,65 @@ fn a_merge_commit_with_a_message_over_the_limit_is_ignored_by_its_size() {
     let events = event_types(&team.bob.json(["events", "m"]));
     assert!(events.iter().any(|t| t == "two"), "{events:?}");
 }
+
+#[test]
+fn a_merge_commit_with_a_huge_tree_is_ignored_without_reading_it() {
+    let team = Team::new();
+    // Alice and mallory work apart; mallory's sync merges (not pushed).
+    alice_adds_t2(&team);
+    team.alice.ok(["sync"]);
+    team.mallory.ok(["event", "add", "m", "mine"]);
+    team.mallory.ok(["sync", "--no-push"]);
+    let merge = team.mallory.tip().unwrap();
+    let parents = team
+        .mallory
+        .git(["rev-list", "--parents", "-n", "1", &merge]);
+    let parents: Vec<&str> = parents.split_whitespace().skip(1).collect();
+    assert_eq!(parents.len(), 2, "a real merge");
+    let message = team.mallory.message(&merge);
+    // The same merge with a 9 MiB definition in its tree.
+    let huge = format!("id: m\ntitle: {}\n", "x".repeat(9 * 1024 * 1024));
+    let tree = team.edited_tree(&[("milestones/m/milestone.yaml", &huge)]);
+    let file = team.mallory.write_file("merge-message", &message);
+    let forged = team
+        .mallory
+        .git([
+            "commit-tree",
+            &tree,
+            "-p",
+            parents[0],
+            "-p",
+            parents[1],
+            "-F",
+            file.to_str().unwrap(),
+        ])
+        .trim()
+        .to_string();
+    team.mallory
+        .git(["update-ref", "refs/milestones", &forged, &merge]);
+    team.mallory.git([
+        "push",
+        "-q",
+        "origin",
+        "refs/milestones:refs/meta/milestones",
+    ]);
+
+    let report = sync(&team.bob);
+    assert_eq!(
+        report["ignored"][0]["commit"],
+        forged.as_str(),
+        "{report:#}"
+    );
+    assert_eq!(
+        reasons(&report)[0],
+        "its tree does not match the merge of its parents",
+        "{report:#}"
+    );
+    let fresh = TestRepo::clone_of(team.remote.to_str().unwrap());
+    assert_agree(&[&team.alice, &team.bob, &fresh]);
+    let show = team.bob.json(["show", "m"]);
+    assert_eq!(show["title"], team.alice.json(["show", "m"])["title"]);
+    assert_eq!(task_status(&fresh, "t2"), "pending");
+    let events = event_types(&fresh.json(["events", "m"]));
+    assert!(events.iter().any(|t| t == "mine"), "{events:?}");
+}
