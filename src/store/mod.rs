@@ -5,6 +5,7 @@
 mod bulk;
 pub mod checkpoint;
 mod clash;
+mod definition_text;
 pub mod deliverables;
 mod error;
 mod heads;

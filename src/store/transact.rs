@@ -578,7 +578,11 @@ impl Store {
         after: &MilestoneFiles,
     ) -> Result<(), StoreError> {
         if before.map(|b| &b.definition) != Some(&after.definition) {
-            let text = yaml::to_string(&after.definition).map_err(|e| StoreError::Encode {
+            let text = match snapshot.parsed() {
+                Some(parsed) => parsed.definition_yaml(&after.definition),
+                None => yaml::to_string(&after.definition),
+            }
+            .map_err(|e| StoreError::Encode {
                 what: DEFINITION,
                 source: e.into(),
             })?;
