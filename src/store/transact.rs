@@ -205,7 +205,7 @@ impl Store {
             let commit = self.write_commit(
                 &tree,
                 &[&parent],
-                op.clone(),
+                workflow::as_recorded(&op, &applied),
                 &applied,
                 (at, lamport),
                 signing.as_ref(),

@@ -103,11 +103,14 @@ fn op_for(action: &Action, memory: &Memory) -> Op {
             task: task(t),
             by: BY.into(),
             nonce: None,
+            from: None,
+            request: None,
         },
         Action::Monitor(m) => Op::Monitor {
             milestone: milestone(m),
             by: BY.into(),
             nonce: None,
+            advanced: Vec::new(),
         },
         Action::Gate(m) => {
             let id = milestone(m);

@@ -864,3 +864,121 @@ fn item02_edit_import_and_restore_supersede_the_requests_they_leave_stale() {
     let events = alice.json(&["events", "m", "--type", "kiro_approval_superseded"]);
     assert_eq!(events.as_array().unwrap().len(), 3, "one each: {events:#}");
 }
+
+/// Adds `n` events in `person`'s clone: their next operations come after `n` more
+/// of the others' in merge order (a clone that worked offline for a while).
+fn work_offline(person: &Person, n: usize) {
+    for i in 0..n {
+        let data = format!("{{\"n\":{i}}}");
+        person.ok(&["event", "add", "m", "note", "--data", &data]);
+    }
+}
+
+/// The request `id` in `person`'s `approval list`, which must have it.
+fn request(person: &Person, id: &str) -> Value {
+    let list = approvals(person);
+    let found = list.iter().find(|r| r["id"] == id).cloned();
+    found.unwrap_or_else(|| panic!("{}: no request {id} in {list:#?}", person.name))
+}
+
+/// `id` is kept in every clone, superseded, with `owner`'s approval on it and
+/// nothing else; deciding it again is refused as superseded.
+fn assert_kept_superseded_with_its_decision(people: &[Person], id: &str, owner: &str) {
+    for person in people {
+        let kept = request(person, id);
+        assert_eq!(kept["status"], "superseded", "{}: {kept:#}", person.name);
+        let approvers = kept["approvers"].as_array().unwrap();
+        assert_eq!(approvers.len(), 1, "{kept:#}");
+        assert_eq!(approvers[0]["status"], "approved");
+        assert_eq!(approvers[0]["comments"], format!("{owner} says yes"));
+        let by = approvers[0]["decided_by"].as_str().unwrap();
+        assert!(by.starts_with(owner), "{kept:#}");
+        let shown = person.ok(&["approval", "show", id]);
+        assert!(shown.contains(&format!("{owner} says yes")), "{shown}");
+    }
+    let err = people[0].fails(&["approval", "approve", id, "--role", "late"], 1);
+    assert!(err.contains("superseded"), "{err}");
+}
+
+/// Approves `id` in `person`'s clone with a comment saying who.
+fn approve(person: &Person, id: &str) {
+    let comment = format!("{} says yes", person.name);
+    person.ok(&[
+        "approval",
+        "approve",
+        id,
+        "--role",
+        person.name,
+        "--comment",
+        &comment,
+    ]);
+}
+
+#[test]
+fn item01_a_twin_request_replayed_after_the_task_moved_on_keeps_its_decisions() {
+    let (_remote, people) = team(&["Alice", "Bob"], with_workflow_task);
+    let (alice, bob) = (&people[0], &people[1]);
+    // Alice goes through the design gate and finishes spec.
+    let first = open_request(alice, "design");
+    approve(alice, &first);
+    alice.ok(&["phase", "set", "m", "k", "spec", "completed"]);
+    // Bob asked for the same gate offline, after other work: in merge order his
+    // advance comes after all of Alice's, when the task is long past design.
+    work_offline(bob, 4);
+    let twin = open_request(bob, "design");
+    approve(bob, &twin);
+    alice.sync();
+    bob.sync();
+    alice.sync();
+    assert_same_everywhere(&people);
+    assert_kept_superseded_with_its_decision(&people, &twin, "Bob");
+    for person in &people {
+        let list = approvals(person);
+        assert_eq!(list.len(), 2, "no other request was opened: {list:#?}");
+        assert_eq!(request(person, &first)["status"], "approved");
+        let k = workflow(person, "m", "k");
+        assert_eq!(k["current_phase"], "spec", "{k:#}");
+        assert_eq!(k["phases"]["spec"]["status"], "completed", "{k:#}");
+    }
+}
+
+#[test]
+fn item01_requests_opened_by_monitor_are_twins_like_phase_advance_ones() {
+    let (_remote, people) = team(&["Alice", "Bob", "Carol"], with_workflow_task);
+    let (alice, bob, carol) = (&people[0], &people[1], &people[2]);
+    let mut ids = Vec::new();
+    // Alice and Bob: the same gate, asked by `monitor` at the same point.
+    for person in [alice, bob] {
+        person.ok(&["phase", "set", "m", "k", "design", "completed"]);
+        person.ok(&["monitor", "m"]);
+        let id = approvals(person)[0]["id"].as_str().unwrap().to_string();
+        approve(person, &id);
+        ids.push(id);
+    }
+    // Carol's monitor comes after everyone's work in merge order.
+    work_offline(carol, 5);
+    carol.ok(&["phase", "set", "m", "k", "design", "completed"]);
+    carol.ok(&["monitor", "m"]);
+    let late = approvals(carol)[0]["id"].as_str().unwrap().to_string();
+    approve(carol, &late);
+    for _ in 0..2 {
+        for person in &people {
+            person.sync();
+        }
+    }
+    assert_same_everywhere(&people);
+    let list = approvals(carol);
+    assert_eq!(list.len(), 3, "every request kept: {list:#?}");
+    let statuses: Vec<String> = ids
+        .iter()
+        .map(|id| request(carol, id)["status"].as_str().unwrap().to_string())
+        .collect();
+    let gate = if statuses[0] == "approved" { 0 } else { 1 };
+    let mut sorted = statuses.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["approved", "superseded"], "{list:#?}");
+    let owners = ["Alice", "Bob"];
+    assert_kept_superseded_with_its_decision(&people, &ids[1 - gate], owners[1 - gate]);
+    assert_kept_superseded_with_its_decision(&people, &late, "Carol");
+    assert_eq!(workflow(carol, "m", "k")["current_phase"], "spec");
+}
