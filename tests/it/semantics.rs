@@ -982,3 +982,69 @@ fn item01_requests_opened_by_monitor_are_twins_like_phase_advance_ones() {
     assert_kept_superseded_with_its_decision(&people, &late, "Carol");
     assert_eq!(workflow(carol, "m", "k")["current_phase"], "spec");
 }
+
+#[test]
+fn item03_a_forced_completion_supersedes_the_pending_request_in_every_clone() {
+    let (_remote, people) = team(&["Alice", "Bob"], |alice| {
+        with_workflow_task(alice);
+        alice.ok(&["task", "add", "m", "k2", "--kiro"]);
+        for task in ["k", "k2"] {
+            alice.ok(&["phase", "set", "m", task, "design", "completed"]);
+            alice.ok(&["phase", "advance", "m", task]);
+        }
+    });
+    let (alice, bob) = (&people[0], &people[1]);
+    let ids: Vec<String> = approvals(alice)
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    let (waiting, waiting2) = (&ids[0], &ids[1]);
+    assert!(waiting.contains("-k-"), "{ids:?}");
+    // Bob ships k by hand; Alice, offline, approves its request afterwards.
+    bob.ok(&[
+        "task",
+        "complete",
+        "m",
+        "k",
+        "--force",
+        "--reason",
+        "shipped by hand",
+    ]);
+    assert_eq!(request_status(bob, waiting), "superseded");
+    let err = bob.fails(&["approval", "approve", waiting, "--role", "Bob"], 1);
+    assert!(err.contains("superseded"), "{err}");
+    approve(alice, waiting);
+    // `task set … completed --force` does the same.
+    alice.ok(&[
+        "task",
+        "set",
+        "m",
+        "k2",
+        "completed",
+        "--force",
+        "--reason",
+        "dropped",
+    ]);
+    assert_eq!(request_status(alice, waiting2), "superseded");
+    bob.sync();
+    alice.sync();
+    bob.sync();
+    assert_same_everywhere(&people);
+    for person in &people {
+        for id in [waiting, waiting2] {
+            assert_eq!(request_status(person, id), "superseded", "{}", person.name);
+        }
+        let open = person.json(&["approval", "list", "--pending"]);
+        assert_eq!(open.as_array().unwrap().len(), 0, "{open:#}");
+        assert_eq!(task(person, "m", "k")["status"], "completed");
+        let err = person.fails(&["approval", "reject", waiting, "--role", "late"], 1);
+        assert!(err.contains("superseded"), "{err}");
+    }
+    // Alice's late approval stays on the request, and moved nothing.
+    let kept = request(alice, waiting);
+    assert_eq!(
+        kept["approvers"][0]["comments"], "Alice says yes",
+        "{kept:#}"
+    );
+    assert_eq!(workflow(alice, "m", "k")["current_phase"], "design");
+}

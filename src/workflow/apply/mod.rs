@@ -125,7 +125,9 @@ fn dispatch(
             task,
             status,
             reason,
-        } => milestone::set_task_status(current, milestone, task, *status, reason.as_deref())?,
+        } => {
+            milestone::set_task_status(current, milestone, task, *status, reason.as_deref(), stamp)?
+        }
         Op::SaveState { milestone, state } => record::save_state(current, milestone, state)?,
         Op::AddEvent {
             milestone,
