@@ -400,7 +400,7 @@ pub enum Op {
 }
 
 /// What a commit message trailer asks of a task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TrailerAction {
     /// `Task: [<m>/]<t>`: pending → in_progress.

@@ -1048,3 +1048,129 @@ fn item03_a_forced_completion_supersedes_the_pending_request_in_every_clone() {
     );
     assert_eq!(workflow(alice, "m", "k")["current_phase"], "design");
 }
+
+/// `tree` with the tasks' memory of trailer moves (`moved_by`) taken out of every
+/// milestone's definition, as versions before that memory wrote it.
+fn without_moved_by(repo: &git2::Repository, tree: &git2::Tree<'_>) -> git2::Oid {
+    let folder = |tree: &git2::Tree<'_>, name: &str| {
+        let entry = tree.get_name(name)?;
+        Some(repo.find_tree(entry.id()).unwrap())
+    };
+    let Some(milestones) = folder(tree, "milestones") else {
+        return tree.id();
+    };
+    let mut all = repo.treebuilder(Some(&milestones)).unwrap();
+    for entry in milestones.iter() {
+        let milestone = repo.find_tree(entry.id()).unwrap();
+        let yaml = milestone.get_name("milestone.yaml").unwrap();
+        let text = String::from_utf8(repo.find_blob(yaml.id()).unwrap().content().to_vec());
+        let kept: String = text
+            .unwrap()
+            .lines()
+            .filter(|l| {
+                !["  moved_by:", "  - commit: ", "    trailer: "]
+                    .iter()
+                    .any(|p| l.starts_with(p))
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let mut folder = repo.treebuilder(Some(&milestone)).unwrap();
+        let blob = repo.blob(kept.as_bytes()).unwrap();
+        folder.insert("milestone.yaml", blob, 0o100644).unwrap();
+        let written = folder.write().unwrap();
+        all.insert(entry.name().unwrap(), written, 0o040000)
+            .unwrap();
+    }
+    let mut root = repo.treebuilder(Some(tree)).unwrap();
+    root.insert("milestones", all.write().unwrap(), 0o040000)
+        .unwrap();
+    root.write().unwrap()
+}
+
+/// Rewrites `person`'s `refs/milestones` after `base` (a straight line of operations)
+/// as a version before the tasks remembered their trailer moves wrote it: the same
+/// operations and events, trees without `moved_by`.
+fn as_written_before_moved_by(person: &Person, base: &str) {
+    let repo = git2::Repository::open(&person.repo.path).unwrap();
+    let tip = repo.refname_to_id("refs/milestones").unwrap();
+    let mut walk = repo.revwalk().unwrap();
+    walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE)
+        .unwrap();
+    walk.push(tip).unwrap();
+    walk.hide(git2::Oid::from_str(base).unwrap()).unwrap();
+    let mut parent = repo
+        .find_commit(git2::Oid::from_str(base).unwrap())
+        .unwrap();
+    for oid in walk {
+        let commit = repo.find_commit(oid.unwrap()).unwrap();
+        assert_eq!(commit.parent_count(), 1, "a straight line");
+        let tree = repo
+            .find_tree(without_moved_by(&repo, &commit.tree().unwrap()))
+            .unwrap();
+        let message = commit.message().unwrap();
+        let (author, committer) = (commit.author(), commit.committer());
+        let id = repo
+            .commit(None, &author, &committer, message, &tree, &[&parent])
+            .unwrap();
+        parent = repo.find_commit(id).unwrap();
+    }
+    let log = "written as before moved_by";
+    repo.reference("refs/milestones", parent.id(), true, log)
+        .unwrap();
+}
+
+#[test]
+fn item06_a_trailer_move_an_older_version_recorded_counts_once_after_merges() {
+    let (_remote, people) = team(&["Bob", "Alice"], |bob| {
+        bob.ok(&["new", "v1"]);
+        bob.ok(&["task", "add", "v1", "t1"]);
+    });
+    let (bob, alice) = (&people[0], &people[1]);
+    for person in &people {
+        person.ok(&["hooks", "install"]);
+    }
+    // Before the upgrade: Bob's hook completed t1 for his commit, and the state his
+    // version wrote does not remember it. Both clones took that history as it is.
+    let base = bob.tip().unwrap();
+    bob.git(&[
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "fix\n\nCompletes: v1/t1",
+    ]);
+    let commit = String::from_utf8(bob.git(&["rev-parse", "HEAD"]).stdout).unwrap();
+    let commit = commit.trim();
+    as_written_before_moved_by(bob, &base);
+    assert!(
+        !bob.ok(&["export", "v1"]).contains(commit),
+        "no memory of the move"
+    );
+    bob.git(&["push", "-q", "origin", "HEAD:main"]);
+    bob.sync();
+    let shared = "refs/meta/milestones:refs/milestones";
+    alice.git(&["fetch", "-q", "origin", &format!("+{shared}")]);
+    assert_eq!(alice.tip(), bob.tip());
+    // After it, offline: Bob reopens t1; Alice's post-merge hook (her session is
+    // open, so it records the merge) sees the same commit's trailer.
+    bob.ok(&["task", "set", "v1", "t1", "in_progress"]);
+    alice.ok(&["session", "start", "v1"]);
+    alice.git(&["pull", "-q", "--no-rebase", "origin", "main"]);
+    alice.sync();
+    bob.sync();
+    alice.sync();
+    assert_same_everywhere(&people);
+    for person in &people {
+        let t1 = task(person, "v1", "t1");
+        assert_eq!(t1["status"], "in_progress", "{}: moved once", person.name);
+        let moves: Vec<Value> = person
+            .json(&["timeline", "v1"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["event_type"] == "task_status_changed" && e["data"]["commit"] == commit)
+            .cloned()
+            .collect();
+        assert_eq!(moves.len(), 1, "{}: {moves:#?}", person.name);
+    }
+}

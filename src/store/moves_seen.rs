@@ -1,0 +1,133 @@
+//! Trailer moves that history recorded but a task does not remember. A commit's
+//! trailer moves a task once: the task keeps the (commit, trailer) pairs that moved it
+//! (`moved_by`), so a teammate's hook or a merge applying the same trailer again moves
+//! nothing. Versions before that kept no such memory: on a history they wrote, the
+//! task has forgotten the moves, and the same trailer applied again (a post-merge hook
+//! after a reopen, a merge replaying a teammate's hook) would move it a second time.
+//! Before a trailer move is applied, the moves it would make anew are looked up in the
+//! events of the history it is made on, and those found there are remembered first.
+//! That history is the operation's parents' (the tip, for a write), so every clone,
+//! writing, checking or merging, decides alike.
+
+use std::collections::HashSet;
+
+use git2::{Oid, Sort};
+
+use super::message;
+use super::{Store, StoreError};
+use crate::model::{EventKind, MilestoneFiles, Op, TaskMove, TrailerAction, TrailerMoved};
+
+/// One trailer's move of one task: (task, commit, trailer).
+type Move = (String, String, TrailerAction);
+
+/// The trailer moves `op` asks for, if it is a hook's record.
+fn trailer_moves(op: &Op) -> &[TaskMove] {
+    match op {
+        Op::RecordCommit { moves, .. }
+        | Op::RecordMerge { moves, .. }
+        | Op::RecordRewrite { moves, .. } => moves,
+        _ => &[],
+    }
+}
+
+impl Store {
+    /// `current` with the moves of `op` that the history from `parents` recorded
+    /// already remembered by their tasks: applied, they move nothing again.
+    pub(super) fn with_moves_seen(
+        &self,
+        current: Option<MilestoneFiles>,
+        op: &Op,
+        parents: &[Oid],
+    ) -> Result<Option<MilestoneFiles>, StoreError> {
+        let Some(mut files) = current else {
+            return Ok(None);
+        };
+        let definition = &files.definition;
+        let forgotten: Vec<(&TaskMove, crate::model::TaskId)> = trailer_moves(op)
+            .iter()
+            .filter_map(|m| {
+                let task = definition.task(definition.resolve_task(&m.task))?;
+                let once = TrailerMoved {
+                    commit: m.commit.clone(),
+                    trailer: m.action,
+                };
+                (!task.moved_by.contains(&once)).then(|| (m, task.id.clone()))
+            })
+            .collect();
+        if forgotten.is_empty() {
+            return Ok(Some(files));
+        }
+        let commits: HashSet<&str> = forgotten.iter().map(|(m, _)| m.commit.as_str()).collect();
+        let seen = self.recorded_moves(parents, definition.id.as_str(), &commits)?;
+        let remembered: Vec<(crate::model::TaskId, TrailerMoved)> = forgotten
+            .into_iter()
+            .filter(|(m, task)| seen.contains(&(task.to_string(), m.commit.clone(), m.action)))
+            .map(|(m, task)| {
+                let once = TrailerMoved {
+                    commit: m.commit.clone(),
+                    trailer: m.action,
+                };
+                (task, once)
+            })
+            .collect();
+        for (task, once) in remembered {
+            if let Some(task) = files.definition.task_mut(&task) {
+                task.moved_by.push(once);
+            }
+        }
+        Ok(Some(files))
+    }
+
+    /// The trailer moves of `commits` on tasks of `milestone` that the events of the
+    /// history from `parents` record. Only messages naming one of the commits are
+    /// decoded.
+    fn recorded_moves(
+        &self,
+        parents: &[Oid],
+        milestone: &str,
+        commits: &HashSet<&str>,
+    ) -> Result<HashSet<Move>, StoreError> {
+        let mut found = HashSet::new();
+        if parents.is_empty() {
+            return Ok(found);
+        }
+        let mut walk = self.repo.revwalk()?;
+        walk.set_sorting(Sort::NONE)?;
+        for parent in parents {
+            walk.push(*parent)?;
+        }
+        for oid in walk {
+            let commit = self.repo.find_commit(oid?)?;
+            let text = String::from_utf8_lossy(commit.message_bytes());
+            if !commits.iter().any(|c| text.contains(c)) {
+                continue;
+            }
+            let Some(header) = message::decode_header(&text) else {
+                continue;
+            };
+            for event in header
+                .events
+                .iter()
+                .filter(|e| e.milestone_id.as_deref() == Some(milestone))
+            {
+                if let Some(EventKind::TaskStatusChanged {
+                    task_id,
+                    trailer: Some(trailer),
+                    commit: Some(moved_by),
+                    ..
+                }) = event.kind()
+                {
+                    let action = match trailer.as_str() {
+                        "Completes" => TrailerAction::Complete,
+                        "Task" => TrailerAction::Start,
+                        _ => continue,
+                    };
+                    if commits.contains(moved_by.as_str()) {
+                        found.insert((task_id.to_string(), moved_by, action));
+                    }
+                }
+            }
+        }
+        Ok(found)
+    }
+}
