@@ -4,28 +4,34 @@
 //! nothing. Versions before that kept no such memory: on a history they wrote, the
 //! task has forgotten the moves, and the same trailer applied again (a post-merge hook
 //! after a reopen, a merge replaying a teammate's hook) would move it a second time.
-//! Before a trailer move is applied, the moves it would make anew are looked up in the
-//! events of the history it is made on, and those found there are remembered first.
-//! That history is the operation's parents' (the tip, for a write), so every clone,
-//! writing, checking or merging, decides alike.
+//! Before a trailer move is applied again, the moves it would make are looked up in
+//! the events of the history it is made on, and those found there are remembered
+//! first. That history is the operation's parents' (the tip, for a write), so every
+//! clone, writing, checking or merging, decides alike.
+//!
+//! Only the records that apply a trailer again are looked up: a merge's and a
+//! rewrite's. A commit's own record (the post-commit hook's) is its first application,
+//! made as the commit is: looking up every trailer commit in the whole history would
+//! cost each trailer commit, and each check and merge of one, a walk of the ref's
+//! history. Only moves that would move their task are looked up.
 
 use std::collections::HashSet;
 
 use git2::{Oid, Sort};
+use memchr::memmem;
 
 use super::message;
 use super::{Store, StoreError};
 use crate::model::{EventKind, MilestoneFiles, Op, TaskMove, TrailerAction, TrailerMoved};
+use crate::workflow::trailers::moved_status;
 
 /// One trailer's move of one task: (task, commit, trailer).
 type Move = (String, String, TrailerAction);
 
-/// The trailer moves `op` asks for, if it is a hook's record.
-fn trailer_moves(op: &Op) -> &[TaskMove] {
+/// The trailer moves `op` applies again, if it is a merge's or a rewrite's record.
+fn moves_again(op: &Op) -> &[TaskMove] {
     match op {
-        Op::RecordCommit { moves, .. }
-        | Op::RecordMerge { moves, .. }
-        | Op::RecordRewrite { moves, .. } => moves,
+        Op::RecordMerge { moves, .. } | Op::RecordRewrite { moves, .. } => moves,
         _ => &[],
     }
 }
@@ -43,7 +49,7 @@ impl Store {
             return Ok(None);
         };
         let definition = &files.definition;
-        let forgotten: Vec<(&TaskMove, crate::model::TaskId)> = trailer_moves(op)
+        let forgotten: Vec<(&TaskMove, crate::model::TaskId)> = moves_again(op)
             .iter()
             .filter_map(|m| {
                 let task = definition.task(definition.resolve_task(&m.task))?;
@@ -51,7 +57,8 @@ impl Store {
                     commit: m.commit.clone(),
                     trailer: m.action,
                 };
-                (!task.moved_by.contains(&once)).then(|| (m, task.id.clone()))
+                let moves = moved_status(task.status, m.action).is_some();
+                (moves && !task.moved_by.contains(&once)).then(|| (m, task.id.clone()))
             })
             .collect();
         if forgotten.is_empty() {
@@ -98,10 +105,14 @@ impl Store {
         }
         for oid in walk {
             let commit = self.repo.find_commit(oid?)?;
-            let text = String::from_utf8_lossy(commit.message_bytes());
-            if !commits.iter().any(|c| text.contains(c)) {
+            let bytes = commit.message_bytes();
+            if !commits
+                .iter()
+                .any(|c| memmem::find(bytes, c.as_bytes()).is_some())
+            {
                 continue;
             }
+            let text = String::from_utf8_lossy(bytes);
             let Some(header) = message::decode_header(&text) else {
                 continue;
             };
