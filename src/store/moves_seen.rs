@@ -142,3 +142,86 @@ impl Store {
         Ok(found)
     }
 }
+
+/// A definition with its tasks' memory of trailer moves taken out, and that memory.
+fn forgetting(text: &[u8]) -> Option<(crate::model::Milestone, Vec<Vec<TrailerMoved>>)> {
+    let mut definition: crate::model::Milestone =
+        crate::yaml::from_str(std::str::from_utf8(text).ok()?).ok()?;
+    let memory = definition
+        .tasks
+        .iter_mut()
+        .map(|t| std::mem::take(&mut t.moved_by))
+        .collect();
+    Some((definition, memory))
+}
+
+impl Store {
+    /// Whether the tree `stored` of a fetched commit is the tree `computed` from its
+    /// operation but for trailer moves its tasks do not remember: what a version
+    /// before that memory wrote. Such a commit holds; the memory it lacks is found in
+    /// history when it is needed (see [`Store::with_moves_seen`]).
+    pub(super) fn differs_only_in_moves_remembered(
+        &self,
+        stored: Oid,
+        computed: Oid,
+    ) -> Result<bool, StoreError> {
+        let (stored, computed) = (self.repo.find_tree(stored)?, self.repo.find_tree(computed)?);
+        let folder = super::layout::MILESTONES;
+        if !same_entries_but(&stored, &computed, folder) {
+            return Ok(false);
+        }
+        let (Some(a), Some(b)) = (stored.get_name(folder), computed.get_name(folder)) else {
+            return Ok(false);
+        };
+        let (a, b) = (self.repo.find_tree(a.id())?, self.repo.find_tree(b.id())?);
+        if a.len() != b.len() {
+            return Ok(false);
+        }
+        for entry in a.iter() {
+            let Some(other) = entry.name().and_then(|n| b.get_name(n)) else {
+                return Ok(false);
+            };
+            if entry.id() != other.id()
+                && !self.same_milestone_but_memory(entry.id(), other.id())?
+            {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Two folders of a milestone equal but for its definition, whose tasks in `stored`
+    /// remember no move that `computed`'s do not.
+    fn same_milestone_but_memory(&self, stored: Oid, computed: Oid) -> Result<bool, StoreError> {
+        let (stored, computed) = (self.repo.find_tree(stored)?, self.repo.find_tree(computed)?);
+        let file = super::layout::DEFINITION;
+        let (Some(a), Some(b)) = (stored.get_name(file), computed.get_name(file)) else {
+            return Ok(false);
+        };
+        if !same_entries_but(&stored, &computed, file) {
+            return Ok(false);
+        }
+        let (a, b) = (self.repo.find_blob(a.id())?, self.repo.find_blob(b.id())?);
+        let (Some((a, kept)), Some((b, remembered))) =
+            (forgetting(a.content()), forgetting(b.content()))
+        else {
+            return Ok(false);
+        };
+        let subset = kept
+            .iter()
+            .zip(&remembered)
+            .all(|(kept, all)| kept.iter().all(|m| all.contains(m)));
+        Ok(a == b && subset)
+    }
+}
+
+/// Whether trees `a` and `b` have the same entries, apart from `name`.
+fn same_entries_but(a: &git2::Tree<'_>, b: &git2::Tree<'_>, name: &str) -> bool {
+    let others = |t: &git2::Tree<'_>| -> Vec<(Option<String>, Oid, i32)> {
+        t.iter()
+            .filter(|e| e.name() != Some(name))
+            .map(|e| (e.name().map(str::to_string), e.id(), e.filemode()))
+            .collect()
+    };
+    others(a) == others(b)
+}

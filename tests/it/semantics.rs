@@ -1121,7 +1121,7 @@ fn as_written_before_moved_by(person: &Person, base: &str) {
 
 #[test]
 fn item06_a_trailer_move_an_older_version_recorded_counts_once_after_merges() {
-    let (_remote, people) = team(&["Bob", "Alice"], |bob| {
+    let (_remote, people) = team(&["Bob", "Alice", "Carol"], |bob| {
         bob.ok(&["new", "v1"]);
         bob.ok(&["task", "add", "v1", "t1"]);
     });
@@ -1151,6 +1151,13 @@ fn item06_a_trailer_move_an_older_version_recorded_counts_once_after_merges() {
     let shared = "refs/meta/milestones:refs/milestones";
     alice.git(&["fetch", "-q", "origin", &format!("+{shared}")]);
     assert_eq!(alice.tip(), bob.tip());
+    // A clone of this version takes that history as it is: it holds, nothing is
+    // reported as ignored, and `verify` finds nothing wrong.
+    let carol = &people[2];
+    let synced = carol.sync();
+    assert_eq!(synced["ignored"], serde_json::json!([]), "{synced:#}");
+    assert_eq!(carol.tip(), bob.tip(), "a fast-forward: {synced:#}");
+    carol.ok(&["verify"]);
     // After it, offline: Bob reopens t1; Alice's post-merge hook (her session is
     // open, so it records the merge) sees the same commit's trailer.
     bob.ok(&["task", "set", "v1", "t1", "in_progress"]);
@@ -1159,6 +1166,7 @@ fn item06_a_trailer_move_an_older_version_recorded_counts_once_after_merges() {
     alice.sync();
     bob.sync();
     alice.sync();
+    carol.sync();
     assert_same_everywhere(&people);
     for person in &people {
         let t1 = task(person, "v1", "t1");
