@@ -37,13 +37,14 @@ fn moves_again(op: &Op) -> &[TaskMove] {
 }
 
 impl Store {
-    /// `current` with the moves of `op` that the history from `parents` recorded
-    /// already remembered by their tasks: applied, they move nothing again.
+    /// `current` with the moves of `op` that the history from `parents` (the
+    /// operation's parents, asked only when needed) recorded already remembered by
+    /// their tasks: applied, they move nothing again.
     pub(super) fn with_moves_seen(
         &self,
         current: Option<MilestoneFiles>,
         op: &Op,
-        parents: &[Oid],
+        parents: impl FnOnce() -> Result<Vec<Oid>, StoreError>,
     ) -> Result<Option<MilestoneFiles>, StoreError> {
         let Some(mut files) = current else {
             return Ok(None);
@@ -65,7 +66,7 @@ impl Store {
             return Ok(Some(files));
         }
         let commits: HashSet<&str> = forgotten.iter().map(|(m, _)| m.commit.as_str()).collect();
-        let seen = self.recorded_moves(parents, definition.id.as_str(), &commits)?;
+        let seen = self.recorded_moves(&parents()?, definition.id.as_str(), &commits)?;
         let remembered: Vec<(crate::model::TaskId, TrailerMoved)> = forgotten
             .into_iter()
             .filter(|(m, task)| seen.contains(&(task.to_string(), m.commit.clone(), m.action)))
@@ -224,4 +225,104 @@ fn same_entries_but(a: &git2::Tree<'_>, b: &git2::Tree<'_>, name: &str) -> bool 
             .collect()
     };
     others(a) == others(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_store;
+    use super::*;
+    use crate::model::{MilestoneId, TaskId};
+
+    /// The tip's tree with `v1`'s definition text changed by `edit`.
+    fn edited(store: &Store, edit: impl Fn(&str) -> String) -> Oid {
+        let repo = &store.repo;
+        let tree = repo
+            .find_commit(store.tip().unwrap())
+            .unwrap()
+            .tree()
+            .unwrap();
+        let milestones = repo
+            .find_tree(tree.get_name("milestones").unwrap().id())
+            .unwrap();
+        let v1 = repo
+            .find_tree(milestones.get_name("v1").unwrap().id())
+            .unwrap();
+        let yaml = repo
+            .find_blob(v1.get_name("milestone.yaml").unwrap().id())
+            .unwrap();
+        let text = edit(std::str::from_utf8(yaml.content()).unwrap());
+        let mut folder = repo.treebuilder(Some(&v1)).unwrap();
+        folder
+            .insert(
+                "milestone.yaml",
+                repo.blob(text.as_bytes()).unwrap(),
+                0o100644,
+            )
+            .unwrap();
+        let mut all = repo.treebuilder(Some(&milestones)).unwrap();
+        all.insert("v1", folder.write().unwrap(), 0o040000).unwrap();
+        let mut root = repo.treebuilder(Some(&tree)).unwrap();
+        root.insert("milestones", all.write().unwrap(), 0o040000)
+            .unwrap();
+        root.write().unwrap()
+    }
+
+    #[test]
+    fn only_a_tree_without_the_memory_of_trailer_moves_holds_as_it_is() {
+        let (_dir, store) = test_store();
+        store.init().unwrap();
+        let m = MilestoneId::new("v1").unwrap();
+        let new = Op::NewMilestone {
+            milestone: m.clone(),
+            title: None,
+            description: None,
+            due: None,
+        };
+        store.transact(new).unwrap();
+        let task = Op::AddTask {
+            milestone: m.clone(),
+            task: TaskId::new("t1").unwrap(),
+            title: String::new(),
+            kiro: false,
+            points: None,
+        };
+        store.transact(task).unwrap();
+        let commit = Op::RecordCommit {
+            milestone: m,
+            session: None,
+            commit: "c".repeat(40),
+            branch: "main".into(),
+            subject: "fix".into(),
+            moves: vec![TaskMove {
+                task: TaskId::new("t1").unwrap(),
+                action: TrailerAction::Complete,
+                commit: "c".repeat(40),
+            }],
+        };
+        store.transact(commit).unwrap();
+        let tip = store
+            .repo
+            .find_commit(store.tip().unwrap())
+            .unwrap()
+            .tree_id();
+        let forgot = |t: &str| {
+            let kept = t.lines().filter(|l| {
+                !l.starts_with("  moved_by:")
+                    && !l.starts_with("  - commit:")
+                    && !l.starts_with("    trailer:")
+            });
+            kept.map(|l| format!("{l}\n")).collect::<String>()
+        };
+        let legacy = edited(&store, forgot);
+        assert_ne!(legacy, tip);
+        assert!(store.differs_only_in_moves_remembered(legacy, tip).unwrap());
+        assert!(store.differs_only_in_moves_remembered(tip, tip).unwrap());
+        // Anything else that differs still does, and so does a memory the operation
+        // does not give.
+        let reopened = edited(&store, |t| forgot(t).replace("completed", "in_progress"));
+        assert!(!store
+            .differs_only_in_moves_remembered(reopened, tip)
+            .unwrap());
+        assert!(!store.differs_only_in_moves_remembered(tip, legacy).unwrap());
+    }
 }
