@@ -84,16 +84,16 @@ pub(super) fn advance_keeping(
     asker: Asker<'_>,
     stamp: &str,
 ) -> Result<(MilestoneFiles, Vec<Event>), Rejection> {
+    let recorded = asker.from.zip(asker.request);
+    let Some((from, id, to)) = recorded.and_then(|(from, id)| Some((from, id, from.next()?)))
+    else {
+        let mut moved = files;
+        let events = phases::advance(&mut moved, task, stamp, asker)?;
+        return Ok((moved, events));
+    };
+    let transition = (from, to);
     let mut moved = files.clone();
     let result = phases::advance(&mut moved, task, stamp, asker);
-    let recorded = asker.from.zip(asker.request);
-    let Some((from, id)) = recorded else {
-        return result.map(|events| (moved, events));
-    };
-    let transition = match from.next() {
-        Some(to) => (from, to),
-        None => return result.map(|events| (moved, events)),
-    };
     let opened = |f: &MilestoneFiles| f.approvals.as_ref().is_some_and(|a| a.contains_key(id));
     match result {
         Ok(events) if opened(&moved) => Ok((moved, events)),
