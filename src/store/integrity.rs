@@ -423,6 +423,13 @@ impl Store {
             }
             Err(e) => return Err(e),
         };
+        // A version before tasks remembered their trailer moves wrote it: it holds.
+        if commit.tree_id() != state
+            && applied.events == record.events
+            && self.differs_only_in_moves_remembered(commit.tree_id(), state)?
+        {
+            return Ok((commit.tree_id(), None));
+        }
         let problem = if commit.tree_id() != state {
             Some(self.tree_mismatch(commit))
         } else if applied.events != record.events {
@@ -475,7 +482,13 @@ impl Store {
             Some(base) => self.state_of(checked, base)?,
             None => self.empty_state()?,
         };
-        let replay = self.replay_range(&parents, base, start, checked)?;
+        let mut replay = self.replay_range(&parents, base, start, checked)?;
+        // A merge an older version made, its tasks not remembering trailer moves.
+        if commit.tree_id() != replay.tree
+            && self.differs_only_in_moves_remembered(commit.tree_id(), replay.tree)?
+        {
+            replay.tree = commit.tree_id();
+        }
         let problem = match record {
             _ if parents.len() > 2 => Some("it has more than two parents".to_string()),
             None => Some("its message is not a git-milestone operation".to_string()),

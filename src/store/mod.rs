@@ -18,6 +18,7 @@ pub mod local;
 pub mod lock;
 pub mod merge;
 pub mod message;
+mod moves_seen;
 mod overridden;
 mod pack;
 mod parsed;
