@@ -3,6 +3,7 @@ steps that must succeed, one way to time a whole process, interleaved comparison
 the small helpers of their figures. Standard library only."""
 
 import argparse
+import contextlib
 import math
 import os
 import statistics
@@ -78,6 +79,19 @@ def arguments(doc, rounds, target=None, check=True):
                         default=os.environ.get("BENCH_CHECK") == "1",
                         help="exit 1 when a target is missed" + (f": {target}" if target else ""))
     return ap
+
+
+@contextlib.contextmanager
+def workbench(ap, prefix):
+    """The opening every benchmark's main() shares: `ap`'s arguments (--rounds at least
+    1), the release binary, and a temporary folder with a hermetic environment for git.
+    Yields (args, binary, tmp, env)."""
+    args = ap.parse_args()
+    if args.rounds < 1:
+        ap.error("--rounds must be at least 1")
+    binary = build_binary()
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        yield args, binary, tmp, hermetic_env(tmp)
 
 
 def git_repo(path, env, cwd, *init_args):

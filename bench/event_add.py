@@ -31,10 +31,8 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 
-from common import (arguments, build_binary, fail, git_repo, hermetic_env, interleaved, median_ms,
-                    ms, p90, run, walls)
+from common import arguments, fail, git_repo, interleaved, median_ms, ms, p90, run, walls, workbench
 
 TARGET = 2.0
 WARMUP = 5
@@ -42,17 +40,7 @@ WARMUP = 5
 
 def main():
     ap = arguments(__doc__, 200, f"ratio of medians above {TARGET}")
-    args = ap.parse_args()
-    if args.rounds < 1:
-        ap.error("--rounds must be at least 1")
-
-    # Build with the caller's environment (cargo needs the real HOME).
-    binary = build_binary()
-
-    with tempfile.TemporaryDirectory(prefix="git-milestone-bench-") as tmp:
-        # Hermetic: no user or system git config, no GIT_DIR etc. leaking in (e.g. when
-        # run from a hook), C locale.
-        env = hermetic_env(tmp)
+    with workbench(ap, "git-milestone-bench-") as (args, binary, tmp, env):
         repo = git_repo(os.path.join(tmp, "repo"), env, tmp)
         run([binary, "init", "-q"], env, repo)
         run([binary, "new", "bench", "-q"], env, repo)

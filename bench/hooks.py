@@ -44,10 +44,9 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-from common import arguments, build_binary, fail, git_repo, hermetic_env, ms, p90, run, timed
+from common import arguments, fail, git_repo, ms, p90, run, timed, workbench
 
 TARGET = 1.3
 WARMUP = 3
@@ -55,17 +54,7 @@ WARMUP = 3
 
 def main():
     ap = arguments(__doc__, 50, f"ratio of medians above {TARGET}")
-    args = ap.parse_args()
-    if args.rounds < 1:
-        ap.error("--rounds must be at least 1")
-
-    # Build with the caller's environment (cargo needs the real HOME).
-    binary = build_binary()
-
-    with tempfile.TemporaryDirectory(prefix="git-milestone-bench-") as tmp:
-        # Hermetic: no user or system git config, no GIT_DIR etc. leaking in (e.g. when
-        # run from a hook), C locale.
-        env = hermetic_env(tmp)
+    with workbench(ap, "git-milestone-bench-") as (args, binary, tmp, env):
         repos = {}
         names = ("hooked", "sync", "idle", "shell", "plain")
         for name in names:

@@ -38,11 +38,10 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from common import arguments, build_binary, fail, git_repo, hermetic_env, interleaved, ms, run, walls
+from common import arguments, fail, git_repo, interleaved, ms, run, walls, workbench
 
 TASKS = 20
 STATUSES = ["pending", "in_progress", "completed", "blocked"]
@@ -92,11 +91,8 @@ def alternating(prefix, values):
 def main():
     ap = arguments(__doc__, 15)
     ap.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
-    args = ap.parse_args()
-    binary = build_binary()
     rows = []
-    with tempfile.TemporaryDirectory(prefix="git-milestone-milestones-") as tmp:
-        env = hermetic_env(tmp)
+    with workbench(ap, "git-milestone-milestones-") as (args, binary, tmp, env):
         bindir = Path(tmp, "bin")
         bindir.mkdir()
         (bindir / "git-milestone").symlink_to(binary)

@@ -28,11 +28,10 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from common import arguments, build_binary, fail, git_repo, hermetic_env, interleaved, run, walls
+from common import arguments, fail, git_repo, interleaved, run, walls, workbench
 
 STATUSES = ["in_progress", "completed", "pending", "in_progress", "completed"]
 OTHER_TYPES = ["state_saved", "note", "commit", "status_updated"]
@@ -86,10 +85,7 @@ def compare(name, ours, theirs, rounds, env, cwd):
 def main():
     ap = arguments(__doc__, 11)
     ap.add_argument("--events", type=int, default=100_000)
-    args = ap.parse_args()
-    binary = build_binary()
-    with tempfile.TemporaryDirectory(prefix="git-milestone-pictures-") as tmp:
-        env = hermetic_env(tmp)
+    with workbench(ap, "git-milestone-pictures-") as (args, binary, tmp, env):
 
         def imported(name, milestones, tasks):
             folder = os.path.join(tmp, f"{name}-folder")

@@ -35,11 +35,10 @@ import re
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, arguments, build_binary, fail, git_repo, hermetic_env, interleaved, run, walls
+from common import ROOT, arguments, fail, git_repo, interleaved, run, walls, workbench
 
 RARE = "rare_event"
 
@@ -96,11 +95,8 @@ def compare(name, ours, theirs, rounds, env, cwd_ours, cwd_theirs, target):
 def main():
     ap = arguments(__doc__, 15)
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
-    args = ap.parse_args()
-    binary = build_binary()
     rows = []
-    with tempfile.TemporaryDirectory(prefix="git-milestone-scale-") as tmp:
-        env = hermetic_env(tmp)
+    with workbench(ap, "git-milestone-scale-") as (args, binary, tmp, env):
         reference = reference_functions(tmp)
 
         def new_repo(path):

@@ -12,6 +12,8 @@ use crate::workflow::{display_percentage, task_progress};
 use crate::yaml;
 
 use super::chart::By;
+use super::milestone_row;
+use super::terminal_text::TerminalText;
 use super::view;
 use super::{milestone_id, open_store, CliError, Output, Unreadable};
 
@@ -310,9 +312,10 @@ fn all_summaries(store: &Store) -> Result<(Vec<view::SummaryView>, Unreadable), 
     let snapshot = store.snapshot()?;
     let mut summaries = Vec::new();
     let mut unreadable = Unreadable::default();
+    let today = crate::clock::now().date_naive();
     for read in store.milestone_summaries(&snapshot)? {
         if let Some(summary) = unreadable.check(read)? {
-            summaries.push(view::summary_view(summary));
+            summaries.push(view::summary_view(summary, today));
         }
     }
     Ok((summaries, unreadable))
@@ -349,17 +352,15 @@ pub fn list(out: &Output, args: ListArgs) -> Result<(), CliError> {
         return out.note("No milestones yet; create one with `git milestone new <id>`.");
     }
     // One write for the whole listing: a thousand lines are a thousand writes otherwise.
-    let mut text = String::new();
-    for s in &summaries {
-        text.push_str(&milestone_line(out, s));
-        text.push('\n');
-    }
+    let mut text = milestone_row::rows(out, &summaries);
     for r in &removed {
-        text.push_str(&r.line(out));
-        text.push('\n');
+        if !text.is_empty() {
+            text.newline();
+        }
+        r.push_line(out, &mut text);
     }
     if !text.is_empty() {
-        out.line(text.trim_end_matches('\n'))?;
+        out.print(&text)?;
     }
     broken.finish()
 }
@@ -381,27 +382,6 @@ pub fn remove(out: &Output, args: IdArgs) -> Result<(), CliError> {
             "Removed milestone {id}; `git milestone show {id} --at {before}` still shows it, and `git milestone list --all` lists it."
         ),
     )
-}
-
-/// One milestone on one line, the same in `list`, `status` and `status <m>`: id,
-/// progress, status, tasks, due date (or how late), title.
-fn milestone_line(out: &Output, s: &view::SummaryView) -> String {
-    let mut line = format!(
-        "{:<16} {}  {} {}",
-        s.id,
-        out.bar(s.progress.percentage),
-        out.status(s.status.as_str(), 11),
-        s.progress.done_of(),
-    );
-    if let Some(due) = view::due_text(out, s) {
-        line.push_str("  ");
-        line.push_str(&due);
-    }
-    if !s.title.is_empty() {
-        line.push_str("  ");
-        line.push_str(&s.title);
-    }
-    line
 }
 
 pub fn show(out: &Output, args: ShowArgs) -> Result<(), CliError> {
@@ -519,7 +499,9 @@ pub fn status(out: &Output, args: StatusArgs) -> Result<(), CliError> {
     if out.json {
         return out.json_value(&detail);
     }
-    out.line(milestone_line(out, &detail.summary))?;
+    let mut line = TerminalText::default();
+    milestone_row::push_row(out, &detail.summary, &mut line);
+    out.print(&line)?;
     out.line("")?;
     print_tasks(out, m)?;
     print_pending_approvals(out, &files)?;
@@ -562,13 +544,8 @@ fn dashboard(out: &Output, by: By) -> Result<(), CliError> {
         summaries.iter().filter(|s| s.overdue).count()
     ))?;
     out.line("")?;
-    let mut text = String::new();
-    for s in &summaries {
-        text.push_str(&milestone_line(out, s));
-        text.push('\n');
-    }
-    if !text.is_empty() {
-        out.line(text.trim_end_matches('\n'))?;
+    if !summaries.is_empty() {
+        out.print(&milestone_row::rows(out, &summaries))?;
     }
     broken.finish()
 }

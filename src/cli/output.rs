@@ -12,6 +12,7 @@ use serde::Serialize;
 use crate::model::EventKind;
 use crate::store::Outcome;
 
+use super::terminal_text::TerminalText;
 use super::CliError;
 
 /// When to color output (`--color`).
@@ -159,33 +160,52 @@ impl Output {
     /// A status word, colored by what it means, padded to `width` outside the color
     /// codes so columns stay aligned.
     pub fn status(&self, status: &str, width: usize) -> String {
-        let padded = format!("{status:<width$}");
-        if !self.colored() {
-            return padded;
-        }
-        match Paint::for_status(status) {
-            Some(paint) => {
-                let trimmed = padded.trim_end();
-                let pad = &padded[trimmed.len()..];
-                format!("{}{pad}", self.paint(trimmed, paint))
+        let mut text = TerminalText::default();
+        self.push_status(&mut text, status, width);
+        text.into_string()
+    }
+
+    /// Appends [`Output::status`] to `text`; `status` is a word of this program's.
+    pub fn push_status(&self, text: &mut TerminalText, status: &str, width: usize) {
+        match Paint::for_status(status).filter(|_| self.colored()) {
+            Some(paint) => self.push_paint(text, status, paint),
+            None => {
+                text.ours(status);
             }
-            None => padded,
+        }
+        text.spaces(width.saturating_sub(status.chars().count()));
+    }
+
+    /// Appends `ours`, text of this program's, in `paint` when coloring.
+    pub fn push_paint(&self, text: &mut TerminalText, ours: &str, paint: Paint) {
+        if self.colored() {
+            let style = paint.style();
+            text.ours(&style.render().to_string())
+                .ours(ours)
+                .ours(&style.render_reset().to_string());
+        } else {
+            text.ours(ours);
         }
     }
 
     /// A progress bar, its filled part green when coloring.
     pub fn bar(&self, percentage: u32) -> String {
-        let bar = super::view::progress_bar(percentage);
-        if percentage < 5 || !self.colored() {
-            return bar;
+        let mut text = TerminalText::default();
+        self.push_bar(&mut text, percentage);
+        text.into_string()
+    }
+
+    /// Appends [`Output::bar`] to `text`.
+    pub fn push_bar(&self, text: &mut TerminalText, percentage: u32) {
+        let (hashes, dashes) = super::view::bar_parts(percentage);
+        text.ours("[");
+        if percentage >= 5 {
+            self.push_paint(text, hashes, Paint::Green);
+        } else {
+            text.ours(hashes);
         }
-        let filled = bar.bytes().take_while(|&b| b != b'-' && b != b']').count() - 1;
-        let hashes = &bar[1..=filled];
-        format!(
-            "[{}{}",
-            self.paint(hashes, Paint::Green),
-            &bar[filled + 1..]
-        )
+        text.ours(dashes).ours("] ");
+        text.number(i64::from(percentage), 3).ours("%");
     }
 
     /// Sends the rest of the output through the user's pager, as `git log` does: on a
@@ -227,7 +247,15 @@ impl Output {
     /// Prints `text` and a newline, its control characters escaped (see
     /// [`escape_controls`]).
     pub fn line(&self, text: impl AsRef<str>) -> Result<(), CliError> {
-        let text = escape_controls(text.as_ref());
+        self.write_line(&escape_controls(text.as_ref()))
+    }
+
+    /// Prints `text`, whose fields were escaped as it was built, and a newline.
+    pub fn print(&self, text: &TerminalText) -> Result<(), CliError> {
+        self.write_line(text.as_str())
+    }
+
+    fn write_line(&self, text: &str) -> Result<(), CliError> {
         let mut pager = self.pager.borrow_mut();
         if let Some(stdin) = pager.as_mut().and_then(|p| p.stdin.as_mut()) {
             writeln!(stdin, "{text}")?;

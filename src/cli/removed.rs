@@ -4,6 +4,7 @@
 use crate::model::MilestoneId;
 use crate::store::{EventFilter, Store};
 
+use super::terminal_text::TerminalText;
 use super::view::{self, SummaryView};
 use super::{CliError, Output};
 
@@ -64,24 +65,24 @@ impl RemovedMilestone {
         self.commit.get(..12).unwrap_or(&self.commit)
     }
 
-    /// Its line in `list --all`.
-    pub fn line(&self, out: &Output) -> String {
-        let title = self
-            .summary
-            .as_ref()
-            .map(|s| s.title.as_str())
-            .filter(|t| !t.is_empty())
-            .map(|t| format!("  {t}"))
-            .unwrap_or_default();
-        format!(
-            "{:<16} {} {} by {}; `git milestone show {} --at {}^`{title}",
-            self.id,
-            out.paint("removed", super::output::Paint::Dim),
-            super::time::relative_time(&self.at, crate::clock::now()),
-            self.by,
-            self.id,
-            self.short(),
-        )
+    /// Appends its line in `list --all` to `text`.
+    pub fn push_line(&self, out: &Output, text: &mut TerminalText) {
+        text.field_padded(&self.id, 16).ours(" ");
+        out.push_paint(text, "removed", super::output::Paint::Dim);
+        text.ours(" ")
+            // An unreadable time is shown as recorded.
+            .field(&super::time::relative_time(&self.at, crate::clock::now()))
+            .ours(" by ")
+            .field(&self.by)
+            .ours("; `git milestone show ")
+            .field(&self.id)
+            .ours(" --at ")
+            .field(self.short())
+            .ours("^`");
+        let title = self.summary.as_ref().map(|s| s.title.as_str());
+        if let Some(title) = title.filter(|t| !t.is_empty()) {
+            text.ours("  ").field(title);
+        }
     }
 
     /// Its entry in `list --all --json`: the fields of `list` as it was, with status

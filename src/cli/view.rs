@@ -1,7 +1,9 @@
 //! What users see of a milestone: the JSON views of CLI.md and the text rendering.
 
+use chrono::NaiveDate;
 use serde::Serialize;
 
+use super::terminal_text::TerminalText;
 use crate::model::{KiroWorkflow, Milestone, MilestoneFiles, Task};
 use crate::workflow::burnup::Measure;
 use crate::workflow::due::due_state;
@@ -113,12 +115,13 @@ pub struct DetailView<'a> {
 
 /// The summary of `milestone`.
 pub fn summary(milestone: &Milestone) -> SummaryView {
-    summary_view(summarize(milestone))
+    summary_view(summarize(milestone), crate::clock::now().date_naive())
 }
 
-/// The view of a milestone's summary, as computed or as cached.
-pub fn summary_view(summary: MilestoneSummary) -> SummaryView {
-    let due = due_state(summary.due.as_deref(), summary.status, crate::clock::now());
+/// The view of a milestone's summary, as computed or as cached, on `today` (read
+/// once by the caller: a listing makes a thousand of these).
+pub fn summary_view(summary: MilestoneSummary, today: NaiveDate) -> SummaryView {
+    let due = due_state(summary.due_day, summary.status, today);
     SummaryView {
         overdue: due.is_some_and(|d| d.overdue),
         days_left: due.map(|d| d.days_left),
@@ -171,43 +174,48 @@ pub fn detail(files: &MilestoneFiles) -> DetailView<'_> {
 /// How the due date reads in text: `due 2026-12-31 (in 26 days)`, or `overdue` in
 /// git's warning color (yellow) and how late.
 pub fn due_text(out: &super::Output, summary: &SummaryView) -> Option<String> {
-    let due = summary.due.as_deref()?;
-    let day = due.get(..10).unwrap_or(due);
-    Some(match summary.days_left {
-        _ if summary.overdue => {
-            let late = -summary.days_left.unwrap_or(0);
-            let days = if late == 1 { "day" } else { "days" };
-            format!(
-                "{} (due {day}, {late} {days} late)",
-                out.paint("overdue", super::output::Paint::Yellow)
-            )
-        }
-        Some(0) => format!("due {day} (today)"),
-        Some(1) => format!("due {day} (tomorrow)"),
-        Some(n) if n > 1 && summary.status != MilestoneStatus::Completed => {
-            format!("due {day} (in {n} days)")
-        }
-        _ => format!("due {day}"),
-    })
+    let mut text = TerminalText::default();
+    push_due(out, summary, &mut text);
+    (!text.is_empty()).then(|| text.into_string())
 }
 
-/// A text progress bar: `[#######-------------]  35%`.
-pub fn progress_bar(percentage: u32) -> String {
+/// Appends [`due_text`] to `text`, the date escaped; nothing without a due date.
+pub fn push_due(out: &super::Output, summary: &SummaryView, text: &mut TerminalText) {
+    let Some(due) = summary.due.as_deref() else {
+        return;
+    };
+    let day = due.get(..10).unwrap_or(due);
+    match summary.days_left {
+        _ if summary.overdue => {
+            let late = -summary.days_left.unwrap_or(0);
+            let days = if late == 1 { " day" } else { " days" };
+            out.push_paint(text, "overdue", super::output::Paint::Yellow);
+            text.ours(" (due ").field(day).ours(", ").number(late, 0);
+            text.ours(days).ours(" late)");
+        }
+        Some(0) => {
+            text.ours("due ").field(day).ours(" (today)");
+        }
+        Some(1) => {
+            text.ours("due ").field(day).ours(" (tomorrow)");
+        }
+        Some(n) if n > 1 && summary.status != MilestoneStatus::Completed => {
+            text.ours("due ").field(day).ours(" (in ");
+            text.number(n, 0).ours(" days)");
+        }
+        _ => {
+            text.ours("due ").field(day);
+        }
+    }
+}
+
+/// The filled and the empty part of a progress bar's 20 places.
+pub fn bar_parts(percentage: u32) -> (&'static str, &'static str) {
     const WIDTH: usize = 20;
     const HASHES: &str = "####################";
     const DASHES: &str = "--------------------";
     let filled = (percentage.min(100) as usize * WIDTH) / 100;
-    // Built by hand: a listing draws one per milestone.
-    let mut bar = String::with_capacity(WIDTH + 8);
-    bar.push('[');
-    bar.push_str(&HASHES[..filled]);
-    bar.push_str(&DASHES[filled..]);
-    bar.push_str("] ");
-    let digits = percentage.to_string();
-    bar.push_str(&"   "[digits.len().min(3)..]);
-    bar.push_str(&digits);
-    bar.push('%');
-    bar
+    (&HASHES[..filled], &DASHES[filled..])
 }
 
 /// One line of a task in text output.
@@ -243,14 +251,23 @@ pub fn task_line(out: &super::Output, task: &Task, progress: u32) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+
+    use crate::cli::output::{ColorChoice, Output};
 
     #[test]
     fn bars() {
-        assert_eq!(progress_bar(0), "[--------------------]   0%");
-        assert_eq!(progress_bar(35), "[#######-------------]  35%");
-        assert_eq!(progress_bar(100), "[####################] 100%");
-        assert_eq!(progress_bar(7), "[#-------------------]   7%");
-        assert_eq!(progress_bar(250), "[####################] 250%");
+        let out = Output::new(false, false, ColorChoice::Never, false);
+        assert_eq!(out.bar(0), "[--------------------]   0%");
+        assert_eq!(out.bar(35), "[#######-------------]  35%");
+        assert_eq!(out.bar(100), "[####################] 100%");
+        assert_eq!(out.bar(7), "[#-------------------]   7%");
+        assert_eq!(out.bar(250), "[####################] 250%");
+        assert_eq!(out.bar(1000), "[####################] 1000%");
+        let colored = Output::new(false, false, ColorChoice::Always, false);
+        assert_eq!(colored.bar(4), "[--------------------]   4%");
+        assert_eq!(
+            colored.bar(35),
+            "[\x1b[32m#######\x1b[0m-------------]  35%"
+        );
     }
 }

@@ -187,16 +187,28 @@ fn texts(list: Option<&Value>) -> Vec<String> {
 mod tests {
     use super::*;
 
+    /// The `approval_request:` block of milestone `launch` as the script writes it,
+    /// up to its line of two spaces.
+    fn request(id: &str, task: &str, transition: &str, requested_at: &str, status: &str) -> String {
+        format!(
+            "approval_request:\n  id: \"{id}\"\n  milestone_id: \"launch\"\n  task_id: \"{task}\"\n  transition: \"{transition}\"\n  requested_at: \"{requested_at}\"\n  status: \"{status}\"\n  \n"
+        )
+    }
+
     // As the script writes it: trailing spaces after roles, a blank line after the
     // request, `yq`'s "null" for a missing time in the summary.
-    const DECIDED: &str = "approval_request:
-  id: \"approval-launch-design-design-spec\"
-  milestone_id: \"launch\"
-  task_id: \"design\"
-  transition: \"design → spec\"
-  requested_at: \"2026-01-06T10:00:00Z\"
-  status: \"approved\"
-  \n  decided_at: \"2026-01-06T15:00:00Z\"
+    fn decided() -> String {
+        let request = request(
+            "approval-launch-design-design-spec",
+            "design",
+            "design → spec",
+            "2026-01-06T10:00:00Z",
+            "approved",
+        );
+        request + DECIDED_REST
+    }
+
+    const DECIDED_REST: &str = "  decided_at: \"2026-01-06T15:00:00Z\"
 
 approvers:
   - role: tech_lead 
@@ -225,7 +237,7 @@ phase_summary:
 
     #[test]
     fn a_decided_request_reads() {
-        let r = parse_approval(DECIDED, "approval-launch-design-design-spec").unwrap();
+        let r = parse_approval(&decided(), "approval-launch-design-design-spec").unwrap();
         assert_eq!(r.id, "approval-launch-design-design-spec");
         assert_eq!((r.from_phase, r.to_phase), (Phase::Design, Phase::Spec));
         assert_eq!(r.status, Decision::Approved);
@@ -244,15 +256,15 @@ phase_summary:
 
     #[test]
     fn a_gate_without_approvers_criteria_or_deliverables_is_open_to_anyone() {
-        let text = "approval_request:
-  id: \"approval-launch-api-spec-task\"
-  milestone_id: \"launch\"
-  task_id: \"api\"
-  transition: \"spec → task\"
-  requested_at: \"2026-01-07T09:00:00Z\"
-  status: \"pending\"
-  
-approvers:
+        let request = request(
+            "approval-launch-api-spec-task",
+            "api",
+            "spec → task",
+            "2026-01-07T09:00:00Z",
+            "pending",
+        );
+        let text = request
+            + "approvers:
   - role:  
     status: pending
     contacted: false
@@ -263,7 +275,7 @@ approval_criteria:
 phase_deliverables:
   - 
 ";
-        let r = parse_approval(text, "approval-launch-api-spec-task").unwrap();
+        let r = parse_approval(&text, "approval-launch-api-spec-task").unwrap();
         assert!(r.approvers.is_empty() && r.open_to_anyone);
         assert!(r.criteria.is_empty() && r.deliverables.is_empty());
         assert_eq!(r.status, Decision::Pending);
@@ -275,7 +287,7 @@ phase_deliverables:
             ("approval_request: [unclosed", "line"),
             ("approvers: []", "no \"approval_request\""),
         ];
-        // (what in DECIDED, replaced by, what the error says)
+        // (what in decided(), replaced by, what the error says)
         let edits = [
             ("design → spec", "design to spec", "transition"),
             ("  task_id: \"design\"\n", "", "task_id is missing"),
@@ -286,7 +298,7 @@ phase_deliverables:
         ];
         let edited = edits
             .iter()
-            .map(|(from, to, expected)| (DECIDED.replace(from, to), *expected));
+            .map(|(from, to, expected)| (decided().replace(from, to), *expected));
         let cases = whole
             .map(|(t, e)| (t.to_string(), e))
             .into_iter()

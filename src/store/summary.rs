@@ -15,6 +15,7 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
+use chrono::{Datelike, NaiveDate};
 use git2::{ObjectType, Oid};
 
 use super::{Snapshot, Store, StoreError};
@@ -23,7 +24,7 @@ use crate::workflow::summary::{summarize, MilestoneSummary};
 use crate::workflow::MilestoneStatus;
 
 /// The first line of the file: another format or another program version rebuilds it.
-const HEADER: &str = concat!("git-milestone summaries 2 ", env!("CARGO_PKG_VERSION"));
+const HEADER: &str = concat!("git-milestone summaries 3 ", env!("CARGO_PKG_VERSION"));
 /// The file's name in the local folder.
 const FILE: &str = "summaries";
 /// The characters that would break a line or a field, and how a field writes them.
@@ -154,7 +155,9 @@ fn is_hex_of(hex: &str, oid: Oid) -> bool {
 }
 
 /// Appends the fields of `summary`: id, status, percentage, completed and total
-/// tasks, due date (empty for none; a due date is never empty), title.
+/// tasks, due date (empty for none; a due date is never empty), the due day as days
+/// from the common era (empty when the date does not read: parsing it costs more than
+/// the rest of a line), title.
 fn encode(summary: &MilestoneSummary, text: &mut String) {
     use std::fmt::Write;
     // `{}` writes the shortest decimal that reads back as the same f64.
@@ -168,6 +171,10 @@ fn encode(summary: &MilestoneSummary, text: &mut String) {
         summary.total_tasks
     );
     escape(summary.due.as_deref().unwrap_or(""), text);
+    text.push('\t');
+    if let Some(day) = summary.due_day {
+        let _ = write!(text, "{}", day.num_days_from_ce());
+    }
     text.push('\t');
     escape(&summary.title, text);
 }
@@ -187,6 +194,10 @@ fn decode(fields: &str) -> Option<MilestoneSummary> {
     let completed_tasks = next()?.parse().ok()?;
     let total_tasks = next()?.parse().ok()?;
     let due = unescape(next()?)?;
+    let due_day = match next()? {
+        "" => None,
+        days => Some(NaiveDate::from_num_days_from_ce_opt(days.parse().ok()?)?),
+    };
     let title = unescape(next()?)?;
     if next().is_some() {
         return None;
@@ -195,6 +206,7 @@ fn decode(fields: &str) -> Option<MilestoneSummary> {
         id,
         title,
         due: (!due.is_empty()).then_some(due),
+        due_day,
         percentage,
         completed_tasks,
         total_tasks,
@@ -280,6 +292,7 @@ mod tests {
             id: "m-1.x_y".into(),
             title: title.into(),
             due: due.map(String::from),
+            due_day: due.and_then(crate::workflow::due::due_day),
             percentage,
             completed_tasks: 3,
             total_tasks: 7,
@@ -318,6 +331,7 @@ mod tests {
             format!("{good}\textra"),
             format!("{good}\\q"),
             format!("{good}\\"),
+            good.replacen("\t\t\t", "\t\tsoon\t", 1),
         ] {
             assert_eq!(decode(&bad), None, "{bad:?}");
         }

@@ -1,7 +1,7 @@
 //! Whether a milestone is late: a pure rule over its due date, its status and today's
 //! date (passed in, like every time here).
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 
 use super::MilestoneStatus;
 use crate::model::validate::parse_date_or_time;
@@ -15,17 +15,22 @@ pub struct DueState {
     pub days_left: i64,
 }
 
-/// The due state of a milestone due `due` (`YYYY-MM-DD` or an RFC 3339 time) with
-/// `status`, on the day of `now` (UTC). A milestone is due at the end of its due day,
-/// so it becomes overdue the day after; a completed one is never overdue. `None` when
-/// there is no readable due date.
+/// The day (UTC) a milestone due `due` (`YYYY-MM-DD` or an RFC 3339 time) is due;
+/// `None` when it does not read as either. Listings keep it with their summaries, so
+/// a thousand lines do not parse a thousand dates.
+pub fn due_day(due: &str) -> Option<NaiveDate> {
+    Some(parse_date_or_time(due).ok()?.date_naive())
+}
+
+/// The due state of a milestone due on `due_day` with `status`, on `today` (UTC). A
+/// milestone is due at the end of its due day, so it becomes overdue the day after; a
+/// completed one is never overdue. `None` when there is no readable due date.
 pub fn due_state(
-    due: Option<&str>,
+    due_day: Option<NaiveDate>,
     status: MilestoneStatus,
-    now: DateTime<Utc>,
+    today: NaiveDate,
 ) -> Option<DueState> {
-    let due_day: NaiveDate = parse_date_or_time(due?).ok()?.date_naive();
-    let days_left = (due_day - now.date_naive()).num_days();
+    let days_left = (due_day? - today).num_days();
     Some(DueState {
         overdue: days_left < 0 && status != MilestoneStatus::Completed,
         days_left,
@@ -36,13 +41,9 @@ pub fn due_state(
 mod tests {
     use super::*;
 
-    fn day(text: &str) -> DateTime<Utc> {
-        parse_date_or_time(text).unwrap()
-    }
-
     #[test]
     fn due_states() {
-        let now = day("2026-12-05T18:00:00Z");
+        let today = due_day("2026-12-05T18:00:00Z").unwrap();
         let cases = [
             (
                 Some("2026-12-05"),
@@ -73,7 +74,8 @@ mod tests {
             (Some("soon"), MilestoneStatus::Planned, None),
         ];
         for (due, status, expected) in cases {
-            let got = due_state(due, status, now).map(|s| (s.overdue, s.days_left));
+            let got =
+                due_state(due.and_then(due_day), status, today).map(|s| (s.overdue, s.days_left));
             assert_eq!(got, expected, "{due:?} {status:?}");
         }
     }

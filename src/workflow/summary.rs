@@ -3,6 +3,9 @@
 
 use serde::Serialize;
 
+use chrono::NaiveDate;
+
+use super::due::due_day;
 use super::progress::{milestone_progress, MilestoneStatus};
 use crate::model::Milestone;
 
@@ -15,6 +18,9 @@ pub struct MilestoneSummary {
     pub title: String,
     /// Its due date, as written.
     pub due: Option<String>,
+    /// The day it is due, when `due` reads as a date (see [`due_day`]).
+    #[serde(skip)]
+    pub due_day: Option<NaiveDate>,
     /// Mean task progress in percent, exact.
     pub percentage: f64,
     /// Tasks whose status is completed.
@@ -32,6 +38,7 @@ pub fn summarize(milestone: &Milestone) -> MilestoneSummary {
         id: milestone.id.to_string(),
         title: milestone.title.clone(),
         due: milestone.due.clone(),
+        due_day: milestone.due.as_deref().and_then(due_day),
         percentage: progress.percentage,
         completed_tasks: progress.completed_tasks,
         total_tasks: progress.total_tasks,
@@ -56,6 +63,7 @@ mod tests {
         assert_eq!(s.id, "m1");
         assert_eq!(s.title, "First");
         assert_eq!(s.due.as_deref(), Some("2026-12-31"));
+        assert_eq!(s.due_day, NaiveDate::from_ymd_opt(2026, 12, 31));
         assert_eq!(s.percentage, 75.0);
         assert_eq!((s.completed_tasks, s.total_tasks), (1, 2));
         assert_eq!(s.status, MilestoneStatus::InProgress);

@@ -146,28 +146,51 @@ fn assert_same_everywhere(people: &[Person]) {
     }
 }
 
+/// Completes task k by hand, past its gates, with a reason.
+const FORCED: [&str; 7] = [
+    "task",
+    "complete",
+    "m",
+    "k",
+    "--force",
+    "--reason",
+    "shipped by hand",
+];
+
 fn with_workflow_task(person: &Person) {
     person.ok(&["new", "m"]);
     person.ok(&["task", "add", "m", "k", "--kiro"]);
 }
 
-#[test]
-fn item01_approval_requests_are_unique_across_clones() {
-    let (_remote, people) = team(&["Alice", "Bob"], with_workflow_task);
+/// Each person asks offline to advance task k past design and approves their own
+/// request (`extra` arguments added, `{name}` in them replaced by the person's name),
+/// then all sync; the requests' ids, in the order of `people`.
+fn twin_requests_approved(people: &[Person], extra: &[&str]) -> Vec<String> {
     let mut ids = Vec::new();
-    for person in &people {
-        person.ok(&["phase", "set", "m", "k", "design", "completed"]);
-        person.ok(&["phase", "advance", "m", "k"]);
-        let id = approvals(person)[0]["id"].as_str().unwrap().to_string();
-        assert!(id.starts_with("approval-m-k-design-spec-1-"), "{id}");
-        person.ok(&["approval", "approve", &id, "--role", person.name]);
+    for person in people {
+        let id = open_request(person, "design");
+        let mut args: Vec<String> = ["approval", "approve", &id, "--role", person.name]
+            .map(String::from)
+            .to_vec();
+        args.extend(extra.iter().map(|a| a.replace("{name}", person.name)));
+        person.ok(&args);
         ids.push(id);
     }
-    assert_ne!(ids[0], ids[1], "two clones asking offline make two ids");
     people[0].sync();
     people[1].sync();
     people[0].sync();
-    assert_same_everywhere(&people);
+    assert_same_everywhere(people);
+    ids
+}
+
+#[test]
+fn item01_approval_requests_are_unique_across_clones() {
+    let (_remote, people) = team(&["Alice", "Bob"], with_workflow_task);
+    let ids = twin_requests_approved(&people, &[]);
+    for id in &ids {
+        assert!(id.starts_with("approval-m-k-design-spec-1-"), "{id}");
+    }
+    assert_ne!(ids[0], ids[1], "two clones asking offline make two ids");
     // Whichever request the merge kept, it carries its own clone's decision only.
     let list = approvals(&people[0]);
     assert!(!list.is_empty());
@@ -192,9 +215,7 @@ fn item01_approval_requests_are_unique_across_clones() {
 fn item02_a_decision_never_moves_a_task_backwards() {
     let (_remote, people) = team(&["Alice", "Bob"], with_workflow_task);
     let (alice, bob) = (&people[0], &people[1]);
-    alice.ok(&["phase", "set", "m", "k", "design", "completed"]);
-    alice.ok(&["phase", "advance", "m", "k"]);
-    let first = approvals(alice)[0]["id"].as_str().unwrap().to_string();
+    let first = open_request(alice, "design");
     alice.sync();
     bob.sync();
     // The phase is set again: the request is superseded, and a new one opens.
@@ -272,15 +293,7 @@ fn item03_gates_cannot_be_bypassed() {
     assert_eq!(task(alice, "m", "k")["status"], "pending");
 
     // Forced with a reason: done, and on record.
-    alice.ok(&[
-        "task",
-        "complete",
-        "m",
-        "k",
-        "--force",
-        "--reason",
-        "shipped by hand",
-    ]);
+    alice.ok(&FORCED);
     assert_eq!(task(alice, "m", "k")["status"], "completed");
     let events = alice.json(&["events", "m", "--type", "kiro_workflow_overridden"]);
     assert_eq!(events[0]["data"]["reason"], "shipped by hand", "{events:#}");
@@ -346,24 +359,31 @@ fn item05_short_trailers_are_resolved_by_their_committer() {
     assert_eq!(task(alice, "v1.0", "k2")["status"], "completed");
 }
 
-#[test]
-fn item06_a_commits_trailer_moves_a_task_once() {
-    let (_remote, people) = team(&["Bob", "Alice"], |bob| {
+/// Bob and Alice, milestone v1 with task t1 in both clones, hooks installed.
+fn bob_and_alice_with_hooks() -> (TestRepo, Vec<Person>) {
+    let (remote, people) = team(&["Bob", "Alice"], |bob| {
         bob.ok(&["new", "v1"]);
         bob.ok(&["task", "add", "v1", "t1"]);
     });
-    let (bob, alice) = (&people[0], &people[1]);
     for person in &people {
         person.ok(&["hooks", "install"]);
     }
-    bob.git(&[
-        "commit",
-        "-q",
-        "--allow-empty",
-        "-m",
-        "fix\n\nCompletes: v1/t1",
-    ]);
-    let commit = String::from_utf8(bob.git(&["rev-parse", "HEAD"]).stdout).unwrap();
+    (remote, people)
+}
+
+/// A commit of `person`'s with the trailer `Completes: v1/t1`; its id.
+fn commit_completing_t1(person: &Person) -> String {
+    let message = "fix\n\nCompletes: v1/t1";
+    person.git(&["commit", "-q", "--allow-empty", "-m", message]);
+    let head = person.git(&["rev-parse", "HEAD"]).stdout;
+    String::from_utf8(head).unwrap().trim().to_string()
+}
+
+#[test]
+fn item06_a_commits_trailer_moves_a_task_once() {
+    let (_remote, people) = bob_and_alice_with_hooks();
+    let (bob, alice) = (&people[0], &people[1]);
+    let commit = commit_completing_t1(bob);
     bob.git(&["push", "-q", "origin", "HEAD:main"]);
     // Alice's post-merge hook applies the same trailer before she syncs milestones.
     alice.git(&["pull", "-q", "--no-rebase", "origin", "main"]);
@@ -379,7 +399,7 @@ fn item06_a_commits_trailer_moves_a_task_once() {
             .unwrap()
             .iter()
             .filter(|e| e["event_type"] == "task_status_changed")
-            .filter(|e| e["data"]["commit"] == commit.trim())
+            .filter(|e| e["data"]["commit"] == commit)
             .collect();
         assert_eq!(moves.len(), 1, "{}: {moves:#?}", person.name);
         let events = person.json(&["events", "v1", "--type", "task_status_changed"]);
@@ -630,20 +650,10 @@ fn item03_a_forced_override_shows_in_approval_show_events_and_the_report() {
     let (_remote, people) = team(&["Alice"], with_workflow_task);
     let alice = &people[0];
     alice.ok(&["task", "add", "m", "other", "--kiro"]);
-    alice.ok(&["phase", "set", "m", "k", "design", "completed"]);
-    alice.ok(&["phase", "advance", "m", "k"]);
-    let id = approvals(alice)[0]["id"].as_str().unwrap().to_string();
+    let id = open_request(alice, "design");
     let before = alice.ok(&["approval", "show", &id]);
     assert!(!before.contains("overridden"), "{before}");
-    alice.ok(&[
-        "task",
-        "complete",
-        "m",
-        "k",
-        "--force",
-        "--reason",
-        "shipped by hand",
-    ]);
+    alice.ok(&FORCED);
     alice.ok(&[
         "task",
         "start",
@@ -690,26 +700,7 @@ fn item03_a_forced_override_shows_in_approval_show_events_and_the_report() {
 #[test]
 fn item01_twin_requests_made_offline_are_both_kept_each_with_its_decisions() {
     let (_remote, people) = team(&["Alice", "Bob"], with_workflow_task);
-    let mut ids = Vec::new();
-    for person in &people {
-        person.ok(&["phase", "set", "m", "k", "design", "completed"]);
-        person.ok(&["phase", "advance", "m", "k"]);
-        let id = approvals(person)[0]["id"].as_str().unwrap().to_string();
-        person.ok(&[
-            "approval",
-            "approve",
-            &id,
-            "--role",
-            person.name,
-            "--comment",
-            &format!("{} says yes", person.name),
-        ]);
-        ids.push(id);
-    }
-    people[0].sync();
-    people[1].sync();
-    people[0].sync();
-    assert_same_everywhere(&people);
+    let ids = twin_requests_approved(&people, &["--comment", "{name} says yes"]);
     let list = approvals(&people[1]);
     assert_eq!(list.len(), 2, "both requests kept: {list:#?}");
     let status = |id: &str| {
@@ -747,14 +738,8 @@ fn item01_twin_requests_made_offline_are_both_kept_each_with_its_decisions() {
 
 #[test]
 fn item06_a_commits_trailer_moves_a_task_once_in_the_state_after_a_reopen() {
-    let (_remote, people) = team(&["Bob", "Alice"], |bob| {
-        bob.ok(&["new", "v1"]);
-        bob.ok(&["task", "add", "v1", "t1"]);
-    });
+    let (_remote, people) = bob_and_alice_with_hooks();
     let (bob, alice) = (&people[0], &people[1]);
-    for person in &people {
-        person.ok(&["hooks", "install"]);
-    }
     // Alice has worked offline: her next operation comes late in merge order.
     for n in 0..3 {
         alice.ok(&[
@@ -766,14 +751,7 @@ fn item06_a_commits_trailer_moves_a_task_once_in_the_state_after_a_reopen() {
             &format!("{{\"n\":{n}}}"),
         ]);
     }
-    bob.git(&[
-        "commit",
-        "-q",
-        "--allow-empty",
-        "-m",
-        "fix\n\nCompletes: v1/t1",
-    ]);
-    let commit = String::from_utf8(bob.git(&["rev-parse", "HEAD"]).stdout).unwrap();
+    let commit = commit_completing_t1(bob);
     assert_eq!(task(bob, "v1", "t1")["status"], "completed");
     // Not done after all: Bob reopens it.
     bob.ok(&["task", "set", "v1", "t1", "in_progress"]);
@@ -797,14 +775,14 @@ fn item06_a_commits_trailer_moves_a_task_once_in_the_state_after_a_reopen() {
             .as_array()
             .unwrap()
             .iter()
-            .filter(|e| e["data"]["commit"] == commit.trim())
+            .filter(|e| e["data"]["commit"] == commit)
             .cloned()
             .collect();
         assert_eq!(moves.len(), 1, "{}: {moves:#?}", person.name);
     }
     // The state says which trailers moved the task, so every later replay knows.
     let yaml = alice.ok(&["export", "v1"]);
-    assert!(yaml.contains(commit.trim()), "{yaml}");
+    assert!(yaml.contains(&commit), "{yaml}");
 }
 
 /// Completes task k's current phase and asks to advance it; the new request's id.

@@ -2,7 +2,7 @@
 //! rules themselves are in [`super::super::phases`]; these wrap them as operations.
 
 use crate::model::{
-    Advanced, Binding, Decision, MilestoneFiles, MilestoneId, Phase, PhaseStatus, TaskId,
+    Advanced, Binding, Decision, MilestoneFiles, MilestoneId, Op, Phase, PhaseStatus, TaskId,
 };
 
 use super::super::{phases, renewal};
@@ -24,6 +24,35 @@ pub(super) struct Ballot<'a> {
     pub binding: Option<&'a Binding>,
     /// Approves a granted request again, binding new content.
     pub renew: bool,
+}
+
+impl<'a> Ballot<'a> {
+    /// The milestone and the ballot of `op`, when it is an `Op::DecideApproval`.
+    pub fn of(op: &'a Op) -> Option<(&'a MilestoneId, Ballot<'a>)> {
+        let Op::DecideApproval {
+            milestone,
+            approval,
+            role,
+            decision,
+            comment,
+            by,
+            binding,
+            renew,
+        } = op
+        else {
+            return None;
+        };
+        let ballot = Ballot {
+            approval,
+            role,
+            decision: *decision,
+            comment: comment.as_deref(),
+            by,
+            binding: binding.as_ref(),
+            renew: *renew,
+        };
+        Some((milestone, ballot))
+    }
 }
 
 /// `Op::SetPhase`: one phase's status, as given.
@@ -72,7 +101,18 @@ pub(super) fn advance_phase(
     })
 }
 
-/// `Op::DecideApproval`: one role's decision on a request.
+/// `Op::DecideApproval`, as dispatch hands it over.
+pub(super) fn decide_op(
+    current: Option<MilestoneFiles>,
+    op: &Op,
+    stamp: &str,
+) -> Result<Applied, Rejection> {
+    let (milestone, ballot) =
+        Ballot::of(op).ok_or_else(|| Rejection::Invalid("not a decision".into()))?;
+    decide_approval(current, milestone, ballot, stamp)
+}
+
+/// One role's decision on a request.
 pub(super) fn decide_approval(
     current: Option<MilestoneFiles>,
     milestone: &MilestoneId,
@@ -80,22 +120,14 @@ pub(super) fn decide_approval(
     stamp: &str,
 ) -> Result<Applied, Rejection> {
     let mut files = existing(current, milestone)?;
-    let Ballot {
-        approval,
-        role,
-        decision,
-        comment,
-        by,
-        binding,
-        renew,
-    } = ballot;
-    if renew {
+    let (approval, role, by) = (ballot.approval, ballot.role, ballot.by);
+    if ballot.renew {
         let renewal = renewal::Renewal {
             approval,
             role,
-            comment,
+            comment: ballot.comment,
             by,
-            binding,
+            binding: ballot.binding,
         };
         return Ok(Applied {
             events: renewal::renew(&mut files, renewal, stamp)?,
@@ -104,8 +136,17 @@ pub(super) fn decide_approval(
             changed: true,
         });
     }
-    let events = phases::decide(&mut files, approval, role, decision, comment, by, stamp)?;
-    if let Some(binding) = binding {
+    let decision = ballot.decision;
+    let events = phases::decide(
+        &mut files,
+        approval,
+        role,
+        decision,
+        ballot.comment,
+        by,
+        stamp,
+    )?;
+    if let Some(binding) = ballot.binding {
         renewal::attach(&mut files, approval, role, by, binding);
     }
     Ok(Applied {

@@ -44,36 +44,18 @@ pub(super) fn replay_refused(
                 None => Err(refused),
             }
         }
-        (
-            Op::DecideApproval {
-                approval,
-                role,
-                decision,
-                comment,
-                by,
-                binding,
-                renew: false,
-                ..
-            },
-            Rejection::Gate { .. },
-        ) => {
+        (Op::DecideApproval { renew: false, .. }, Rejection::Gate { .. }) => {
+            let Some((_, ballot)) = Ballot::of(op) else {
+                return Err(refused);
+            };
             let superseded = current
                 .approvals
                 .as_ref()
-                .and_then(|a| a.get(approval))
+                .and_then(|a| a.get(ballot.approval))
                 .is_some_and(|r| r.status == Decision::Superseded);
             if !superseded {
                 return Err(refused);
             }
-            let ballot = Ballot {
-                approval,
-                role,
-                decision: *decision,
-                comment: comment.as_deref(),
-                by,
-                binding: binding.as_ref(),
-                renew: false,
-            };
             on_superseded(current.clone(), ballot, stamp).map_err(|_| refused)
         }
         _ => Err(refused),
@@ -88,20 +70,18 @@ fn on_superseded(
     ballot: Ballot<'_>,
     stamp: &str,
 ) -> Result<Applied, Rejection> {
-    let Ballot {
-        approval,
-        role,
-        decision,
-        comment,
-        by,
-        binding,
-        ..
-    } = ballot;
     let milestone = files.definition.id.clone();
-    let event =
-        phases::record_decision(&mut files, approval, (role, decision), comment, by, stamp)?;
-    if let Some(binding) = binding {
-        renewal::attach(&mut files, approval, role, by, binding);
+    let (approval, role, decision) = (ballot.approval, ballot.role, ballot.decision);
+    let event = phases::record_decision(
+        &mut files,
+        approval,
+        (role, decision),
+        ballot.comment,
+        ballot.by,
+        stamp,
+    )?;
+    if let Some(binding) = ballot.binding {
+        renewal::attach(&mut files, approval, role, ballot.by, binding);
     }
     Ok(Applied {
         events: vec![event],

@@ -85,6 +85,17 @@ pub fn spec_milestone(
         }
     }
     milestone.tasks.push(spec);
+    let (numbered, link) = numbered_tasks(path, tasks)?;
+    milestone.tasks.extend(numbered);
+    milestone.kiro_spec = Some(link);
+    Ok(milestone)
+}
+
+/// A task for each numbered checkbox of `tasks` (its id is its number), and the link
+/// to the spec folder `path` with their marks as the base of the next sync; a number
+/// that cannot be a task id is refused.
+pub fn numbered_tasks(path: &str, tasks: &TasksFile) -> Result<(Vec<Task>, SpecLink), String> {
+    let mut numbered = Vec::new();
     let mut base = BTreeMap::new();
     for item in &tasks.items {
         let task_id = TaskId::new(item.number.as_str()).map_err(|e| {
@@ -100,14 +111,14 @@ pub fn spec_milestone(
             requirements: item.requirements.clone(),
         });
         base.insert(task_id, item.mark);
-        milestone.tasks.push(task);
+        numbered.push(task);
     }
-    milestone.kiro_spec = Some(SpecLink {
+    let link = SpecLink {
         path: path.to_string(),
         base,
         removed: Vec::new(),
-    });
-    Ok(milestone)
+    };
+    Ok((numbered, link))
 }
 
 #[cfg(test)]

@@ -309,29 +309,16 @@ fn roll_up(file: &TasksFile, merged: &mut [Mark], bases: &[Option<Mark>], confli
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{MilestoneId, SpecLink, TaskStatus};
+    use crate::model::{MilestoneId, TaskStatus};
 
     /// A milestone as `kiro import` makes it from `text`.
     fn imported(text: &str) -> Milestone {
         let file = TasksFile::parse(text);
         let mut m = Milestone::new(MilestoneId::new("feature").unwrap());
-        let mut base = BTreeMap::new();
-        for item in &file.items {
-            let id = TaskId::new(item.number.as_str()).unwrap();
-            let mut task = Task::new(id.clone(), item.title.clone(), false);
-            task.status = item.mark.status();
-            task.kiro_task = Some(SpecTask {
-                optional: item.optional,
-                requirements: item.requirements.clone(),
-            });
-            base.insert(id, item.mark);
-            m.tasks.push(task);
-        }
-        m.kiro_spec = Some(SpecLink {
-            path: ".kiro/specs/feature".into(),
-            base,
-            removed: Vec::new(),
-        });
+        let (tasks, link) =
+            super::super::import::numbered_tasks(".kiro/specs/feature", &file).unwrap();
+        m.tasks = tasks;
+        m.kiro_spec = Some(link);
         m
     }
 
