@@ -7,21 +7,23 @@ baseline takes without looking), and the clone has one operation of its own (a m
 which both replay).
 
     python3 bench/sync_check.py --baseline /path/to/older/git-milestone [--ops 1000] [--rounds 11]
+        [--ours /path/to/this/build]
 
-Target: ours / baseline <= 1.5 for 1,000 incoming operations."""
+Target: ours / baseline <= 1.5 for 1,000 incoming operations, in wall time and in CPU
+time (user + system, of `sync` and the `git fetch` it runs: steadier on a loaded
+machine)."""
 
 import argparse
 import json
 import shutil
+import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import build_binary, fail, hermetic_env, ms, run  # noqa: E402
+from common import build_binary, fail, hermetic_env, ms, run, timed  # noqa: E402
 
 
 def operations(binary, env, cwd, n):
@@ -41,13 +43,9 @@ def operations(binary, env, cwd, n):
 
 
 def timed_sync(binary, env, clone):
-    start = time.perf_counter_ns()
-    p = subprocess.run([binary, "sync", "--no-push", "--json"], env=env, cwd=clone,
-                       capture_output=True)
-    elapsed = time.perf_counter_ns() - start
-    if p.returncode != 0:
-        fail(f"sync failed in {clone}", p)
-    return elapsed, p.stdout.decode()
+    """One `sync --no-push --json`: wall and CPU time (user + system of the process and
+    the `git fetch` it waits for), and what it printed."""
+    return timed([binary, "sync", "--no-push", "--json"], env, clone)
 
 
 def main():
@@ -55,8 +53,9 @@ def main():
     parser.add_argument("--baseline", required=True, help="the older git-milestone binary")
     parser.add_argument("--ops", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=11)
+    parser.add_argument("--ours", help="the binary to measure (default: build this tree)")
     args = parser.parse_args()
-    ours = build_binary()
+    ours = str(Path(args.ours).resolve()) if args.ours else build_binary()
     baseline = str(Path(args.baseline).resolve())
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -83,7 +82,8 @@ def main():
         # The teammate's operations, made with the baseline so both read the same.
         operations(baseline, env, teammate, args.ops)
         run([baseline, "sync"], env, teammate)
-        print(f"{args.ops} incoming operations, {args.rounds} rounds, interleaved")
+        print(f"{args.ops} incoming operations, {args.rounds} rounds, interleaved, "
+              f"load average {os.getloadavg()[0]:.1f} at the start")
         for case, victim in victims.items():
             times = {"baseline": [], "ours": []}
             for r in range(args.rounds):
@@ -95,14 +95,16 @@ def main():
                     if copy.exists():
                         shutil.rmtree(copy)
                     shutil.copytree(victim, copy, symlinks=True)
-                    elapsed, out = timed_sync(binary, env, copy)
-                    if name == "ours" and json.loads(out)["ignored"]:
-                        fail(f"ours ignored commits of an honest history: {out}")
-                    times[name].append(elapsed)
-            b = statistics.median(times["baseline"])
-            o = statistics.median(times["ours"])
-            print(f"{case:13} baseline {ms(b):8.1f} ms   ours {ms(o):8.1f} ms   ratio {o / b:.2f}"
-                  f"   (target <= 1.5)")
+                    t = timed_sync(binary, env, copy)
+                    if name == "ours" and json.loads(t.stdout)["ignored"]:
+                        fail(f"ours ignored commits of an honest history: {t.stdout}")
+                    times[name].append(t)
+            for what in ("wall", "cpu"):
+                b = statistics.median(getattr(t, what) for t in times["baseline"])
+                o = statistics.median(getattr(t, what) for t in times["ours"])
+                print(f"{case:13} {what:4} baseline {ms(b):8.1f} ms   ours {ms(o):8.1f} ms   "
+                      f"ratio {o / b:.2f}   (target <= 1.5)")
+        print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 
 if __name__ == "__main__":

@@ -259,6 +259,8 @@ fn task(u: &mut Unstructured<'_>) -> Result<Task> {
         status: *u.choose(&TaskStatus::ALL)?,
         kiro_workflow: maybe(u, workflow)?,
         points: maybe(u, |u| u.arbitrary())?,
+        kiro_task: None,
+        moved_by: Vec::new(),
         extra: extra(u, &["id", "title", "status", "kiro_workflow", "points"])?,
     })
 }
@@ -278,6 +280,10 @@ fn configuration(u: &mut Unstructured<'_>) -> Result<KiroConfiguration> {
             required: u.arbitrary()?,
             approvers: list(u, 3, |u| Ok(pick(u, &ROLES)?.to_string()))?,
             criteria: list(u, 2, text)?,
+            on_stale: None,
+            rule: None,
+            covers: BTreeMap::new(),
+            also_watch: Vec::new(),
             extra: extra(u, &["required", "approvers", "criteria"])?,
         };
         approval_gates.insert(pick(u, &GATES)?.to_string(), gate);
@@ -298,6 +304,7 @@ pub fn milestone(u: &mut Unstructured<'_>, id: MilestoneId) -> Result<Milestone>
         due: maybe(u, |u| Ok(pick(u, &DATES)?.to_string()))?,
         tasks: list(u, 4, task)?,
         kiro_configuration: maybe(u, configuration)?,
+        kiro_spec: None,
         renamed_tasks: Default::default(),
         extra: extra(
             u,
@@ -373,6 +380,7 @@ fn approval(u: &mut Unstructured<'_>, milestone: &MilestoneId) -> Result<Approva
                 comments: maybe(u, text)?,
                 verification: None,
                 key: None,
+                binding: None,
             })
         })?,
         open_to_anyone: u.arbitrary()?,
@@ -512,6 +520,8 @@ pub fn op(u: &mut Unstructured<'_>) -> Result<Op> {
             decision: *u.choose(&DECISIONS)?,
             comment: maybe(u, text)?,
             by: by(u)?,
+            binding: None,
+            renew: u.arbitrary()?,
         },
         14 => Op::Monitor {
             milestone: m,

@@ -165,6 +165,8 @@ pub fn run_phase(out: &Output, command: PhaseCommand) -> Result<(), CliError> {
                 milestone: milestone.clone(),
                 task: task.clone(),
                 by,
+                from: None,
+                request: None,
             })?;
             out.outcome(&outcome, &describe(&outcome))
         }
@@ -449,6 +451,7 @@ pub fn monitor(out: &Output, args: MonitorArgs) -> Result<(), CliError> {
             nonce: Some(new_nonce(&store, &by, milestone.as_str())),
             milestone: milestone.clone(),
             by: by.clone(),
+            advanced: Vec::new(),
         }))?
         else {
             continue;

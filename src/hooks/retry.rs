@@ -4,7 +4,9 @@
 //! the next git-milestone command, once the running recordings are done, records
 //! that commit again, before doing its own work. A commit is tried at most
 //! [`ATTEMPTS`] times, then given up with a warning: a store that stays unreadable
-//! must not make every command try forever.
+//! must not make every command try forever. Commands that start together take turns
+//! on a kept file (an OS lock on it), and one that finds the file gone once its turn
+//! comes does nothing: each commit is recorded once.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -13,6 +15,7 @@ use git2::Oid;
 
 use super::record::{self, Invocation};
 use super::HookName;
+use crate::store::lock::FileLock;
 
 /// The start of a retry file's name.
 const PREFIX: &str = "retry.";
@@ -49,9 +52,10 @@ pub fn retry_kept(local_dir: &Path) -> Vec<String> {
         .collect()
 }
 
-/// Tries the recording kept at `path` once more.
+/// Tries the recording kept at `path` once more, holding the file's lock throughout:
+/// another command that retries it meanwhile waits, then finds it gone.
 fn retry_one(path: &Path) -> Option<String> {
-    let text = fs::read_to_string(path).ok()?;
+    let (_turn, text) = FileLock::acquire_existing(path).ok()??;
     let Some((head, attempts, branch)) = parse(&text) else {
         let _ = fs::remove_file(path);
         return None;

@@ -24,7 +24,7 @@ pub use milestone::{
     ApprovalGate, KiroConfiguration, KiroWorkflow, Milestone, MilestoneStatus, Phase, PhaseState,
     PhaseStatus, PhaseWeights, Phases, Task, TaskStatus, TrailerMoved,
 };
-pub use op::{Op, PutReason, Resolution, RestoreSource, TaskMove, TrailerAction};
+pub use op::{Advanced, Op, PutReason, Resolution, RestoreSource, TaskMove, TrailerAction};
 pub use session::{
     BranchSwitch, RewriteKind, RewrittenCommit, Session, SessionCommit, SessionId, SessionStatus,
 };

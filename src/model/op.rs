@@ -155,6 +155,16 @@ pub enum Op {
         /// request's id is unique across clones and the same on every replay.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         nonce: Option<String>,
+        /// The phase the task left (or asked to leave) where the command ran, recorded
+        /// when the operation is written: a merge that replays it after the task moved
+        /// on knows it no longer fits. Absent in operations written before.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<Phase>,
+        /// The approval request it opened there, if any, recorded with `from`: a merge
+        /// keeps it under this id (superseded when it no longer fits) with the
+        /// decisions its clone made on it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        request: Option<String>,
     },
     /// One approver's decision on a request.
     DecideApproval {
@@ -189,6 +199,12 @@ pub enum Op {
         /// As for `AdvancePhase`: the unique part of the requests' ids.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         nonce: Option<String>,
+        /// Each advance it made where it ran, in order, recorded when the operation
+        /// is written: a merge replays these, each like a `phase advance`, rather
+        /// than whatever is ready in the merged state. Empty in operations written
+        /// before (replayed as "every ready transition").
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        advanced: Vec<Advanced>,
     },
     /// Joins two histories (`sync`); the merge commit's parents carry the operations,
     /// and this records how each was resolved.
@@ -384,7 +400,7 @@ pub enum Op {
 }
 
 /// What a commit message trailer asks of a task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TrailerAction {
     /// `Task: [<m>/]<t>`: pending → in_progress.
@@ -412,6 +428,19 @@ pub struct TaskMove {
     pub action: TrailerAction,
     /// The commit whose message holds the trailer.
     pub commit: String,
+}
+
+/// One advance of a task as it was made: the phase it left and the approval request
+/// it opened, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Advanced {
+    /// The task.
+    pub task: TaskId,
+    /// The phase it left, or asked to leave.
+    pub from: Phase,
+    /// The request it opened, if the move was gated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
 }
 
 /// What a merge did with one operation.
@@ -468,6 +497,10 @@ impl Op {
             self,
             Op::AdvancePhase { .. }
                 | Op::SetPhase { .. }
+                | Op::SetTaskStatus {
+                    reason: Some(_),
+                    ..
+                }
                 | Op::DecideApproval { .. }
                 | Op::Monitor { .. }
                 | Op::ImportApprovals { .. }

@@ -56,6 +56,9 @@ pub struct Checked {
     pub(super) parsed: Parsed,
     /// Checked decisions that stay in history without counting, with why.
     pub(super) not_counted: Vec<(Oid, String)>,
+    /// Whether an incoming commit has our tip as a parent: then their tip descends
+    /// from ours (every path from it to ours passes through an incoming commit).
+    pub(super) builds_on_ours: bool,
 }
 
 impl Checked {
@@ -77,6 +80,13 @@ impl Checked {
             reason,
         });
     }
+}
+
+/// Why a message of `size` bytes is not read, when it is over the limit: an operation
+/// or a merge alike.
+fn oversized(size: usize) -> Option<String> {
+    (size > MAX_OPERATION_BYTES)
+        .then(|| format!("its message is {size} bytes, over the limit of {MAX_OPERATION_BYTES}"))
 }
 
 /// `Name <email>` of a commit's author.
@@ -119,6 +129,7 @@ impl Store {
         }
         for oid in walk {
             let commit = self.repo.find_commit(oid?)?;
+            checked.builds_on_ours |= ours.is_some_and(|o| commit.parent_ids().any(|p| p == o));
             self.check_commit(&commit, &mut checked)?;
         }
         Ok(checked)
@@ -204,10 +215,10 @@ impl Store {
 
     fn check_commit(&self, commit: &Commit<'_>, checked: &mut Checked) -> Result<(), StoreError> {
         let text = String::from_utf8_lossy(commit.message_bytes());
-        self.check_format(commit, &text)?;
         let record = (text.len() <= MAX_OPERATION_BYTES)
             .then(|| message::decode(&text))
             .flatten();
+        self.check_format(commit, &text, record.as_ref())?;
         let is_merge = commit.parent_count() > 1
             || matches!(
                 record,
@@ -217,7 +228,11 @@ impl Store {
                 })
             );
         let (state, problem) = if is_merge {
-            self.expect_merge(commit, record.as_ref(), checked)?
+            let (state, problem) = self.expect_merge(commit, record.as_ref(), checked)?;
+            (
+                state,
+                problem.map(|why| oversized(text.len()).unwrap_or(why)),
+            )
         } else {
             let before = match commit.parent_id(0) {
                 Ok(parent) => self.state_of(checked, parent)?,
@@ -242,8 +257,22 @@ impl Store {
     /// Stops on an operation or a layout this version does not know: taking it as
     /// garbage would drop a teammate's work, taking it as state would break every
     /// command here.
-    fn check_format(&self, commit: &Commit<'_>, text: &str) -> Result<(), StoreError> {
-        if let Some(v) = message::version(text).filter(|v| *v > message::VERSION) {
+    fn check_format(
+        &self,
+        commit: &Commit<'_>,
+        text: &str,
+        record: Option<&OpRecord>,
+    ) -> Result<(), StoreError> {
+        // A record this version decoded has its version; only what did not decode
+        // is probed (a newer operation does not).
+        let version = match record {
+            Some(record) => Some(record.v),
+            // Over the limit, a message is not read at all (merges too): it is
+            // reported by its size, never taken as a newer version.
+            None if text.len() > MAX_OPERATION_BYTES => None,
+            None => message::version(text),
+        };
+        if let Some(v) = version.filter(|v| *v > message::VERSION) {
             return Err(StoreError::NewerFormat {
                 commit: commit.id().to_string(),
                 format: v.to_string(),
@@ -254,6 +283,16 @@ impl Store {
             return Ok(());
         };
         if entry.id() == super::snapshot::format_blob() {
+            return Ok(());
+        }
+        // A version is a few digits: a larger blob is not read (its tree does not
+        // hold, and is reported as such).
+        let small = self
+            .repo
+            .odb()?
+            .read_header(entry.id())
+            .map(|(size, _)| size <= 64);
+        if !small.unwrap_or(false) {
             return Ok(());
         }
         let Ok(blob) = entry.to_object(&self.repo).and_then(|o| o.peel_to_blob()) else {
@@ -286,11 +325,8 @@ impl Store {
         if let Some(record) = record {
             return self.expect_operation(commit, record, before, parsed);
         }
-        let why = if size > MAX_OPERATION_BYTES {
-            format!("its message is {size} bytes, over the limit of {MAX_OPERATION_BYTES}")
-        } else {
-            "its message is not a git-milestone operation".to_string()
-        };
+        let why = oversized(size)
+            .unwrap_or_else(|| "its message is not a git-milestone operation".to_string());
         Ok((before, (commit.tree_id() != before).then_some(why)))
     }
 
@@ -387,6 +423,13 @@ impl Store {
             }
             Err(e) => return Err(e),
         };
+        // A version before tasks remembered their trailer moves wrote it: it holds.
+        if commit.tree_id() != state
+            && applied.events == record.events
+            && self.differs_only_in_moves_remembered(commit.tree_id(), state)?
+        {
+            return Ok((commit.tree_id(), None));
+        }
         let problem = if commit.tree_id() != state {
             Some(self.tree_mismatch(commit))
         } else if applied.events != record.events {
@@ -394,6 +437,15 @@ impl Store {
         } else {
             None
         };
+        // What it wrote is what the next operation on that milestone reads. (Not a
+        // restore's: its folder comes from an older tree, written by other hands.)
+        if let (Some(id), Some(files), true) = (
+            record.op.milestone(),
+            applied.files,
+            applied.changed && !matches!(record.op, Op::Restore { .. }),
+        ) {
+            parsed.hand_over(state, id.clone(), files);
+        }
         Ok((state, problem))
     }
 
@@ -430,7 +482,13 @@ impl Store {
             Some(base) => self.state_of(checked, base)?,
             None => self.empty_state()?,
         };
-        let replay = self.replay_range(&parents, base, start, checked)?;
+        let mut replay = self.replay_range(&parents, base, start, checked)?;
+        // A merge an older version made, its tasks not remembering trailer moves.
+        if commit.tree_id() != replay.tree
+            && self.differs_only_in_moves_remembered(commit.tree_id(), replay.tree)?
+        {
+            replay.tree = commit.tree_id();
+        }
         let problem = match record {
             _ if parents.len() > 2 => Some("it has more than two parents".to_string()),
             None => Some("its message is not a git-milestone operation".to_string()),

@@ -23,6 +23,26 @@ impl FileLock {
         Ok(FileLock { file })
     }
 
+    /// Takes the lock on the file at `path`, waiting for its holder, only while that
+    /// file exists: `None` when it is missing or was removed while we waited (its
+    /// holder was done with it). What the file holds is then read through the lock.
+    pub fn acquire_existing(path: &Path) -> std::io::Result<Option<(FileLock, String)>> {
+        let mut file = match OpenOptions::new().read(true).write(true).open(path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        file.lock()?;
+        // The holder may have removed it meanwhile (and another made it anew): only
+        // the file still at `path` counts.
+        if !same_file(&file, path) {
+            return Ok(None);
+        }
+        let mut text = String::new();
+        file.read_to_string(&mut text)?;
+        Ok(Some((FileLock { file }, text)))
+    }
+
     /// Takes the lock on `path` if nobody holds it.
     pub fn try_acquire(path: &Path) -> std::io::Result<Option<FileLock>> {
         let file = open(path)?;
@@ -32,6 +52,22 @@ impl FileLock {
             Err(TryLockError::Error(e)) => Err(e),
         }
     }
+}
+
+/// Whether `file` is the file now at `path`.
+#[cfg(unix)]
+fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+/// Whether `file` is the file now at `path` (without inodes: whether one is there).
+#[cfg(not(unix))]
+fn same_file(_file: &File, path: &Path) -> bool {
+    path.exists()
 }
 
 fn open(path: &Path) -> std::io::Result<File> {
@@ -108,6 +144,31 @@ mod tests {
         assert!(FileLock::try_acquire(&path).unwrap().is_none());
         drop(held);
         assert!(FileLock::try_acquire(&path).unwrap().is_some());
+    }
+
+    #[test]
+    fn a_file_removed_by_its_holder_is_not_taken_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("retry.x");
+        assert!(
+            FileLock::acquire_existing(&path).unwrap().is_none(),
+            "missing"
+        );
+        std::fs::write(&path, "kept\n").unwrap();
+        let (held, text) = FileLock::acquire_existing(&path).unwrap().unwrap();
+        assert_eq!(text, "kept\n");
+        let waiter = {
+            let path = path.clone();
+            std::thread::spawn(move || FileLock::acquire_existing(&path).unwrap().is_none())
+        };
+        // The waiter has opened the file and waits; the holder is done and removes it.
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        std::fs::remove_file(&path).unwrap();
+        drop(held);
+        assert!(
+            waiter.join().unwrap(),
+            "the waiter must not take a removed file"
+        );
     }
 
     #[test]

@@ -62,7 +62,9 @@ impl MergeResult {
 
 /// Why a replayed decision did not count, if it did not.
 pub(super) fn not_counted(events: &[Event]) -> Option<String> {
-    events.iter().find_map(|e| match e.kind()? {
+    // Only events of this type say so: the others need not be parsed.
+    let of_type = |e: &&Event| e.event_type == "kiro_approval_ignored";
+    events.iter().filter(of_type).find_map(|e| match e.kind()? {
         crate::model::EventKind::KiroApprovalIgnored {
             approval_id,
             decided_by,
@@ -148,16 +150,14 @@ impl Store {
             ignored,
             not_counted,
         };
-        if let Some(ours) = ours {
-            if ours == theirs || self.repo.graph_descendant_of(ours, theirs)? {
-                return Ok(result(ours, MergeKind::UpToDate, Vec::new(), Vec::new()));
-            }
-        }
+        // The walk of what is incoming also says how the tips relate: nothing
+        // incoming, we have it all; an incoming commit built on our tip, theirs
+        // descends from ours. (Asking git each time walked the history twice more.)
         let mut checked = self.check_incoming(ours, theirs)?;
-        let behind = match ours {
-            Some(ours) => self.repo.graph_descendant_of(theirs, ours)?,
-            None => true,
-        };
+        if let Some(ours) = ours.filter(|_| checked.state.is_empty()) {
+            return Ok(result(ours, MergeKind::UpToDate, Vec::new(), Vec::new()));
+        }
+        let behind = ours.is_none() || checked.builds_on_ours;
         if behind && checked.sound(theirs) {
             self.remember_states(&checked)?;
             let kind = MergeKind::FastForward;

@@ -5,6 +5,7 @@
 mod bulk;
 pub mod checkpoint;
 mod clash;
+mod definition_text;
 pub mod deliverables;
 mod error;
 mod heads;
@@ -17,6 +18,7 @@ pub mod local;
 pub mod lock;
 pub mod merge;
 pub mod message;
+mod moves_seen;
 mod overridden;
 mod pack;
 mod parsed;

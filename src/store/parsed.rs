@@ -5,13 +5,20 @@
 //! once, or written from a value, stands for that blob for as long as the replay runs.
 //! Written values stand for their blobs because a definition reads back equal from
 //! the YAML it is written as (the `readback_props` property).
+//!
+//! Checking a fetch goes further: the files an operation left are handed to the next
+//! one as they are, when it reads that milestone in the state just made, instead of
+//! being read back from the trees just written (looking trees up in the pack was a
+//! tenth of the check). Only the definition and the state are handed over: both read
+//! back equal from what is written (the definition as above; the state is JSON
+//! written with every digit), so the next operation sees what a read would give.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 
 use git2::Oid;
 
-use crate::model::Milestone;
+use crate::model::{Milestone, MilestoneFiles, MilestoneId};
 
 /// How many definitions are kept: a replay reads the one the operation before it
 /// wrote, or one of the few milestones a run of operations touches.
@@ -21,12 +28,54 @@ const KEPT: usize = 64;
 #[derive(Debug, Default)]
 pub struct Parsed {
     definitions: RefCell<HashMap<Oid, Milestone>>,
+    /// The text of the tasks written, so that a definition is written a task at a time.
+    written: super::definition_text::WrittenTasks,
+    /// The files of one milestone in one state (its root tree), as the operation that
+    /// made that state left them: definition and state only.
+    handed: RefCell<Option<(Oid, MilestoneId, MilestoneFiles)>>,
 }
 
 impl Parsed {
     /// The definition in blob `blob`, if known.
     pub(super) fn definition(&self, blob: Oid) -> Option<Milestone> {
         self.definitions.borrow().get(&blob).cloned()
+    }
+
+    /// The YAML of `definition`, reusing the text of its tasks written before.
+    pub(super) fn definition_yaml(
+        &self,
+        definition: &Milestone,
+    ) -> Result<String, crate::yaml::YamlError> {
+        self.written.to_yaml(definition)
+    }
+
+    /// Keeps `files` of milestone `id` as state `tree` holds them, for the operation
+    /// that reads them next; files with sessions or approvals are not kept.
+    pub(super) fn hand_over(&self, tree: Oid, id: MilestoneId, files: MilestoneFiles) {
+        let kept =
+            (files.sessions.is_none() && files.approvals.is_none()).then_some((tree, id, files));
+        *self.handed.borrow_mut() = kept;
+    }
+
+    /// The files of milestone `id` in state `tree` handed over by the operation that
+    /// made it, when they are all that is asked for (no sessions, no approvals).
+    pub(super) fn take_handed(
+        &self,
+        tree: Oid,
+        id: &MilestoneId,
+        parts: super::Parts,
+    ) -> Option<MilestoneFiles> {
+        if parts.sessions || parts.approvals {
+            return None;
+        }
+        let mut handed = self.handed.borrow_mut();
+        match handed.take() {
+            Some((t, i, files)) if t == tree && &i == id => Some(files),
+            other => {
+                *handed = other;
+                None
+            }
+        }
     }
 
     /// Remembers that blob `blob` holds `definition`.

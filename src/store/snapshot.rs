@@ -160,6 +160,12 @@ impl<'r> Snapshot<'r> {
         id: &MilestoneId,
         parts: Parts,
     ) -> Result<Option<MilestoneFiles>, StoreError> {
+        let handed = self
+            .parsed
+            .and_then(|p| p.take_handed(self.tree.id(), id, parts));
+        if let Some(files) = handed {
+            return Ok(Some(files));
+        }
         let Some(tree) = self.milestone_tree(id)? else {
             return Ok(None);
         };

@@ -205,7 +205,7 @@ impl Store {
             let commit = self.write_commit(
                 &tree,
                 &[&parent],
-                op.clone(),
+                workflow::as_recorded(&op, &applied),
                 &applied,
                 (at, lamport),
                 signing.as_ref(),
@@ -415,6 +415,14 @@ impl Store {
             )?,
             None => None,
         };
+        // Trailer moves an older version made without remembering them count once.
+        let parents = || -> Result<Vec<Oid>, StoreError> {
+            Ok(match &signed_by {
+                SignedBy::Writer(_) => vec![snapshot.commit()],
+                SignedBy::Commit(commit) => self.repo.find_commit(*commit)?.parent_ids().collect(),
+            })
+        };
+        let current = self.with_moves_seen(current, op, parents)?;
         precondition(current.as_ref())?;
         let source = self.restore_source(op, snapshot)?;
         let restored = source.as_ref().map(|(files, _)| files.clone());
@@ -578,7 +586,11 @@ impl Store {
         after: &MilestoneFiles,
     ) -> Result<(), StoreError> {
         if before.map(|b| &b.definition) != Some(&after.definition) {
-            let text = yaml::to_string(&after.definition).map_err(|e| StoreError::Encode {
+            let text = match snapshot.parsed() {
+                Some(parsed) => parsed.definition_yaml(&after.definition),
+                None => yaml::to_string(&after.definition),
+            }
+            .map_err(|e| StoreError::Encode {
                 what: DEFINITION,
                 source: e.into(),
             })?;

@@ -146,7 +146,10 @@ pub fn sync(
     let mut retry = retry::Retry::new(retry::timeout(store.config().as_ref()));
     loop {
         report.retries = retry.retries;
-        let merged = fetch_and_merge(store, remote, &prefix, &mut report, progress)?;
+        // Only refs to ignore, and nothing of ours: the report says what was ignored.
+        let Some(merged) = fetch_and_merge(store, remote, &prefix, &mut report, progress)? else {
+            return Ok(report);
+        };
         // Moving our ref can race with a local command: then merge again.
         if Some(merged.tip) != merged.ours
             && !store.advance_ref(
@@ -187,14 +190,15 @@ struct Merged {
     advertised: BTreeMap<String, String>,
 }
 
-/// Fetches the remote's refs and tags, checks and merges what is new.
+/// Fetches the remote's refs and tags, checks and merges what is new. `None` when
+/// this clone has no ref and every incoming ref was ignored (the report lists them).
 fn fetch_and_merge(
     store: &Store,
     remote: &str,
     prefix: &str,
     report: &mut SyncReport,
     progress: &mut dyn FnMut(&str),
-) -> Result<Merged, SyncError> {
+) -> Result<Option<Merged>, SyncError> {
     progress(&format!("Fetching refs/milestones from {remote}"));
     let shared_before = store.ref_target(&format!("{prefix}/milestones"));
     let (fetched, advertised) = fetch(store, remote, prefix)?;
@@ -213,14 +217,17 @@ fn fetch_and_merge(
         return Err(SyncError::NothingToSync(remote.to_string()));
     }
     let Some(tip) = merge_incoming(store, ours, incoming, report, progress)? else {
-        return Err(SyncError::NothingToSync(remote.to_string()));
+        if report.ignored.is_empty() {
+            return Err(SyncError::NothingToSync(remote.to_string()));
+        }
+        return Ok(None);
     };
-    Ok(Merged {
+    Ok(Some(Merged {
         ours,
         tip,
         wire,
         advertised,
-    })
+    }))
 }
 
 /// Pushes the merged tip to this clone's own ref (made on the first push that has

@@ -85,6 +85,20 @@ pub fn check_advance(
     ))
 }
 
+/// An advance made while the task was at `left`, applied (replayed by a merge) where
+/// it is at `now` with that phase's status: it no longer fits.
+pub fn moved_on(
+    milestone: &str,
+    task: &TaskId,
+    left: Phase,
+    (now, status): (Phase, PhaseStatus),
+) -> Rejection {
+    refused(
+        format!("task {milestone}/{task} is at {now} ({status}), no longer at {left} where this advance was made"),
+        format!("`git milestone show {milestone}` shows where it is now"),
+    )
+}
+
 /// A decision on `request` counts only while it is pending and its task is still at
 /// the request's `from_phase`, waiting for approval.
 pub fn check_decision(files: &MilestoneFiles, request: &ApprovalRequest) -> Result<(), Rejection> {

@@ -23,7 +23,7 @@ pub mod summary;
 pub mod trailers;
 pub mod trust;
 
-pub use apply::{apply, apply_with_source, replay, Applied, Rejection};
+pub use apply::{apply, apply_with_source, as_recorded, replay, Applied, Rejection};
 pub use progress::{
     display_percentage, milestone_progress, task_progress, MilestoneProgress, MilestoneStatus,
 };

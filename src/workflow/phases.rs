@@ -185,6 +185,13 @@ pub struct Asker<'a> {
     pub nonce: Option<&'a str>,
     /// "manual" or "automatic".
     pub transition_type: &'a str,
+    /// The phase the task left where the operation was made (see
+    /// [`crate::model::Op::AdvancePhase`]): a task at another phase now refuses the
+    /// advance. None: whatever phase it is at.
+    pub from: Option<Phase>,
+    /// The id of the request the operation opened where it was made: the request
+    /// it opens gets this id rather than a new one.
+    pub request: Option<&'a str>,
 }
 
 /// `phase advance`: moves a completed (or approved) current phase to the next one, or
@@ -200,12 +207,21 @@ pub fn advance(
         by,
         nonce,
         transition_type,
+        ..
     } = asker;
     let milestone = files.definition.id.clone();
     let config = files.definition.kiro_configuration.clone();
     let workflow = workflow_mut(&mut files.definition, task)?;
     let from = workflow.current_phase;
     let state = workflow.phases.get(from).clone();
+    if let Some(left) = asker.from.filter(|left| *left != from) {
+        return Err(gates::moved_on(
+            milestone.as_str(),
+            task,
+            left,
+            (from, state.status),
+        ));
+    }
     if state.status == PhaseStatus::WaitingApproval {
         let pending = files
             .approvals
@@ -229,7 +245,8 @@ pub fn advance(
     };
     let gated = approval_required(state.approval_required, config.as_ref(), from, to);
     if gated && state.status != PhaseStatus::Approved {
-        let request = new_request(files, task, (from, to), (at, by, nonce), config.as_ref());
+        let id = next_request_id(files, task, (from, to), nonce, asker.request)?;
+        let request = new_request(files, task, (from, to), (at, by, id), config.as_ref());
         events.push(Event::of(
             milestone.as_str(),
             EventKind::KiroApprovalRequested {
@@ -337,16 +354,26 @@ fn move_to(
     Ok(events)
 }
 
-fn new_request(
+/// `approval-<m>-<t>-<from>-<to>-`: what every request of that transition's id
+/// starts with.
+fn request_prefix(files: &MilestoneFiles, task: &TaskId, (from, to): (Phase, Phase)) -> String {
+    format!("approval-{}-{task}-{from}-{to}-", files.definition.id)
+}
+
+/// The id of a new request of `task` for `from → to`: `recorded` (the id the
+/// operation opened where it was made), which must be one of that transition and not
+/// taken; else a new one, numbered after the requests of that transition here.
+fn next_request_id(
     files: &MilestoneFiles,
     task: &TaskId,
-    (from, to): (Phase, Phase),
-    (at, by, nonce): (&str, &str, Option<&str>),
-    config: Option<&KiroConfiguration>,
-) -> ApprovalRequest {
-    let milestone = &files.definition.id;
-    let gate = config.and_then(|c| c.approval_gates.get(&gate_name(from, to)));
-    let prefix = format!("approval-{milestone}-{task}-{from}-{to}-");
+    transition: (Phase, Phase),
+    nonce: Option<&str>,
+    recorded: Option<&str>,
+) -> Result<String, Rejection> {
+    let prefix = request_prefix(files, task, transition);
+    if let Some(id) = recorded {
+        return recorded_request_id(files, &prefix, id);
+    }
     // A new id each time the transition is asked again, so earlier (rejected)
     // requests stay on record.
     let number = files
@@ -356,6 +383,42 @@ fn new_request(
         .filter(|id| id.starts_with(&prefix))
         .count()
         + 1;
+    Ok(gates::request_id(&prefix, number, nonce))
+}
+
+/// A request id an operation recorded, checked: `<prefix><n>[-<nonce>]`, and no
+/// request of this milestone has it yet (it names a file, and must never replace
+/// another request).
+fn recorded_request_id(
+    files: &MilestoneFiles,
+    prefix: &str,
+    id: &str,
+) -> Result<String, Rejection> {
+    let rest = id.strip_prefix(prefix).unwrap_or_default();
+    let (number, nonce) = rest.split_once('-').unwrap_or((rest, "a"));
+    let shaped = !number.is_empty()
+        && number.bytes().all(|b| b.is_ascii_digit())
+        && !nonce.is_empty()
+        && nonce.bytes().all(|b| b.is_ascii_alphanumeric());
+    let taken = files.approvals.as_ref().is_some_and(|a| a.contains_key(id));
+    if !shaped || taken {
+        return Err(Rejection::Invalid(format!(
+            "the recorded approval request {id:?} is not a new request of {}",
+            prefix.trim_end_matches('-')
+        )));
+    }
+    Ok(id.to_string())
+}
+
+fn new_request(
+    files: &MilestoneFiles,
+    task: &TaskId,
+    (from, to): (Phase, Phase),
+    (at, by, id): (&str, &str, String),
+    config: Option<&KiroConfiguration>,
+) -> ApprovalRequest {
+    let milestone = &files.definition.id;
+    let gate = config.and_then(|c| c.approval_gates.get(&gate_name(from, to)));
     let approvers: Vec<Approver> = gate
         .map(|g| g.approvers.iter().map(|r| Approver::pending(r)).collect())
         .unwrap_or_default();
@@ -366,7 +429,7 @@ fn new_request(
         .map(|w| w.phases.get(from).deliverables.clone())
         .unwrap_or_default();
     ApprovalRequest {
-        id: gates::request_id(&prefix, number, nonce),
+        id,
         milestone_id: milestone.clone(),
         task_id: task.clone(),
         from_phase: from,
@@ -495,57 +558,70 @@ pub fn record_decision(
 /// the transition that `pending` (the earlier one in merge order) already asks for:
 /// kept on record as `superseded`, under the id its clone gave it (the same number as
 /// `pending`, its own nonce), so that its clone's decisions still find it. None when
-/// it cannot have its own id (an operation from before nonces).
+/// it cannot have its own id (an operation from before nonces). Operations that
+/// record the request they opened are kept with [`keep_superseded`] directly.
 pub fn twin_request(
     files: &mut MilestoneFiles,
     task: &TaskId,
     pending: &str,
     (at, by, nonce): (&str, &str, &str),
 ) -> Option<Vec<Event>> {
-    let request = files.approvals.as_ref()?.get(pending)?.clone();
-    let (from, to) = (request.from_phase, request.to_phase);
-    let prefix = format!("approval-{}-{task}-{from}-{to}-", files.definition.id);
+    let request = files.approvals.as_ref()?.get(pending)?;
+    let transition = (request.from_phase, request.to_phase);
+    let prefix = request_prefix(files, task, transition);
     let number: usize = pending
         .strip_prefix(&prefix)?
         .split('-')
         .next()?
         .parse()
         .ok()?;
-    let config = files.definition.kiro_configuration.clone();
-    let mut twin = new_request(
-        files,
-        task,
-        (from, to),
-        (at, by, Some(nonce)),
-        config.as_ref(),
-    );
-    twin.id = gates::request_id(&prefix, number, Some(nonce));
-    if nonce.is_empty() || approvals(files).contains_key(&twin.id) {
+    if nonce.is_empty() {
         return None;
     }
+    let id = gates::request_id(&prefix, number, Some(nonce));
+    keep_superseded(files, task, transition, &id, (at, by))
+}
+
+/// In a merge, a request that an operation opened in its own clone, replayed where it
+/// no longer opens (the task is waiting on a twin request, has moved on, or moves
+/// without a gate now): kept on record as `superseded` under the id its clone gave
+/// it, so that the decisions made on it there stay on it. None when the task is gone
+/// or the id is not a new one of that transition.
+pub fn keep_superseded(
+    files: &mut MilestoneFiles,
+    task: &TaskId,
+    (from, to): (Phase, Phase),
+    id: &str,
+    (at, by): (&str, &str),
+) -> Option<Vec<Event>> {
+    files.definition.task(task)?;
+    let prefix = request_prefix(files, task, (from, to));
+    let id = recorded_request_id(files, &prefix, id).ok()?;
+    let config = files.definition.kiro_configuration.clone();
+    let mut kept = new_request(files, task, (from, to), (at, by, id), config.as_ref());
     let milestone = files.definition.id.to_string();
     let requested = Event::of(
         &milestone,
         EventKind::KiroApprovalRequested {
             task_id: task.clone(),
-            approval_id: twin.id.clone(),
-            transition: twin.transition(),
+            approval_id: kept.id.clone(),
+            transition: kept.transition(),
             from_phase: from,
             to_phase: to,
-            approvers: twin.approvers.iter().map(|a| a.role.clone()).collect(),
+            approvers: kept.approvers.iter().map(|a| a.role.clone()).collect(),
         },
     );
-    twin.status = Decision::Superseded;
-    twin.decided_at = Some(at.to_string());
+    kept.status = Decision::Superseded;
+    kept.decided_at = Some(at.to_string());
     let superseded = Event::of(
         &milestone,
         EventKind::KiroApprovalSuperseded {
             task_id: task.clone(),
-            approval_id: twin.id.clone(),
-            transition: twin.transition(),
+            approval_id: kept.id.clone(),
+            transition: kept.transition(),
         },
     );
-    approvals(files).insert(twin.id.clone(), twin);
+    approvals(files).insert(kept.id.clone(), kept);
     Some(vec![requested, superseded])
 }
 
@@ -644,6 +720,8 @@ pub fn monitor(
             by,
             nonce,
             transition_type: "automatic",
+            from: None,
+            request: None,
         };
         events.extend(advance(files, &task, at, asker)?);
     }
@@ -757,6 +835,8 @@ mod tests {
             by: "me",
             nonce: None,
             transition_type: "manual",
+            from: None,
+            request: None,
         };
         advance(f, &t(), AT, asker)
     }
@@ -960,6 +1040,8 @@ mod tests {
             by: "me",
             nonce: Some("a1b2c3"),
             transition_type: "manual",
+            from: None,
+            request: None,
         };
         advance(&mut f, &t(), AT, asker).unwrap();
         assert!(f
@@ -977,6 +1059,8 @@ mod tests {
             by: "alice",
             nonce: Some("aaaaaa"),
             transition_type: "manual",
+            from: None,
+            request: None,
         };
         advance(&mut f, &t(), AT, asker).unwrap();
         let first = "approval-m-t-design-spec-1-aaaaaa";

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use crate::common::{expect_failure, hermetic, output_of, stderr, stdout, TestRepo};
+use crate::common::{event_types, expect_failure, hermetic, output_of, stderr, stdout, TestRepo};
 
 /// A bare remote, mallory (who made milestone m: tasks t1 and a workflow task k) and
 /// two teammates who cloned and synced.
@@ -816,4 +816,210 @@ fn a_recording_that_failed_in_the_background_is_retried_by_the_next_command() {
     let output = repo.run(["status"]);
     assert_eq!(stderr(&output), "");
     assert_eq!(repo.commit_count(), count + 1);
+}
+
+#[test]
+fn a_failed_recording_retried_by_commands_at_once_is_recorded_once() {
+    let repo = TestRepo::new();
+    repo.milestone_with_tasks("v1", &["api"]);
+    repo.ok(["hooks", "install"]);
+    let good = repo.tip().unwrap();
+    let count = repo.commit_count();
+    let tree = repo.git(["mktree"]).trim().to_string();
+    let bad = repo
+        .git(["commit-tree", &tree, "-m", "not a milestone commit"])
+        .trim()
+        .to_string();
+    repo.git(["update-ref", "refs/milestones", &bad]);
+    repo.git(["commit", "-q", "--allow-empty", "-m", "api\n\nTask: v1/api"]);
+    background_done(&repo);
+    assert_eq!(repo.tip().unwrap(), bad, "the recording failed");
+    repo.git(["update-ref", "refs/milestones", &good]);
+
+    // Several commands start together; each finds the kept recording.
+    let children: Vec<_> = (0..6)
+        .map(|_| {
+            repo.cmd()
+                .arg("status")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut told = 0;
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+        told += usize::from(stderr(&output).contains("recorded now"));
+    }
+    assert_eq!(
+        repo.commit_count(),
+        count + 1,
+        "the commit is recorded once"
+    );
+    assert_eq!(told, 1, "one command recorded it and said so");
+    let head = repo.rev_parse("HEAD").unwrap();
+    let events = repo.json(["events", "v1"]);
+    let of_commit = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e["event_type"] == "task_status_changed" && e["data"].to_string().contains(&head)
+        })
+        .count();
+    assert_eq!(of_commit, 1, "{events:#}");
+}
+
+#[test]
+fn a_fresh_clone_whose_only_incoming_ref_names_a_tree_reports_it() {
+    let team = Team::new();
+    let tree = team.mallory.rev_parse("refs/milestones^{tree}").unwrap();
+    push_non_commit(&team, &tree);
+    let fresh = TestRepo::clone_of(team.remote.to_str().unwrap());
+    // Exit 0, not "nothing to sync": what was ignored, and nothing taken.
+    let report = sync(&fresh);
+    assert_eq!(report["ignored"][0]["commit"], tree.as_str(), "{report:#}");
+    assert_eq!(
+        report["ignored"][0]["reason"], "it names a tree, not a commit",
+        "{report:#}"
+    );
+    assert_eq!(report["fetched"], false, "{report:#}");
+    assert_eq!(fresh.tip(), None, "no refs/milestones made of a tree");
+    let text = fresh.ok(["sync"]);
+    assert!(
+        text.contains(&format!(
+            "ignored: commit {} by unknown: it names a tree",
+            &tree[..12]
+        )),
+        "{text}"
+    );
+    // Once a teammate pushes a real history over it, the fresh clone takes it.
+    team.alice.ok(["event", "add", "m", "again"]);
+    team.alice.ok(["sync"]);
+    let report = sync(&fresh);
+    assert_eq!(report["ignored"], serde_json::json!([]), "{report:#}");
+    assert_eq!(fresh.tip(), team.alice.tip());
+}
+
+#[test]
+fn a_merge_commit_with_a_message_over_the_limit_is_ignored_by_its_size() {
+    let team = Team::new();
+    // Mallory's own two operations, then a merge of them made with plumbing whose
+    // message is 17 MiB.
+    team.mallory.ok(["event", "add", "m", "one"]);
+    let side = team.mallory.tip().unwrap();
+    team.mallory.ok(["event", "add", "m", "two"]);
+    let tip = team.mallory.tip().unwrap();
+    let tree = team.mallory.rev_parse("refs/milestones^{tree}").unwrap();
+    let huge = format!("merge\n\n{}\n", "x".repeat(17 * 1024 * 1024));
+    let file = team.mallory.write_file("huge-message", &huge);
+    let merge = team
+        .mallory
+        .git([
+            "commit-tree",
+            &tree,
+            "-p",
+            &tip,
+            "-p",
+            &side,
+            "-F",
+            file.to_str().unwrap(),
+        ])
+        .trim()
+        .to_string();
+    team.mallory
+        .git(["update-ref", "refs/milestones", &merge, &tip]);
+    team.mallory.git([
+        "push",
+        "-q",
+        "origin",
+        "refs/milestones:refs/meta/milestones",
+    ]);
+    alice_adds_t2(&team);
+
+    let report = sync(&team.alice);
+    let ignored = &report["ignored"][0];
+    assert_eq!(ignored["commit"], merge.as_str(), "{report:#}");
+    let reason = ignored["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with(&format!(
+            "its message is {} bytes, over the limit",
+            huge.len()
+        )),
+        "{reason}"
+    );
+    assert_eq!(
+        report["pushed"], true,
+        "alice's own work goes out: {report:#}"
+    );
+    // (Mallory's clone trusts its own history, merges too: she is left out.)
+    let fresh = TestRepo::clone_of(team.remote.to_str().unwrap());
+    assert_agree(&[&team.alice, &team.bob, &fresh]);
+    assert_eq!(task_status(&team.bob, "t2"), "pending");
+    let events = event_types(&team.bob.json(["events", "m"]));
+    assert!(events.iter().any(|t| t == "two"), "{events:?}");
+}
+
+#[test]
+fn a_merge_commit_with_a_huge_tree_is_ignored_without_reading_it() {
+    let team = Team::new();
+    // Alice and mallory work apart; mallory's sync merges (not pushed).
+    alice_adds_t2(&team);
+    team.alice.ok(["sync"]);
+    team.mallory.ok(["event", "add", "m", "mine"]);
+    team.mallory.ok(["sync", "--no-push"]);
+    let merge = team.mallory.tip().unwrap();
+    let parents = team
+        .mallory
+        .git(["rev-list", "--parents", "-n", "1", &merge]);
+    let parents: Vec<&str> = parents.split_whitespace().skip(1).collect();
+    assert_eq!(parents.len(), 2, "a real merge");
+    let message = team.mallory.message(&merge);
+    // The same merge with a 9 MiB definition in its tree.
+    let huge = format!("id: m\ntitle: {}\n", "x".repeat(9 * 1024 * 1024));
+    let tree = team.edited_tree(&[("milestones/m/milestone.yaml", &huge)]);
+    let file = team.mallory.write_file("merge-message", &message);
+    let forged = team
+        .mallory
+        .git([
+            "commit-tree",
+            &tree,
+            "-p",
+            parents[0],
+            "-p",
+            parents[1],
+            "-F",
+            file.to_str().unwrap(),
+        ])
+        .trim()
+        .to_string();
+    team.mallory
+        .git(["update-ref", "refs/milestones", &forged, &merge]);
+    team.mallory.git([
+        "push",
+        "-q",
+        "origin",
+        "refs/milestones:refs/meta/milestones",
+    ]);
+
+    let report = sync(&team.bob);
+    assert_eq!(
+        report["ignored"][0]["commit"],
+        forged.as_str(),
+        "{report:#}"
+    );
+    assert_eq!(
+        reasons(&report)[0],
+        "its tree does not match the merge of its parents",
+        "{report:#}"
+    );
+    let fresh = TestRepo::clone_of(team.remote.to_str().unwrap());
+    assert_agree(&[&team.alice, &team.bob, &fresh]);
+    let show = team.bob.json(["show", "m"]);
+    assert_eq!(show["title"], team.alice.json(["show", "m"])["title"]);
+    assert_eq!(task_status(&fresh, "t2"), "pending");
+    let events = event_types(&fresh.json(["events", "m"]));
+    assert!(events.iter().any(|t| t == "mine"), "{events:?}");
 }

@@ -103,11 +103,14 @@ fn op_for(action: &Action, memory: &Memory) -> Op {
             task: task(t),
             by: BY.into(),
             nonce: None,
+            from: None,
+            request: None,
         },
         Action::Monitor(m) => Op::Monitor {
             milestone: milestone(m),
             by: BY.into(),
             nonce: None,
+            advanced: Vec::new(),
         },
         Action::Gate(m) => {
             let id = milestone(m);
@@ -201,7 +204,11 @@ fn check(actions: Vec<Action>) -> Memory {
                 let repo = git2::Repository::open(store.git_dir()).unwrap();
                 let text = repo.find_commit(commit).unwrap();
                 let record = message::decode(text.message().unwrap()).expect("a record");
-                assert_eq!(record.op, op);
+                // The operation as given, with what its advances did recorded in it.
+                assert_eq!(
+                    record.op,
+                    git_milestone::workflow::as_recorded(&op, &applied)
+                );
                 assert_eq!(record.events, applied.events);
                 let at: DateTime<Utc> = DateTime::parse_from_rfc3339(&record.at)
                     .unwrap()

@@ -842,3 +842,321 @@ fn item02_edit_import_and_restore_supersede_the_requests_they_leave_stale() {
     let events = alice.json(&["events", "m", "--type", "kiro_approval_superseded"]);
     assert_eq!(events.as_array().unwrap().len(), 3, "one each: {events:#}");
 }
+
+/// Adds `n` events in `person`'s clone: their next operations come after `n` more
+/// of the others' in merge order (a clone that worked offline for a while).
+fn work_offline(person: &Person, n: usize) {
+    for i in 0..n {
+        let data = format!("{{\"n\":{i}}}");
+        person.ok(&["event", "add", "m", "note", "--data", &data]);
+    }
+}
+
+/// The request `id` in `person`'s `approval list`, which must have it.
+fn request(person: &Person, id: &str) -> Value {
+    let list = approvals(person);
+    let found = list.iter().find(|r| r["id"] == id).cloned();
+    found.unwrap_or_else(|| panic!("{}: no request {id} in {list:#?}", person.name))
+}
+
+/// `id` is kept in every clone, superseded, with `owner`'s approval on it and
+/// nothing else; deciding it again is refused as superseded.
+fn assert_kept_superseded_with_its_decision(people: &[Person], id: &str, owner: &str) {
+    for person in people {
+        let kept = request(person, id);
+        assert_eq!(kept["status"], "superseded", "{}: {kept:#}", person.name);
+        let approvers = kept["approvers"].as_array().unwrap();
+        assert_eq!(approvers.len(), 1, "{kept:#}");
+        assert_eq!(approvers[0]["status"], "approved");
+        assert_eq!(approvers[0]["comments"], format!("{owner} says yes"));
+        let by = approvers[0]["decided_by"].as_str().unwrap();
+        assert!(by.starts_with(owner), "{kept:#}");
+        let shown = person.ok(&["approval", "show", id]);
+        assert!(shown.contains(&format!("{owner} says yes")), "{shown}");
+    }
+    let err = people[0].fails(&["approval", "approve", id, "--role", "late"], 1);
+    assert!(err.contains("superseded"), "{err}");
+}
+
+/// Approves `id` in `person`'s clone with a comment saying who.
+fn approve(person: &Person, id: &str) {
+    let comment = format!("{} says yes", person.name);
+    person.ok(&[
+        "approval",
+        "approve",
+        id,
+        "--role",
+        person.name,
+        "--comment",
+        &comment,
+    ]);
+}
+
+#[test]
+fn item01_a_twin_request_replayed_after_the_task_moved_on_keeps_its_decisions() {
+    let (_remote, people) = team(&["Alice", "Bob"], with_workflow_task);
+    let (alice, bob) = (&people[0], &people[1]);
+    // Alice goes through the design gate and finishes spec.
+    let first = open_request(alice, "design");
+    approve(alice, &first);
+    alice.ok(&["phase", "set", "m", "k", "spec", "completed"]);
+    // Bob asked for the same gate offline, after other work: in merge order his
+    // advance comes after all of Alice's, when the task is long past design.
+    work_offline(bob, 4);
+    let twin = open_request(bob, "design");
+    approve(bob, &twin);
+    alice.sync();
+    bob.sync();
+    alice.sync();
+    assert_same_everywhere(&people);
+    assert_kept_superseded_with_its_decision(&people, &twin, "Bob");
+    for person in &people {
+        let list = approvals(person);
+        assert_eq!(list.len(), 2, "no other request was opened: {list:#?}");
+        assert_eq!(request(person, &first)["status"], "approved");
+        let k = workflow(person, "m", "k");
+        assert_eq!(k["current_phase"], "spec", "{k:#}");
+        assert_eq!(k["phases"]["spec"]["status"], "completed", "{k:#}");
+    }
+}
+
+#[test]
+fn item01_requests_opened_by_monitor_are_twins_like_phase_advance_ones() {
+    let (_remote, people) = team(&["Alice", "Bob", "Carol"], with_workflow_task);
+    let (alice, bob, carol) = (&people[0], &people[1], &people[2]);
+    let mut ids = Vec::new();
+    // Alice and Bob: the same gate, asked by `monitor` at the same point.
+    for person in [alice, bob] {
+        person.ok(&["phase", "set", "m", "k", "design", "completed"]);
+        person.ok(&["monitor", "m"]);
+        let id = approvals(person)[0]["id"].as_str().unwrap().to_string();
+        approve(person, &id);
+        ids.push(id);
+    }
+    // Carol's monitor comes after everyone's work in merge order.
+    work_offline(carol, 5);
+    carol.ok(&["phase", "set", "m", "k", "design", "completed"]);
+    carol.ok(&["monitor", "m"]);
+    let late = approvals(carol)[0]["id"].as_str().unwrap().to_string();
+    approve(carol, &late);
+    for _ in 0..2 {
+        for person in &people {
+            person.sync();
+        }
+    }
+    assert_same_everywhere(&people);
+    let list = approvals(carol);
+    assert_eq!(list.len(), 3, "every request kept: {list:#?}");
+    let statuses: Vec<String> = ids
+        .iter()
+        .map(|id| request(carol, id)["status"].as_str().unwrap().to_string())
+        .collect();
+    let gate = if statuses[0] == "approved" { 0 } else { 1 };
+    let mut sorted = statuses.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["approved", "superseded"], "{list:#?}");
+    let owners = ["Alice", "Bob"];
+    assert_kept_superseded_with_its_decision(&people, &ids[1 - gate], owners[1 - gate]);
+    assert_kept_superseded_with_its_decision(&people, &late, "Carol");
+    assert_eq!(workflow(carol, "m", "k")["current_phase"], "spec");
+}
+
+#[test]
+fn item03_a_forced_completion_supersedes_the_pending_request_in_every_clone() {
+    let (_remote, people) = team(&["Alice", "Bob"], |alice| {
+        with_workflow_task(alice);
+        alice.ok(&["task", "add", "m", "k2", "--kiro"]);
+        for task in ["k", "k2"] {
+            alice.ok(&["phase", "set", "m", task, "design", "completed"]);
+            alice.ok(&["phase", "advance", "m", task]);
+        }
+    });
+    let (alice, bob) = (&people[0], &people[1]);
+    let ids: Vec<String> = approvals(alice)
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    let (waiting, waiting2) = (&ids[0], &ids[1]);
+    assert!(waiting.contains("-k-"), "{ids:?}");
+    // Bob ships k by hand; Alice, offline, approves its request afterwards.
+    bob.ok(&[
+        "task",
+        "complete",
+        "m",
+        "k",
+        "--force",
+        "--reason",
+        "shipped by hand",
+    ]);
+    assert_eq!(request_status(bob, waiting), "superseded");
+    let err = bob.fails(&["approval", "approve", waiting, "--role", "Bob"], 1);
+    assert!(err.contains("superseded"), "{err}");
+    approve(alice, waiting);
+    // `task set … completed --force` does the same.
+    alice.ok(&[
+        "task",
+        "set",
+        "m",
+        "k2",
+        "completed",
+        "--force",
+        "--reason",
+        "dropped",
+    ]);
+    assert_eq!(request_status(alice, waiting2), "superseded");
+    bob.sync();
+    alice.sync();
+    bob.sync();
+    assert_same_everywhere(&people);
+    for person in &people {
+        for id in [waiting, waiting2] {
+            assert_eq!(request_status(person, id), "superseded", "{}", person.name);
+        }
+        let open = person.json(&["approval", "list", "--pending"]);
+        assert_eq!(open.as_array().unwrap().len(), 0, "{open:#}");
+        assert_eq!(task(person, "m", "k")["status"], "completed");
+        let err = person.fails(&["approval", "reject", waiting, "--role", "late"], 1);
+        assert!(err.contains("superseded"), "{err}");
+    }
+    // Alice's late approval stays on the request, and moved nothing.
+    let kept = request(alice, waiting);
+    assert_eq!(
+        kept["approvers"][0]["comments"], "Alice says yes",
+        "{kept:#}"
+    );
+    assert_eq!(workflow(alice, "m", "k")["current_phase"], "design");
+}
+
+/// `tree` with the tasks' memory of trailer moves (`moved_by`) taken out of every
+/// milestone's definition, as versions before that memory wrote it.
+fn without_moved_by(repo: &git2::Repository, tree: &git2::Tree<'_>) -> git2::Oid {
+    let folder = |tree: &git2::Tree<'_>, name: &str| {
+        let entry = tree.get_name(name)?;
+        Some(repo.find_tree(entry.id()).unwrap())
+    };
+    let Some(milestones) = folder(tree, "milestones") else {
+        return tree.id();
+    };
+    let mut all = repo.treebuilder(Some(&milestones)).unwrap();
+    for entry in milestones.iter() {
+        let milestone = repo.find_tree(entry.id()).unwrap();
+        let yaml = milestone.get_name("milestone.yaml").unwrap();
+        let text = String::from_utf8(repo.find_blob(yaml.id()).unwrap().content().to_vec());
+        let kept: String = text
+            .unwrap()
+            .lines()
+            .filter(|l| {
+                !["  moved_by:", "  - commit: ", "    trailer: "]
+                    .iter()
+                    .any(|p| l.starts_with(p))
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let mut folder = repo.treebuilder(Some(&milestone)).unwrap();
+        let blob = repo.blob(kept.as_bytes()).unwrap();
+        folder.insert("milestone.yaml", blob, 0o100644).unwrap();
+        let written = folder.write().unwrap();
+        all.insert(entry.name().unwrap(), written, 0o040000)
+            .unwrap();
+    }
+    let mut root = repo.treebuilder(Some(tree)).unwrap();
+    root.insert("milestones", all.write().unwrap(), 0o040000)
+        .unwrap();
+    root.write().unwrap()
+}
+
+/// Rewrites `person`'s `refs/milestones` after `base` (a straight line of operations)
+/// as a version before the tasks remembered their trailer moves wrote it: the same
+/// operations and events, trees without `moved_by`.
+fn as_written_before_moved_by(person: &Person, base: &str) {
+    let repo = git2::Repository::open(&person.repo.path).unwrap();
+    let tip = repo.refname_to_id("refs/milestones").unwrap();
+    let mut walk = repo.revwalk().unwrap();
+    walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE)
+        .unwrap();
+    walk.push(tip).unwrap();
+    walk.hide(git2::Oid::from_str(base).unwrap()).unwrap();
+    let mut parent = repo
+        .find_commit(git2::Oid::from_str(base).unwrap())
+        .unwrap();
+    for oid in walk {
+        let commit = repo.find_commit(oid.unwrap()).unwrap();
+        assert_eq!(commit.parent_count(), 1, "a straight line");
+        let tree = repo
+            .find_tree(without_moved_by(&repo, &commit.tree().unwrap()))
+            .unwrap();
+        let message = commit.message().unwrap();
+        let (author, committer) = (commit.author(), commit.committer());
+        let id = repo
+            .commit(None, &author, &committer, message, &tree, &[&parent])
+            .unwrap();
+        parent = repo.find_commit(id).unwrap();
+    }
+    let log = "written as before moved_by";
+    repo.reference("refs/milestones", parent.id(), true, log)
+        .unwrap();
+}
+
+#[test]
+fn item06_a_trailer_move_an_older_version_recorded_counts_once_after_merges() {
+    let (_remote, people) = team(&["Bob", "Alice", "Carol"], |bob| {
+        bob.ok(&["new", "v1"]);
+        bob.ok(&["task", "add", "v1", "t1"]);
+    });
+    let (bob, alice) = (&people[0], &people[1]);
+    for person in &people {
+        person.ok(&["hooks", "install"]);
+    }
+    // Before the upgrade: Bob's hook completed t1 for his commit, and the state his
+    // version wrote does not remember it. Both clones took that history as it is.
+    let base = bob.tip().unwrap();
+    bob.git(&[
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "fix\n\nCompletes: v1/t1",
+    ]);
+    let commit = String::from_utf8(bob.git(&["rev-parse", "HEAD"]).stdout).unwrap();
+    let commit = commit.trim();
+    as_written_before_moved_by(bob, &base);
+    assert!(
+        !bob.ok(&["export", "v1"]).contains(commit),
+        "no memory of the move"
+    );
+    bob.git(&["push", "-q", "origin", "HEAD:main"]);
+    bob.sync();
+    let shared = "refs/meta/milestones:refs/milestones";
+    alice.git(&["fetch", "-q", "origin", &format!("+{shared}")]);
+    assert_eq!(alice.tip(), bob.tip());
+    // A clone of this version takes that history as it is: it holds, nothing is
+    // reported as ignored, and `verify` finds nothing wrong.
+    let carol = &people[2];
+    let synced = carol.sync();
+    assert_eq!(synced["ignored"], serde_json::json!([]), "{synced:#}");
+    assert_eq!(carol.tip(), bob.tip(), "a fast-forward: {synced:#}");
+    carol.ok(&["verify"]);
+    // After it, offline: Bob reopens t1; Alice's post-merge hook (her session is
+    // open, so it records the merge) sees the same commit's trailer.
+    bob.ok(&["task", "set", "v1", "t1", "in_progress"]);
+    alice.ok(&["session", "start", "v1"]);
+    alice.git(&["pull", "-q", "--no-rebase", "origin", "main"]);
+    alice.sync();
+    bob.sync();
+    alice.sync();
+    carol.sync();
+    assert_same_everywhere(&people);
+    for person in &people {
+        let t1 = task(person, "v1", "t1");
+        assert_eq!(t1["status"], "in_progress", "{}: moved once", person.name);
+        let moves: Vec<Value> = person
+            .json(&["timeline", "v1"])
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["event_type"] == "task_status_changed" && e["data"]["commit"] == commit)
+            .cloned()
+            .collect();
+        assert_eq!(moves.len(), 1, "{}: {moves:#?}", person.name);
+    }
+}

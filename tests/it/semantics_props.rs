@@ -2,8 +2,9 @@
 //! and rejections, trailer moves applied by hooks (the same commit's trailer in two
 //! clones, as the committer's hook and a teammate's post-merge hook do), checkpoints
 //! with clashing names and restores, with random syncs through a bare remote. Then in
-//! every clone: the same tree, timeline, approvals and checkpoints; every request
-//! decided at most once per role; no operation moves a task's phase backwards; no
+//! every clone: the same tree, timeline, approvals and checkpoints; every request any
+//! clone opened (by `phase advance` or `monitor`) still there; every request decided
+//! at most once per role; no operation moves a task's phase backwards; no
 //! trailer move shown twice; no workflow task completed without its execute phase.
 
 use std::collections::HashSet;
@@ -33,6 +34,8 @@ enum Action {
     SetPhase(usize, u8, u8),
     /// `phase advance m k`.
     Advance(usize),
+    /// `monitor m`: every ready transition, requests opened like `phase advance`.
+    Monitor(usize),
     /// A decision on the clone's n-th request: role, approve or reject.
     Decide(usize, u8, u8, bool),
     /// One commit's trailer, applied in one clone (its committer) and maybe another
@@ -52,6 +55,7 @@ fn action() -> impl Strategy<Value = Action> {
     prop_oneof![
         3 => (r.clone(), 0..4u8, 0..4u8).prop_map(|(r, p, s)| Action::SetPhase(r, p, s)),
         3 => r.clone().prop_map(Action::Advance),
+        1 => r.clone().prop_map(Action::Monitor),
         3 => (r.clone(), 0..3u8, 0..2u8, any::<bool>()).prop_map(|(r, n, role, ok)| Action::Decide(r, n, role, ok)),
         2 => (r.clone(), proptest::option::of(r.clone()), 0..2u8, any::<bool>())
             .prop_map(|(r, o, t, c)| Action::Trailer(r, o, t, c)),
@@ -157,6 +161,17 @@ fn run(team: &Team, step: usize, action: &Action) {
                 task: task("k"),
                 by: by(r),
                 nonce: Some(format!("{r}{step:05x}")),
+                from: None,
+                request: None,
+            },
+        ),
+        Action::Monitor(r) => write(
+            &team.store(r),
+            Op::Monitor {
+                milestone: m(),
+                by: by(r),
+                nonce: Some(format!("{r}{step:05x}")),
+                advanced: Vec::new(),
             },
         ),
         Action::Decide(r, n, role, approve) => {
@@ -260,8 +275,14 @@ fn task_k_at(store: &Store, commit: git2::Oid) -> Option<(usize, TaskStatus, Pha
 
 fn check(actions: Vec<Action>) {
     let team = Team::new();
+    // Every request any clone opened, to be found in every clone at the end.
+    let mut opened = HashSet::new();
     for (step, action) in actions.iter().enumerate() {
         run(&team, step, action);
+        if let Action::Advance(r) | Action::Monitor(r) = *action {
+            let approvals = files(&team.store(r)).approvals.unwrap_or_default();
+            opened.extend(approvals.into_keys());
+        }
     }
     // Three rounds: everything reaches the remote, then every clone, and a checkpoint
     // name that clashed is settled everywhere.
@@ -296,7 +317,11 @@ fn check(actions: Vec<Action>) {
         );
     }
     let store = &stores[0];
-    for request in files(store).approvals.unwrap_or_default().values() {
+    let kept = files(store).approvals.unwrap_or_default();
+    for id in &opened {
+        assert!(kept.contains_key(id), "request {id} lost after {actions:?}");
+    }
+    for request in kept.values() {
         let decided: Vec<&str> = request
             .approvers
             .iter()
@@ -388,5 +413,31 @@ fn a_late_decision_on_a_superseded_request_changes_nothing_anywhere() {
         Checkpoint(2, 0),
         Sync(2),
         Restore(1, 0),
+    ]);
+}
+
+#[test]
+fn a_late_advance_or_monitor_keeps_its_request_everywhere() {
+    use Action::*;
+    check(vec![
+        SetPhase(0, 0, 1),
+        Advance(0),
+        Decide(0, 0, 0, true),
+        SetPhase(0, 1, 1),
+        // Clones 1 and 2 worked offline: their requests come after all of clone 0's
+        // work in merge order, when the task is past design.
+        SetPhase(1, 0, 0),
+        SetPhase(1, 0, 1),
+        SetPhase(1, 0, 0),
+        SetPhase(1, 0, 1),
+        Advance(1),
+        Decide(1, 0, 1, true),
+        SetPhase(2, 0, 0),
+        SetPhase(2, 0, 1),
+        SetPhase(2, 0, 0),
+        SetPhase(2, 0, 1),
+        Monitor(2),
+        Sync(1),
+        Sync(0),
     ]);
 }

@@ -116,6 +116,8 @@ fn op_for(action: &Action, by: &str) -> Option<(usize, Op)> {
                 task: t(j),
                 by: by.to_string(),
                 nonce: None,
+                from: None,
+                request: None,
             },
         ),
         Action::Sync(_) => return None,

@@ -397,6 +397,7 @@ mod tests {
             milestone: mid(),
             by: String::new(),
             nonce: None,
+            advanced: Vec::new(),
         };
         assert!(record(Some(with_tasks(&[])), &op, STAMP).is_err());
         assert!(record(None, &record_commit(None, "s"), STAMP).is_err());

@@ -134,6 +134,7 @@ pub(super) fn set_task_status(
     task: &TaskId,
     status: TaskStatus,
     reason: Option<&str>,
+    stamp: &str,
 ) -> Result<Applied, Rejection> {
     let mut files = existing(current, milestone)?;
     let entry = existing_task(&mut files, task)?;
@@ -166,6 +167,13 @@ pub(super) fn set_task_status(
                 reason,
             },
         ));
+        // Completed past its gates: no request of the task is waiting any more, in
+        // every clone alike, so none can be decided.
+        if status == TaskStatus::Completed {
+            for phase in crate::model::Phase::ALL {
+                events.extend(gates::supersede(&mut files, task, phase, stamp));
+            }
+        }
     }
     Ok(Applied {
         events,
@@ -179,6 +187,70 @@ pub(super) fn set_task_status(
 mod tests {
     use super::super::testing::{mid, tid, types, with_tasks};
     use super::*;
+    use crate::model::{ApprovalRequest, Decision, Task};
+
+    const STAMP: &str = "2026-01-01T00:00:00.000Z";
+
+    #[test]
+    fn a_forced_completion_supersedes_the_tasks_pending_requests() {
+        let mut files = with_tasks(&["a"]);
+        files
+            .definition
+            .tasks
+            .push(Task::new(tid("w"), String::new(), true));
+        let waiting = ApprovalRequest::sample("m1", "w");
+        let elsewhere = ApprovalRequest {
+            id: "approval-m1-a-design-spec-1".into(),
+            task_id: tid("a"),
+            ..ApprovalRequest::sample("m1", "a")
+        };
+        files.approvals = Some(
+            [waiting.clone(), elsewhere.clone()]
+                .into_iter()
+                .map(|r| (r.id.clone(), r))
+                .collect(),
+        );
+        let status =
+            |files: &MilestoneFiles, id: &str| files.approvals.as_ref().unwrap()[id].status;
+        // Forced to anything but completed, the request still stands.
+        let blocked = set_task_status(
+            Some(files.clone()),
+            &mid(),
+            &tid("w"),
+            TaskStatus::Blocked,
+            Some("waiting on a vendor"),
+            STAMP,
+        )
+        .unwrap();
+        assert_eq!(
+            status(&blocked.files.unwrap(), &waiting.id),
+            Decision::Pending
+        );
+        let completed = set_task_status(
+            Some(files),
+            &mid(),
+            &tid("w"),
+            TaskStatus::Completed,
+            Some("shipped by hand"),
+            STAMP,
+        )
+        .unwrap();
+        assert_eq!(
+            types(&completed),
+            [
+                "task_status_changed",
+                "kiro_workflow_overridden",
+                "kiro_approval_superseded"
+            ]
+        );
+        let files = completed.files.unwrap();
+        assert_eq!(status(&files, &waiting.id), Decision::Superseded);
+        assert_eq!(
+            status(&files, &elsewhere.id),
+            Decision::Pending,
+            "another task's"
+        );
+    }
 
     #[test]
     fn a_new_milestone_starts_empty_and_refuses_a_bad_due_date() {
@@ -249,6 +321,7 @@ mod tests {
             &tid("a"),
             TaskStatus::InProgress,
             None,
+            STAMP,
         )
         .unwrap();
         assert_eq!(applied.events[0].data["previous_status"], "pending");
@@ -259,7 +332,8 @@ mod tests {
                 &mid(),
                 &tid("a"),
                 TaskStatus::Pending,
-                None
+                None,
+                STAMP
             ),
             Err(Rejection::NoSuchTask { .. })
         ));

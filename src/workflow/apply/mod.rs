@@ -12,6 +12,7 @@ mod hook;
 mod milestone;
 mod phase;
 mod record;
+mod recorded;
 mod removal;
 mod session;
 #[cfg(test)]
@@ -25,6 +26,7 @@ pub use crate::model::event_kind::BUILT_IN_EVENT_TYPES;
 pub const MAX_SESSION_REWRITES: usize = 1000;
 
 pub use super::rejection::Rejection;
+pub use recorded::as_recorded;
 
 /// What applying an operation gives.
 #[derive(Debug, Clone, PartialEq)]
@@ -123,7 +125,9 @@ fn dispatch(
             task,
             status,
             reason,
-        } => milestone::set_task_status(current, milestone, task, *status, reason.as_deref())?,
+        } => {
+            milestone::set_task_status(current, milestone, task, *status, reason.as_deref(), stamp)?
+        }
         Op::SaveState { milestone, state } => record::save_state(current, milestone, state)?,
         Op::AddEvent {
             milestone,
@@ -164,13 +168,23 @@ fn dispatch(
             task,
             by,
             nonce,
-        } => phase::advance_phase(current, milestone, task, (by, nonce.as_deref()), stamp)?,
+            from,
+            request,
+        } => phase::advance_phase(
+            current,
+            milestone,
+            task,
+            (by, nonce.as_deref()),
+            (*from, request.as_deref()),
+            stamp,
+        )?,
         Op::DecideApproval { .. } => phase::decide_op(current, op, stamp)?,
         Op::Monitor {
             milestone,
             by,
             nonce,
-        } => phase::monitor(current, milestone, (by, nonce.as_deref()), stamp)?,
+            advanced,
+        } => phase::monitor(current, milestone, (by, nonce.as_deref()), advanced, stamp)?,
         Op::RecordCommit { .. }
         | Op::RecordMerge { .. }
         | Op::SessionBranch { .. }

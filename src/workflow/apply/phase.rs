@@ -2,7 +2,7 @@
 //! rules themselves are in [`super::super::phases`]; these wrap them as operations.
 
 use crate::model::{
-    Binding, Decision, MilestoneFiles, MilestoneId, Op, Phase, PhaseStatus, TaskId,
+    Advanced, Binding, Decision, MilestoneFiles, MilestoneId, Op, Phase, PhaseStatus, TaskId,
 };
 
 use super::super::{phases, renewal};
@@ -74,21 +74,25 @@ pub(super) fn set_phase(
     })
 }
 
-/// `Op::AdvancePhase`: the task's next phase, or an approval request.
+/// `Op::AdvancePhase`: the task's next phase, or an approval request; `recorded`, what
+/// it did where it was made (the phase left, the request opened), when written.
 pub(super) fn advance_phase(
     current: Option<MilestoneFiles>,
     milestone: &MilestoneId,
     task: &TaskId,
     (by, nonce): (&str, Option<&str>),
+    recorded: (Option<Phase>, Option<&str>),
     stamp: &str,
 ) -> Result<Applied, Rejection> {
-    let mut files = existing(current, milestone)?;
+    let files = existing(current, milestone)?;
     let asker = phases::Asker {
         by,
         nonce,
         transition_type: "manual",
+        from: recorded.0,
+        request: recorded.1,
     };
-    let events = phases::advance(&mut files, task, stamp, asker)?;
+    let (files, events) = super::recorded::advance_keeping(files, task, asker, stamp)?;
     Ok(Applied {
         summary: format!("{milestone}: task {task} advance"),
         changed: !events.is_empty(),
@@ -153,15 +157,24 @@ pub(super) fn decide_approval(
     })
 }
 
-/// `Op::Monitor`: every transition that is ready; nothing ready changes nothing.
+/// `Op::Monitor`: every transition that is ready; nothing ready changes nothing. One
+/// that recorded its advances where it was made replays those.
 pub(super) fn monitor(
     current: Option<MilestoneFiles>,
     milestone: &MilestoneId,
     (by, nonce): (&str, Option<&str>),
+    advanced: &[Advanced],
     stamp: &str,
 ) -> Result<Applied, Rejection> {
     let mut files = existing(current, milestone)?;
-    let events = phases::monitor(&mut files, stamp, by, nonce)?;
+    let events = if advanced.is_empty() {
+        phases::monitor(&mut files, stamp, by, nonce)?
+    } else {
+        let (moved, events) =
+            super::recorded::monitor_recorded(files, advanced, (by, nonce), stamp)?;
+        files = moved;
+        events
+    };
     Ok(Applied {
         summary: format!("{milestone}: monitor"),
         changed: !events.is_empty(),
@@ -216,7 +229,8 @@ mod tests {
     #[test]
     fn advance_of_a_gated_phase_asks_for_approval() {
         let files = design_completed().files;
-        let applied = advance_phase(files, &mid(), &tid("w"), ("A <a@x>", None), STAMP).unwrap();
+        let by = ("A <a@x>", None);
+        let applied = advance_phase(files, &mid(), &tid("w"), by, (None, None), STAMP).unwrap();
         assert!(applied.changed);
         assert!(types(&applied).contains(&"kiro_approval_requested"));
         let approvals = applied.files.unwrap().approvals.unwrap();
@@ -236,8 +250,8 @@ mod tests {
     #[test]
     fn monitor_with_nothing_ready_changes_nothing() {
         let by = ("A <a@x>", None);
-        let applied = monitor(Some(with_workflow()), &mid(), by, STAMP).unwrap();
+        let applied = monitor(Some(with_workflow()), &mid(), by, &[], STAMP).unwrap();
         assert!(!applied.changed);
-        assert!(monitor(None, &mid(), by, STAMP).is_err());
+        assert!(monitor(None, &mid(), by, &[], STAMP).is_err());
     }
 }

@@ -25,6 +25,7 @@ pub(super) fn replay_refused(
                 task,
                 by,
                 nonce: Some(nonce),
+                request: None,
                 ..
             },
             Rejection::WaitingForApproval { approval, .. },
