@@ -10,6 +10,7 @@
 //! a mode git does not write) is not spliced: [`splice`] says so and the caller builds
 //! it with a treebuilder, so the result is the same tree id either way.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::ops::Range;
 
@@ -158,13 +159,11 @@ impl Store {
         name: &str,
         entry: Option<(Oid, FileMode)>,
     ) -> Result<Oid, StoreError> {
-        let odb = self.repo.odb()?;
-        let raw = tree.map(|t| odb.read(t.id())).transpose()?;
-        let mode = entry.map(|(_, mode)| mode_text(mode));
+        let old = tree.map(printed).unwrap_or_default();
+        let mode = entry.map(|(_, mode)| mode_text(i32::from(mode)));
         let new = mode.as_deref().zip(entry.map(|(id, _)| id));
-        let old = raw.as_ref().map_or(&[][..], |raw| raw.data());
-        if let Some(bytes) = splice(old, name.as_bytes(), new) {
-            return Ok(odb.write(ObjectType::Tree, &bytes)?);
+        if let Some(bytes) = splice(&old, name.as_bytes(), new) {
+            return Ok(self.repo.odb()?.write(ObjectType::Tree, &bytes)?);
         }
         let mut builder = self.repo.treebuilder(tree)?;
         match entry {
@@ -178,9 +177,28 @@ impl Store {
     }
 }
 
-/// A mode as git writes it in a tree.
-fn mode_text(mode: FileMode) -> Vec<u8> {
-    format!("{:o}", i32::from(mode)).into_bytes()
+/// The entries of `tree` printed as a treebuilder prints each one, in the order the
+/// tree has them: its raw bytes when it is a tree git would write. Printed from the
+/// tree already read rather than read again from the object database, which would
+/// inflate the object a second time.
+fn printed(tree: &Tree<'_>) -> Vec<u8> {
+    let mut raw = Vec::with_capacity(tree.len() * 40);
+    for entry in tree.iter() {
+        write_entry(&mut raw, &mode_text(entry.filemode()), entry.name_bytes(), entry.id());
+    }
+    raw
+}
+
+/// A mode as git writes it in a tree (`%o`).
+fn mode_text(mode: i32) -> Cow<'static, [u8]> {
+    match mode {
+        0o040000 => Cow::Borrowed(FOLDER),
+        0o100644 => Cow::Borrowed(b"100644"),
+        0o100755 => Cow::Borrowed(b"100755"),
+        0o120000 => Cow::Borrowed(b"120000"),
+        0o160000 => Cow::Borrowed(b"160000"),
+        other => Cow::Owned(format!("{other:o}").into_bytes()),
+    }
 }
 
 #[cfg(test)]
@@ -257,6 +275,8 @@ mod tests {
         fn spliced(&self, base: Oid, name: &str, change: Option<(bool, usize)>) -> Vec<u8> {
             let odb = self.repo.odb().unwrap();
             let raw = odb.read(base).unwrap();
+            let tree = self.repo.find_tree(base).unwrap();
+            assert_eq!(printed(&tree), raw.data(), "a tree prints as its bytes");
             let mode = change.map(|(folder, _)| if folder { FOLDER } else { b"100644" as &[u8] });
             let entry = mode.zip(change.map(|(folder, which)| self.id(folder, which)));
             splice(raw.data(), name.as_bytes(), entry).expect("a treebuilder's tree splices")
@@ -342,19 +362,36 @@ mod tests {
     }
 
     #[test]
-    fn a_tree_that_cannot_be_spliced_is_built_by_a_treebuilder() {
+    fn a_stored_tree_unlike_a_treebuilders_gives_the_treebuilders_tree() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(Repository::init_bare(dir.path()).unwrap().path()).unwrap();
         let blob = store.repo.blob(b"x").unwrap();
-        let mut raw = Vec::new();
-        write_entry(&mut raw, b"100644", b"b", blob);
-        write_entry(&mut raw, b"100644", b"a", blob);
+        let folder = store.repo.treebuilder(None).unwrap().write().unwrap();
         let odb = store.repo.odb().unwrap();
-        let unsorted = store.repo.find_tree(odb.write(ObjectType::Tree, &raw).unwrap()).unwrap();
-        let id = store.tree_with(Some(&unsorted), "c", Some((blob, FileMode::Blob))).unwrap();
-        let mut builder = store.repo.treebuilder(Some(&unsorted)).unwrap();
-        builder.insert("c", blob, 0o100644).unwrap();
-        assert_eq!(id, builder.write().unwrap());
+        let stored = |entries: &[(&[u8], &str, Oid)]| {
+            let mut raw = Vec::new();
+            for (mode, name, id) in entries {
+                write_entry(&mut raw, mode, name.as_bytes(), *id);
+            }
+            store.repo.find_tree(odb.write(ObjectType::Tree, &raw).unwrap()).unwrap()
+        };
+        let unsorted = stored(&[(b"100644", "b", blob), (b"100644", "a", blob)]);
+        // Written by old tools: a folder's mode with a leading zero, a group-writable file.
+        let padded = stored(&[(b"040000", "a", folder), (b"100644", "b", blob)]);
+        let writable = stored(&[(b"100664", "a", blob)]);
+        for tree in [unsorted, padded, writable] {
+            for change in [Some((blob, FileMode::Blob)), None] {
+                let id = store.tree_with(Some(&tree), "a", change).unwrap();
+                let mut builder = store.repo.treebuilder(Some(&tree)).unwrap();
+                match change {
+                    Some((blob, _)) => {
+                        builder.insert("a", blob, 0o100644).unwrap();
+                    }
+                    None => builder.remove("a").unwrap(),
+                }
+                assert_eq!(id, builder.write().unwrap(), "{:?} {change:?}", tree.id());
+            }
+        }
     }
 
     fn name() -> impl Strategy<Value = String> {
