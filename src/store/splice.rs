@@ -184,7 +184,12 @@ impl Store {
 fn printed(tree: &Tree<'_>) -> Vec<u8> {
     let mut raw = Vec::with_capacity(tree.len() * 40);
     for entry in tree.iter() {
-        write_entry(&mut raw, &mode_text(entry.filemode()), entry.name_bytes(), entry.id());
+        write_entry(
+            &mut raw,
+            &mode_text(entry.filemode()),
+            entry.name_bytes(),
+            entry.id(),
+        );
     }
     raw
 }
@@ -303,7 +308,11 @@ mod tests {
     #[test]
     fn every_change_among_prefixes_gives_the_treebuilders_tree() {
         let s = scratch();
-        let names: Vec<&str> = TRICKY.iter().copied().filter(|n| !n.contains('/')).collect();
+        let names: Vec<&str> = TRICKY
+            .iter()
+            .copied()
+            .filter(|n| !n.contains('/'))
+            .collect();
         for (i, &folder_name) in names.iter().enumerate() {
             // `folder_name` a folder, every other one a file: the folder sorts as
             // `a/`, so it lands between `a.b` and `a0`.
@@ -373,7 +382,10 @@ mod tests {
             for (mode, name, id) in entries {
                 write_entry(&mut raw, mode, name.as_bytes(), *id);
             }
-            store.repo.find_tree(odb.write(ObjectType::Tree, &raw).unwrap()).unwrap()
+            store
+                .repo
+                .find_tree(odb.write(ObjectType::Tree, &raw).unwrap())
+                .unwrap()
         };
         let unsorted = stored(&[(b"100644", "b", blob), (b"100644", "a", blob)]);
         // Written by old tools: a folder's mode with a leading zero, a group-writable file.
@@ -396,7 +408,13 @@ mod tests {
 
     fn name() -> impl Strategy<Value = String> {
         prop_oneof![
-            proptest::sample::select(TRICKY.iter().filter(|n| !n.contains('/')).map(|n| n.to_string()).collect::<Vec<_>>()),
+            proptest::sample::select(
+                TRICKY
+                    .iter()
+                    .filter(|n| !n.contains('/'))
+                    .map(|n| n.to_string())
+                    .collect::<Vec<_>>()
+            ),
             "[a.0_-]{1,3}",
             "m[0-9]{1,4}",
         ]

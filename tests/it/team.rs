@@ -352,7 +352,12 @@ fn run_team(size: usize, rounds: usize, transport: &str) -> (Team, Value) {
 /// The `count` slowest of `syncs`, slowest first: what they did, to say why.
 fn slowest<'a>(syncs: impl Iterator<Item = &'a Value>, count: usize) -> Vec<Value> {
     let mut syncs: Vec<Value> = syncs.cloned().collect();
-    syncs.sort_by(|a, b| b["ms"].as_f64().unwrap().total_cmp(&a["ms"].as_f64().unwrap()));
+    syncs.sort_by(|a, b| {
+        b["ms"]
+            .as_f64()
+            .unwrap()
+            .total_cmp(&a["ms"].as_f64().unwrap())
+    });
     syncs.truncate(count);
     syncs
 }
