@@ -89,7 +89,9 @@ def workbench(ap, prefix):
     args = ap.parse_args()
     if args.rounds < 1:
         ap.error("--rounds must be at least 1")
-    binary = build_binary()
+    # A benchmark that offers --binary can time an older build instead of this one.
+    given = getattr(args, "binary", None)
+    binary = os.path.abspath(given) if given else build_binary()
     with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
         yield args, binary, tmp, hermetic_env(tmp)
 

@@ -14,8 +14,11 @@ Method
   Beside the wall-clock ratio (the target's), the ratio of the processes' own CPU time
   (user + system, from wait4) is printed: on a shared machine it moves far less.
   Every command runs once untimed first (the first listing builds the summary cache
-  under the git dir, as any first read does); the writes alternate their values so
-  that each call really writes a commit.
+  under the git dir, as any first read does). Every timed write makes a state the
+  repository has never had (`task set` moves the plain tasks on in turn, `state save`
+  counts), so each writes a new milestone folder and a new `milestones/` tree, as a
+  user's write does: a value written before would find its trees already stored and
+  skip compressing them.
   Then, in the repository of 1,000 milestones, both forms users type:
     git milestone list       vs  git-milestone list
     git noop                 vs  true                (git's own dispatch to an external
@@ -29,6 +32,7 @@ Run
   python3 bench/milestones.py                   # sizes 10 100 1000
   python3 bench/milestones.py --rounds 30
   python3 bench/milestones.py --check           # exit 1 if a target is missed
+  python3 bench/milestones.py --binary old/git-milestone   # time another build
 
 Standard library only.
 """
@@ -78,19 +82,39 @@ def compare(name, ours, theirs, rounds, env, target):
             "target": target, "ok": target is None or ma / mb <= target}
 
 
-def alternating(prefix, values):
-    """A command line whose last argument alternates, so every call writes."""
+def moving_tasks(binary, milestone):
+    """`task set` lines that move the plain tasks (those without the workflow) of
+    `milestone` on in turn, each to the status after the one it has (as written by
+    `write_folder`): every call changes a task, and the milestone's state repeats only
+    after len(STATUSES) passes over all of them."""
+    m = int(milestone[1:])
+    plain = [t for t in range(TASKS) if t % 5 != 0]
+    state = {"i": 0}
+
+    def next_line():
+        i = state["i"]
+        state["i"] += 1
+        t = plain[i % len(plain)]
+        status = STATUSES[(m + t + i // len(plain) + 1) % len(STATUSES)]
+        return [binary, "task", "set", milestone, f"t{t:02d}", status]
+    return next_line
+
+
+def counting(prefix):
+    """A command line whose last argument is a new JSON value at every call."""
     state = {"i": 0}
 
     def next_line():
         state["i"] += 1
-        return prefix + [values[state["i"] % len(values)]]
+        return prefix + [f'{{"step":{state["i"]}}}']
     return next_line
 
 
 def main():
     ap = arguments(__doc__, 15)
     ap.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000])
+    ap.add_argument("--binary", help="time this binary instead of building one "
+                    "(an older build, to compare)")
     rows = []
     with workbench(ap, "git-milestone-milestones-") as (args, binary, tmp, env):
         bindir = Path(tmp, "bin")
@@ -111,6 +135,9 @@ def main():
             print(f"{n} milestones: import {time.perf_counter() - t0:.2f} s", flush=True)
             repos[n] = repo
         small = repos[10]
+        # One sequence of writes per repository, across sizes, so that none repeats.
+        movers = {n: moving_tasks(binary, "m0005") for n in repos}
+        savers = {n: counting([binary, "state", "save", "m0005"]) for n in repos}
         for n in args.sizes:
             if n == 10:
                 continue
@@ -126,14 +153,12 @@ def main():
             at_both(["show", "m0005"], 1.25)
             rows.append(compare(
                 f"{n}: task set / at 10",
-                (alternating([binary, "task", "set", "m0005", "t01"], ["blocked", "in_progress"]), big),
-                (alternating([binary, "task", "set", "m0005", "t01"], ["blocked", "in_progress"]), small),
+                (movers[n], big), (movers[10], small),
                 max(args.rounds, 30), env, 1.25))
             at_both(["event", "add", "m0005", "bench"], 1.25, max(args.rounds, 30))
             rows.append(compare(
                 f"{n}: state save / at 10",
-                (alternating([binary, "state", "save", "m0005"], ['{"step":1}', '{"step":2}']), big),
-                (alternating([binary, "state", "save", "m0005"], ['{"step":1}', '{"step":2}']), small),
+                (savers[n], big), (savers[10], small),
                 max(args.rounds, 30), env, 1.25))
         biggest = repos[max(args.sizes)]
         rounds = max(args.rounds, 30)

@@ -27,6 +27,7 @@ pub mod refs;
 mod session_place;
 mod signed;
 mod snapshot;
+mod splice;
 mod summary;
 mod system_ident;
 mod transact;

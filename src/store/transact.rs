@@ -357,13 +357,7 @@ impl Store {
         id: &MilestoneId,
         folder: Oid,
     ) -> Result<Tree<'_>, StoreError> {
-        let old_milestones = snapshot.milestones_tree()?;
-        let mut milestones = self.repo.treebuilder(old_milestones.as_ref())?;
-        milestones.insert(id.as_str(), folder, FileMode::Tree.into())?;
-        let milestones = milestones.write()?;
-        let mut root = self.repo.treebuilder(Some(snapshot.tree()))?;
-        root.insert(MILESTONES, milestones, FileMode::Tree.into())?;
-        Ok(self.repo.find_tree(root.write()?)?)
+        self.change_folder(snapshot, id, Some(folder))
     }
 
     /// The root tree without milestone `id`'s folder.
@@ -372,15 +366,27 @@ impl Store {
         snapshot: &Snapshot<'_>,
         id: &MilestoneId,
     ) -> Result<Tree<'_>, StoreError> {
+        self.change_folder(snapshot, id, None)
+    }
+
+    /// The root tree with milestone `id`'s folder set to `folder`, or gone. Only the
+    /// one entry of `milestones/` is spliced in: the other milestones' entries are
+    /// copied as they are, not sorted and printed again.
+    fn change_folder(
+        &self,
+        snapshot: &Snapshot<'_>,
+        id: &MilestoneId,
+        folder: Option<Oid>,
+    ) -> Result<Tree<'_>, StoreError> {
         let old_milestones = snapshot.milestones_tree()?;
-        let mut milestones = self.repo.treebuilder(old_milestones.as_ref())?;
-        if milestones.get(id.as_str())?.is_some() {
-            milestones.remove(id.as_str())?;
-        }
-        let milestones = milestones.write()?;
-        let mut root = self.repo.treebuilder(Some(snapshot.tree()))?;
-        root.insert(MILESTONES, milestones, FileMode::Tree.into())?;
-        Ok(self.repo.find_tree(root.write()?)?)
+        let entry = folder.map(|folder| (folder, FileMode::Tree));
+        let milestones = self.tree_with(old_milestones.as_ref(), id.as_str(), entry)?;
+        let root = self.tree_with(
+            Some(snapshot.tree()),
+            MILESTONES,
+            Some((milestones, FileMode::Tree)),
+        )?;
+        Ok(self.repo.find_tree(root)?)
     }
 
     /// Applies `op` with `rule` to the state in `snapshot`, writing the objects of the

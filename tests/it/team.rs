@@ -47,6 +47,8 @@ struct Log {
     retries: Vec<u64>,
     /// Syncs whose push left the shared ref to a later sync.
     shared_behind: usize,
+    /// What each sync did, for the report's slowest syncs.
+    details: Vec<Value>,
 }
 
 impl Member {
@@ -74,9 +76,19 @@ impl Member {
             &format!("sync in clone {}", self.index),
         ))
         .unwrap();
-        log.sync_millis
-            .push(started.elapsed().as_secs_f64() * 1000.0);
+        let millis = started.elapsed().as_secs_f64() * 1000.0;
+        log.sync_millis.push(millis);
         log.retries.push(report["retries"].as_u64().unwrap());
+        log.details.push(json!({
+            "clone": self.index,
+            "sync": log.details.len(),
+            "ms": millis,
+            "fast_forward": report["fast_forward"],
+            "merged": report["merged"],
+            "ops_merged": report["ops_merged"],
+            "pushed": report["pushed"],
+            "shared_behind": report["shared_behind"],
+        }));
         log.shared_behind += usize::from(report["shared_behind"] == true);
     }
 
@@ -331,8 +343,23 @@ fn run_team(size: usize, rounds: usize, transport: &str) -> (Team, Value) {
         "retries": retried.iter().sum::<u64>(),
         "max_retries": retried.iter().max(),
         "shared_behind": logs.iter().map(|l| l.shared_behind).sum::<usize>(),
+        "slowest_syncs": slowest(logs.iter().flat_map(|l| l.details.iter()), 10),
+        "final_syncs_ms": tail.sync_millis,
     });
     (team, figures)
+}
+
+/// The `count` slowest of `syncs`, slowest first: what they did, to say why.
+fn slowest<'a>(syncs: impl Iterator<Item = &'a Value>, count: usize) -> Vec<Value> {
+    let mut syncs: Vec<Value> = syncs.cloned().collect();
+    syncs.sort_by(|a, b| {
+        b["ms"]
+            .as_f64()
+            .unwrap()
+            .total_cmp(&a["ms"].as_f64().unwrap())
+    });
+    syncs.truncate(count);
+    syncs
 }
 
 /// The checks of the module's doc comment.
