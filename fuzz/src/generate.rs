@@ -8,9 +8,10 @@ use std::collections::BTreeMap;
 use arbitrary::{Result, Unstructured};
 use chrono::DateTime;
 use git_milestone::model::{
-    ApprovalGate, ApprovalRequest, Approver, Decision, KiroConfiguration, KiroWorkflow, Milestone,
-    MilestoneId, Op, Phase, PhaseState, PhaseStatus, PhaseWeights, Phases, PutReason, Resolution,
-    RestoreSource, Session, SessionCommit, SessionId, SessionStatus, Task, TaskId, TaskStatus,
+    Advanced, ApprovalGate, ApprovalRequest, Approver, Decision, KiroConfiguration, KiroWorkflow,
+    Milestone, MilestoneId, Op, Phase, PhaseState, PhaseStatus, PhaseWeights, Phases, PutReason,
+    Resolution, RestoreSource, Session, SessionCommit, SessionId, SessionStatus, Task, TaskId,
+    TaskStatus,
 };
 use serde_json::Value;
 
@@ -508,10 +509,12 @@ pub fn op(u: &mut Unstructured<'_>) -> Result<Op> {
             status: *u.choose(&PHASE_STATUSES)?,
         },
         12 => Op::AdvancePhase {
-            milestone: m,
             task: task_id(u)?,
             by: by(u)?,
             nonce: maybe(u, text)?,
+            from: maybe(u, |u| Ok(*u.choose(&Phase::ALL)?))?,
+            request: maybe(u, |u| approval_id(u, &m))?,
+            milestone: m,
         },
         13 => Op::DecideApproval {
             approval: approval_id(u, &m)?,
@@ -524,9 +527,16 @@ pub fn op(u: &mut Unstructured<'_>) -> Result<Op> {
             renew: u.arbitrary()?,
         },
         14 => Op::Monitor {
-            milestone: m,
             by: by(u)?,
             nonce: maybe(u, text)?,
+            advanced: list(u, 3, |u| {
+                Ok(Advanced {
+                    task: task_id(u)?,
+                    from: *u.choose(&Phase::ALL)?,
+                    request: maybe(u, |u| approval_id(u, &m))?,
+                })
+            })?,
+            milestone: m,
         },
         15 => Op::Merge {
             ours: commit_id(u)?,
