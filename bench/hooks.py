@@ -54,6 +54,8 @@ WARMUP = 3
 
 def main():
     ap = arguments(__doc__, 50, f"ratio of medians above {TARGET}")
+    ap.add_argument("--binary", help="time this binary's hooks instead of building one "
+                    "(an older build, to compare)")
     with workbench(ap, "git-milestone-bench-") as (args, binary, tmp, env):
         repos = {}
         names = ("hooked", "sync", "idle", "shell", "plain")

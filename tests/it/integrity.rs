@@ -780,8 +780,10 @@ fn background_done(repo: &TestRepo) {
     }
 }
 
-#[test]
-fn a_recording_that_failed_in_the_background_is_retried_by_the_next_command() {
+/// A repository whose post-commit recording of `Task: v1/api` failed in the background
+/// (refs/milestones named a commit no version can read meanwhile, put back since), and
+/// its count of commits before that commit.
+fn a_failed_background_recording() -> (TestRepo, usize) {
     let repo = TestRepo::new();
     repo.milestone_with_tasks("v1", &["api"]);
     repo.ok(["hooks", "install"]);
@@ -798,6 +800,12 @@ fn a_recording_that_failed_in_the_background_is_retried_by_the_next_command() {
     background_done(&repo);
     assert_eq!(repo.tip().unwrap(), bad, "the recording failed");
     repo.git(["update-ref", "refs/milestones", &good]);
+    (repo, count)
+}
+
+#[test]
+fn a_recording_that_failed_in_the_background_is_retried_by_the_next_command() {
+    let (repo, count) = a_failed_background_recording();
 
     // The next command reports the failure, then records the commit.
     let output = repo.run(["show", "v1", "--json"]);
@@ -822,21 +830,7 @@ fn a_recording_that_failed_in_the_background_is_retried_by_the_next_command() {
 
 #[test]
 fn a_failed_recording_retried_by_commands_at_once_is_recorded_once() {
-    let repo = TestRepo::new();
-    repo.milestone_with_tasks("v1", &["api"]);
-    repo.ok(["hooks", "install"]);
-    let good = repo.tip().unwrap();
-    let count = repo.commit_count();
-    let tree = repo.git(["mktree"]).trim().to_string();
-    let bad = repo
-        .git(["commit-tree", &tree, "-m", "not a milestone commit"])
-        .trim()
-        .to_string();
-    repo.git(["update-ref", "refs/milestones", &bad]);
-    repo.git(["commit", "-q", "--allow-empty", "-m", "api\n\nTask: v1/api"]);
-    background_done(&repo);
-    assert_eq!(repo.tip().unwrap(), bad, "the recording failed");
-    repo.git(["update-ref", "refs/milestones", &good]);
+    let (repo, count) = a_failed_background_recording();
 
     // Several commands start together; each finds the kept recording.
     let children: Vec<_> = (0..6)

@@ -979,15 +979,7 @@ fn item03_a_forced_completion_supersedes_the_pending_request_in_every_clone() {
     let (waiting, waiting2) = (&ids[0], &ids[1]);
     assert!(waiting.contains("-k-"), "{ids:?}");
     // Bob ships k by hand; Alice, offline, approves its request afterwards.
-    bob.ok(&[
-        "task",
-        "complete",
-        "m",
-        "k",
-        "--force",
-        "--reason",
-        "shipped by hand",
-    ]);
+    bob.ok(&FORCED);
     assert_eq!(request_status(bob, waiting), "superseded");
     let err = bob.fails(&["approval", "approve", waiting, "--role", "Bob"], 1);
     assert!(err.contains("superseded"), "{err}");
