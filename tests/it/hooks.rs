@@ -818,6 +818,57 @@ fn the_shim_finds_the_binary_on_path_and_runs_the_chained_hook_without_it() {
     assert_eq!(task_status(&repo, "v1", "db"), "pending");
 }
 
+/// The shim starts the recording under `nice` where there is one; where PATH has no
+/// `nice`, it still records, at git's own priority.
+#[test]
+fn a_commit_is_recorded_in_the_background_with_or_without_nice_on_path() {
+    let repo = hooked();
+    repo.ok(["session", "start", "v1"]);
+    // A PATH of git and a `nice` that says it ran (git-milestone is called by its path).
+    let path = repo.root().join("path");
+    std::fs::create_dir(&path).unwrap();
+    let which = |name: &str| {
+        let out = output_of(
+            std::process::Command::new("sh").args(["-c", &format!("command -v {name}")]),
+            None,
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    std::os::unix::fs::symlink(which("git"), path.join("git")).unwrap();
+    let log = repo.root().join("nice.log");
+    let nice = path.join("nice");
+    script(
+        &nice,
+        &format!(
+            "#!/bin/sh\necho \"$1 $2\" >> '{}'\nexec '{}' \"$@\"\n",
+            log.display(),
+            which("nice")
+        ),
+        0o755,
+    );
+    let commit_with_path = |message: &str| {
+        let mut cmd = repo.git_cmd();
+        cmd.env("PATH", &path)
+            .args(["commit", "-q", "--allow-empty", "-m", message]);
+        let out = output_of(&mut cmd, None);
+        expect_ok(&out, "git commit");
+        assert_eq!(stderr(&out), "");
+        settle(&repo);
+    };
+    commit_with_path("with nice\n\nTask: v1/api");
+    assert_eq!(task_status(&repo, "v1", "api"), "in_progress");
+    assert_eq!(read(&log), "-n 5\n");
+
+    std::fs::remove_file(&nice).unwrap();
+    commit_with_path("without nice\n\nTask: v1/db");
+    assert_eq!(task_status(&repo, "v1", "db"), "in_progress");
+    assert_eq!(
+        events(&repo, "v1", "commit").len(),
+        2,
+        "both commits recorded"
+    );
+}
+
 #[test]
 fn a_chained_hook_that_runs_the_hook_again_does_not_loop() {
     let repo = hooked();
