@@ -84,18 +84,24 @@ def compare(name, ours, theirs, rounds, env, target):
 
 def moving_tasks(binary, milestone):
     """`task set` lines that move the plain tasks (those without the workflow) of
-    `milestone` on in turn, each to the status after the one it has (as written by
-    `write_folder`): every call changes a task, and the milestone's state repeats only
-    after len(STATUSES) passes over all of them."""
+    `milestone`, as written by `write_folder`, through the words of a modular Gray
+    code in base len(STATUSES), one digit per task: each call moves one task to
+    another status, and no state of the milestone repeats (a state written before
+    would find its trees stored), however many calls the sizes share."""
     m = int(milestone[1:])
     plain = [t for t in range(TASKS) if t % 5 != 0]
+    base = len(STATUSES)
     state = {"i": 0}
 
+    def digit(i, j):
+        return (i // base ** j - i // base ** (j + 1)) % base
+
     def next_line():
-        i = state["i"]
         state["i"] += 1
-        t = plain[i % len(plain)]
-        status = STATUSES[(m + t + i // len(plain) + 1) % len(STATUSES)]
+        i = state["i"]
+        j = next(j for j in range(len(plain)) if digit(i, j) != digit(i - 1, j))
+        t = plain[j]
+        status = STATUSES[(m + t + digit(i, j)) % base]
         return [binary, "task", "set", milestone, f"t{t:02d}", status]
     return next_line
 

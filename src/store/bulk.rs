@@ -127,6 +127,7 @@ impl Store {
         // nothing reaches the disk until the whole chain is built.
         let staging = Store {
             repo: Repository::open(self.repo.path()).map_err(StoreError::from)?,
+            objects: super::ObjectWrites::Memory,
         };
         let memory_odb = staging.repo.odb()?;
         let _memory = memory_odb.add_new_mempack_backend(1000)?;

@@ -16,6 +16,7 @@ mod integrity;
 mod limits;
 pub mod local;
 pub mod lock;
+mod loose;
 pub mod merge;
 pub mod message;
 mod moves_seen;
@@ -61,6 +62,18 @@ pub const FORMAT: &str = "1";
 /// A repository's milestone store.
 pub struct Store {
     repo: Repository,
+    /// Where this handle's new objects go.
+    objects: ObjectWrites,
+}
+
+/// Where a store handle's new objects go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ObjectWrites {
+    /// To the repository's object folder.
+    Disk,
+    /// To an in-memory backend first, packed later (a bulk write): everything must go
+    /// through libgit2's odb, which the pack is gathered from.
+    Memory,
 }
 
 impl Store {
@@ -74,14 +87,22 @@ impl Store {
         git2::opts::strict_hash_verification(false);
         git2::opts::strict_object_creation(false);
         Repository::open_from_env()
-            .map(|repo| Store { repo })
+            .map(Store::on_disk)
             .map_err(StoreError::NotARepository)
+    }
+
+    /// A store writing its objects to `repo`'s object folder.
+    fn on_disk(repo: Repository) -> Store {
+        Store {
+            repo,
+            objects: ObjectWrites::Disk,
+        }
     }
 
     /// Opens the repository at `path` (no search upwards).
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         Repository::open(path)
-            .map(|repo| Store { repo })
+            .map(Store::on_disk)
             .map_err(StoreError::NotARepository)
     }
 
@@ -144,7 +165,7 @@ pub(crate) fn test_store() -> (tempfile::TempDir, Store) {
     config
         .set_str("user.email", "importer@example.com")
         .unwrap();
-    (dir, Store { repo })
+    (dir, Store::on_disk(repo))
 }
 
 /// Where a milestone's files live in the tree.

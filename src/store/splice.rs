@@ -16,7 +16,7 @@ use std::ops::Range;
 
 use git2::{FileMode, ObjectType, Oid, Tree};
 
-use super::{Store, StoreError};
+use super::{loose, ObjectWrites, Store, StoreError};
 
 /// The length of an object id in a tree entry.
 const ID_LEN: usize = 20;
@@ -163,7 +163,10 @@ impl Store {
         let mode = entry.map(|(_, mode)| mode_text(i32::from(mode)));
         let new = mode.as_deref().zip(entry.map(|(id, _)| id));
         if let Some(bytes) = splice(&old, name.as_bytes(), new) {
-            return Ok(self.repo.odb()?.write(ObjectType::Tree, &bytes)?);
+            return Ok(match self.objects {
+                ObjectWrites::Disk => loose::write(&self.repo, ObjectType::Tree, &bytes)?,
+                ObjectWrites::Memory => self.repo.odb()?.write(ObjectType::Tree, &bytes)?,
+            });
         }
         let mut builder = self.repo.treebuilder(tree)?;
         match entry {

@@ -304,3 +304,61 @@ fn a_lamport_clock_at_its_maximum_does_not_overflow() {
     let after = repo.record("refs/milestones");
     assert_eq!(after["lamport"].as_u64(), Some(u64::MAX));
 }
+
+/// With hundreds of milestones the `milestones/` tree is large, and each write stores
+/// the new one uncompressed (as git does with core.looseCompression=0): git reads it,
+/// fsck and gc accept it, and gc packs it as any other object.
+#[test]
+fn a_large_milestones_tree_is_written_uncompressed_and_git_reads_it() {
+    let repo = TestRepo::new();
+    let folder = repo.root().join("reference/.milestones");
+    std::fs::create_dir_all(folder.join("active")).unwrap();
+    for m in 0..600 {
+        std::fs::write(
+            folder.join(format!("active/m{m:04}.yaml")),
+            format!("id: m{m:04}\ntitle: Milestone {m}\ntasks:\n  - id: t\n"),
+        )
+        .unwrap();
+    }
+    repo.ok(["import", folder.to_str().unwrap(), "-q"]);
+    let loose = |rev: &str| {
+        let id = repo.rev_parse(rev).unwrap();
+        repo.path.join(".git/objects").join(&id[..2]).join(&id[2..])
+    };
+    assert!(
+        !loose("refs/milestones:milestones").exists(),
+        "an import packs what it writes"
+    );
+
+    repo.ok(["task", "start", "m0300", "t"]);
+    let tree = repo.git(["cat-file", "-p", "refs/milestones:milestones"]);
+    assert_eq!(tree.lines().count(), 600);
+    let size: u64 = repo
+        .git(["cat-file", "-s", "refs/milestones:milestones"])
+        .trim()
+        .parse()
+        .unwrap();
+    let file = std::fs::metadata(loose("refs/milestones:milestones")).unwrap();
+    assert!(size >= 16 * 1024, "{size} bytes");
+    assert!(
+        file.len() > size,
+        "stored, not deflated: {} bytes",
+        file.len()
+    );
+    assert!(file.permissions().readonly());
+
+    let fsck = repo
+        .git_cmd()
+        .args(["fsck", "--full", "--strict", "--no-dangling"])
+        .output()
+        .unwrap();
+    assert!(fsck.status.success(), "{}", crate::common::describe(&fsck));
+    repo.git(["gc", "-q", "--prune=now"]);
+    assert!(
+        !loose("refs/milestones:milestones").exists(),
+        "packed by gc"
+    );
+    repo.ok(["task", "complete", "m0300", "t"]);
+    assert_eq!(repo.json(["show", "m0300"])["status"], "completed");
+    assert_eq!(repo.json(["list"]).as_array().map(Vec::len), Some(600));
+}
