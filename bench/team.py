@@ -25,6 +25,7 @@ Run
   python3 bench/team.py                      # 16 clones, 50 rounds, HTTP
   python3 bench/team.py --rounds 10 --transport ssh
   python3 bench/team.py --check              # exit 1 if a target is missed
+  python3 bench/team.py --json team.json     # keep every figure
 
 Standard library only (the test needs lighttpd or openssh-server; see README.md).
 """
@@ -45,6 +46,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=50)
     ap.add_argument("--transport", choices=["http", "ssh"], default="http")
     ap.add_argument("--check", action="store_true")
+    ap.add_argument("--json", help="also write the figures to this file")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="git-milestone-team-") as tmp:
         report = os.path.join(tmp, "team.json")
@@ -83,6 +85,14 @@ def main():
     for name, value, ok in rows:
         mark = "" if ok is None else ("  ok" if ok else "  MISSED")
         print(f"{name:<48} {value}{mark}")
+    print("slowest syncs (ms, clone, its n-th sync, operations merged, what it did):")
+    for s in f.get("slowest_syncs", []):
+        did = [k for k in ("fast_forward", "merged", "pushed", "shared_behind") if s.get(k)]
+        print(f"  {s['ms']:8.0f}  clone {s['clone']:2}  sync {s['sync']:3}  "
+              f"{s['ops_merged']:5}  {' '.join(did)}")
+    if args.json:
+        with open(args.json, "w") as out:
+            json.dump(f, out, indent=2)
     if args.check and not all(ok for _, _, ok in rows if ok is not None):
         sys.exit(1)
 

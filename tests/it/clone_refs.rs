@@ -216,3 +216,46 @@ fn a_clone_ref_that_brings_no_new_operation_costs_no_merge() {
     }
     assert!(is_ancestor(&remote, &bobs, tip.as_deref().unwrap()));
 }
+
+/// Clone refs whose work never reached the shared ref are gathered one per sync:
+/// gathering many in one sync replayed each merge's growing side again (k² work).
+#[test]
+fn a_sync_gathers_one_clone_ref_and_the_next_syncs_the_rest() {
+    let remote = TestRepo::bare();
+    let url = remote.path.to_str().unwrap();
+    let alice = TestRepo::clone_of(url);
+    alice.ok(["init"]);
+    alice.milestone_with_tasks("m1", &["b", "c", "d"]);
+    alice.ok(["sync"]);
+    // Three teammates each start their task and push only their own ref, as when
+    // every offer to move the shared ref lost to someone else's.
+    for task in ["b", "c", "d"] {
+        let mate = TestRepo::clone_of(url);
+        mate.ok(["sync"]);
+        mate.ok(["task", "start", "m1", task]);
+        mate.git([
+            "push",
+            "-q",
+            "origin",
+            &format!("refs/milestones:refs/meta/milestones-by/{task}"),
+        ]);
+    }
+    let started = |repo: &TestRepo| {
+        let show = repo.json(["show", "m1"]);
+        show["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["status"] == "in_progress")
+            .count()
+    };
+    // The first is a fast-forward (it was made on Alice's tip), the others merges.
+    for (gathered, how) in [(1, "fast_forward"), (2, "merged"), (3, "merged")] {
+        let report = alice.json(["sync"]);
+        assert_eq!(report[how], true, "{report:#}");
+        assert_eq!(started(&alice), gathered, "{report:#}");
+        assert_eq!(remote.rev_parse(SHARED), alice.tip(), "{report:#}");
+    }
+    let report = alice.json(["sync"]);
+    assert_eq!(report["fetched"], false, "all gathered: {report:#}");
+}
