@@ -8,9 +8,11 @@
 //! cost a copy each way. `git gc` packs and compresses these objects as any other.
 //!
 //! The object is written as git and libgit2 write loose objects: to a temporary file
-//! beside it, made read-only, then renamed into place, so that a reader sees the whole
-//! object or none. Anything unusual (a shared or relocated object folder, an object
-//! already there, any error) is left to libgit2's own writer.
+//! beside it, made read-only for everyone (0444, libgit2's mode), then renamed into
+//! place, so that a reader sees the whole object or none. Anything unusual (an object
+//! folder moved by `GIT_OBJECT_DIRECTORY`, a repository shared between users through
+//! `core.sharedRepository`, an object kept in a pack, any error) is left to libgit2's
+//! own writer.
 
 use std::fs;
 use std::io::Write;
@@ -50,9 +52,23 @@ pub(super) fn write(repo: &Repository, kind: ObjectType, data: &[u8]) -> Result<
     repo.odb()?.write(kind, data)
 }
 
-/// The repository's object folder, when git's environment does not move it.
+/// The repository's object folder, when git's environment does not move it and the
+/// repository is not shared between users (whose file modes are git's business).
 fn plain_objects_dir(repo: &Repository) -> Option<PathBuf> {
     if std::env::var_os("GIT_OBJECT_DIRECTORY").is_some() {
+        return None;
+    }
+    let shared = repo
+        .config()
+        .ok()?
+        .get_string("core.sharedRepository")
+        .is_ok_and(|value| {
+            !matches!(
+                value.to_ascii_lowercase().as_str(),
+                "false" | "umask" | "0" | "no" | "off"
+            )
+        });
+    if shared {
         return None;
     }
     let objects = repo.commondir().join("objects");
@@ -78,8 +94,17 @@ fn write_stored(folder: &Path, path: &Path, kind: ObjectType, data: &[u8]) -> st
     write!(zlib, "{} {}\0", kind.str(), data.len())?;
     zlib.write_all(data)?;
     zlib.finish()?.flush()?;
-    let mut permissions = file.as_file().metadata()?.permissions();
-    permissions.set_readonly(true);
+    #[cfg(unix)]
+    let permissions = {
+        use std::os::unix::fs::PermissionsExt;
+        fs::Permissions::from_mode(0o444)
+    };
+    #[cfg(not(unix))]
+    let permissions = {
+        let mut permissions = file.as_file().metadata()?.permissions();
+        permissions.set_readonly(true);
+        permissions
+    };
     file.as_file().set_permissions(permissions)?;
     file.persist(path)?;
     Ok(())
@@ -115,6 +140,15 @@ mod tests {
             .join(&hex[2..]);
         let file = fs::metadata(&path).unwrap();
         assert!(file.permissions().readonly());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                file.permissions().mode() & 0o777,
+                0o444,
+                "as libgit2 makes them"
+            );
+        }
         assert!(file.len() > raw.len() as u64, "stored, not deflated");
         assert_eq!(repo.odb().unwrap().read(id).unwrap().data(), raw);
         // Written again: found there, left as it is and freshened.
@@ -124,6 +158,24 @@ mod tests {
         let again = fs::metadata(&path).unwrap();
         assert_eq!(again.len(), file.len());
         assert!(again.modified().unwrap() > old + Duration::from_secs(60));
+    }
+
+    #[test]
+    fn a_repository_shared_between_users_is_left_to_libgit2() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        assert!(plain_objects_dir(&repo).is_some());
+        for (value, ours) in [
+            ("group", false),
+            ("0660", false),
+            ("true", false),
+            ("false", true),
+            ("umask", true),
+        ] {
+            let mut config = repo.config().unwrap();
+            config.set_str("core.sharedRepository", value).unwrap();
+            assert_eq!(plain_objects_dir(&repo).is_some(), ours, "{value}");
+        }
     }
 
     #[test]
