@@ -648,6 +648,15 @@ impl Drop for Daemon {
     }
 }
 
+/// Where git keeps its own programs (`git --exec-path`).
+fn git_exec_path() -> PathBuf {
+    let output = std::process::Command::new("git")
+        .arg("--exec-path")
+        .output()
+        .expect("git runs");
+    PathBuf::from(String::from_utf8(output.stdout).unwrap().trim())
+}
+
 impl Daemon {
     fn serve(home: &Path, base: &Path) -> Daemon {
         for _ in 0..5 {
@@ -656,8 +665,9 @@ impl Daemon {
                 .local_addr()
                 .unwrap()
                 .port();
-            let child = hermetic("git", home)
-                .arg("daemon")
+            // git-daemon itself, not `git daemon`: killing the `git` wrapper would
+            // leave the daemon it started running after the test.
+            let child = hermetic(git_exec_path().join("git-daemon"), home)
                 .arg("--reuseaddr")
                 .arg(format!("--base-path={}", base.display()))
                 .arg("--export-all")
