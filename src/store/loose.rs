@@ -115,6 +115,15 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
+    /// Where the loose object `id` of the repository at `worktree` is.
+    fn loose_file(worktree: &Path, id: Oid) -> PathBuf {
+        let hex = id.to_string();
+        worktree
+            .join(".git/objects")
+            .join(&hex[..2])
+            .join(&hex[2..])
+    }
+
     #[test]
     fn a_large_tree_is_stored_uncompressed_and_reads_back_as_git_wrote_it() {
         let dir = tempfile::tempdir().unwrap();
@@ -132,12 +141,7 @@ mod tests {
 
         let id = write(&repo, ObjectType::Tree, &raw).unwrap();
         assert_eq!(id, expected);
-        let hex = id.to_string();
-        let path = fresh
-            .path()
-            .join(".git/objects")
-            .join(&hex[..2])
-            .join(&hex[2..]);
+        let path = loose_file(fresh.path(), id);
         let file = fs::metadata(&path).unwrap();
         assert!(file.permissions().readonly());
         #[cfg(unix)]
@@ -184,12 +188,7 @@ mod tests {
         let repo = Repository::init(dir.path()).unwrap();
         let small = vec![b'a'; 1000];
         let id = write(&repo, ObjectType::Blob, &small).unwrap();
-        let hex = id.to_string();
-        let path = dir
-            .path()
-            .join(".git/objects")
-            .join(&hex[..2])
-            .join(&hex[2..]);
+        let path = loose_file(dir.path(), id);
         assert!(
             fs::metadata(&path).unwrap().len() < 100,
             "deflated by libgit2"

@@ -160,18 +160,7 @@ fn fsck_is_clean_and_the_reflog_has_every_update() {
     repo.ok(["task", "complete", "m1", "a"]);
     repo.ok(["state", "save", "m1", "{}"]);
     repo.ok(["event", "add", "m1", "note"]);
-    let fsck = repo
-        .git_cmd()
-        .args(["fsck", "--full", "--strict", "--no-dangling"])
-        .output()
-        .unwrap();
-    assert!(fsck.status.success(), "{}", crate::common::describe(&fsck));
-    assert_eq!(
-        String::from_utf8_lossy(&fsck.stdout).trim(),
-        "",
-        "{}",
-        crate::common::describe(&fsck)
-    );
+    assert_fsck_clean(&repo);
 
     let reflog = repo.git(["reflog", "show", "--format=%H %gs", "refs/milestones"]);
     let entries: Vec<_> = reflog.lines().collect();
@@ -347,12 +336,7 @@ fn a_large_milestones_tree_is_written_uncompressed_and_git_reads_it() {
     );
     assert!(file.permissions().readonly());
 
-    let fsck = repo
-        .git_cmd()
-        .args(["fsck", "--full", "--strict", "--no-dangling"])
-        .output()
-        .unwrap();
-    assert!(fsck.status.success(), "{}", crate::common::describe(&fsck));
+    assert_fsck_clean(&repo);
     repo.git(["gc", "-q", "--prune=now"]);
     assert!(
         !loose("refs/milestones:milestones").exists(),
@@ -361,4 +345,20 @@ fn a_large_milestones_tree_is_written_uncompressed_and_git_reads_it() {
     repo.ok(["task", "complete", "m0300", "t"]);
     assert_eq!(repo.json(["show", "m0300"])["status"], "completed");
     assert_eq!(repo.json(["list"]).as_array().map(Vec::len), Some(600));
+}
+
+/// `git fsck --full --strict` succeeds and reports nothing.
+fn assert_fsck_clean(repo: &TestRepo) {
+    let fsck = repo
+        .git_cmd()
+        .args(["fsck", "--full", "--strict", "--no-dangling"])
+        .output()
+        .unwrap();
+    assert!(fsck.status.success(), "{}", crate::common::describe(&fsck));
+    assert_eq!(
+        String::from_utf8_lossy(&fsck.stdout).trim(),
+        "",
+        "{}",
+        crate::common::describe(&fsck)
+    );
 }
