@@ -30,15 +30,14 @@ pub(super) const UNCOMPRESSED_FROM: usize = 16 * 1024;
 /// Writes `data` as an object of `kind`: uncompressed when it is large and this
 /// repository's objects are where git keeps them, else through libgit2.
 pub(super) fn write(repo: &Repository, kind: ObjectType, data: &[u8]) -> Result<Oid, git2::Error> {
+    let odb = repo.odb()?;
     if data.len() >= UNCOMPRESSED_FROM {
         if let Some(objects) = plain_objects_dir(repo) {
             let id = Oid::hash_object(kind, data)?;
             let hex = id.to_string();
-            let (folder, path) = (
-                objects.join(&hex[..2]),
-                objects.join(&hex[..2]).join(&hex[2..]),
-            );
-            let done = if repo.odb()?.exists(id) {
+            let folder = objects.join(&hex[..2]);
+            let path = folder.join(&hex[2..]);
+            let done = if odb.exists(id) {
                 freshen(&path)
             } else {
                 write_stored(&folder, &path, kind, data)
@@ -49,7 +48,7 @@ pub(super) fn write(repo: &Repository, kind: ObjectType, data: &[u8]) -> Result<
         }
     }
     // Also freshens an object already there (a packed one, say), as git does.
-    repo.odb()?.write(kind, data)
+    odb.write(kind, data)
 }
 
 /// The repository's object folder, when git's environment does not move it and the
