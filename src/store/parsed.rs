@@ -18,16 +18,23 @@ use std::collections::HashMap;
 
 use git2::Oid;
 
-use crate::model::{Milestone, MilestoneFiles, MilestoneId};
+use crate::model::{ApprovalRequest, Milestone, MilestoneFiles, MilestoneId};
 
 /// How many definitions are kept: a replay reads the one the operation before it
 /// wrote, or one of the few milestones a run of operations touches.
 const KEPT: usize = 64;
 
+/// How many approval requests are kept: every operation that needs them reads all of
+/// a milestone's, which change one at a time.
+const APPROVALS_KEPT: usize = 4096;
+
 /// Parsed definitions by blob id, for one replay.
 #[derive(Debug, Default)]
 pub struct Parsed {
     definitions: RefCell<HashMap<Oid, Milestone>>,
+    /// Approval requests by blob id: a workflow operation reads every request of its
+    /// milestone, and parsing them again was a sixth of a replay.
+    approvals: RefCell<HashMap<Oid, ApprovalRequest>>,
     /// The text of the tasks written, so that a definition is written a task at a time.
     written: super::definition_text::WrittenTasks,
     /// The files of one milestone in one state (its root tree), as the operation that
@@ -78,6 +85,20 @@ impl Parsed {
         }
     }
 
+    /// The approval request in blob `blob`, if known.
+    pub(super) fn approval(&self, blob: Oid) -> Option<ApprovalRequest> {
+        self.approvals.borrow().get(&blob).cloned()
+    }
+
+    /// Remembers that blob `blob` holds `request`.
+    pub(super) fn remember_approval(&self, blob: Oid, request: &ApprovalRequest) {
+        let mut approvals = self.approvals.borrow_mut();
+        if approvals.len() >= APPROVALS_KEPT && !approvals.contains_key(&blob) {
+            approvals.clear();
+        }
+        approvals.insert(blob, request.clone());
+    }
+
     /// Remembers that blob `blob` holds `definition`.
     pub(super) fn remember(&self, blob: Oid, definition: &Milestone) {
         let mut definitions = self.definitions.borrow_mut();
@@ -104,6 +125,19 @@ mod tests {
         parsed.remember(blob, &milestone("a"));
         assert_eq!(parsed.definition(blob), Some(milestone("a")));
         assert_eq!(parsed.definition(Oid::zero()), None);
+    }
+
+    #[test]
+    fn a_remembered_approval_is_found_by_its_blob_and_the_cache_stays_bounded() {
+        let parsed = Parsed::default();
+        let request = ApprovalRequest::sample("m1", "t1");
+        for i in 0..(APPROVALS_KEPT + 10) {
+            let blob = Oid::hash_object(git2::ObjectType::Blob, i.to_string().as_bytes()).unwrap();
+            parsed.remember_approval(blob, &request);
+            assert!(parsed.approvals.borrow().len() <= APPROVALS_KEPT);
+            assert_eq!(parsed.approval(blob), Some(request.clone()));
+        }
+        assert_eq!(parsed.approval(Oid::zero()), None);
     }
 
     #[test]

@@ -306,13 +306,7 @@ fn parse_milestone(
         None
     };
     let approvals = if parts.approvals {
-        Some(read_folder(repo, tree, APPROVALS, |bytes| {
-            let text =
-                std::str::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())?;
-            yaml::from_str::<ApprovalRequest>(text)
-                .map(|a| (a.id.clone(), a))
-                .map_err(|e| e.to_string())
-        })?)
+        Some(read_approvals(repo, tree, parsed)?)
     } else {
         None
     };
@@ -353,6 +347,56 @@ pub(super) fn format_blob() -> Oid {
     })
 }
 
+/// The approval requests in `tree`, each parsed once per blob while a replay runs.
+fn read_approvals(
+    repo: &Repository,
+    tree: &Tree<'_>,
+    parsed: Option<&Parsed>,
+) -> Result<BTreeMap<String, ApprovalRequest>, Unparsed> {
+    let mut requests = BTreeMap::new();
+    let Some(folder) = subtree(repo, tree, APPROVALS)? else {
+        return Ok(requests);
+    };
+    for entry in folder.iter() {
+        let known = parsed.and_then(|p| p.approval(entry.id()));
+        let request = match known {
+            Some(request) => request,
+            None => {
+                let blob = entry.to_object(repo)?.peel_to_blob()?;
+                let request = parse_approval(blob.content()).map_err(|detail| {
+                    broken(
+                        &format!("{APPROVALS}/{}", entry.name().unwrap_or("")),
+                        detail,
+                    )
+                })?;
+                if let Some(parsed) = parsed {
+                    parsed.remember_approval(entry.id(), &request);
+                }
+                request
+            }
+        };
+        requests.insert(request.id.clone(), request);
+    }
+    Ok(requests)
+}
+
+fn parse_approval(bytes: &[u8]) -> Result<ApprovalRequest, String> {
+    let text = std::str::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())?;
+    yaml::from_str::<ApprovalRequest>(text).map_err(|e| e.to_string())
+}
+
+/// The folder `name` of `tree`, if there is one.
+fn subtree<'r>(
+    repo: &'r Repository,
+    tree: &Tree<'_>,
+    name: &str,
+) -> Result<Option<Tree<'r>>, Unparsed> {
+    match tree.get_name(name) {
+        Some(entry) => Ok(Some(entry.to_object(repo)?.peel_to_tree()?)),
+        None => Ok(None),
+    }
+}
+
 /// Reads every file of the folder `name` with `parse`, keyed as it says.
 fn read_folder<K: Ord, V>(
     repo: &Repository,
@@ -361,10 +405,9 @@ fn read_folder<K: Ord, V>(
     parse: impl Fn(&[u8]) -> Result<(K, V), String>,
 ) -> Result<BTreeMap<K, V>, Unparsed> {
     let mut items = BTreeMap::new();
-    let Some(entry) = tree.get_name(name) else {
+    let Some(folder) = subtree(repo, tree, name)? else {
         return Ok(items);
     };
-    let folder = entry.to_object(repo)?.peel_to_tree()?;
     for entry in folder.iter() {
         let blob = entry.to_object(repo)?.peel_to_blob()?;
         let (key, value) = parse(blob.content())
