@@ -125,10 +125,7 @@ impl Store {
     ) -> Result<BulkOutcome, BulkError> {
         // A second handle on the repository, whose object database writes into memory:
         // nothing reaches the disk until the whole chain is built.
-        let staging = Store {
-            repo: Repository::open(self.repo.path()).map_err(StoreError::from)?,
-            objects: super::ObjectWrites::Memory,
-        };
+        let staging = self.in_memory_twin()?;
         let memory_odb = staging.repo.odb()?;
         let _memory = memory_odb.add_new_mempack_backend(1000)?;
         let at = clock::now();

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use super::message::{self, OpRecord};
 use super::parsed::Parsed;
+use super::scratch::Scratch;
 use super::{Snapshot, Store, StoreError, FORMAT};
 use crate::model::Op;
 use crate::workflow;
@@ -116,7 +117,12 @@ impl Store {
     /// Checks every commit reachable from `theirs` and not from `ours` (our own
     /// history is trusted), parents first. Fails only for what must stop a sync: an
     /// operation or layout of a newer version, or a repository error.
-    pub fn check_incoming(&self, ours: Option<Oid>, theirs: Oid) -> Result<Checked, StoreError> {
+    pub(super) fn check_incoming(
+        &self,
+        ours: Option<Oid>,
+        theirs: Oid,
+        scratch: &Scratch<'_>,
+    ) -> Result<Checked, StoreError> {
         let mut checked = Checked {
             known: self.known_states(),
             ..Checked::default()
@@ -131,6 +137,10 @@ impl Store {
             let commit = self.repo.find_commit(oid?)?;
             checked.builds_on_ours |= ours.is_some_and(|o| commit.parent_ids().any(|p| p == o));
             self.check_commit(&commit, &mut checked)?;
+            // The states this check wrote are not read again, but for those of
+            // commits that do not hold.
+            scratch.keep_failed(&checked)?;
+            scratch.clear()?;
         }
         Ok(checked)
     }

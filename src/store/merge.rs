@@ -13,6 +13,7 @@ use git2::{Commit, FileMode, Oid, Sort};
 use super::identity::{signature, Role};
 use super::integrity::{operation_time, Checked, Ignored, MAX_OPERATION_BYTES};
 use super::message::{self, OpRecord};
+use super::scratch::Scratch;
 use super::signed::{create_commit, SignedBy};
 use super::transact::ApplyRule;
 use super::{Snapshot, Store, StoreError, FORMAT};
@@ -143,6 +144,12 @@ impl Store {
     /// merge commit when both have moved, or when what came in does not hold as it is
     /// (see [`Store::check_incoming`]). No ref is moved.
     pub fn merge_tips(&self, ours: Option<Oid>, theirs: Oid) -> Result<MergeResult, StoreError> {
+        // Replays write states nothing reads again: into memory, from which only what
+        // stays is copied to disk (see scratch.rs).
+        let staging = self.in_memory_twin()?;
+        let odb = staging.repo.odb()?;
+        let memory = odb.add_new_mempack_backend(1000)?;
+        let scratch = Scratch::new(self, &staging, &memory);
         let result = |tip, kind, ignored, not_counted| MergeResult {
             tip,
             kind,
@@ -153,7 +160,7 @@ impl Store {
         // The walk of what is incoming also says how the tips relate: nothing
         // incoming, we have it all; an incoming commit built on our tip, theirs
         // descends from ours. (Asking git each time walked the history twice more.)
-        let mut checked = self.check_incoming(ours, theirs)?;
+        let mut checked = staging.check_incoming(ours, theirs, &scratch)?;
         if let Some(ours) = ours.filter(|_| checked.state.is_empty()) {
             return Ok(result(ours, MergeKind::UpToDate, Vec::new(), Vec::new()));
         }
@@ -168,11 +175,13 @@ impl Store {
             None => None,
         };
         let start = match base {
-            Some(base) => self.state_of(&checked, base)?,
-            None => self.empty_state()?,
+            Some(base) => staging.state_of(&checked, base)?,
+            None => staging.empty_state()?,
         };
         let parents: Vec<Oid> = ours.into_iter().chain([theirs]).collect();
-        let replay = self.replay_range(&parents, base, start, &mut checked)?;
+        let replay = staging.replay_range(&parents, base, start, &mut checked)?;
+        scratch.keep(replay.tree)?;
+        scratch.keep_failed(&checked)?;
         let tip = self.write_merge_commit(ours, theirs, base, &replay)?;
         self.remember_states(&checked)?;
         Ok(MergeResult {

@@ -25,6 +25,7 @@ mod pack;
 mod parsed;
 mod progress;
 pub mod refs;
+mod scratch;
 mod session_place;
 mod signed;
 mod snapshot;
@@ -97,6 +98,15 @@ impl Store {
             repo,
             objects: ObjectWrites::Disk,
         }
+    }
+
+    /// A second handle on this repository, for writing into an in-memory object
+    /// database its caller adds (a mempack backend, which outranks the disk).
+    fn in_memory_twin(&self) -> Result<Store, StoreError> {
+        Ok(Store {
+            repo: Repository::open(self.repo.path())?,
+            objects: ObjectWrites::Memory,
+        })
     }
 
     /// Opens the repository at `path` (no search upwards).

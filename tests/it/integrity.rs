@@ -205,6 +205,46 @@ fn a_hand_edited_tree_is_not_taken_as_state_by_a_fast_forward_or_a_merge() {
     assert_eq!(notes, 1);
 }
 
+#[test]
+fn work_built_on_a_commit_that_does_not_hold_is_checked_against_its_real_state_later() {
+    let team = Team::new();
+    // Its real state (a saved state) is a tree no clone has written before.
+    let (_, message) = team.real_operation(&["state", "save", "m", r#"{"x": 1}"#]);
+    let yaml = team.mallory.show_file("milestones/m/milestone.yaml");
+    let forged_yaml = yaml.replacen("status: pending", "status: completed", 1);
+    let tree = team.edited_tree(&[("milestones/m/milestone.yaml", &forged_yaml)]);
+    let forged = team.push_forged(&tree, &message, None);
+    alice_adds_t2(&team);
+    let report = sync(&team.alice);
+    assert_eq!(
+        report["ignored"][0]["commit"],
+        forged.as_str(),
+        "{report:#}"
+    );
+
+    // Mallory goes on from her forged tip and pushes it as her clone's own ref with
+    // plain git; Alice has work of her own, so the merge starts from the forged
+    // commit's real state, which her first sync computed (a later process reads it).
+    team.mallory.ok(["task", "add", "m", "t3"]);
+    team.mallory.git([
+        "push",
+        "-q",
+        "origin",
+        "refs/milestones:refs/meta/milestones-by/mallory",
+    ]);
+    team.alice.ok(["task", "add", "m", "t4"]);
+    let report = sync(&team.alice);
+    assert_eq!(report["merged"], true, "{report:#}");
+    assert_eq!(task_status(&team.alice, "t1"), "pending");
+    for task in ["t2", "t3", "t4"] {
+        assert_eq!(task_status(&team.alice, task), "pending", "{task} is kept");
+    }
+    let saved = team.alice.json(["state", "load", "m"]);
+    assert_eq!(saved, serde_json::json!({"x": 1}));
+    let newcomer = team.newcomer();
+    assert_agree(&[&team.alice, &team.bob, &newcomer]);
+}
+
 fn alice_adds_t2(team: &Team) {
     team.alice.ok(["task", "add", "m", "t2"]);
 }

@@ -257,6 +257,40 @@ fn divergent_edits_of_different_tasks_both_survive() {
     }
 }
 
+/// Objects of `repo` that no ref (nor reflog) reaches.
+fn unreachable_objects(repo: &TestRepo) -> Vec<String> {
+    repo.git(["fsck", "--unreachable", "--no-reflogs", "--no-progress"])
+        .lines()
+        .filter(|l| l.starts_with("unreachable"))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn a_merge_writes_no_state_but_those_that_stay() {
+    let (net, b) = two_clones();
+    // Interleaved by their clocks, the two sides' operations replay through states
+    // neither clone ever had.
+    for round in 0..6 {
+        net.a
+            .ok(["state", "save", "m1", &format!(r#"{{"a": {round}}}"#)]);
+        b.ok(["task", "add", "m1", &format!("b{round}")]);
+    }
+    net.sync(&net.a, &[]);
+    assert!(unreachable_objects(&b).is_empty());
+    let report = net.sync(&b, &[]);
+    assert_eq!(report["merged"], true, "{report:#}");
+    assert_eq!(report["ops_merged"], 12, "{report:#}");
+    assert_eq!(
+        unreachable_objects(&b),
+        Vec::<String>::new(),
+        "the replay's intermediate states stay in memory"
+    );
+    assert_eq!(task_status(&b, "m1", "b5"), "pending");
+    assert_eq!(b.json(["state", "load", "m1"]), serde_json::json!({"a": 5}));
+    b.git(["fsck", "--strict", "--no-progress"]);
+}
+
 #[test]
 fn conflicting_edits_of_one_task_end_the_same_on_both_clones() {
     let (net, b) = two_clones();
