@@ -103,8 +103,24 @@ impl Store {
     /// A second handle on this repository, for writing into an in-memory object
     /// database its caller adds (a mempack backend, which outranks the disk).
     fn in_memory_twin(&self) -> Result<Store, StoreError> {
+        let repo = Repository::open(self.repo.path())?;
+        // Opened by path, libgit2 ignores the object folders git's environment names,
+        // which this handle (opened from the environment) reads.
+        let mut dirs: Vec<PathBuf> = std::env::var_os("GIT_OBJECT_DIRECTORY")
+            .map(PathBuf::from)
+            .into_iter()
+            .collect();
+        if let Some(alternates) = std::env::var_os("GIT_ALTERNATE_OBJECT_DIRECTORIES") {
+            dirs.extend(std::env::split_paths(&alternates));
+        }
+        {
+            let odb = repo.odb()?;
+            for dir in dirs.iter().filter(|d| !d.as_os_str().is_empty()) {
+                odb.add_disk_alternate(&dir.to_string_lossy())?;
+            }
+        }
         Ok(Store {
-            repo: Repository::open(self.repo.path())?,
+            repo,
             objects: ObjectWrites::Memory,
         })
     }

@@ -292,6 +292,38 @@ fn a_merge_writes_no_state_but_those_that_stay() {
 }
 
 #[test]
+fn a_merge_reads_and_writes_the_object_folder_gits_environment_names() {
+    let (net, b) = two_clones();
+    net.a.ok(["task", "complete", "m1", "t1"]);
+    net.sync(&net.a, &[]);
+    b.ok(["task", "start", "m1", "t2"]);
+    // B's objects move to a folder only GIT_OBJECT_DIRECTORY names.
+    let moved = b.root().join("moved-objects");
+    let objects = b.path.join(".git/objects");
+    std::fs::rename(&objects, &moved).unwrap();
+    std::fs::create_dir_all(objects.join("pack")).unwrap();
+    let moved = moved.to_str().unwrap();
+    let env = [("GIT_OBJECT_DIRECTORY", moved)];
+    let output = b.run_env(&env, ["sync", "--json"]);
+    let report: Value = serde_json::from_str(&expect_ok(&output, "sync")).unwrap();
+    assert_eq!(report["merged"], true, "{report:#}");
+    b.git_env(&env, ["fsck", "--strict", "--no-progress"]);
+    let show = b.run_env(&env, ["show", "m1", "--json"]);
+    let show: Value = serde_json::from_str(&expect_ok(&show, "show")).unwrap();
+    let status = |id: &str| {
+        show["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == id)
+            .unwrap()["status"]
+            .clone()
+    };
+    assert_eq!(status("t1"), "completed");
+    assert_eq!(status("t2"), "in_progress");
+}
+
+#[test]
 fn conflicting_edits_of_one_task_end_the_same_on_both_clones() {
     let (net, b) = two_clones();
     net.a.ok(["task", "set", "m1", "t1", "completed"]);
