@@ -166,12 +166,7 @@ fn task_status(repo: &TestRepo, task: &str) -> String {
 fn a_hand_edited_tree_is_not_taken_as_state_by_a_fast_forward_or_a_merge() {
     let team = Team::new();
     // A real operation's message over a tree edited by hand: t1 completed.
-    let (_, message) = team.real_operation(&["event", "add", "m", "note"]);
-    let yaml = team.mallory.show_file("milestones/m/milestone.yaml");
-    assert!(yaml.contains("status: pending"), "{yaml}");
-    let forged_yaml = yaml.replacen("status: pending", "status: completed", 1);
-    let tree = team.edited_tree(&[("milestones/m/milestone.yaml", &forged_yaml)]);
-    let forged = team.push_forged(&tree, &message, None);
+    let forged = push_t1_completed_by_hand(&team, &["event", "add", "m", "note"]);
 
     // Bob has nothing of his own (today's fast-forward), Alice has (a merge).
     alice_adds_t2(&team);
@@ -209,18 +204,9 @@ fn a_hand_edited_tree_is_not_taken_as_state_by_a_fast_forward_or_a_merge() {
 fn work_built_on_a_commit_that_does_not_hold_is_checked_against_its_real_state_later() {
     let team = Team::new();
     // Its real state (a saved state) is a tree no clone has written before.
-    let (_, message) = team.real_operation(&["state", "save", "m", r#"{"x": 1}"#]);
-    let yaml = team.mallory.show_file("milestones/m/milestone.yaml");
-    let forged_yaml = yaml.replacen("status: pending", "status: completed", 1);
-    let tree = team.edited_tree(&[("milestones/m/milestone.yaml", &forged_yaml)]);
-    let forged = team.push_forged(&tree, &message, None);
-    alice_adds_t2(&team);
-    let report = sync(&team.alice);
-    assert_eq!(
-        report["ignored"][0]["commit"],
-        forged.as_str(),
-        "{report:#}"
-    );
+    let saved = ["state", "save", "m", r#"{"x": 1}"#];
+    let forged = push_t1_completed_by_hand(&team, &saved);
+    alice_syncs_ignoring(&team, &forged);
 
     // Mallory goes on from her forged tip and pushes it as her clone's own ref with
     // plain git; Alice has work of her own, so the merge starts from the forged
@@ -247,6 +233,25 @@ fn work_built_on_a_commit_that_does_not_hold_is_checked_against_its_real_state_l
 
 fn alice_adds_t2(team: &Team) {
     team.alice.ok(["task", "add", "m", "t2"]);
+}
+
+/// Mallory pushes the message of a real `args` over her tree with t1 completed by
+/// hand. Returns the forged commit.
+fn push_t1_completed_by_hand(team: &Team, args: &[&str]) -> String {
+    let (_, message) = team.real_operation(args);
+    let yaml = team.mallory.show_file("milestones/m/milestone.yaml");
+    assert!(yaml.contains("status: pending"), "{yaml}");
+    let forged_yaml = yaml.replacen("status: pending", "status: completed", 1);
+    let tree = team.edited_tree(&[("milestones/m/milestone.yaml", &forged_yaml)]);
+    team.push_forged(&tree, &message, None)
+}
+
+/// Alice adds t2 and syncs, which reports `forged` first among what it ignored.
+fn alice_syncs_ignoring(team: &Team, forged: &str) -> Value {
+    alice_adds_t2(team);
+    let report = sync(&team.alice);
+    assert_eq!(report["ignored"][0]["commit"], forged, "{report:#}");
+    report
 }
 
 #[test]
@@ -687,13 +692,7 @@ fn a_tree_with_entries_out_of_git_order_is_ignored_with_why() {
     );
     assert_ne!(unsorted, tree);
     let forged = team.push_forged(&unsorted, &message, None);
-    alice_adds_t2(&team);
-    let report = sync(&team.alice);
-    assert_eq!(
-        report["ignored"][0]["commit"],
-        forged.as_str(),
-        "{report:#}"
-    );
+    let report = alice_syncs_ignoring(&team, &forged);
     let reason = &reasons(&report)[0];
     assert!(
         reason.contains("the entries of / are out of git's order"),
