@@ -125,6 +125,16 @@ impl Store {
         })
     }
 
+    /// Writes an object where this handle's objects go: into memory for a staging
+    /// handle; on disk, a large tree uncompressed (see loose.rs), anything else
+    /// through libgit2.
+    fn write_object(&self, kind: git2::ObjectType, data: &[u8]) -> Result<Oid, StoreError> {
+        Ok(match (self.objects, kind) {
+            (ObjectWrites::Disk, git2::ObjectType::Tree) => loose::write(&self.repo, kind, data)?,
+            _ => self.repo.odb()?.write(kind, data)?,
+        })
+    }
+
     /// Opens the repository at `path` (no search upwards).
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         Repository::open(path)

@@ -15,7 +15,7 @@ use std::collections::HashSet;
 use git2::{Mempack, ObjectType, Oid};
 
 use super::integrity::Checked;
-use super::{loose, Store, StoreError};
+use super::{Store, StoreError};
 
 /// The in-memory objects of one merge, and what has been copied to disk.
 pub(super) struct Scratch<'a> {
@@ -73,7 +73,8 @@ impl<'a> Scratch<'a> {
 
     fn copy(&self, memory: &git2::Odb<'_>, id: Oid) -> Result<(), StoreError> {
         let object = memory.read(id)?;
-        loose::write(&self.disk.repo, object.kind(), object.data())?;
+        // As the disk store writes it: a large blob compressed, a large tree not.
+        self.disk.write_object(object.kind(), object.data())?;
         Ok(())
     }
 

@@ -16,7 +16,7 @@ use std::ops::Range;
 
 use git2::{FileMode, ObjectType, Oid, Tree};
 
-use super::{loose, ObjectWrites, Store, StoreError};
+use super::{Store, StoreError};
 
 /// The length of an object id in a tree entry.
 const ID_LEN: usize = 20;
@@ -163,10 +163,7 @@ impl Store {
         let mode = entry.map(|(_, mode)| mode_text(i32::from(mode)));
         let new = mode.as_deref().zip(entry.map(|(id, _)| id));
         if let Some(bytes) = splice(&old, name.as_bytes(), new) {
-            return Ok(match self.objects {
-                ObjectWrites::Disk => loose::write(&self.repo, ObjectType::Tree, &bytes)?,
-                ObjectWrites::Memory => self.repo.odb()?.write(ObjectType::Tree, &bytes)?,
-            });
+            return self.write_object(ObjectType::Tree, &bytes);
         }
         let mut builder = self.repo.treebuilder(tree)?;
         match entry {

@@ -630,7 +630,7 @@ impl Store {
     /// always goes through a temporary file, which a replay writing back what a
     /// fetch brought paid for every object.
     pub(super) fn write_blob(&self, content: &[u8]) -> Result<Oid, StoreError> {
-        Ok(self.repo.odb()?.write(git2::ObjectType::Blob, content)?)
+        self.write_object(git2::ObjectType::Blob, content)
     }
 }
 
