@@ -541,7 +541,6 @@ pub fn op(u: &mut Unstructured<'_>) -> Result<Op> {
         15 => Op::Merge {
             ours: commit_id(u)?,
             theirs: commit_id(u)?,
-            others: list(u, 2, commit_id)?,
             base: maybe(u, commit_id)?,
             resolved: list(u, 2, |u| {
                 Ok(Resolution {

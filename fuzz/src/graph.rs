@@ -100,7 +100,7 @@ impl World {
     /// Clone `who` (at `ours`) syncs with `theirs`, as `sync` does.
     fn sync(&mut self, who: usize, ours: Option<Oid>, theirs: Oid) -> Result<Oid, StoreError> {
         self.enter(who, ours);
-        let result = self.store.merge_tips(ours, &[theirs]);
+        let result = self.store.merge_tips(ours, theirs);
         self.leave(who);
         let result = result?;
         if std::env::var_os("FUZZ_DEBUG").is_some() {

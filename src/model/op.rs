@@ -206,17 +206,13 @@ pub enum Op {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         advanced: Vec<Advanced>,
     },
-    /// Joins histories (`sync`); the merge commit's parents carry the operations,
+    /// Joins two histories (`sync`); the merge commit's parents carry the operations,
     /// and this records how each was resolved.
     Merge {
-        /// Our tip before the merge (empty in a clone that had none).
+        /// Our tip.
         ours: String,
-        /// Their tip: the first one merged.
+        /// Their tip.
         theirs: String,
-        /// The tips merged beyond `theirs`, in the order of the commit's parents
-        /// (clone refs a sync gathered; written with record version 2).
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        others: Vec<String>,
         /// The merge base, none for unrelated histories.
         #[serde(default)]
         base: Option<String>,

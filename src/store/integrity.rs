@@ -114,13 +114,13 @@ pub(super) fn operation_time(at: &str, commit: &Commit<'_>) -> DateTime<Utc> {
 }
 
 impl Store {
-    /// Checks every commit reachable from a tip of `theirs` and not from `ours` (our
-    /// own history is trusted), parents first. Fails only for what must stop a sync: an
+    /// Checks every commit reachable from `theirs` and not from `ours` (our own
+    /// history is trusted), parents first. Fails only for what must stop a sync: an
     /// operation or layout of a newer version, or a repository error.
     pub(super) fn check_incoming(
         &self,
         ours: Option<Oid>,
-        theirs: &[Oid],
+        theirs: Oid,
         scratch: &Scratch<'_>,
     ) -> Result<Checked, StoreError> {
         let mut checked = Checked {
@@ -129,9 +129,7 @@ impl Store {
         };
         let mut walk = self.repo.revwalk()?;
         walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
-        for tip in theirs {
-            walk.push(*tip)?;
-        }
+        walk.push(theirs)?;
         if let Some(ours) = ours {
             walk.hide(ours)?;
         }
@@ -284,7 +282,7 @@ impl Store {
             None if text.len() > MAX_OPERATION_BYTES => None,
             None => message::version(text),
         };
-        if let Some(v) = version.filter(|v| *v > message::NEWEST_VERSION) {
+        if let Some(v) = version.filter(|v| *v > message::VERSION) {
             return Err(StoreError::NewerFormat {
                 commit: commit.id().to_string(),
                 format: v.to_string(),
@@ -478,7 +476,7 @@ impl Store {
     }
 
     /// The state a merge commit (or any commit with several parents) stands for: its
-    /// parents' operations replayed from their merge base, as `sync` itself merges.
+    /// sides replayed from their merge base, as `sync` itself merges.
     fn expect_merge(
         &self,
         commit: &Commit<'_>,
@@ -486,7 +484,10 @@ impl Store {
         checked: &mut Checked,
     ) -> Result<(Oid, Option<String>), StoreError> {
         let parents: Vec<Oid> = commit.parent_ids().collect();
-        let base = self.merge_base_of(&parents);
+        let base = match parents.as_slice() {
+            [a, b] => self.repo.merge_base(*a, *b).ok(),
+            _ => None,
+        };
         let start = match base {
             Some(base) => self.state_of(checked, base)?,
             None => self.empty_state()?,
@@ -499,6 +500,7 @@ impl Store {
             replay.tree = commit.tree_id();
         }
         let problem = match record {
+            _ if parents.len() > 2 => Some("it has more than two parents".to_string()),
             None => Some("its message is not a git-milestone operation".to_string()),
             Some(_) if commit.tree_id() != replay.tree => {
                 Some("its tree does not match the merge of its parents".to_string())
@@ -510,21 +512,11 @@ impl Store {
             }) if *ignored != replay.ignored || *events != replay.events => {
                 Some("what it ignored is not what its parents hold".to_string())
             }
-            // Versions before merges of many read this one as not holding: it must
-            // say it is newer, or clones of both would take it differently.
-            Some(OpRecord {
-                op: Op::Merge { .. },
-                v,
-                ..
-            }) if parents.len() > 2 && *v < message::MERGE_OF_MANY_VERSION => Some(format!(
-                "it has {} parents but record version {v}, which merges only two",
-                parents.len()
-            )),
             Some(OpRecord {
                 op: Op::Merge { .. },
                 ..
             }) => None,
-            Some(_) => Some("it has several parents but is not a merge".to_string()),
+            Some(_) => Some("it has two parents but is not a merge".to_string()),
         };
         if problem.is_none() {
             checked

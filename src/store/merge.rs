@@ -140,11 +140,10 @@ pub(super) fn is_noop(e: &StoreError) -> bool {
 pub const MAX_LAMPORT_STEP: u64 = 1 << 20;
 
 impl Store {
-    /// Joins `ours` (absent before the first sync of a clone) with every tip of
-    /// `theirs`, writing one merge commit when more than one side has moved, or when
-    /// what came in does not hold as it is (see [`Store::check_incoming`]). No ref is
-    /// moved.
-    pub fn merge_tips(&self, ours: Option<Oid>, theirs: &[Oid]) -> Result<MergeResult, StoreError> {
+    /// Joins `ours` (absent before the first sync of a clone) with `theirs`, writing a
+    /// merge commit when both have moved, or when what came in does not hold as it is
+    /// (see [`Store::check_incoming`]). No ref is moved.
+    pub fn merge_tips(&self, ours: Option<Oid>, theirs: Oid) -> Result<MergeResult, StoreError> {
         // Replays write states nothing reads again: into memory, from which only what
         // stays is copied to disk (see scratch.rs).
         let staging = self.in_memory_twin()?;
@@ -159,44 +158,31 @@ impl Store {
             not_counted,
         };
         // The walk of what is incoming also says how the tips relate: nothing
-        // incoming, we have it all; an incoming commit built on our tip, ours is in
-        // the history of an incoming tip. (Asking git each time walked the history
-        // twice more.)
+        // incoming, we have it all; an incoming commit built on our tip, theirs
+        // descends from ours. (Asking git each time walked the history twice more.)
         let mut checked = staging.check_incoming(ours, theirs, &scratch)?;
         if let Some(ours) = ours.filter(|_| checked.state.is_empty()) {
             return Ok(result(ours, MergeKind::UpToDate, Vec::new(), Vec::new()));
         }
-        // What we have already (not walked) or another tip contains adds nothing.
-        let incoming: Vec<Oid> = theirs
-            .iter()
-            .copied()
-            .filter(|tip| checked.state.contains_key(tip))
-            .collect();
-        let heads = self.independent(&incoming)?;
         let behind = ours.is_none() || checked.builds_on_ours;
-        if let ([tip], true) = (heads.as_slice(), behind) {
-            if checked.sound(*tip) {
-                self.remember_states(&checked)?;
-                let kind = MergeKind::FastForward;
-                return Ok(result(*tip, kind, checked.ignored, checked.not_counted));
-            }
+        if behind && checked.sound(theirs) {
+            self.remember_states(&checked)?;
+            let kind = MergeKind::FastForward;
+            return Ok(result(theirs, kind, checked.ignored, checked.not_counted));
         }
-        // Our tip is a parent unless an incoming tip of several already contains it.
-        let ours_is_parent = heads.len() == 1 || !behind;
-        let parents: Vec<Oid> = ours
-            .filter(|_| ours_is_parent)
-            .into_iter()
-            .chain(heads)
-            .collect();
-        let base = self.merge_base_of(&parents);
+        let base = match ours {
+            Some(ours) => self.repo.merge_base(ours, theirs).ok(),
+            None => None,
+        };
         let start = match base {
             Some(base) => staging.state_of(&checked, base)?,
             None => staging.empty_state()?,
         };
+        let parents: Vec<Oid> = ours.into_iter().chain([theirs]).collect();
         let replay = staging.replay_range(&parents, base, start, &mut checked)?;
         scratch.keep(replay.tree)?;
         scratch.keep_failed(&checked)?;
-        let tip = self.write_merge_commit(ours, &parents, base, &replay)?;
+        let tip = self.write_merge_commit(ours, theirs, base, &replay)?;
         self.remember_states(&checked)?;
         Ok(MergeResult {
             tip,
@@ -419,24 +405,17 @@ impl Store {
         Ok(root.write()?)
     }
 
-    /// Writes the merge of `parents` (our tip first when it is one of them), recording
-    /// `ours` and what the replay did.
     fn write_merge_commit(
         &self,
         ours: Option<Oid>,
-        parents: &[Oid],
+        theirs: Oid,
         base: Option<Oid>,
         replay: &Replay,
     ) -> Result<Oid, StoreError> {
-        let mut incoming = parents
-            .iter()
-            .filter(|p| Some(**p) != ours)
-            .map(Oid::to_string);
-        let theirs = incoming.next().unwrap_or_default();
-        let others: Vec<String> = incoming.collect();
-        let parents = parents
-            .iter()
-            .map(|c| self.repo.find_commit(*c))
+        let parents = ours
+            .into_iter()
+            .chain([theirs])
+            .map(|c| self.repo.find_commit(c))
             .collect::<Result<Vec<_>, _>>()?;
         let lamports = parents
             .iter()
@@ -455,18 +434,13 @@ impl Store {
             noops
         );
         let record = OpRecord {
-            v: if parents.len() > 2 {
-                message::MERGE_OF_MANY_VERSION
-            } else {
-                message::VERSION
-            },
+            v: message::VERSION,
             lamport,
             at: clock::format_time(at),
             session: None,
             op: Op::Merge {
                 ours: ours.map(|o| o.to_string()).unwrap_or_default(),
-                theirs,
-                others,
+                theirs: theirs.to_string(),
                 base: base.map(|b| b.to_string()),
                 resolved: replay.resolved.clone(),
                 ignored: replay.ignored.clone(),

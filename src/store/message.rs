@@ -5,17 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Event, Op};
 
-/// The version of the JSON document this code writes for every operation but a merge
-/// of more than two tips.
+/// The version of the JSON document this code writes.
 pub const VERSION: u32 = 1;
-
-/// The version of a merge of more than two tips (a sync that gathers clone refs).
-/// Versions before it take such a merge for one that does not hold, so it carries a
-/// version they refuse ("upgrade") rather than read otherwise than newer clones do.
-pub const MERGE_OF_MANY_VERSION: u32 = 2;
-
-/// The newest version this code reads.
-pub const NEWEST_VERSION: u32 = MERGE_OF_MANY_VERSION;
 
 /// What an operation's commit message carries.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -11,21 +11,19 @@ use crate::model::{Op, Resolution};
 use crate::workflow::overrides::{self, Override, Replayed};
 
 impl Store {
-    /// The values both our side and the incoming tips `theirs` of a merge set, and
-    /// which one the replay (`resolved`, in replay order) kept.
+    /// The values both sides of the merge of `ours` and `theirs` set, and which one the
+    /// replay (`resolved`, in replay order) kept.
     pub fn overridden(
         &self,
         ours: Oid,
-        theirs: &[Oid],
+        theirs: Oid,
         resolved: &[Resolution],
     ) -> Result<Vec<Override>, StoreError> {
-        // Our side: what ours has that none of theirs has.
+        // Our side: what ours has that theirs does not.
         let mut walk = self.repo.revwalk()?;
         walk.set_sorting(Sort::NONE)?;
         walk.push(ours)?;
-        for tip in theirs {
-            walk.hide(*tip)?;
-        }
+        walk.hide(theirs)?;
         let ours_only: HashSet<Oid> = walk.collect::<Result<_, _>>()?;
         let mut read: Vec<(bool, String, Op, bool)> = Vec::with_capacity(resolved.len());
         for resolution in resolved {

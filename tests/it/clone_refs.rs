@@ -217,21 +217,21 @@ fn a_clone_ref_that_brings_no_new_operation_costs_no_merge() {
     assert!(is_ancestor(&remote, &bobs, tip.as_deref().unwrap()));
 }
 
-/// Alice's milestone m1 with tasks b, c and d on the shared ref, and three teammates
-/// who each started their task and pushed only their own ref, as when every offer to
-/// move the shared ref lost to someone else's.
-fn three_waiting_clone_refs() -> (TestRepo, TestRepo, Vec<TestRepo>) {
+/// Clone refs whose work never reached the shared ref are gathered one per sync:
+/// gathering many in one sync replayed each merge's growing side again (k² work).
+#[test]
+fn a_sync_gathers_one_clone_ref_and_the_next_syncs_the_rest() {
     let remote = TestRepo::bare();
     let url = remote.path.to_str().unwrap();
     let alice = TestRepo::clone_of(url);
     alice.ok(["init"]);
     alice.milestone_with_tasks("m1", &["b", "c", "d"]);
     alice.ok(["sync"]);
-    let mates: Vec<TestRepo> = (0..3).map(|_| TestRepo::clone_of(url)).collect();
-    for mate in &mates {
+    // Three teammates each start their task and push only their own ref, as when
+    // every offer to move the shared ref lost to someone else's.
+    for task in ["b", "c", "d"] {
+        let mate = TestRepo::clone_of(url);
         mate.ok(["sync"]);
-    }
-    for (mate, task) in mates.iter().zip(["b", "c", "d"]) {
         mate.ok(["task", "start", "m1", task]);
         mate.git([
             "push",
@@ -240,91 +240,22 @@ fn three_waiting_clone_refs() -> (TestRepo, TestRepo, Vec<TestRepo>) {
             &format!("refs/milestones:refs/meta/milestones-by/{task}"),
         ]);
     }
-    (remote, alice, mates)
-}
-
-fn started(repo: &TestRepo) -> usize {
-    let show = repo.json(["show", "m1"]);
-    show["tasks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|t| t["status"] == "in_progress")
-        .count()
-}
-
-fn parents(repo: &TestRepo, rev: &str) -> Vec<String> {
-    let line = repo.git(["show", "-s", "--format=%P", rev]);
-    line.split_whitespace().map(String::from).collect()
-}
-
-/// Clone refs whose work never reached the shared ref are all gathered by the next
-/// sync, in one merge replayed once: one per sync left the clones that kept losing
-/// the race replaying their own work in every merge until they won.
-#[test]
-fn a_sync_gathers_every_waiting_clone_ref_in_one_merge() {
-    let (remote, alice, mates) = three_waiting_clone_refs();
-    let report = alice.json(["sync"]);
-    assert_eq!(report["merged"], true, "{report:#}");
-    assert_eq!(report["ops_merged"], 3, "{report:#}");
-    assert_eq!(started(&alice), 3, "{report:#}");
-    assert_eq!(remote.rev_parse(SHARED), alice.tip(), "{report:#}");
-    // Alice's own tip is in each teammate's history: the three refs are the parents.
-    let merge = alice.tip().unwrap();
-    let mut expected: Vec<String> = mates.iter().map(|m| m.tip().unwrap()).collect();
-    let mut found = parents(&alice, &merge);
-    expected.sort();
-    found.sort();
-    assert_eq!(found, expected);
-    let record = alice.record(&merge);
-    assert_eq!(record["v"], 2, "{record:#}");
-    assert_eq!(
-        record["op"]["others"].as_array().unwrap().len(),
-        2,
-        "{record:#}"
-    );
-    // Each teammate checks the merge by the same rule and takes it as it is.
-    for mate in &mates {
-        let report = mate.json(["sync"]);
-        assert_eq!(report["fast_forward"], true, "{report:#}");
-        assert_eq!(report["ignored"], serde_json::json!([]), "{report:#}");
-        assert_eq!(mate.tip(), alice.tip());
+    let started = |repo: &TestRepo| {
+        let show = repo.json(["show", "m1"]);
+        show["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["status"] == "in_progress")
+            .count()
+    };
+    // The first is a fast-forward (it was made on Alice's tip), the others merges.
+    for (gathered, how) in [(1, "fast_forward"), (2, "merged"), (3, "merged")] {
+        let report = alice.json(["sync"]);
+        assert_eq!(report[how], true, "{report:#}");
+        assert_eq!(started(&alice), gathered, "{report:#}");
+        assert_eq!(remote.rev_parse(SHARED), alice.tip(), "{report:#}");
     }
     let report = alice.json(["sync"]);
     assert_eq!(report["fetched"], false, "all gathered: {report:#}");
-}
-
-/// Before merges of many parents had their own record version, such a commit did not
-/// hold in any clone; it still does not, so that no history means something else now.
-#[test]
-fn a_merge_of_many_parents_claiming_the_first_version_does_not_hold() {
-    let (remote, alice, mates) = three_waiting_clone_refs();
-    alice.ok(["sync", "--no-push"]);
-    let merge = alice.tip().unwrap();
-    let body = alice.message(&merge);
-    let (subject, record) = body.split_once("\n\n").unwrap();
-    let mut record: Value = serde_json::from_str(record.trim()).unwrap();
-    record["v"] = 1.into();
-    let file = alice.write_file("forged", &format!("{subject}\n\n{record}\n"));
-    let mut args = vec!["commit-tree".to_string(), format!("{merge}^{{tree}}")];
-    for parent in parents(&alice, &merge) {
-        args.extend(["-p".to_string(), parent]);
-    }
-    args.extend(["-F".to_string(), file.to_str().unwrap().to_string()]);
-    let forged = alice.git(&args).trim().to_string();
-    alice.git(["push", "-q", "origin", &format!("{forged}:{SHARED}")]);
-    let report = mates[0].json(["sync"]);
-    assert_eq!(
-        report["ignored"][0]["commit"],
-        forged.as_str(),
-        "{report:#}"
-    );
-    let reason = report["ignored"][0]["reason"].as_str().unwrap();
-    assert_eq!(
-        reason, "it has 3 parents but record version 1, which merges only two",
-        "{report:#}"
-    );
-    // Its operations are replayed all the same.
-    assert_eq!(started(&mates[0]), 3, "{report:#}");
-    assert_eq!(remote.rev_parse(SHARED), mates[0].tip());
 }
