@@ -26,6 +26,7 @@ Run
   python3 bench/team.py --rounds 10 --transport ssh
   python3 bench/team.py --check              # exit 1 if a target is missed
   python3 bench/team.py --json team.json     # keep every figure
+  python3 bench/team.py --keep DIR           # keep the history, for team_history.py
 
 Standard library only (the test needs lighttpd or openssh-server; see README.md).
 """
@@ -47,12 +48,15 @@ def main():
     ap.add_argument("--transport", choices=["http", "ssh"], default="http")
     ap.add_argument("--check", action="store_true")
     ap.add_argument("--json", help="also write the figures to this file")
+    ap.add_argument("--keep", help="keep the server's history and every sync here")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="git-milestone-team-") as tmp:
         report = os.path.join(tmp, "team.json")
         env = dict(os.environ, MILESTONE_TEAM_ROUNDS=str(args.rounds),
                    MILESTONE_TEAM_CLONES=str(args.clones),
                    MILESTONE_TEAM_TRANSPORT=args.transport, MILESTONE_TEAM_REPORT=report)
+        if args.keep:
+            env["MILESTONE_TEAM_KEEP"] = os.path.abspath(args.keep)
         p = subprocess.run(["cargo", "test", "--release", "--locked", "--test", "it", "--",
                             "team::team_of_sixteen_converges", "--exact", "--nocapture"],
                            cwd=ROOT, env=env, capture_output=True)

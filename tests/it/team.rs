@@ -9,7 +9,9 @@
 //! CI runs a small team (`team_of_sixteen_converges`: 16 clones, 3 rounds, over
 //! HTTP). `bench/team.py` runs the same test with `MILESTONE_TEAM_ROUNDS=50` and
 //! `MILESTONE_TEAM_REPORT=<file>`, which also times a no-op sync against a no-op
-//! `git fetch` + `git push`, and writes the figures to that file.
+//! `git fetch` + `git push`, and writes the figures to that file; with
+//! `MILESTONE_TEAM_KEEP=<dir>` it keeps the server's history and every sync's details
+//! there, for `bench/team_history.py`.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -17,7 +19,7 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
-use crate::common::{expect_ok, hermetic, output_of, TestRepo};
+use crate::common::{copy_dir, expect_ok, hermetic, output_of, TestRepo};
 use crate::servers::{self, HttpServer, Sshd, HTTP_PASSWORD};
 
 fn setting(name: &str, default: usize) -> usize {
@@ -88,6 +90,7 @@ impl Member {
             "ops_merged": report["ops_merged"],
             "pushed": report["pushed"],
             "shared_behind": report["shared_behind"],
+            "tip": report["tip"],
         }));
         log.shared_behind += usize::from(report["shared_behind"] == true);
     }
@@ -315,6 +318,9 @@ fn run_team(size: usize, rounds: usize, transport: &str) -> (Team, Value) {
         }
     }
     let converged = started.elapsed();
+    if let Some(dir) = std::env::var_os("MILESTONE_TEAM_KEEP") {
+        keep(&team, &logs, Path::new(&dir));
+    }
     check(&team, &logs);
     let operations: usize = logs.iter().map(|l| l.commits.len()).sum();
     let syncs: Vec<f64> = logs.iter().flat_map(|l| l.sync_millis.clone()).collect();
@@ -347,6 +353,18 @@ fn run_team(size: usize, rounds: usize, transport: &str) -> (Team, Value) {
         "final_syncs_ms": tail.sync_millis,
     });
     (team, figures)
+}
+
+/// Keeps what a run made, for `bench/team_history.py` (even when a check then fails):
+/// the server's repository and every sync's details, in `dir`.
+fn keep(team: &Team, logs: &[Log], dir: &Path) {
+    copy_dir(&team.remote, &dir.join("remote.git"));
+    let syncs: Vec<&Value> = logs.iter().flat_map(|l| l.details.iter()).collect();
+    std::fs::write(
+        dir.join("syncs.json"),
+        serde_json::to_string_pretty(&syncs).unwrap(),
+    )
+    .unwrap();
 }
 
 /// The `count` slowest of `syncs`, slowest first: what they did, to say why.
