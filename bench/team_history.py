@@ -73,6 +73,9 @@ def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     keep = sys.argv[1]
+    for kept in ("remote.git", "syncs.json"):
+        if not os.path.exists(os.path.join(keep, kept)):
+            sys.exit(f"{keep} has no {kept}: keep a run with `bench/team.py --keep {keep}`")
     rows = merges(os.path.join(keep, "remote.git"))
     print(f"{len(rows)} merges, {sum(r[0] > 2 for r in rows)} of more than two parents, "
           f"{sum(r[3] > 1 for r in rows)} with several merge bases")
