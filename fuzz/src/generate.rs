@@ -303,7 +303,7 @@ pub fn milestone(u: &mut Unstructured<'_>, id: MilestoneId) -> Result<Milestone>
         title: text(u)?,
         description: maybe(u, text)?,
         due: maybe(u, |u| Ok(pick(u, &DATES)?.to_string()))?,
-        tasks: list(u, 4, task)?,
+        tasks: list(u, 4, task)?.into(),
         kiro_configuration: maybe(u, configuration)?,
         kiro_spec: None,
         renamed_tasks: Default::default(),

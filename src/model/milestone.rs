@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::binding::{CompareRule, OnStale};
 use super::id::{MilestoneId, TaskId};
 use super::kiro::{SpecLink, SpecTask};
+use super::tasks::Tasks;
 
 /// Unknown fields, kept as they were.
 pub type Extra = BTreeMap<String, Value>;
@@ -37,7 +38,7 @@ pub struct Milestone {
     pub due: Option<String>,
     /// The tasks, in their order.
     #[serde(default)]
-    pub tasks: Vec<Task>,
+    pub tasks: Tasks,
     /// Weights and approval gates of the four-phase workflow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kiro_configuration: Option<KiroConfiguration>,
@@ -61,7 +62,7 @@ impl Milestone {
             title: String::new(),
             description: None,
             due: None,
-            tasks: Vec::new(),
+            tasks: Tasks::new(),
             kiro_configuration: None,
             renamed_tasks: BTreeMap::new(),
             kiro_spec: None,
@@ -78,7 +79,7 @@ impl Milestone {
     /// The task with this id (or a renamed one's old id), mutable.
     pub fn task_mut(&mut self, id: &TaskId) -> Option<&mut Task> {
         let id = self.resolve_task(id).clone();
-        self.tasks.iter_mut().find(|t| t.id == id)
+        self.tasks.find_mut(|t| t.id == id)
     }
 
     /// Whether a task has exactly this id now (an old name of a renamed task does not).

@@ -11,6 +11,7 @@ pub mod kiro;
 pub mod milestone;
 pub mod op;
 pub mod session;
+pub mod tasks;
 pub mod trust;
 pub mod validate;
 
@@ -28,6 +29,7 @@ pub use op::{Advanced, Op, PutReason, Resolution, RestoreSource, TaskMove, Trail
 pub use session::{
     BranchSwitch, RewriteKind, RewrittenCommit, Session, SessionCommit, SessionId, SessionStatus,
 };
+pub use tasks::Tasks;
 pub use trust::{IgnoredDecision, Signer, TrustChange, TrustList, TrustedKey, Verification};
 
 /// A milestone's stored files, as read from one commit.

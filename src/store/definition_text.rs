@@ -10,17 +10,21 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
-use crate::model::{Milestone, MilestoneId, Task};
+use crate::model::{Milestone, MilestoneId, Task, Tasks};
 use crate::yaml::{self, YamlError};
 
 /// The line an empty task list is written as, at the start of a line.
 const NO_TASKS: &str = "tasks: []\n";
 
+/// A task as last written at its place, and its text.
+type Written = (Arc<Task>, String);
+
 /// The text of each task last written, per milestone, for one replay.
 #[derive(Debug, Default)]
 pub struct WrittenTasks {
-    texts: RefCell<HashMap<MilestoneId, Vec<(Task, String)>>>,
+    texts: RefCell<HashMap<MilestoneId, Vec<Written>>>,
 }
 
 impl WrittenTasks {
@@ -41,13 +45,14 @@ impl WrittenTasks {
         let mut out = String::with_capacity(head.len() + 64 * definition.tasks.len());
         out.push_str(&head[..at]);
         out.push_str("tasks:\n");
-        for (i, task) in definition.tasks.iter().enumerate() {
+        for (i, task) in definition.tasks.shared().enumerate() {
+            // The very task written last (shared, unchanged since) needs no compare.
             match known.get(i) {
-                Some((was, text)) if was == task => out.push_str(text),
+                Some((was, text)) if Arc::ptr_eq(was, task) || was == task => out.push_str(text),
                 _ => {
-                    let text = yaml::to_string(&[task])?;
+                    let text = yaml::to_string(&[&**task])?;
                     out.push_str(&text);
-                    let entry = (task.clone(), text);
+                    let entry = (Arc::clone(task), text);
                     match known.get_mut(i) {
                         Some(slot) => *slot = entry,
                         None => known.push(entry),
@@ -67,7 +72,7 @@ fn shell_of(definition: &Milestone) -> Milestone {
         title: definition.title.clone(),
         description: definition.description.clone(),
         due: definition.due.clone(),
-        tasks: Vec::new(),
+        tasks: Tasks::new(),
         kiro_configuration: definition.kiro_configuration.clone(),
         renamed_tasks: definition.renamed_tasks.clone(),
         kiro_spec: definition.kiro_spec.clone(),
@@ -166,7 +171,7 @@ mod tests {
                 m.title = title;
                 m.description = description;
                 m.due = due;
-                m.tasks = tasks;
+                m.tasks = tasks.into();
                 m.extra = extra;
                 m
             })

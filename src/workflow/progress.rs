@@ -138,7 +138,7 @@ mod tests {
 
     fn milestone(tasks: Vec<Task>) -> Milestone {
         let mut m = Milestone::new(MilestoneId::new("m").unwrap());
-        m.tasks = tasks;
+        m.tasks = tasks.into();
         m
     }
 

@@ -77,7 +77,7 @@ pub fn rename_task(
             task: new_task.clone(),
         });
     }
-    if let Some(entry) = definition.tasks.iter_mut().find(|t| t.id == old) {
+    if let Some(entry) = definition.tasks.find_mut(|t| t.id == old) {
         entry.id = new_task.clone();
     }
     for target in definition.renamed_tasks.values_mut() {

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::model::kiro::{RemovedSpecTask, Renumbered};
 use crate::model::{
-    validate, Event, EventKind, MilestoneFiles, MilestoneId, SpecChanges, Task, TaskId,
+    validate, Event, EventKind, MilestoneFiles, MilestoneId, SpecChanges, Task, TaskId, Tasks,
 };
 use crate::workflow::apply::Applied;
 use crate::workflow::Rejection;
@@ -60,7 +60,7 @@ pub fn sync(
 
 /// Tasks gone from the file leave the list and are kept under the link's `removed`.
 fn remove(
-    tasks: &mut Vec<Task>,
+    tasks: &mut Tasks,
     removed: &mut Vec<Task>,
     gone: &[RemovedSpecTask],
     record: &mut impl FnMut(EventKind),
@@ -113,19 +113,15 @@ fn renumber(
 
 /// New titles and details, and new tasks (a task there already, as when a merge
 /// replays the same sync, is updated instead).
-fn update_and_add(
-    tasks: &mut Vec<Task>,
-    changes: &SpecChanges,
-    record: &mut impl FnMut(EventKind),
-) {
+fn update_and_add(tasks: &mut Tasks, changes: &SpecChanges, record: &mut impl FnMut(EventKind)) {
     for update in &changes.updated {
-        if let Some(task) = tasks.iter_mut().find(|t| t.id == update.task) {
+        if let Some(task) = tasks.find_mut(|t| t.id == update.task) {
             task.title = update.title.clone();
             task.kiro_task = Some(update.spec.clone());
         }
     }
     for added in &changes.added {
-        if let Some(task) = tasks.iter_mut().find(|t| t.id == added.task) {
+        if let Some(task) = tasks.find_mut(|t| t.id == added.task) {
             task.title = added.title.clone();
             task.kiro_task = Some(added.spec.clone());
             continue;
@@ -145,12 +141,12 @@ fn update_and_add(
 
 /// The statuses the file's marks asked for.
 fn set_statuses(
-    tasks: &mut [Task],
+    tasks: &mut Tasks,
     statuses: &BTreeMap<TaskId, crate::model::TaskStatus>,
     record: &mut impl FnMut(EventKind),
 ) {
     for (id, status) in statuses {
-        let Some(task) = tasks.iter_mut().find(|t| &t.id == id) else {
+        let Some(task) = tasks.find_mut(|t| &t.id == id) else {
             continue;
         };
         if task.status != *status {
@@ -169,7 +165,7 @@ fn set_statuses(
 }
 
 /// Tasks not from `tasks.md` first, as they were; then the file's tasks in its order.
-fn put_in_order(tasks: &mut [Task], order: &[TaskId]) {
+fn put_in_order(tasks: &mut Tasks, order: &[TaskId]) {
     let position: HashMap<&TaskId, usize> =
         order.iter().enumerate().map(|(i, id)| (id, i)).collect();
     let rank = |task: &Task| match task.kiro_task {

@@ -317,7 +317,7 @@ mod tests {
         let mut m = Milestone::new(MilestoneId::new("feature").unwrap());
         let (tasks, link) =
             super::super::import::numbered_tasks(".kiro/specs/feature", &file).unwrap();
-        m.tasks = tasks;
+        m.tasks = tasks.into();
         m.kiro_spec = Some(link);
         m
     }
