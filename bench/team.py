@@ -27,6 +27,7 @@ Run
   python3 bench/team.py --check              # exit 1 if a target is missed
   python3 bench/team.py --json team.json     # keep every figure
   python3 bench/team.py --keep DIR           # keep the history, for team_history.py
+  python3 bench/team.py --rebase             # the clones sync with milestone.syncRebase
 
 Standard library only (the test needs lighttpd or openssh-server; see README.md).
 """
@@ -49,6 +50,8 @@ def main():
     ap.add_argument("--check", action="store_true")
     ap.add_argument("--json", help="also write the figures to this file")
     ap.add_argument("--keep", help="keep the server's history and every sync here")
+    ap.add_argument("--rebase", action="store_true",
+                    help="the clones sync in rebase mode (milestone.syncRebase)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="git-milestone-team-") as tmp:
         report = os.path.join(tmp, "team.json")
@@ -57,6 +60,8 @@ def main():
                    MILESTONE_TEAM_TRANSPORT=args.transport, MILESTONE_TEAM_REPORT=report)
         if args.keep:
             env["MILESTONE_TEAM_KEEP"] = os.path.abspath(args.keep)
+        if args.rebase:
+            env["MILESTONE_TEAM_REBASE"] = "1"
         p = subprocess.run(["cargo", "test", "--release", "--locked", "--test", "it", "--",
                             "team::team_of_sixteen_converges", "--exact", "--nocapture"],
                            cwd=ROOT, env=env, capture_output=True)
@@ -85,15 +90,18 @@ def main():
          f"{f['noop_sync_ms']:.1f} / {f['noop_fetch_push_ms']:.1f} = {f['noop_ratio']:.2f}",
          f["noop_ratio"] <= 1.5),
     ]
-    print(f"{args.clones} clones × {args.rounds} rounds over {args.transport}")
+    mode = "rebase mode" if args.rebase else "merging"
+    print(f"{args.clones} clones × {args.rounds} rounds over {args.transport}, {mode}")
     for name, value, ok in rows:
         mark = "" if ok is None else ("  ok" if ok else "  MISSED")
         print(f"{name:<48} {value}{mark}")
-    print("slowest syncs (ms, clone, its n-th sync, operations merged, what it did):")
+    print("slowest syncs (ms, clone, its n-th sync, operations merged or re-applied, "
+          "what it did):")
     for s in f.get("slowest_syncs", []):
-        did = [k for k in ("fast_forward", "merged", "pushed", "shared_behind") if s.get(k)]
+        did = [k for k in ("fast_forward", "merged", "rebased", "pushed", "shared_behind")
+               if s.get(k)]
         print(f"  {s['ms']:8.0f}  clone {s['clone']:2}  sync {s['sync']:3}  "
-              f"{s['ops_merged']:5}  {' '.join(did)}")
+              f"{s['ops_merged'] + (s.get('rebased') or 0):5}  {' '.join(did)}")
     if args.json:
         with open(args.json, "w") as out:
             json.dump(f, out, indent=2)

@@ -88,11 +88,11 @@ def main():
     with open(os.path.join(keep, "syncs.json")) as f:
         syncs = json.load(f)
     syncs.sort(key=lambda s: s["sync"])
-    print("\nfifth  syncs  median s  slowest s  ops replayed (median, max)")
+    print("\nfifth  syncs  median s  slowest s  ops replayed or re-applied (median, max)")
     for i, part in enumerate(parts(syncs, 5)):
         if part:
             ms = sorted(s["ms"] for s in part)
-            ops = sorted(s["ops_merged"] for s in part)
+            ops = sorted(s["ops_merged"] + (s.get("rebased") or 0) for s in part)
             print(f"{i + 1:5}  {len(part):5}  {statistics.median(ms) / 1000:8.2f}  "
                   f"{ms[-1] / 1000:9.2f}  {statistics.median(ops):6.0f}, {ops[-1]}")
     print("\nclone  syncs  offers won")

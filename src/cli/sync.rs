@@ -20,6 +20,14 @@ pub struct SyncArgs {
     /// the next sync (this clone's own ref went in).
     #[arg(long, short)]
     pub verbose: bool,
+    /// Re-apply this clone's operations that the remote does not have yet on top of
+    /// its shared ref instead of merging them, as `git pull --rebase` does with unpushed
+    /// commits (their commit ids change); default from `milestone.syncRebase`.
+    #[arg(long, overrides_with = "no_rebase")]
+    pub rebase: bool,
+    /// Merge, whatever `milestone.syncRebase` says.
+    #[arg(long)]
+    pub no_rebase: bool,
 }
 
 /// Refuses a remote name that is not configured, in one line, with the remotes that
@@ -71,7 +79,12 @@ pub fn sync(out: &Output, args: SyncArgs) -> Result<(), CliError> {
             eprintln!("{step}…");
         }
     };
-    let report = sync::sync(&store, &remote, !args.no_push, &mut progress)
+    let mode = match (args.rebase, args.no_rebase) {
+        (true, _) => sync::Mode::Rebase,
+        (_, true) => sync::Mode::Merge,
+        _ => sync::Mode::configured(&store),
+    };
+    let report = sync::sync(&store, &remote, !args.no_push, mode, &mut progress)
         .map_err(|e| sync_error(e, &remote))?;
     if out.json {
         return out.json_value(&report);
@@ -125,7 +138,12 @@ fn print_report(
     report: &sync::SyncReport,
     no_push: bool,
 ) -> Result<(), CliError> {
-    let came_in = if report.merged {
+    let came_in = if report.rebased > 0 {
+        format!(
+            "re-applied {} operation(s) of this clone on top of the remote's",
+            report.rebased
+        )
+    } else if report.merged {
         format!(
             "merged divergent work ({} operations replayed, {} no-ops)",
             report.ops_merged,
@@ -162,6 +180,12 @@ fn print_report(
     clash_lines(out, report)?;
     if no_push {
         out.note("Not pushed (--no-push).")
+    } else if report.unpublished > 0 {
+        out.note(format!(
+            "To {remote}: not pushed, its shared ref moved meanwhile; {} operation(s) of \
+             this clone stay here until the next `git milestone sync`.",
+            report.unpublished
+        ))
     } else if report.pushed {
         out.note(format!(
             "To {remote}: pushed refs/milestones{}.",

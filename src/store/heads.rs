@@ -15,6 +15,21 @@ impl Store {
         });
     }
 
+    /// How many operations (commits that are not merges) `tip` has that none of
+    /// `hidden` has.
+    pub fn operations_between(&self, tip: Oid, hidden: &[Oid]) -> Result<usize, StoreError> {
+        let mut walk = self.repo.revwalk()?;
+        walk.push(tip)?;
+        for oid in hidden {
+            walk.hide(*oid)?;
+        }
+        let mut count = 0;
+        for commit in walk {
+            count += usize::from(self.repo.find_commit(commit?)?.parent_count() < 2);
+        }
+        Ok(count)
+    }
+
     /// Whether `theirs` has an operation `ours` lacks: a commit, not a merge, that is
     /// not in `ours`'s history. Merge commits only join operations; replaying the
     /// same operations gives the same state, whatever merges joined them.

@@ -119,15 +119,48 @@ pub struct SyncReport {
     /// Whether the remote's shared ref moved on while we pushed and was left as it
     /// was: our own ref went in, and the next sync of anyone carries it forward.
     pub shared_behind: bool,
+    /// Rebase mode: this clone's operations re-applied on top of the remote's shared
+    /// tip (their commit ids changed).
+    pub rebased: usize,
+    /// Rebase mode: this clone's operations the remote does not have after the sync
+    /// (its shared ref moved on meanwhile); the next sync offers them again.
+    pub unpublished: usize,
 }
 
-/// Fetches, merges and (unless `push` is false) pushes `refs/milestones` with `remote`:
-/// to this clone's own ref there, and to the shared ref when nobody moved it meanwhile.
+/// The config key that turns rebase mode on (see [`Mode::Rebase`]).
+pub const REBASE_KEY: &str = "milestone.syncRebase";
+
+/// How a sync joins this clone's work with the remote's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Merge by replay, and push this clone's own ref beside the shared one, so that
+    /// work whose offer to the shared ref lost is on the remote all the same.
+    Merge,
+    /// Re-apply this clone's operations that no remote has on top of the shared tip
+    /// (see `store/rebase.rs`), and push the shared ref only: work whose offer lost
+    /// stays here, unpublished, until a later sync lands it.
+    Rebase,
+}
+
+impl Mode {
+    /// The mode git config asks for (`milestone.syncRebase`), merge by default.
+    pub fn configured(store: &Store) -> Mode {
+        match crate::config::get_bool(store.config().as_ref(), REBASE_KEY) {
+            Some(true) => Mode::Rebase,
+            _ => Mode::Merge,
+        }
+    }
+}
+
+/// Fetches, merges (or in rebase mode re-applies our unpublished operations) and
+/// (unless `push` is false) pushes `refs/milestones` with `remote`: to the shared ref
+/// when nobody moved it meanwhile, and in merge mode to this clone's own ref there.
 /// `progress` is told each step, for a terminal.
 pub fn sync(
     store: &Store,
     remote: &str,
     push: bool,
+    mode: Mode,
     progress: &mut dyn FnMut(&str),
 ) -> Result<SyncReport, SyncError> {
     let mut report = SyncReport {
@@ -138,16 +171,14 @@ pub fn sync(
     // Another sync of this repository runs to its end first.
     let _one_at_a_time = store.lock_sync()?;
     // A bad id stops the sync before anything is fetched.
-    let mut own = if push {
-        clone_ref::configured(store)?
-    } else {
-        None
-    };
+    let configured = clone_ref::configured(store)?;
+    let mut own = configured.filter(|_| push && mode == Mode::Merge);
     let mut retry = retry::Retry::new(retry::timeout(store.config().as_ref()));
     loop {
         report.retries = retry.retries;
         // Only refs to ignore, and nothing of ours: the report says what was ignored.
-        let Some(merged) = fetch_and_merge(store, remote, &prefix, &mut report, progress)? else {
+        let Some(merged) = fetch_and_merge(store, remote, &prefix, mode, &mut report, progress)?
+        else {
             return Ok(report);
         };
         // Moving our ref can race with a local command: then merge again.
@@ -164,7 +195,18 @@ pub fn sync(
             break;
         }
         report.tip = Some(merged.tip.to_string());
-        if !push || push_merged(store, remote, &mut own, &merged, &mut report, progress)? {
+        if !push
+            || push_merged(
+                store,
+                remote,
+                &mut own,
+                mode,
+                &merged,
+                &mut report,
+                progress,
+            )?
+        {
+            report.unpublished = unpublished(store, mode, &merged, &report)?;
             return Ok(report);
         }
         // Our own ref or a tag was refused: fetch and merge again, after a pause
@@ -196,6 +238,7 @@ fn fetch_and_merge(
     store: &Store,
     remote: &str,
     prefix: &str,
+    mode: Mode,
     report: &mut SyncReport,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Option<Merged>, SyncError> {
@@ -216,7 +259,7 @@ fn fetch_and_merge(
     if ours.is_none() && incoming.tips.is_empty() {
         return Err(SyncError::NothingToSync(remote.to_string()));
     }
-    let Some(tip) = merge_incoming(store, ours, incoming, report, progress)? else {
+    let Some(tip) = merge_incoming(store, ours, incoming, mode, report, progress)? else {
         if report.ignored.is_empty() {
             return Err(SyncError::NothingToSync(remote.to_string()));
         }
@@ -237,11 +280,14 @@ fn push_merged(
     store: &Store,
     remote: &str,
     own: &mut Option<String>,
+    mode: Mode,
     merged: &Merged,
     report: &mut SyncReport,
     progress: &mut dyn FnMut(&str),
 ) -> Result<bool, SyncError> {
-    if own.is_none() && push::shared_behind(&merged.advertised, merged.tip) {
+    // In rebase mode our unpublished work must stay unpublished until it lands: a
+    // ref of our own would make re-applying it a second copy.
+    if mode == Mode::Merge && own.is_none() && push::shared_behind(&merged.advertised, merged.tip) {
         *own = Some(clone_ref::make(store)?);
     }
     let tags = local_tags_to_push(store, &merged.advertised, &report.checkpoint_clashes)?;
@@ -263,6 +309,21 @@ fn push_merged(
     }
 }
 
+/// Rebase mode: how many of our operations the remote's shared ref lacks after the
+/// push (none in merge mode, whose own ref carries them).
+fn unpublished(
+    store: &Store,
+    mode: Mode,
+    merged: &Merged,
+    report: &SyncReport,
+) -> Result<usize, SyncError> {
+    if mode == Mode::Merge || (report.pushed && !report.shared_behind) {
+        return Ok(0);
+    }
+    let hidden: Vec<Oid> = merged.wire.into_iter().collect();
+    Ok(store.operations_between(merged.tip, &hidden)?)
+}
+
 /// Records a push that went in: the report, and where the remote's refs are now.
 fn pushed(
     store: &Store,
@@ -272,7 +333,8 @@ fn pushed(
     shared_behind: bool,
     report: &mut SyncReport,
 ) {
-    report.pushed = true;
+    // A push whose only ref, the shared one, lost put nothing on the remote.
+    report.pushed |= !shared_behind || outgoing.clone_ref.is_some() || !outgoing.tags.is_empty();
     report.shared_behind = shared_behind;
     report.tags_pushed += outgoing.tags.len();
     if outgoing.shared && !shared_behind {
@@ -298,11 +360,9 @@ fn incoming_tips(store: &Store, fetched: Fetched, quiet: bool) -> Result<Incomin
         .into_iter()
         .flatten()
         .collect();
-    let mut clones: Vec<Oid> = if quiet {
-        fetched.clones.into_iter().chain(pushed_here).collect()
-    } else {
-        Vec::new()
-    };
+    let all_clones: Vec<Oid> = fetched.clones.into_iter().chain(pushed_here).collect();
+    let published: Vec<Oid> = shared.iter().chain(&all_clones).copied().collect();
+    let mut clones: Vec<Oid> = if quiet { all_clones } else { Vec::new() };
     store.sort_newest_first(&mut clones);
     let mut tips: Vec<Oid> = Vec::new();
     for tip in shared.iter().copied().chain(clones) {
@@ -310,7 +370,11 @@ fn incoming_tips(store: &Store, fetched: Fetched, quiet: bool) -> Result<Incomin
             tips.push(tip);
         }
     }
-    Ok(Incoming { tips, shared })
+    Ok(Incoming {
+        tips,
+        shared,
+        published,
+    })
 }
 
 /// The tips a sync merges, and which of them are shared refs (always merged), not a
@@ -318,6 +382,9 @@ fn incoming_tips(store: &Store, fetched: Fetched, quiet: bool) -> Result<Incomin
 struct Incoming {
     tips: Vec<Oid>,
     shared: Vec<Oid>,
+    /// Every ref fetched or pushed here, merged or not: work on one of them is not
+    /// this clone's alone, and is never re-applied.
+    published: Vec<Oid>,
 }
 
 /// Our tip, or none in a clone that has not fetched the milestones yet.
@@ -344,11 +411,29 @@ fn merge_incoming(
     store: &Store,
     ours: Option<Oid>,
     incoming: Incoming,
+    mode: Mode,
     report: &mut SyncReport,
     progress: &mut dyn FnMut(&str),
 ) -> Result<Option<Oid>, SyncError> {
     let mut merged_tip = ours;
     let mut gathered = 0;
+    if let (Mode::Rebase, Some(ours), Some(shared)) = (mode, ours, incoming.shared.first()) {
+        if store.not_a_commit(*shared).is_none() {
+            if let Some(rebased) = store.rebase_onto(ours, *shared, &incoming.published)? {
+                progress("Re-applying this clone's operations on the remote's");
+                let taken = &rebased.taken;
+                report.ignored.extend(taken.ignored.iter().cloned());
+                report_unauthorized(store, Some(ours), taken, &mut report.ignored)?;
+                report.fetched = true;
+                report.rebased += rebased.operations;
+                // What our operations, now after theirs, replaced of theirs.
+                report
+                    .overridden
+                    .extend(store.overridden(ours, *shared, &rebased.order)?);
+                merged_tip = Some(rebased.tip);
+            }
+        }
+    }
     for tip in incoming.tips {
         let shared = incoming.shared.contains(&tip);
         if !shared && gathered == GATHER_PER_SYNC {

@@ -46,6 +46,7 @@ mod store;
 mod summary_cache;
 mod sync;
 mod sync_props;
+mod sync_rebase;
 mod sync_resilience;
 mod tasks;
 mod team;

@@ -122,7 +122,7 @@ impl Team {
 
 fn sync_clone(path: &Path) {
     let store = Store::open(path).unwrap();
-    sync::sync(&store, "origin", true, &mut |_| {}).expect("sync succeeds");
+    sync::sync(&store, "origin", true, sync::Mode::Merge, &mut |_| {}).expect("sync succeeds");
 }
 
 fn files(store: &Store) -> MilestoneFiles {

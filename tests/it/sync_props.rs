@@ -59,7 +59,7 @@ impl Network {
 
 fn sync_clone(path: &Path) {
     let store = Store::open(path).unwrap();
-    sync::sync(&store, "origin", true, &mut |_| {}).expect("sync succeeds");
+    sync::sync(&store, "origin", true, sync::Mode::Merge, &mut |_| {}).expect("sync succeeds");
 }
 
 fn op_for(action: &Action, by: &str) -> Option<(usize, Op)> {

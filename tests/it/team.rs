@@ -6,8 +6,11 @@
 //! shared one and each clone's own) only ever moved forward, no sync went round again
 //! for a push race, `git fsck` clean on the server.
 //!
-//! CI runs a small team (`team_of_sixteen_converges`: 16 clones, 3 rounds, over
-//! HTTP). `bench/team.py` runs the same test with `MILESTONE_TEAM_ROUNDS=50` and
+//! CI runs a small team twice (16 clones, 3 rounds, over HTTP): merging
+//! (`team_of_sixteen_converges`) and in rebase mode (`…_rebasing`, where an
+//! operation is known by its record, since re-applying it changes its commit).
+//! `bench/team.py` runs the first with `MILESTONE_TEAM_ROUNDS=50` (and
+//! `MILESTONE_TEAM_REBASE=1` for `--rebase`) and
 //! `MILESTONE_TEAM_REPORT=<file>`, which also times a no-op sync against a no-op
 //! `git fetch` + `git push`, and writes the figures to that file; with
 //! `MILESTONE_TEAM_KEEP=<dir>` it keeps the server's history and every sync's details
@@ -88,6 +91,7 @@ impl Member {
             "fast_forward": report["fast_forward"],
             "merged": report["merged"],
             "ops_merged": report["ops_merged"],
+            "rebased": report["rebased"],
             "pushed": report["pushed"],
             "shared_behind": report["shared_behind"],
             "tip": report["tip"],
@@ -195,10 +199,12 @@ struct Team {
     remote: PathBuf,
     server: Server,
     members: Vec<Member>,
+    /// Whether the clones sync in rebase mode (`milestone.syncRebase`).
+    rebase: bool,
 }
 
 impl Team {
-    fn new(size: usize, transport: &str) -> Team {
+    fn new(size: usize, transport: &str, rebase: bool) -> Team {
         let root = TestRepo::uninitialized();
         let remote = servers::bare_remote(&root.home, &root.root(), "team.git");
         git_in(
@@ -222,7 +228,7 @@ impl Team {
         let mut env = env;
         env.push(("GIT_TERMINAL_PROMPT", "0".into()));
         let members = (0..size)
-            .map(|index| Member::join(index, &url, &env))
+            .map(|index| Member::join(index, &url, &env, rebase))
             .collect::<Vec<_>>();
         let first = &members[0];
         first
@@ -240,6 +246,7 @@ impl Team {
             remote,
             server,
             members,
+            rebase,
         }
     }
 
@@ -256,7 +263,7 @@ impl Team {
 
 impl Member {
     /// A clone with its own HOME, credentials and hooks.
-    fn join(index: usize, url: &str, env: &[(&'static str, String)]) -> Member {
+    fn join(index: usize, url: &str, env: &[(&'static str, String)], rebase: bool) -> Member {
         let repo = TestRepo::uninitialized();
         if url.starts_with("http") {
             servers::store_credentials(&repo.home, url, HTTP_PASSWORD);
@@ -265,6 +272,9 @@ impl Member {
         // The test checks what the team ends with, not how long a sync waited on a
         // shared 2-core machine: each sync may keep trying for up to 10 minutes.
         repo.git(["config", "milestone.syncTimeout", "600"]);
+        if rebase {
+            repo.git(["config", "milestone.syncRebase", "true"]);
+        }
         repo.ok(["hooks", "install"]);
         Member {
             repo,
@@ -288,8 +298,8 @@ fn percentile(values: &[f64], p: f64) -> f64 {
 }
 
 /// Runs the team and checks the outcome; returns the figures.
-fn run_team(size: usize, rounds: usize, transport: &str) -> (Team, Value) {
-    let team = Team::new(size, transport);
+fn run_team(size: usize, rounds: usize, transport: &str, rebase: bool) -> (Team, Value) {
+    let team = Team::new(size, transport, rebase);
     let started = Instant::now();
     let logs: Vec<Log> = std::thread::scope(|s| {
         let handles: Vec<_> = team
@@ -338,6 +348,7 @@ fn run_team(size: usize, rounds: usize, transport: &str) -> (Team, Value) {
         "clones": size,
         "rounds": rounds,
         "transport": transport,
+        "rebase": rebase,
         "operations": operations,
         "seconds_working": worked.as_secs_f64(),
         "seconds_converged": converged.as_secs_f64(),
@@ -417,12 +428,22 @@ fn check(team: &Team, logs: &[Log]) {
         .filter(|e| e["event_type"] == "team_note")
         .map(|e| e["data"]["by"].as_str().unwrap().to_string())
         .collect();
+    // In rebase mode an operation keeps its record (time and operation) while the
+    // commit that carries it changes; otherwise the very commit is kept.
+    let identity = |record: &Value| format!("{}|{}", record["at"], record["op"]);
+    let kept: HashSet<String> = if team.rebase {
+        history.iter().map(|c| identity(&first.record(c))).collect()
+    } else {
+        HashSet::new()
+    };
     for (index, log) in logs.iter().enumerate() {
         for commit in &log.commits {
-            assert!(
-                history.contains(commit),
-                "clone {index}: operation {commit} kept"
-            );
+            let found = if team.rebase {
+                kept.contains(&identity(&team.members[index].repo.record(commit)))
+            } else {
+                history.contains(commit)
+            };
+            assert!(found, "clone {index}: operation {commit} kept");
         }
         for task in &log.tasks {
             assert!(tasks.contains(task), "clone {index}: task {task} kept");
@@ -439,10 +460,16 @@ fn check(team: &Team, logs: &[Log]) {
         &["for-each-ref", "--format=%(refname)", "refs/meta/"],
     );
     let refs: Vec<&str> = refs.lines().collect();
-    assert!(
-        refs.len() > team.members.len() / 2,
-        "the clones pushed their own refs: {refs:?}"
-    );
+    // In rebase mode work goes to the shared ref only.
+    let own_refs = refs.len() - 1;
+    if team.rebase {
+        assert_eq!(own_refs, 0, "no clone pushed a ref of its own: {refs:?}");
+    } else {
+        assert!(
+            own_refs > team.members.len() / 2,
+            "the clones pushed their own refs: {refs:?}"
+        );
+    }
     for name in refs {
         moved_only_forward(team, name);
     }
@@ -521,10 +548,20 @@ fn no_op_costs(member: &Member, runs: usize) -> (f64, f64) {
 
 #[test]
 fn team_of_sixteen_converges() {
+    // bench/team.py --rebase runs this one in rebase mode.
+    team_converges(setting("MILESTONE_TEAM_REBASE", 0) == 1);
+}
+
+#[test]
+fn team_of_sixteen_converges_rebasing() {
+    team_converges(true);
+}
+
+fn team_converges(rebase: bool) {
     let clones = setting("MILESTONE_TEAM_CLONES", 16);
     let rounds = setting("MILESTONE_TEAM_ROUNDS", 3);
     let transport = std::env::var("MILESTONE_TEAM_TRANSPORT").unwrap_or_else(|_| "http".into());
-    let (team, mut figures) = run_team(clones, rounds, &transport);
+    let (team, mut figures) = run_team(clones, rounds, &transport, rebase);
     if let Some(path) = std::env::var_os("MILESTONE_TEAM_REPORT") {
         let (sync, git) = no_op_costs(&team.members[1], 21);
         figures["noop_sync_ms"] = json!(sync);
@@ -533,7 +570,8 @@ fn team_of_sixteen_converges() {
         std::fs::write(path, serde_json::to_string_pretty(&figures).unwrap()).unwrap();
     }
     assert!(figures["operations"].as_u64().unwrap() >= (clones * rounds) as u64);
-    // Each clone pushes a ref only it writes: no push race makes a sync go round again.
+    // No push race makes a sync go round again: in merge mode each clone pushes a ref
+    // only it writes, in rebase mode a lost race leaves the work for the next sync.
     assert_eq!(figures["retries"], 0, "{figures:#}");
     drop(team.server);
 }
