@@ -90,7 +90,8 @@ pub fn sync(out: &Output, args: SyncArgs) -> Result<(), CliError> {
         return out.json_value(&report);
     }
     print_report(out, &remote, &report, args.no_push)?;
-    if args.verbose && report.shared_behind {
+    // In rebase mode the report already said that the work stayed here.
+    if args.verbose && report.shared_behind && report.unpublished == 0 {
         out.note(format!(
             "  {remote}'s {} moved on meanwhile: left for the next sync to carry forward.",
             sync::WIRE_REF

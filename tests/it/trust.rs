@@ -656,3 +656,36 @@ fn trust_commands_refuse_bad_input_and_write_nothing() {
         "#!/bin/sh\nexit 0\n"
     );
 }
+
+/// A decision re-applied by a sync in rebase mode is signed again, with the key of
+/// the clone that re-applies it (its maker's), and counts in every clone.
+#[test]
+fn a_signed_decision_re_applied_by_a_rebasing_sync_still_counts() {
+    let (_remote, alice, bob, carol) = team();
+    bob.ok(&["phase", "set", "m", "t", "design", "completed"]);
+    bob.ok(&["phase", "advance", "m", "t"]);
+    bob.ok(&["sync"]);
+    carol.ok(&["sync"]);
+    let request = pending(&carol);
+    carol.ok(&["approval", "approve", &request, "--role", "lead"]);
+    // Alice's work reaches the remote first.
+    alice.ok(&["sync"]);
+    alice.ok(&["event", "add", "m", "note"]);
+    alice.ok(&["sync"]);
+    let report = carol.json(&["sync", "--rebase"]);
+    assert_eq!(report["rebased"], 1, "{report}");
+    assert_eq!(report["ignored"], serde_json::json!([]), "{report}");
+    expect_ok(
+        &carol.run_as("carol@x", &["verify", "refs/milestones~1..refs/milestones"]),
+        "the re-applied decision is signed by Carol's key",
+    );
+    for person in [&alice, &bob, &carol] {
+        person.ok(&["sync"]);
+        assert_eq!(
+            person.approval(&request)["status"],
+            "approved",
+            "{}",
+            person.name
+        );
+    }
+}
