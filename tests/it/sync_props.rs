@@ -1,6 +1,8 @@
 //! Property: three clones make random operations and sync in random orders through a
-//! bare remote; afterwards every clone has the same tree, and every operation any
-//! clone made is in every clone's history and event log.
+//! bare remote, each sync merging or in rebase mode (which re-applies a clone's
+//! unpublished operations under new commit ids); afterwards every clone has the same
+//! tree, and every operation any clone made (known by its record's time and
+//! operation) is in every clone's history and event log.
 
 use std::path::{Path, PathBuf};
 
@@ -21,7 +23,7 @@ enum Action {
     Event(usize, u8),
     SaveState(usize, u8, u32),
     Advance(usize, u8, u8),
-    Sync(usize),
+    Sync(usize, bool),
 }
 
 fn action() -> impl Strategy<Value = Action> {
@@ -34,7 +36,7 @@ fn action() -> impl Strategy<Value = Action> {
         (r.clone(), 0..2u8).prop_map(|(r, m)| Action::Event(r, m)),
         (r.clone(), 0..2u8, any::<u32>()).prop_map(|(r, m, n)| Action::SaveState(r, m, n)),
         (r.clone(), 0..2u8, 0..3u8).prop_map(|(r, m, t)| Action::Advance(r, m, t)),
-        r.prop_map(Action::Sync),
+        (r, any::<bool>()).prop_map(|(r, rebase)| Action::Sync(r, rebase)),
     ]
 }
 
@@ -49,17 +51,30 @@ impl Network {
         let clones = clones_of_a_bare_remote(dir.path(), REPLICAS);
         let first = Store::open(&clones[0]).unwrap();
         first.init().unwrap();
-        sync_clone(&clones[0]);
+        sync_clone(&clones[0], false);
         for clone in &clones[1..] {
-            sync_clone(clone);
+            sync_clone(clone, false);
         }
         Network { _dir: dir, clones }
     }
 }
 
-fn sync_clone(path: &Path) {
+fn sync_clone(path: &Path, rebase: bool) {
     let store = Store::open(path).unwrap();
-    sync::sync(&store, "origin", true, sync::Mode::Merge, &mut |_| {}).expect("sync succeeds");
+    let mode = if rebase {
+        sync::Mode::Rebase
+    } else {
+        sync::Mode::Merge
+    };
+    sync::sync(&store, "origin", true, mode, &mut |_| {}).expect("sync succeeds");
+}
+
+/// What an operation is, whatever commit carries it: its record's time and operation.
+fn identity(repo: &git2::Repository, commit: git2::Oid) -> Option<String> {
+    let commit = repo.find_commit(commit).ok()?;
+    let (_, body) = commit.message()?.split_once("\n\n")?;
+    let record: serde_json::Value = serde_json::from_str(body.trim()).ok()?;
+    Some(format!("{}|{}", record["at"], record["op"]))
 }
 
 fn op_for(action: &Action, by: &str) -> Option<(usize, Op)> {
@@ -120,7 +135,7 @@ fn op_for(action: &Action, by: &str) -> Option<(usize, Op)> {
                 request: None,
             },
         ),
-        Action::Sync(_) => return None,
+        Action::Sync(..) => return None,
     })
 }
 
@@ -132,23 +147,27 @@ fn check(actions: Vec<Action>) {
             Some((r, op)) => {
                 let store = Store::open(&network.clones[r]).unwrap();
                 match store.transact(op) {
-                    Ok(Outcome::Committed { commit, .. }) => made.push(commit.to_string()),
+                    Ok(Outcome::Committed { commit, .. }) => {
+                        let repo = git2::Repository::open(store.git_dir()).unwrap();
+                        made.push(identity(&repo, commit).expect("a record"));
+                    }
                     Ok(_) | Err(StoreError::Rejected(_)) => {}
                     Err(e) => panic!("{action:?}: {e}"),
                 }
             }
             None => {
-                let Action::Sync(r) = action else {
+                let Action::Sync(r, rebase) = action else {
                     unreachable!()
                 };
-                sync_clone(&network.clones[*r]);
+                sync_clone(&network.clones[*r], *rebase);
             }
         }
     }
     // Two rounds: the first brings everything to the remote, the second everywhere.
+    // Modes mixed: every other clone rebases.
     for _ in 0..2 {
-        for clone in &network.clones {
-            sync_clone(clone);
+        for (i, clone) in network.clones.iter().enumerate() {
+            sync_clone(clone, i % 2 == 0);
         }
     }
     let stores: Vec<Store> = network
@@ -171,15 +190,33 @@ fn check(actions: Vec<Action>) {
     for store in &stores {
         let tip = store.tip().unwrap();
         let events = store.events(tip, &Default::default(), None).unwrap();
-        for commit in &made {
-            let oid = git2::Oid::from_str(commit).unwrap();
-            assert!(
-                store.descends_from(tip, oid).unwrap(),
-                "operation {commit} missing from a clone's history"
+        let repo = git2::Repository::open(store.git_dir()).unwrap();
+        let mut walk = repo.revwalk().unwrap();
+        walk.push(tip).unwrap();
+        let history: Vec<(String, String)> = walk
+            .filter_map(|c| {
+                let c = c.unwrap();
+                Some((identity(&repo, c)?, c.to_string()))
+            })
+            .collect();
+        for operation in &made {
+            let carriers: Vec<&String> = history
+                .iter()
+                .filter(|(identity, _)| identity == operation)
+                .map(|(_, commit)| commit)
+                .collect();
+            // Each made once (two can look the same: made in one millisecond).
+            let made_times = made.iter().filter(|m| *m == operation).count();
+            assert_eq!(
+                carriers.len(),
+                made_times,
+                "operation {operation} kept once in a clone's history after {actions:?}"
             );
             assert!(
-                events.iter().any(|e| &e.commit == commit),
-                "operation {commit} has no events"
+                carriers
+                    .iter()
+                    .all(|commit| events.iter().any(|e| &e.commit == *commit)),
+                "operation {operation} has no events"
             );
         }
     }
@@ -204,9 +241,9 @@ fn concurrent_edits_of_one_task_converge() {
     check(vec![
         New(0, 0),
         AddTask(0, 0, 0, true),
-        Sync(0),
-        Sync(1),
-        Sync(2),
+        Sync(0, false),
+        Sync(1, true),
+        Sync(2, false),
         SetTask(1, 0, 0, 2),
         SetTask(2, 0, 0, 3),
         Advance(1, 0, 0),
