@@ -117,7 +117,8 @@ pub struct SyncReport {
     /// Fetched commits not taken as state (their operations were replayed), and why.
     pub ignored: Vec<Ignored>,
     /// Whether the remote's shared ref moved on while we pushed and was left as it
-    /// was: our own ref went in, and the next sync of anyone carries it forward.
+    /// was. Merging, our own ref went in, and the next sync of anyone carries it
+    /// forward; in rebase mode our work stayed here (see `unpublished`).
     pub shared_behind: bool,
     /// Rebase mode: this clone's operations re-applied on top of the remote's shared
     /// tip (their commit ids changed).
@@ -420,7 +421,7 @@ fn merge_incoming(
     if let (Mode::Rebase, Some(ours), Some(shared)) = (mode, ours, incoming.shared.first()) {
         if store.not_a_commit(*shared).is_none() {
             if let Some(rebased) = store.rebase_onto(ours, *shared, &incoming.published)? {
-                progress("Re-applying this clone's operations on the remote's");
+                progress("Re-applied this clone's unpublished operations on the remote's");
                 let taken = &rebased.taken;
                 report.ignored.extend(taken.ignored.iter().cloned());
                 report_unauthorized(store, Some(ours), taken, &mut report.ignored)?;
