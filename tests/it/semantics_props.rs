@@ -1,7 +1,8 @@
 //! Property (issue 13): three clones run random workflow changes, advances, approvals
 //! and rejections, trailer moves applied by hooks (the same commit's trailer in two
 //! clones, as the committer's hook and a teammate's post-merge hook do), checkpoints
-//! with clashing names and restores, with random syncs through a bare remote. Then in
+//! with clashing names and restores, with random syncs through a bare remote, each
+//! merging or in rebase mode (`milestone.syncRebase`). Then in
 //! every clone: the same tree, timeline, approvals and checkpoints; every request any
 //! clone opened (by `phase advance` or `monitor`) still there; every request decided
 //! at most once per role; no operation moves a task's phase backwards; no
@@ -47,7 +48,8 @@ enum Action {
     Checkpoint(usize, u8),
     /// `checkpoint restore m cp<n>`, when the clone has it.
     Restore(usize, u8),
-    Sync(usize),
+    /// A sync, merging or (true) in rebase mode.
+    Sync(usize, bool),
 }
 
 fn action() -> impl Strategy<Value = Action> {
@@ -62,7 +64,7 @@ fn action() -> impl Strategy<Value = Action> {
         1 => (r.clone(), any::<bool>()).prop_map(|(r, k)| Action::Complete(r, k)),
         1 => (r.clone(), 0..2u8).prop_map(|(r, n)| Action::Checkpoint(r, n)),
         1 => (r.clone(), 0..2u8).prop_map(|(r, n)| Action::Restore(r, n)),
-        3 => r.prop_map(Action::Sync),
+        3 => (r, any::<bool>()).prop_map(|(r, rebase)| Action::Sync(r, rebase)),
     ]
 }
 
@@ -110,7 +112,7 @@ impl Team {
             first.transact(op).unwrap();
         }
         for clone in &clones {
-            sync_clone(clone);
+            sync_clone(clone, false);
         }
         Team { _dir: dir, clones }
     }
@@ -120,9 +122,14 @@ impl Team {
     }
 }
 
-fn sync_clone(path: &Path) {
+fn sync_clone(path: &Path, rebase: bool) {
     let store = Store::open(path).unwrap();
-    sync::sync(&store, "origin", true, sync::Mode::Merge, &mut |_| {}).expect("sync succeeds");
+    let mode = if rebase {
+        sync::Mode::Rebase
+    } else {
+        sync::Mode::Merge
+    };
+    sync::sync(&store, "origin", true, mode, &mut |_| {}).expect("sync succeeds");
 }
 
 fn files(store: &Store) -> MilestoneFiles {
@@ -260,7 +267,7 @@ fn run(team: &Team, step: usize, action: &Action) {
                 },
             );
         }
-        Action::Sync(r) => sync_clone(&team.clones[r]),
+        Action::Sync(r, rebase) => sync_clone(&team.clones[r], rebase),
     }
 }
 
@@ -286,9 +293,10 @@ fn check(actions: Vec<Action>) {
     }
     // Three rounds: everything reaches the remote, then every clone, and a checkpoint
     // name that clashed is settled everywhere.
+    // Modes mixed: every other clone rebases.
     for _ in 0..3 {
-        for clone in &team.clones {
-            sync_clone(clone);
+        for (i, clone) in team.clones.iter().enumerate() {
+            sync_clone(clone, i % 2 == 0);
         }
     }
     let stores: Vec<Store> = (0..REPLICAS).map(|r| team.store(r)).collect();
@@ -402,8 +410,8 @@ fn a_late_decision_on_a_superseded_request_changes_nothing_anywhere() {
     check(vec![
         SetPhase(0, 0, 1),
         Advance(0),
-        Sync(0),
-        Sync(1),
+        Sync(0, false),
+        Sync(1, false),
         SetPhase(0, 0, 1),
         Advance(0),
         Decide(0, 1, 0, true),
@@ -411,7 +419,7 @@ fn a_late_decision_on_a_superseded_request_changes_nothing_anywhere() {
         Trailer(2, Some(1), 1, true),
         Checkpoint(1, 0),
         Checkpoint(2, 0),
-        Sync(2),
+        Sync(2, false),
         Restore(1, 0),
     ]);
 }
@@ -437,7 +445,7 @@ fn a_late_advance_or_monitor_keeps_its_request_everywhere() {
         SetPhase(2, 0, 0),
         SetPhase(2, 0, 1),
         Monitor(2),
-        Sync(1),
-        Sync(0),
+        Sync(1, false),
+        Sync(0, false),
     ]);
 }
