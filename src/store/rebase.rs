@@ -20,7 +20,7 @@ use git2::{Commit, Oid, Sort};
 
 use super::identity::{signature, Role};
 use super::integrity::operation_time;
-use super::merge::{MergeKind, MergeResult};
+use super::merge::{is_noop, MergeKind, MergeResult};
 use super::message::{self, OpRecord};
 use super::parsed::Parsed;
 use super::signed::{create_commit, SignedBy};
@@ -79,16 +79,18 @@ impl Store {
             let at = operation_time(&record.at, &commit);
             let parent = self.repo.find_commit(tip)?;
             let snapshot = Snapshot::of_tree(&self.repo, parent.tree()?, tip)?.with_parsed(&parsed);
-            // An operation that no longer applies is a merge's to record as a no-op.
-            let Ok((applied, tree)) = self.apply_to_tree(
+            let (applied, tree) = match self.apply_to_tree(
                 &snapshot,
                 &record.op,
                 at,
                 &|_| Ok(()),
                 workflow::replay,
                 SignedBy::Writer(signing.as_ref()),
-            ) else {
-                return Ok(None);
+            ) {
+                Ok(done) => done,
+                // One that no longer applies is a merge's to record as a no-op.
+                Err(e) if is_noop(&e) => return Ok(None),
+                Err(e) => return Err(e),
             };
             // As a check hands over what an operation wrote (not a restore's: its
             // folder comes from an older tree).
@@ -171,8 +173,11 @@ impl Store {
             }
         }
         for (_, tag) in self.checkpoint_tags()? {
-            let target = self.repo.find_object(tag, None)?.peel_to_commit()?.id();
-            if mine.contains(&target) {
+            let target = self
+                .repo
+                .find_object(tag, None)
+                .and_then(|o| o.peel_to_commit());
+            if target.is_ok_and(|commit| mine.contains(&commit.id())) {
                 return Ok(None);
             }
         }
