@@ -43,7 +43,7 @@ impl Tasks {
     /// The tasks in order, each copied first if another copy of the list shares it
     /// (to change one task, [`Tasks::find_mut`] copies only that one).
     pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Task> {
-        self.0.iter_mut().map(Arc::make_mut)
+        self.into_iter()
     }
 
     /// The first task `matches`, to change: only that one is copied if shared
@@ -51,11 +51,6 @@ impl Tasks {
     pub fn find_mut(&mut self, mut matches: impl FnMut(&Task) -> bool) -> Option<&mut Task> {
         let index = self.0.iter().position(|task| matches(task))?;
         Some(Arc::make_mut(&mut self.0[index]))
-    }
-
-    /// The task at `index`.
-    pub fn get(&self, index: usize) -> Option<&Task> {
-        self.0.get(index).map(|task| &**task)
     }
 
     /// Adds a task at the end.

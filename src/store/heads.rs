@@ -18,14 +18,10 @@ impl Store {
     /// How many operations (commits that are not merges) `tip` has that none of
     /// `hidden` has.
     pub fn operations_between(&self, tip: Oid, hidden: &[Oid]) -> Result<usize, StoreError> {
-        let mut walk = self.repo.revwalk()?;
-        walk.push(tip)?;
-        for oid in hidden {
-            walk.hide(*oid)?;
-        }
         let mut count = 0;
-        for commit in walk {
-            count += usize::from(self.repo.find_commit(commit?)?.parent_count() < 2);
+        for operation in self.operations_not_in(tip, hidden)? {
+            operation?;
+            count += 1;
         }
         Ok(count)
     }
@@ -34,14 +30,31 @@ impl Store {
     /// not in `ours`'s history. Merge commits only join operations; replaying the
     /// same operations gives the same state, whatever merges joined them.
     pub fn brings_operations(&self, ours: Oid, theirs: Oid) -> Result<bool, StoreError> {
+        let first = self.operations_not_in(theirs, &[ours])?.next();
+        Ok(first.transpose()?.is_some())
+    }
+
+    /// The operations (commits that are not merges) `tip` has that none of `hidden`
+    /// has, as the walk finds them.
+    fn operations_not_in(
+        &self,
+        tip: Oid,
+        hidden: &[Oid],
+    ) -> Result<impl Iterator<Item = Result<Oid, StoreError>> + '_, StoreError> {
         let mut walk = self.repo.revwalk()?;
-        walk.push(theirs)?;
-        walk.hide(ours)?;
-        for commit in walk {
-            if self.repo.find_commit(commit?)?.parent_count() < 2 {
-                return Ok(true);
-            }
+        walk.push(tip)?;
+        for oid in hidden {
+            walk.hide(*oid)?;
         }
-        Ok(false)
+        Ok(walk.filter_map(move |commit| {
+            let merge = commit
+                .and_then(|c| self.repo.find_commit(c))
+                .map(|c| (c.id(), c.parent_count() > 1));
+            match merge {
+                Ok((_, true)) => None,
+                Ok((id, false)) => Some(Ok(id)),
+                Err(e) => Some(Err(e.into())),
+            }
+        }))
     }
 }

@@ -18,12 +18,11 @@
 
 use git2::{Commit, Oid, Sort};
 
-use super::identity::{signature, Role};
 use super::integrity::operation_time;
 use super::merge::{is_noop, MergeKind, MergeResult};
 use super::message::{self, OpRecord};
 use super::parsed::Parsed;
-use super::signed::{create_commit, SignedBy};
+use super::signed::SignedBy;
 use super::{Snapshot, Store, StoreError};
 use crate::model::Resolution;
 use crate::workflow;
@@ -194,8 +193,6 @@ impl Store {
         again: Again<'_>,
         signing: Option<&crate::sign::Settings>,
     ) -> Result<Oid, StoreError> {
-        let author = signature(&self.repo, Role::Author, again.at)?;
-        let committer = signature(&self.repo, Role::Committer, again.at)?;
         let record = OpRecord {
             v: message::VERSION,
             lamport: again.lamport,
@@ -204,17 +201,8 @@ impl Store {
             op: again.record.op.clone(),
             events: again.applied.events.clone(),
         };
-        let text = message::encode(&again.applied.summary, &record);
-        super::limits::check_message(&text)?;
-        create_commit(
-            &self.repo,
-            &author,
-            &committer,
-            &text,
-            tree,
-            &[parent],
-            signing,
-        )
+        let summary = &again.applied.summary;
+        self.commit_record(tree, &[parent], &record, summary, again.at, signing)
     }
 }
 

@@ -498,8 +498,6 @@ impl Store {
         (at, lamport): (DateTime<Utc>, u64),
         signing: Option<&crate::sign::Settings>,
     ) -> Result<Oid, StoreError> {
-        let author = signature(&self.repo, Role::Author, at)?;
-        let committer = signature(&self.repo, Role::Committer, at)?;
         let record = OpRecord {
             v: message::VERSION,
             lamport,
@@ -512,7 +510,23 @@ impl Store {
             op,
             events: applied.events.clone(),
         };
-        let text = message::encode(&applied.summary, &record);
+        self.commit_record(tree, parents, &record, &applied.summary, at, signing)
+    }
+
+    /// Writes the commit of an operation's `record` (authored and committed by this
+    /// clone's identity at `at`, signed when `signing` says so), within the size limit.
+    pub(super) fn commit_record(
+        &self,
+        tree: &Tree<'_>,
+        parents: &[&git2::Commit<'_>],
+        record: &OpRecord,
+        summary: &str,
+        at: DateTime<Utc>,
+        signing: Option<&crate::sign::Settings>,
+    ) -> Result<Oid, StoreError> {
+        let author = signature(&self.repo, Role::Author, at)?;
+        let committer = signature(&self.repo, Role::Committer, at)?;
+        let text = message::encode(summary, record);
         super::limits::check_message(&text)?;
         create_commit(
             &self.repo, &author, &committer, &text, tree, parents, signing,
